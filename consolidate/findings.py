@@ -1,0 +1,195 @@
+"""The one finding type every stage produces and every output consumes.
+
+A finding is pure data, made once with its message rendered in both languages from the
+catalog in ``schemas/rules.toml`` (frictionless-style): code, severity, location, value,
+message, suggestion. Findings are never raised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from .config import Config
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+LANGS = ("zh", "en")
+JSON_FIELDS = (
+    "code", "severity", "file", "sheet", "row", "cell", "column", "value",
+    "district", "annex", "person", "message", "suggestion",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found, pointing at the cell a person must look at."""
+
+    code: str
+    severity: str
+    message: str
+    message_en: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    cell: str | None = None
+    column: str | None = None
+    value: str | None = None
+    district: str | None = None
+    annex: int | None = None
+    person: str | None = None
+    suggestion: str | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang`` (``zh`` or ``en``)."""
+        return self.message_en if lang == "en" else self.message
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The finding as the findings-JSON object of CLI.md."""
+        data = asdict(self)
+        data["message"] = self.text(lang)
+        return {key: data[key] for key in JSON_FIELDS}
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def sort_key(self) -> tuple:
+        """File, sheet, row, column, code: the order of every output."""
+        return (
+            self.file or "",
+            self.sheet or "",
+            self.row if self.row is not None else -1,
+            column_number(self.cell) if self.cell else -1,
+            self.code,
+            self.value or "",
+        )
+
+    def at(self, **changes: Any) -> Finding:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def column_number(cell: str) -> int:
+    """``G7`` -> 7 (the column's 1-based number)."""
+    match = _CELL_RE.match(cell)
+    if not match:
+        return 0
+    number = 0
+    for char in match.group(1):
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+class _Params(dict):
+    """Leave unknown placeholders visible rather than crash on a catalog edit."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Catalog:
+    """The rule catalog: makes findings with their severity and messages filled in."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.rules = config.rules
+        self.sources = config.sources
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.rules
+
+    def severity(self, code: str, *, annex: int | None = None, optional: bool = False) -> str:
+        """The configured severity of ``code`` (by annex, or for an optional column)."""
+        rule = self.rules[code]
+        if optional and "severity_optional" in rule:
+            return rule["severity_optional"]
+        by_annex = rule.get("severity_by_annex")
+        if by_annex and annex is not None and str(annex) in by_annex:
+            return by_annex[str(annex)]
+        return rule["severity"]
+
+    def render(self, code: str, lang: str, params: dict[str, Any]) -> str:
+        """The message of ``code`` in ``lang`` with its source appended."""
+        rule = self.rules[code]
+        body = rule[lang].format_map(_Params({k: _show(v) for k, v in params.items()}))
+        source = self.sources.get(rule.get("source", ""), {}).get(lang)
+        if not source:
+            return body
+        return f"{body}（依据：{source}）" if lang == "zh" else f"{body} (Source: {source})"
+
+    def make(
+        self,
+        code: str,
+        *,
+        file: str | None = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        col: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        district: str | None = None,
+        annex: int | None = None,
+        person: str | None = None,
+        suggestion: str | None = None,
+        optional: bool = False,
+        **params: Any,
+    ) -> Finding:
+        """A finding of ``code`` at a location; ``params`` fill the message template."""
+        if code not in self.rules:
+            raise KeyError(f"finding code not in the catalog: {code}")
+        shown = None if value is None else _show(value)
+        params = {"value": shown or "", "suggestion": suggestion or "", **params}
+        cell = f"{column_letter(col)}{row}" if col and row else None
+        return Finding(
+            code=code,
+            severity=self.severity(code, annex=annex, optional=optional),
+            message=self.render(code, "zh", params),
+            message_en=self.render(code, "en", params),
+            file=file,
+            sheet=sheet,
+            row=row,
+            cell=cell,
+            column=column,
+            value=shown,
+            district=district,
+            annex=annex,
+            person=person or None,
+            suggestion=suggestion,
+        )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "、".join(str(v) for v in value) or "无"
+    return str(value)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Sorted for output and with exact repeats removed (a merged cell is judged once)."""
+    unique = {(f.code, f.file, f.sheet, f.cell, f.row, f.value, f.message): f for f in findings}
+    return sorted(unique.values(), key=Finding.sort_key)
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    """``{"errors": n, "warnings": n, "infos": n}``."""
+    counts = {"errors": 0, "warnings": 0, "infos": 0}
+    for finding in findings:
+        counts[finding.severity + "s"] += 1
+    return counts

@@ -1,0 +1,109 @@
+"""The data the reader produces: forms whose every value remembers its cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding, column_letter
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A value as read, with the cell it came from (a merged cell: its top-left)."""
+
+    text: str
+    raw: object
+    row: int
+    col: int
+    merged: bool = False  # filled in from a merged range, not the range's own cell
+
+    @property
+    def ref(self) -> str:
+        """``G7``."""
+        return f"{column_letter(self.col)}{self.row}"
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.col)
+
+
+@dataclass(slots=True)
+class Row:
+    """One data row of a form: field key -> cell, for the columns the sheet has."""
+
+    number: int
+    cells: dict[str, Cell]
+
+    def text(self, key: str) -> str:
+        """The cleaned text of a field ('' when empty or the column is absent)."""
+        cell = self.cells.get(key)
+        return cell.text if cell else ""
+
+    def cell(self, key: str) -> Cell | None:
+        return self.cells.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """An input file as found: the path shown to people, its hash, size and time."""
+
+    display: str
+    path: Path
+    sha256: str
+    size: int
+    mtime: float
+
+    @property
+    def received(self) -> dt.date:
+        """The file's modification date, taken as the day it was received."""
+        return dt.datetime.fromtimestamp(self.mtime).date()
+
+
+@dataclass(slots=True)
+class Form:
+    """One sheet recognised as Annex 1 or Annex 2."""
+
+    source: SourceFile
+    sheet: str
+    annex: int
+    header_row: int
+    header_rows: int
+    columns: dict[str, int]
+    missing_columns: tuple[str, ...]
+    metadata: dict[str, Cell]
+    metadata_row: int
+    rows: list[Row]
+    blank_rows: int = 0
+    title_row: int | None = None
+    district: str | None = None
+    district_from: str = ""  # "unit", "rows", "path" or ""
+    template_version: str | None = None
+
+    @property
+    def file(self) -> str:
+        return self.source.display
+
+    @property
+    def date(self) -> dt.date | None:
+        """The parsed 填报日期, if any."""
+        from .normalize import parse_date
+
+        cell = self.metadata.get("date")
+        return parse_date(cell.raw) if cell else None
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """Everything read from one file: its forms, or why it could not be read."""
+
+    source: SourceFile
+    forms: list[Form] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
+    ignored_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f.rows) for f in self.forms)
