@@ -1,0 +1,90 @@
+"""Decide which submissions count, and merge the used forms into city-wide tables.
+
+Decision 5 of RULES.md: a roster (Annex 2) is a snapshot, so the newest one of a district
+wins (newer 填报日期, then newer file time, then path order) and the older ones are kept on
+record as superseded; every Annex 1 file counts, except byte-identical copies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .config import Config
+from .findings import Catalog, Finding
+from .forms import Form, ReadResult
+
+USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
+
+
+@dataclass
+class Selection:
+    """Which forms count, each file's status, and what replaced what."""
+
+    forms: list[Form] = field(default_factory=list)
+    status: dict[str, str] = field(default_factory=dict)
+    superseded_by: dict[tuple[str, str], str] = field(default_factory=dict)  # (file, sheet) -> file
+    superseded_forms: list[Form] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def select_submissions(results: list[ReadResult], config: Config) -> Selection:
+    """Drop identical copies and older rosters; say so with ``submission-superseded``."""
+    catalog = Catalog(config)
+    selection = Selection()
+    first_by_hash: dict[str, str] = {}
+    candidates: list[Form] = []
+    for result in results:
+        display = result.source.display
+        if result.unreadable:
+            selection.status[display] = UNREADABLE
+            continue
+        original = first_by_hash.get(result.source.sha256)
+        if original is not None:
+            selection.status[display] = SUPERSEDED
+            selection.superseded_forms.extend(result.forms)
+            for form in result.forms:
+                selection.superseded_by[(display, form.sheet)] = original
+            selection.findings.append(
+                catalog.make("submission-superseded", file=display, newer=f"内容完全相同的文件 {original}")
+                .at(message_en=catalog.render("submission-superseded", "en", {"newer": f"identical file {original}"}))
+            )
+            continue
+        first_by_hash[result.source.sha256] = display
+        candidates.extend(result.forms)
+        selection.status[display] = USED
+    rosters: dict[str, list[Form]] = defaultdict(list)
+    for form in candidates:
+        if form.annex == 2 and form.district:
+            rosters[form.district].append(form)
+    dropped: set[int] = set()
+    for forms in rosters.values():
+        ordered = sorted(forms, key=_recency)
+        newest = ordered[-1]
+        for older in ordered[:-1]:
+            dropped.add(id(older))
+            selection.superseded_forms.append(older)
+            selection.superseded_by[(older.file, older.sheet)] = newest.file
+            selection.findings.append(
+                catalog.make(
+                    "submission-superseded", file=older.file, sheet=older.sheet,
+                    district=older.district, annex=2, newer=newest.file,
+                )
+            )  # fmt: skip
+    selection.forms = [f for f in candidates if id(f) not in dropped]
+    for result in results:
+        if result.forms and selection.status.get(result.source.display) == USED:
+            if all(id(f) in dropped for f in result.forms):
+                selection.status[result.source.display] = SUPERSEDED
+    return selection
+
+
+def _recency(form: Form) -> tuple:
+    """Newer 填报日期, then newer file time; path order breaks the last ties."""
+    return (form.date or dt.date.min, form.source.mtime, _path_order(form.file))
+
+
+def _path_order(display: str) -> tuple:
+    # The later path in path order counts as the newer copy (e.g. `…（修改）.xlsx`).
+    return tuple(display.split("/"))
