@@ -153,7 +153,7 @@ class Catalog:
         if code not in self.rules:
             raise KeyError(f"finding code not in the catalog: {code}")
         shown = None if value is None else _show(value)
-        params = {"value": shown or "", "suggestion": suggestion or "", **params}
+        params = {"value": shown or "", "suggestion": suggestion or "", "column": column or "", **params}
         cell = f"{column_letter(col)}{row}" if col and row else None
         return Finding(
             code=code,

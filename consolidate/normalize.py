@@ -288,7 +288,7 @@ def district_names(config: Config) -> tuple[str, ...]:
 # ---------------------------------------------------------------- placeholders
 @lru_cache(maxsize=4)
 def _placeholder_re(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 def is_placeholder(text: str, config: Config) -> bool:

@@ -33,19 +33,21 @@ class Reporter:
     def at_cell(self, code: str, form: Form, row: Row, key: str, **params: Any) -> Finding:
         """A finding on the cell of ``key`` in ``row`` (the top-left of a merged cell)."""
         cell = row.cell(key)
-        return self.at(code, form, cell, column=self.column_name(form, key), person=person_name(row), **params)
+        column = params.pop("column", None) or self.column_name(form, key)
+        return self.at(code, form, cell, column=column, person=person_name(row), **params)
 
     def at(
         self, code: str, form: Form, cell: Cell | None, *, column: str | None = None, **params: Any
     ) -> Finding:
         """A finding on any cell of a form (metadata, header), or on the sheet (cell None)."""
         params.setdefault("value", cell.text if cell else None)
+        row, col = params.pop("row", None), params.pop("col", None)
         return self.catalog.make(
             code,
             file=form.file,
             sheet=form.sheet,
-            row=cell.row if cell else params.pop("row", None),
-            col=cell.col if cell else params.pop("col", None),
+            row=cell.row if cell else row,
+            col=cell.col if cell else col,
             column=column,
             district=form.district,
             annex=form.annex,

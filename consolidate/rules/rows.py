@@ -205,11 +205,15 @@ def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> li
     reporter = Reporter(config)
     findings = []
     seen: set[tuple[int, str]] = set()
-    for column, check, index in zip(cases["column"], cases["check"], cases["index"], strict=True):
+    for context, column, check, index in zip(
+        cases["schema_context"], cases["column"], cases["check"], cases["index"], strict=True
+    ):
         if index is None or pd.isna(index):
             continue
         code = str(check)
-        key = column if isinstance(column, str) and column in keys else WIDE_COLUMN.get(code, "name")
+        # A row-wide check is reported once per column by pandera: point where RULES.md says.
+        wide = context == "DataFrameSchema"
+        key = WIDE_COLUMN.get(code, HELD[annex]) if wide else str(column)
         code = code.split(":")[0]
         if (int(index), code + key) in seen:
             continue
@@ -223,7 +227,6 @@ def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> li
 
 def explain(reporter: Reporter, code: str, form: Form, row: Row, key: str, config: Config) -> Finding:
     """The finding for one failed check, with its message parameters and suggestion."""
-    text = row.text(key)
     params: dict[str, Any] = EXPLAINERS.get(code, lambda *_: {})(form, row, key, config)
     return reporter.at_cell(code, form, row, key, **params)
 
@@ -239,11 +242,7 @@ def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[st
         "original": "此调整方式需填写调整前的账号功能。",
         "current": "此调整方式需填写调整后的账号功能。",
     }
-    return {"column": reporter_name(form, key, config), "hint": hints.get(key, "")}
-
-
-def reporter_name(form: Form, key: str, config: Config) -> str:
-    return config.annexes[form.annex].column(key).name
+    return {"hint": hints.get(key, "")}
 
 
 def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:

@@ -1,0 +1,219 @@
+"""Annotated copies: fills and comments on the flagged cells, a linked findings list."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+from openpyxl.comments import Comment
+
+from consolidate.annotate import FILLS, annotate
+from consolidate.config import load_config
+from consolidate.errors import OutputError
+from consolidate.findings import Catalog, Finding
+from consolidate.reading import read_file
+
+SHEET = "附件 2"  # a space, so links must quote the sheet name
+ROWS = [
+    [
+        "序号",
+        "市场监管部门",
+        "账号使用人姓名",
+        "所在部门及职务",
+        "当前使用账号名称",
+        "当前使用账号功能",
+        "手机号",
+    ],
+    [1, "上海市黄浦区市场监督管理局", "李明", "审批科科长", "liming", "复审、复审", "1381234567"],
+    [2, None, "张伟2", "=科员", "zhangwei", "初审", "13912345678"],
+]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog(load_config())
+
+
+def _xlsx(tmp_path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    for r, values in enumerate(ROWS, start=3):
+        for c, value in enumerate(values, start=1):
+            if value is not None:
+                sheet.cell(r, c, value).data_type = "s" if isinstance(value, str) else "n"
+    sheet.merge_cells("B4:B5")  # the bureau merged down the table
+    sheet["F5"].comment = Comment("区里的备注", "clerk")
+    path = tmp_path / "黄浦区附件2.xlsx"
+    workbook.save(path)
+    return path
+
+
+def _findings(catalog: Catalog) -> list[Finding]:
+    at = {"file": "黄浦区/附件2.xlsx", "sheet": SHEET, "annex": 2}
+    return [
+        catalog.make("phone-invalid", row=4, col=7, value="1381234567", person="李明", **at),
+        catalog.make("function-repeated", row=4, col=6, value="复审", person="李明", **at),
+        catalog.make("name-suspicious", row=5, col=3, value="张伟2", person="张伟2", **at),
+        catalog.make("person-duplicate", row=5, col=3, value="张伟2", person="张伟2", **at),
+        catalog.make("seq-invalid", row=5, col=1, value="2", **at),
+        catalog.make("district-mismatch", row=5, col=2, value="x", **at),  # inside B4:B5
+        catalog.make("placeholder-value", row=5, col=4, value="=科员", **at),
+        catalog.make("duties-conflict", row=5, col=6, value="初审", **at),
+        catalog.make("annex-empty", file=at["file"], sheet=SHEET, annex=2),
+        catalog.make("template-outdated", file=at["file"]),
+    ]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _fill(cell) -> str:
+    return cell.fill.fgColor.rgb
+
+
+def test_cells_are_filled_and_commented(tmp_path, catalog):
+    source, out = _xlsx(tmp_path), tmp_path / "out.xlsx"
+    findings = _findings(catalog)
+    annotate(source, findings, out)
+    sheet = openpyxl.load_workbook(out)[SHEET]
+    assert _fill(sheet["G4"]) == FILLS["error"]
+    assert _fill(sheet["F4"]) == FILLS["warning"]
+    assert _fill(sheet["A5"]) == FILLS["info"]
+    assert _fill(sheet["C5"]) == FILLS["error"]  # warning + error: the worse one
+    comment = sheet["C5"].comment.text
+    assert findings[2].message in comment and findings[3].message in comment
+    assert comment.index("【错误】") < comment.index("【警告】")
+    assert sheet["G4"].comment.text.startswith("【错误】" + findings[0].message)
+    assert _fill(sheet["B4"]) == FILLS["warning"]  # merged range marked at its top-left
+    assert sheet["F5"].comment.text.startswith("区里的备注")  # the district's own comment kept
+    assert findings[7].message in sheet["F5"].comment.text
+    assert sheet["E4"].comment is None and sheet["E4"].fill.fgColor.rgb != FILLS["error"]
+
+
+def test_findings_sheet_lists_every_finding_with_links(tmp_path, catalog):
+    source, out = _xlsx(tmp_path), tmp_path / "out.xlsx"
+    findings = _findings(catalog)
+    annotate(source, findings, out)
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["问题清单", SHEET]
+    listing = workbook["问题清单"]
+    rows = list(listing.iter_rows(values_only=True))
+    assert rows[0] == ("文件", "工作表", "单元格", "人员", "内容", "问题", "建议", "级别")
+    assert len(rows) == 1 + len(findings)
+    by_message = {row[5]: row for row in rows[1:]}
+    phone = by_message[findings[0].message]
+    assert phone[:5] == ("黄浦区/附件2.xlsx", SHEET, "G4", "李明", "1381234567")
+    assert phone[7] == "错误"
+    links = {c.value: c.hyperlink.location for c in listing["C"][1:] if c.hyperlink}
+    assert links["G4"] == f"'{SHEET}'!G4"
+    assert links["A5"] == f"'{SHEET}'!A5"
+    file_level = by_message[findings[9].message]
+    assert file_level[1:3] == (None, None)  # listed only
+    assert sum(1 for c in listing["C"][1:] if c.hyperlink) == len(findings) - 1
+
+
+def test_formula_looking_text_stays_text(tmp_path, catalog):
+    source, out = _xlsx(tmp_path), tmp_path / "out.xlsx"
+    annotate(source, _findings(catalog), out)
+    workbook = openpyxl.load_workbook(out)
+    assert workbook[SHEET]["D5"].data_type == "s"
+    values = [c for c in workbook["问题清单"]["E"] if c.value == "=科员"]
+    assert values and all(c.data_type == "s" for c in values)
+
+
+def test_the_source_is_never_modified(tmp_path, catalog):
+    source = _xlsx(tmp_path)
+    before = (_sha(source), source.stat().st_mtime_ns)
+    annotate(source, _findings(catalog), tmp_path / "out.xlsx")
+    assert (_sha(source), source.stat().st_mtime_ns) == before
+    with pytest.raises(OutputError):
+        annotate(source, _findings(catalog), source)
+    assert _sha(source) == before[0]
+
+
+def test_english_headers_and_messages(tmp_path, catalog):
+    source, out = _xlsx(tmp_path), tmp_path / "out.xlsx"
+    findings = _findings(catalog)
+    annotate(source, findings, out, lang="en")
+    workbook = openpyxl.load_workbook(out)
+    rows = list(workbook["问题清单"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "File",
+        "Sheet",
+        "Cell",
+        "Person",
+        "Value",
+        "Problem",
+        "Suggestion",
+        "Severity",
+    )
+    assert findings[0].message_en in workbook[SHEET]["G4"].comment.text
+    assert {row[7] for row in rows[1:]} == {"error", "warning", "info"}
+
+
+def test_reannotating_replaces_the_list_and_leaves_no_temp_files(tmp_path, catalog):
+    source, out = _xlsx(tmp_path), tmp_path / "out.xlsx"
+    annotate(source, _findings(catalog), out)
+    again = tmp_path / "again.xlsx"
+    annotate(out, _findings(catalog)[:1], again)
+    workbook = openpyxl.load_workbook(again)
+    assert workbook.sheetnames == ["问题清单", SHEET]
+    assert workbook["问题清单"].max_row == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx", "out.xlsx", source.name]
+
+
+def _xls(tmp_path: Path) -> Path:
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet(SHEET)
+    sheet.write_merge(0, 0, 0, 6, "CCC免办及特殊用途进口产品检测处理管理系统账号使用人信息汇总表")
+    for r, values in enumerate(ROWS, start=2):
+        for c, value in enumerate(values):
+            if value is not None and (r, c) != (3, 1):  # B4 is written merged below
+                sheet.write(r, c, value)
+    sheet.write_merge(3, 4, 1, 1, "上海市黄浦区市场监督管理局")
+    book.add_sheet("空表")
+    path = tmp_path / "黄浦区附件2.xls"
+    book.save(str(path))
+    return path
+
+
+def test_xls_input_becomes_annotated_xlsx(tmp_path, catalog):
+    source, out = _xls(tmp_path), tmp_path / "out.xlsx"
+    before = _sha(source)
+    findings = _findings(catalog)
+    annotate(source, findings, out)
+    assert _sha(source) == before
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["问题清单", SHEET, "空表"]
+    sheet = workbook[SHEET]
+    assert sheet["C5"].value == "张伟2" and sheet["A4"].value == 1
+    assert sheet["D5"].value == "=科员" and sheet["D5"].data_type == "s"
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:G1", "B4:B5"}
+    assert _fill(sheet["G4"]) == FILLS["error"]
+    assert findings[0].message in sheet["G4"].comment.text
+    assert _fill(sheet["B4"]) == FILLS["warning"]
+    assert workbook["问题清单"].max_row == 1 + len(findings)
+
+
+def test_unreadable_source_is_an_output_error(tmp_path, catalog):
+    source = tmp_path / "broken.xlsx"
+    source.write_bytes(b"not a workbook")
+    with pytest.raises(OutputError):
+        annotate(source, [], tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_annotated_copy_reads_back_without_its_list(tmp_path, catalog):
+    """The reader skips the 问题清单 helper sheet, so a re-checked copy adds no finding."""
+    source, out = _xlsx(tmp_path), tmp_path / "out.xlsx"
+    annotate(source, _findings(catalog), out)
+    result = read_file(out)
+    assert [(f.sheet, f.annex, len(f.rows)) for f in result.forms] == [(SHEET, 2, 2)]
+    assert "问题清单" in result.ignored_sheets
+    workbook = openpyxl.load_workbook(out)
+    assert [ws.sheet_view.tabSelected for ws in workbook.worksheets] == [True, False]

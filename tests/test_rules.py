@@ -1,0 +1,370 @@
+"""Each rule of the catalog: a row that breaks it, and a close look-alike that must pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from consolidate.rules import run_rules
+from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, build_form
+
+
+def codes_at(forms, code: str, year=None) -> list[tuple[str, str | None]]:
+    findings = run_rules(forms, CONFIG, as_of=AS_OF, year=year).findings
+    return sorted((f.code, f.cell) for f in findings if f.code == code)
+
+
+# ---------------------------------------------------------------- Annex 2 row rules
+# Columns of Annex 2 in template order: A 序号 B 部门 C 姓名 D 职务 E 账号 F 功能 G 手机 H 备注.
+A2_CASES = [
+    ("phone-invalid", {"mobile": "1390000123"}, [("phone-invalid", "G5")]),
+    ("phone-invalid", {"mobile": "021-63210000"}, [("phone-invalid", "G5")]),
+    ("phone-invalid", {"mobile": "+86 139-0000-0001"}, []),
+    ("phone-invalid", {"mobile": "13900000001.0"}, []),
+    ("function-unknown", {"functions": "复核、监管"}, [("function-unknown", "F5")]),
+    ("function-unknown", {"functions": "复审，监管"}, []),
+    ("function-repeated", {"functions": "复审、监管、复审"}, [("function-repeated", "F5")]),
+    ("function-repeated", {"functions": "复审、监管"}, []),
+    ("rank-insufficient", {"post": "认证科科员"}, [("rank-insufficient", "D5")]),
+    ("rank-insufficient", {"post": "认证科一级科员"}, [("rank-insufficient", "D5")]),
+    ("rank-insufficient", {"post": "科长助理"}, [("rank-insufficient", "D5")]),
+    ("rank-insufficient", {"post": "认证科科长（聘用）"}, [("rank-insufficient", "D5")]),
+    ("rank-insufficient", {"post": "认证科四级主任科员"}, []),
+    ("rank-insufficient", {"post": "认证科副科长"}, []),
+    ("rank-insufficient", {"post": "认证科科员", "functions": "初审、监管"}, []),
+    ("rank-unknown", {"post": "认证科"}, [("rank-unknown", "D5")]),
+    ("rank-unknown", {"post": "认证科（事业编）"}, []),
+    ("rank-unknown", {"post": "认证科", "functions": "监管"}, []),
+    ("duties-conflict", {"functions": "初审、复审"}, [("duties-conflict", "F5")]),
+    ("duties-conflict", {"functions": "初审、监管"}, []),
+    ("former-staff-listed", {"post": "原认证科科长"}, [("former-staff-listed", "D5")]),
+    ("former-staff-listed", {"post": "现认证科科长"}, []),
+    ("name-suspicious", {"name": "王1"}, [("name-suspicious", "C5")]),
+    ("name-suspicious", {"name": "Wang"}, [("name-suspicious", "C5")]),
+    ("name-suspicious", {"name": "王"}, [("name-suspicious", "C5")]),
+    ("name-suspicious", {"name": "欧阳建华建国建军"}, [("name-suspicious", "C5")]),
+    ("name-suspicious", {"name": "王  伟"}, []),
+    ("name-suspicious", {"name": "阿依古丽·买买提明"}, []),
+    ("required-missing", {"account": ""}, [("required-missing", "E5")]),
+    ("required-missing", {"functions": "无"}, [("required-missing", "F5")]),
+    ("required-missing", {"account": "hp_w"}, []),
+    (
+        "placeholder-value",
+        {"name": "吴XX", "mobile": "138XXXXXXXX"},
+        [("placeholder-value", "C5"), ("placeholder-value", "G5")],
+    ),
+    ("placeholder-value", {"name": "吴晓"}, []),
+]
+
+
+@pytest.mark.parametrize(("code", "values", "expected"), A2_CASES)
+def test_annex2_row_rule(code, values, expected):
+    form = build_form(2, [a2_row(1, **values)])
+    assert codes_at([form], code) == expected
+
+
+def test_placeholder_row_gets_nothing_else_and_is_rejected():
+    form = build_form(2, [a2_row(1, name="吴XX", mobile="138XXXXXXXX", post="XX科科员")])
+    result = run_rules([form], CONFIG, as_of=AS_OF)
+    assert {f.code for f in result.findings} == {"placeholder-value"}
+    assert result.rejected == {(form.file, form.sheet, 5): ["placeholder-value"]}
+
+
+# ---------------------------------------------------------------- Annex 1 row rules
+# Columns of Annex 1: A 序号 B 方式 C 部门 D 原 E 当前 F 姓名 G 职务 H 手机 I 来函 J 联系人 K 备注.
+A1_CASES = [
+    ("adjustment-type-unknown", {"adjustment": "新增"}, [("adjustment-type-unknown", "B5")]),
+    ("adjustment-type-unknown", {"adjustment": "增加功能"}, []),
+    (
+        "open-has-original",
+        {"adjustment": "开通", "original": "初审", "current": "初审、监管"},
+        [("open-has-original", "D5")],
+    ),
+    ("open-has-original", {"adjustment": "开通", "original": "无", "current": "监管"}, []),
+    ("open-has-original", {"adjustment": "开通", "original": "", "current": "监管"}, []),
+    (
+        "cancel-has-current",
+        {"adjustment": "注销", "original": "监管", "current": "监管"},
+        [("cancel-has-current", "E5")],
+    ),
+    ("cancel-has-current", {"adjustment": "注销", "original": "监管", "current": "无"}, []),
+    (
+        "add-gains-nothing",
+        {"adjustment": "增加功能", "original": "初审、监管", "current": "初审"},
+        [("add-gains-nothing", "E5")],
+    ),
+    (
+        "add-gains-nothing",
+        {"adjustment": "增加功能", "original": "初审", "current": "初审、监管"},
+        [],
+    ),
+    (
+        "remove-loses-nothing",
+        {"adjustment": "减少功能", "original": "初审", "current": "初审、监管"},
+        [("remove-loses-nothing", "E5")],
+    ),
+    (
+        "remove-loses-nothing",
+        {"adjustment": "减少功能", "original": "初审、监管", "current": "监管"},
+        [],
+    ),
+    (
+        "adjustment-mixed",
+        {"adjustment": "减少功能", "original": "初审、发证", "current": "监管、发证"},
+        [("adjustment-mixed", "E5")],
+    ),
+    (
+        "adjustment-mixed",
+        {"adjustment": "减少功能", "original": "初审、发证", "current": "发证"},
+        [],
+    ),
+    (
+        "required-missing",
+        {"adjustment": "增加功能", "original": "无"},
+        [("required-missing", "D5")],
+    ),
+    (
+        "required-missing",
+        {"adjustment": "开通", "original": "无", "current": ""},
+        [("required-missing", "E5")],
+    ),
+    ("required-missing", {"adjustment": "注销", "original": "监管", "current": ""}, []),
+    (
+        "rank-insufficient",
+        {"current": "初审、复审", "post": "现认证科科员"},
+        [("rank-insufficient", "G5")],
+    ),
+    (
+        "rank-insufficient",
+        {"adjustment": "注销", "original": "复审", "current": "无", "post": "原认证科科员"},
+        [],
+    ),
+    (
+        "docno-invalid",
+        {"letter": "关于调整账号的函（黄市监[2026]12号）"},
+        [("docno-invalid", "I5")],
+    ),
+    (
+        "docno-invalid",
+        {"letter": "关于调整账号的函（黄市监（2026）12号）"},
+        [("docno-invalid", "I5")],
+    ),
+    ("docno-invalid", {"letter": "关于调整账号的函（黄市监〔2026〕12号）"}, []),
+    ("docno-invalid", {"letter": "关于调整账号的函"}, []),
+    ("contact-phone-invalid", {"contact": "张明 6321000"}, [("contact-phone-invalid", "J5")]),
+    (
+        "contact-phone-invalid",
+        {"contact": "张明 64220000转2826"},
+        [("contact-phone-invalid", "J5")],
+    ),
+    ("contact-phone-invalid", {"contact": "张明 021-64220000转2826"}, []),
+    ("contact-phone-invalid", {"contact": "张明 13900001111"}, []),
+    ("contact-missing", {"contact": "张明"}, [("contact-missing", None)]),
+    ("contact-missing", {"contact": "张明 021-1234"}, []),
+    (
+        "duties-conflict",
+        {"original": "初审", "current": "初审、复审", "post": "现认证科科长"},
+        [("duties-conflict", "E5")],
+    ),
+    ("duties-conflict", {"adjustment": "注销", "original": "初审、复审", "current": "无"}, []),
+]
+
+
+@pytest.mark.parametrize(("code", "values", "expected"), A1_CASES)
+def test_annex1_row_rule(code, values, expected):
+    form = build_form(1, [a1_row(1, **values)])
+    assert codes_at([form], code) == expected
+
+
+# ---------------------------------------------------------------- sheet rules
+def test_seq_invalid_on_rows_breaking_the_sequence():
+    form = build_form(2, [a2_row(1), a2_row(2, seq="3"), a2_row(3, seq="3")])
+    assert codes_at([form], "seq-invalid") == [("seq-invalid", "A6")]
+
+
+def test_seq_counts_rejected_template_rows():
+    rows = [a2_row(1, name="吴XX"), a2_row(2)]
+    assert codes_at([build_form(2, rows)], "seq-invalid") == []
+
+
+def test_person_duplicate_on_second_row_only():
+    form = build_form(2, [a2_row(1), a2_row(2, mobile="13900000001", account="x")])
+    assert codes_at([form], "person-duplicate") == [("person-duplicate", "C6")]
+
+
+def test_same_name_other_mobile_is_another_person():
+    form = build_form(2, [a2_row(1), a2_row(2)])
+    assert codes_at([form], "person-duplicate") == []
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        (
+            {"unit": "", "filler": "张三", "department": "认证科", "date": "2026年11月20日"},
+            [("metadata-missing", "A3")],
+        ),
+        (
+            {
+                "unit": "上海市黄浦区市场监督管理局",
+                "filler": "张三",
+                "department": "认证科",
+                "date": "2026年11月20日",
+            },
+            [],
+        ),
+    ],
+)
+def test_metadata_missing(meta, expected):
+    assert codes_at([build_form(2, [a2_row()], meta=meta)], "metadata-missing") == expected
+
+
+def test_annex1_does_not_need_filler():
+    meta = {"unit": "上海市黄浦区市场监督管理局", "date": "2026-11-20"}
+    assert codes_at([build_form(1, [a1_row()], meta=meta)], "metadata-missing") == []
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("2026年13月40日", ["date-invalid"]),
+        ("2026-12-01", ["date-invalid"]),
+        ("2026/11/20", []),
+        ("202X年X月X日", ["placeholder-value"]),
+    ],
+)
+def test_date_invalid(date, expected):
+    meta = {
+        "unit": "上海市黄浦区市场监督管理局",
+        "filler": "张三",
+        "department": "认证科",
+        "date": date,
+    }
+    findings = run_rules([build_form(2, [a2_row()], meta=meta)], CONFIG, as_of=AS_OF).findings
+    assert [f.code for f in findings if f.code in ("date-invalid", "placeholder-value")] == expected
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [("上海市东湖区市场监管局", ["district-unknown"]), ("黄浦区市场监管局", [])],
+)
+def test_district_unknown(unit, expected):
+    meta = {"unit": unit, "filler": "张三", "department": "认证科", "date": "2026-11-20"}
+    findings = run_rules([build_form(2, [a2_row()], meta=meta)], CONFIG, as_of=AS_OF).findings
+    assert [f.code for f in findings if f.code == "district-unknown"] == expected
+
+
+@pytest.mark.parametrize(
+    ("bureau", "expected"),
+    [("上海市徐汇区市场监督管理局", [("district-mismatch", "B5")]), ("黄浦区市场监管局", [])],
+)
+def test_district_mismatch(bureau, expected):
+    assert codes_at([build_form(2, [a2_row(bureau=bureau)])], "district-mismatch") == expected
+
+
+@pytest.mark.parametrize(("annex", "severity"), [(1, "info"), (2, "error")])
+def test_annex_empty(annex, severity):
+    findings = run_rules([build_form(annex, [])], CONFIG, as_of=AS_OF).findings
+    assert [(f.code, f.severity, f.cell) for f in findings if f.code == "annex-empty"] == [
+        ("annex-empty", severity, None)
+    ]
+
+
+def test_column_missing_points_at_header_and_optional_is_warning():
+    form = build_form(1, [a1_row()])
+    form.missing_columns = ("mobile", "remarks")
+    findings = [
+        f for f in run_rules([form], CONFIG, as_of=AS_OF).findings if f.code == "column-missing"
+    ]
+    assert [(f.column, f.severity, f.row) for f in findings] == [
+        ("手机号", "error", 4),
+        ("备注", "warning", 4),
+    ]
+
+
+def test_template_outdated_once_per_form():
+    form = build_form(2, [a2_row()])
+    form.template_version = "2020.1"
+    assert codes_at([form], "template-outdated") == [("template-outdated", None)]
+    form.template_version = CONFIG.settings["template"]["version"]
+    assert codes_at([form], "template-outdated") == []
+
+
+# ---------------------------------------------------------------- across rows, files and districts
+def test_phone_shared_on_every_row_across_districts():
+    a = build_form(2, [a2_row(1, name="王建华")], file="a.xlsx")
+    b = build_form(2, [a2_row(1, name="李明", bureau="徐汇区")], file="b.xlsx", district="徐汇区")
+    findings = [
+        f for f in run_rules([a, b], CONFIG, as_of=AS_OF).findings if f.code == "phone-shared"
+    ]
+    assert [(f.file, f.cell) for f in findings] == [("a.xlsx", "G5"), ("b.xlsx", "G5")]
+    assert "b.xlsx" in findings[0].message
+
+
+def test_phone_not_shared_by_one_person_in_both_annexes():
+    a1 = build_form(1, [a1_row(1)])
+    a2 = build_form(2, [a2_row(1, functions="初审、监管", post="认证科科员")])
+    assert codes_at([a1, a2], "phone-shared") == []
+
+
+def test_person_multi_district_and_account_duplicate():
+    a = build_form(2, [a2_row(1)], file="a.xlsx")
+    b = build_form(2, [a2_row(1, bureau="徐汇区")], file="b.xlsx", district="徐汇区")
+    assert codes_at([a, b], "person-multi-district") == [("person-multi-district", "C5")] * 2
+    c = build_form(2, [a2_row(2, account="hp_user1")], file="c.xlsx", district="徐汇区")
+    assert codes_at([a, c], "account-name-duplicate") == [
+        ("account-name-duplicate", "E5"),
+        ("account-name-duplicate", "E5"),
+    ]
+    assert codes_at([a, b], "account-name-duplicate") == []  # the same person
+
+
+def test_cross_annex_rules():
+    requests = build_form(1, [
+        a1_row(1, adjustment="注销", original="监管", current="无", name="赵敏", mobile="13900000001"),
+        a1_row(2, adjustment="开通", original="无", current="监管", name="钱进", mobile="13900000002"),
+        a1_row(3, adjustment="增加功能", original="初审", current="初审、监管", name="孙立", mobile="13900000003", post="现认证科科员"),
+    ])  # fmt: skip
+    roster = build_form(2, [
+        a2_row(1, name="赵敏", mobile="13900000001"),
+        a2_row(2, name="孙立", mobile="13900000003", functions="初审", post="认证科科员"),
+    ])  # fmt: skip
+    findings = run_rules([requests, roster], CONFIG, as_of=AS_OF).findings
+    got = sorted(
+        (f.code, f.annex, f.cell)
+        for f in findings
+        if f.code in ("cancel-still-listed", "open-not-listed", "functions-disagree")
+    )
+    assert got == [
+        ("cancel-still-listed", 2, "C5"),
+        ("functions-disagree", 2, "F6"),
+        ("open-not-listed", 1, "F6"),
+    ]
+
+
+def test_cross_annex_rules_need_the_districts_annex2():
+    requests = build_form(1, [a1_row(1, adjustment="开通", original="无", current="监管")])
+    assert codes_at([requests], "open-not-listed") == []
+
+
+def test_rollup_missing_and_late():
+    late = build_form(
+        2,
+        [a2_row()],
+        meta={"unit": "黄浦区", "filler": "张三", "department": "认证科", "date": "2026-12-02"},
+    )
+    findings = run_rules([late], CONFIG, as_of=AS_OF.replace(month=12, day=5), year=2026).findings
+    missing = [f.district for f in findings if f.code == "district-missing"]
+    assert len(missing) == 15 and "黄浦区" not in missing
+    assert [(f.code, f.cell) for f in findings if f.code == "submission-late"] == [
+        ("submission-late", "D3")
+    ]
+
+
+def test_future_date_is_only_date_invalid():
+    future = build_form(
+        2,
+        [a2_row()],
+        meta={"unit": "黄浦区", "filler": "张三", "department": "认证科", "date": "2026-12-02"},
+    )
+    codes = {f.code for f in run_rules([future], CONFIG, as_of=AS_OF, year=2026).findings}
+    assert "date-invalid" in codes and "submission-late" not in codes
