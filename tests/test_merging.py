@@ -1,0 +1,71 @@
+"""Which submissions count (decision 5): newest roster wins, identical copies count once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from consolidate.api import check, consolidate_inbox, discover
+from tests.helpers import AS_OF, write_annex
+
+ROW = [1, "上海市静安区市场监督管理局", "周七", "认证科科长", "ja_zq", "复审", "13900000007", ""]
+BAD = [1, "上海市静安区市场监督管理局", "周七", "认证科科长", "ja_zq", "复审", "1390000000", ""]
+
+
+def roster(path: Path, date: str, row=ROW) -> Path:
+    return write_annex(path, 2, [row], unit="上海市静安区市场监督管理局", date=date)
+
+
+def test_newer_roster_supersedes_the_older_and_hides_its_problems(tmp_path: Path):
+    roster(tmp_path / "静安区" / "附件2.xlsx", "2026-11-10", BAD)
+    roster(tmp_path / "静安区" / "附件2（修改）.xlsx", "2026-11-20")
+    outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
+    assert outcome.status == {"静安区/附件2.xlsx": "superseded", "静安区/附件2（修改）.xlsx": "used"}
+    codes = [(f.code, f.file) for f in outcome.findings if f.file and f.file.startswith("静安区")]
+    assert codes == [("submission-superseded", "静安区/附件2.xlsx")]
+    assert [f.file for f in outcome.forms] == ["静安区/附件2（修改）.xlsx"]
+
+
+def test_same_date_newer_file_time_wins(tmp_path: Path):
+    old = roster(tmp_path / "b.xlsx", "2026-11-20", BAD)
+    new = roster(tmp_path / "a.xlsx", "2026-11-20")
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    os.utime(new, (1_700_100_000, 1_700_100_000))
+    outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
+    assert outcome.status == {"a.xlsx": "used", "b.xlsx": "superseded"}
+
+
+def test_identical_copies_count_once(tmp_path: Path):
+    first = write_annex(tmp_path / "a.xlsx", 1, [[1, "开通", "黄浦区", "无", "监管", "赵六", "认证科科员", "13900000006", "", "张明 021-63210000", ""]])
+    shutil.copy(first, tmp_path / "a - 副本.xlsx")
+    outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
+    assert sorted(outcome.status.values()) == ["superseded", "used"]
+    assert len(outcome.forms_of(1)) == 1
+
+
+def test_discover_skips_lock_hidden_archive_and_non_spreadsheets(tmp_path: Path):
+    for name in ["a.xlsx", "~$a.xlsx", ".hidden.xlsx", "_归档/old.xlsx", "来函.pdf", "sub/b.xls"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    found, ignored = discover(tmp_path)
+    assert [d for _, d in found] == ["a.xlsx", "sub/b.xls"]
+    assert sorted(ignored) == sorted(["~$a.xlsx", ".hidden.xlsx", "来函.pdf"])
+
+
+def test_check_json_contract(tmp_path: Path):
+    path = roster(tmp_path / "静安区附件2.xlsx", "2026-11-20", BAD)
+    outcome = check([path], as_of=AS_OF)
+    data = json.loads(json.dumps(outcome.to_json(), ensure_ascii=False))
+    assert data["tool"] == "consolidate" and data["schema"] == 1 and data["as_of"] == "2026-11-26"
+    (entry,) = data["files"]
+    assert entry["status"] == "used" and entry["sheets"] == [{"sheet": "附件2", "annex": 2, "district": "静安区", "rows": 1}]
+    (finding,) = data["findings"]
+    assert {k: finding[k] for k in ("code", "severity", "row", "cell", "column", "value", "district", "annex", "person")} == {
+        "code": "phone-invalid", "severity": "error", "row": 5, "cell": "G5", "column": "手机号",
+        "value": "1390000000", "district": "静安区", "annex": 2, "person": "周七",
+    }  # fmt: skip
+    assert finding["message"].startswith("手机号应为11位") and "当前为10位" in finding["message"]
+    assert data["summary"] == {"files": 1, "rows": 1, "errors": 1, "warnings": 0, "infos": 0}
+    assert outcome.exit_code == 1
