@@ -153,7 +153,10 @@ class Catalog:
         if code not in self.rules:
             raise KeyError(f"finding code not in the catalog: {code}")
         shown = None if value is None else _show(value)
-        params = {"value": shown or "", "suggestion": suggestion or "", "column": column or "", **params}
+        params = {
+            "value": shown or "", "suggestion": suggestion or "", "column": column or "",
+            "district": district or "", "person": person or "", **params,
+        }  # fmt: skip
         cell = f"{column_letter(col)}{row}" if col and row else None
         return Finding(
             code=code,

@@ -48,7 +48,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.timedelta):
         return str(value)
     text = _CONTROL.sub("", _INVISIBLE.sub("", str(value)))
-    return text.strip(" \t\r\n\u3000\u00a0")
+    return text.strip()
 
 
 def squash(text: str) -> str:
