@@ -31,7 +31,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py
+
+serve: $(STAMP)
+	$(BIN)/consolidate serve
 
 clean:
 	rm -rf $(OUT) .pytest_cache
