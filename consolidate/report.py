@@ -8,7 +8,6 @@ text printed on the page passes through a mobile mask unless ``show_phones`` is 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from markupsafe import Markup
 from .findings import Finding, count_by_severity
 from .forms import Form
 from .normalize import parse_functions
+from .rules.baseline import function_totals
 
 if TYPE_CHECKING:
     from .api import Outcome
@@ -37,6 +37,18 @@ BASELINE_CODES = (
     "unreported-function-change",
 )
 OTHER_ANCHOR = "d-other"
+# The finding a change no request explains is reported as (rules.baseline).
+UNEXPLAINED_CODE = {
+    "added": "unreported-new-account",
+    "removed": "unreported-removal",
+    "functions": "unreported-function-change",
+}
+# How the report lists the kinds of change: label, functions header, location header.
+CHANGE_KINDS = (
+    ("added", "added", "after_functions", "location_now"),
+    ("removed", "removed", "before_functions", "location_before"),
+    ("functions", "functions_changed", "before_after", "location_now"),
+)
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -106,11 +118,40 @@ LABELS: dict[str, dict[str, str]] = {
         "superseded": "被取代的报送",
         "replaced_by": "由此文件取代",
         "no_superseded": "没有被取代的报送。",
-        "baseline": "上年度基准与变动",
+        "baseline": "较上年变化",
         "baseline_used": "跨年度核对所用的上年度基准名册：",
         "baseline_none": "未提供上年度基准名册（--baseline），以下跨年度核对规则已跳过：",
-        "changes": "与上年度相比的变动",
+        "function_totals": "全市各功能人数",
+        "totals_note": "上年：基准名册的人员行；本年：采用的附件2数据行（不含被剔除的行）。一人可有多项功能。",
+        "function": "功能",
+        "last_year": "上年",
+        "this_year": "本年",
+        "difference": "增减",
+        "holders": "账号使用人",
+        "changes": "各区人员变动",
+        "changes_summary": "共{n}项变动，其中{m}项未说明（附件1中没有对应的申请）。",
         "no_changes": "与上年度基准相比没有变动。",
+        "added": "新增",
+        "removed": "减少",
+        "functions_changed": "功能变动",
+        "name": "姓名",
+        "mobile": "手机号",
+        "no_functions": "无",
+        "after_functions": "本年功能",
+        "before_functions": "上年功能",
+        "before_after": "上年功能 → 本年功能",
+        "explanation": "是否说明",
+        "explained": "已说明",
+        "unexplained": "未说明",
+        "request_at": "申请：",
+        "no_request": "附件1中没有对应的申请",
+        "location_now": "本年附件2",
+        "location_before": "上年名册",
+        "pairing": "可能同一人",
+        "likely_same": "可能同一人：",
+        "pairing_moved": "调动",
+        "pairing_mobile-changed": "换号",
+        "pairing_name-changed": "改名",
         "manifest": "文件清单",
         "file": "文件",
         "size": "大小",
@@ -193,11 +234,40 @@ LABELS: dict[str, dict[str, str]] = {
         "superseded": "Superseded submissions",
         "replaced_by": "Replaced by",
         "no_superseded": "No submission was superseded.",
-        "baseline": "Baseline and changes",
+        "baseline": "Changes since last year",
         "baseline_used": "Baseline register used by the cross-year rules:",
         "baseline_none": "No baseline register was given (--baseline): these cross-year rules were skipped:",
-        "changes": "Changes since last year",
+        "function_totals": "Account holders per function, city-wide",
+        "totals_note": "Last year: the people rows of the baseline register; this year: the Annex 2 rows used (rejected rows excluded). One person may hold several functions.",
+        "function": "Function",
+        "last_year": "Last year",
+        "this_year": "This year",
+        "difference": "Difference",
+        "holders": "Account holders",
+        "changes": "Changes by district",
+        "changes_summary": "{n} change(s); {m} not explained by any request (Annex 1).",
         "no_changes": "No change against the baseline.",
+        "added": "Added",
+        "removed": "Removed",
+        "functions_changed": "Functions changed",
+        "name": "Name",
+        "mobile": "Mobile",
+        "no_functions": "none",
+        "after_functions": "Functions this year",
+        "before_functions": "Functions last year",
+        "before_after": "Last year → this year",
+        "explanation": "Explained",
+        "explained": "explained",
+        "unexplained": "not explained",
+        "request_at": "Request: ",
+        "no_request": "no matching request in Annex 1",
+        "location_now": "This year's Annex 2",
+        "location_before": "Last year's register",
+        "pairing": "Same person?",
+        "likely_same": "probably the same person as: ",
+        "pairing_moved": "moved district",
+        "pairing_mobile-changed": "new mobile",
+        "pairing_name-changed": "renamed",
         "manifest": "File manifest",
         "file": "File",
         "size": "Size",
@@ -295,6 +365,57 @@ class DistrictView:
 
 
 @dataclass
+class FunctionTotal:
+    """One line of the city totals: holders of a function last year and this year."""
+
+    label: str
+    last: int
+    this: int
+
+    @property
+    def difference(self) -> str:
+        """``+2``, ``-1`` or ``0``."""
+        diff = self.this - self.last
+        return f"+{diff}" if diff > 0 else str(diff)
+
+
+@dataclass
+class ChangeView:
+    """One person who changed against the baseline, as a table row: every field text."""
+
+    name: str
+    mobile: str
+    functions: str  # the functions of the kind: after, before, or "before → after"
+    explained: bool
+    request: str  # where the explaining Annex 1 request is ("" when unexplained)
+    code: str  # the finding an unexplained change is reported as
+    location: str
+    pairing: str  # 调动 / 换号 / 改名, or ""
+    likely_same_as: str
+
+
+@dataclass
+class ChangeGroup:
+    """The changes of one kind (added, removed, functions changed) in one district."""
+
+    kind: str
+    title: str
+    functions_header: str
+    location_header: str
+    items: list[ChangeView]
+
+
+@dataclass
+class DistrictChanges:
+    """A district with changes against the baseline (key: the district's section anchor)."""
+
+    name: str
+    key: str
+    groups: list[ChangeGroup]
+    unexplained: int
+
+
+@dataclass
 class Bar:
     """One bar of an inline SVG bar chart, positioned."""
 
@@ -375,7 +496,8 @@ def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]
         "superseded": _superseded(outcome),
         "baseline": _baseline(outcome.baseline),
         "baseline_codes": BASELINE_CODES,
-        "changes": _changes(outcome.changes),
+        "function_totals": _function_totals(outcome, t),
+        "changes": _changes(outcome, districts, t),
         "manifest": _manifest(outcome, t),
     }
 
@@ -541,38 +663,88 @@ def _baseline(baseline: Any) -> dict[str, Any] | None:
         return None
     rows = getattr(baseline, "rows", None)
     count = rows if isinstance(rows, int) else len(rows) if rows is not None else "—"
+    display = getattr(baseline, "display", "") or getattr(baseline, "path", "")
     return {
-        "path": str(getattr(baseline, "path", "") or "—"),
+        "file": str(display or "—"),
+        "sheet": str(getattr(baseline, "sheet", "") or "—"),
         "sha256": Verbatim(getattr(baseline, "sha256", "") or "—"),
         "rows": count,
     }
 
 
-def _changes(changes: Iterable[Any]) -> dict[str, Any]:
-    """Changes of unknown shape (rules.baseline) as a table: one column per field."""
-    rows = [_as_mapping(change) for change in changes]
-    columns: list[str] = []
-    for row in rows:
-        columns += [key for key in row if key not in columns]
-    return {"columns": columns, "rows": [[_plain(row.get(c)) for c in columns] for row in rows]}
+def _function_totals(outcome: Any, t: dict[str, str]) -> dict[str, Any] | None:
+    """City totals per function, last year against this year (None without a baseline)."""
+    if outcome.baseline is None:
+        return None
+    rosters = outcome.forms_of(2)
+    totals = function_totals(outcome.baseline, rosters, outcome.config, outcome.rejected)
+    kept = sum(
+        1
+        for form in rosters
+        for row in form.rows
+        if (form.file, form.sheet, row.number) not in outcome.rejected
+    )
+    return {
+        "functions": [FunctionTotal(f, last, this) for f, (last, this) in totals.items()],
+        "holders": FunctionTotal(t["holders"], len(outcome.baseline.rows), kept),
+    }
 
 
-def _as_mapping(change: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(change) and not isinstance(change, type):
-        return {f.name: getattr(change, f.name) for f in dataclasses.fields(change)}
-    if isinstance(change, dict):
-        return {str(k): v for k, v in change.items()}
-    if hasattr(change, "_asdict"):
-        return dict(change._asdict())
-    return {"": change}
+def _changes(outcome: Any, districts: list[DistrictView], t: dict[str, str]) -> dict[str, Any]:
+    """The changes against the baseline by district (configured order, only districts with
+    changes; those of no configured district last), each district by kind."""
+    anchors = {d.name: d.anchor for d in districts}
+    by_district: dict[str | None, list[Any]] = defaultdict(list)
+    for change in outcome.changes:
+        by_district[change.district if change.district in anchors else None].append(change)
+    out = []
+    for name in [*anchors, None]:
+        changes = by_district.get(name)
+        if not changes:
+            continue
+        groups = []
+        for kind, title, functions_header, location_header in CHANGE_KINDS:
+            items = [_change_view(c, t) for c in changes if c.kind == kind]
+            if items:
+                groups.append(
+                    ChangeGroup(kind, t[title], t[functions_header], t[location_header], items)
+                )
+        out.append(
+            DistrictChanges(
+                name=name if name is not None else t["unknown_district"],
+                key=anchors[name] if name is not None else OTHER_ANCHOR,
+                groups=groups,
+                unexplained=sum(not c.explained for c in changes),
+            )
+        )
+    unexplained = sum(not c.explained for c in outcome.changes)
+    return {
+        "districts": out,
+        "count": len(outcome.changes),
+        "summary": t["changes_summary"].format(n=len(outcome.changes), m=unexplained),
+    }
 
 
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return "、".join(_plain(v) for v in value)
-    return str(value)
+def _change_view(change: Any, t: dict[str, str]) -> ChangeView:
+    before, after = _function_list(change.before, t), _function_list(change.after, t)
+    functions = {"added": after, "removed": before}.get(change.kind, f"{before} → {after}")
+    pairing = t.get(f"pairing_{change.pairing}", change.pairing or "") if change.pairing else ""
+    return ChangeView(
+        name=change.name,
+        mobile=change.mobile,
+        functions=functions,
+        explained=change.explained,
+        request=change.request or "",
+        code=UNEXPLAINED_CODE.get(change.kind, ""),
+        location=change.location or "—",
+        pairing=pairing,
+        likely_same_as=change.likely_same_as or "",
+    )
+
+
+def _function_list(functions: Iterable[str], t: dict[str, str]) -> str:
+    functions = list(functions)
+    return "、".join(functions) if functions else t["no_functions"]
 
 
 def _manifest(outcome: Any, t: dict[str, str]) -> list[dict[str, Any]]:

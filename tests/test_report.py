@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from openpyxl import Workbook
@@ -16,6 +16,8 @@ from consolidate.api import Outcome, consolidate_inbox
 from consolidate.config import load_config
 from consolidate.findings import Catalog, Finding, sort_findings
 from consolidate.report import mask_mobiles, render_report
+from consolidate.rules.baseline import Change
+from tests.helpers import write_annex
 
 CONFIG = load_config()
 CATALOG = Catalog(CONFIG)
@@ -371,7 +373,11 @@ def _phone_findings(outcome: Outcome) -> Outcome:
         make("phone-invalid", file="黄浦区/附件2.xlsx", sheet="Sheet1", row=5, col=7, district="黄浦区",
              value="+86 139-1234-5678 ", reason="x", suggestion="13912345678"),
     ]  # fmt: skip
-    return with_findings(outcome, findings, changes=[{"name": "王建华", "mobile": "13700001111"}])
+    change = Change(
+        district="徐汇区", kind="added", name="李娜", mobile="13700001111", before=(),
+        after=("复审", "发证"), explained=False, location=f"徐汇区/{IMG}.xlsx（{IMG}）第4行",
+    )  # fmt: skip
+    return with_findings(outcome, findings, changes=[change])
 
 
 def test_mobiles_are_masked_everywhere_by_default(outcome: Outcome) -> None:
@@ -419,25 +425,171 @@ def test_baseline_statement_without_baseline(outcome: Outcome) -> None:
     section = doc.one("section", id="baseline")
     assert "未提供上年度基准名册" in section.text
     assert "unreported-removal" in section.text and "original-disagrees-baseline" in section.text
-    assert section.all("table") == []
+    assert section.all("table") == []  # neither totals nor changes without a baseline
 
 
-def test_baseline_statement_and_changes_with_baseline(outcome: Outcome) -> None:
-    baseline = SimpleNamespace(path="_基准/2025名册.xlsx", sha256="ab" * 32, rows=[object()] * 37)
-    changes = [{"kind": "调动", "name": "王建华", "from": "徐汇区", "to": "黄浦区"}]
-    doc = parse(render_report(dataclasses.replace(outcome, baseline=baseline, changes=changes)))
+# Last year's register, as the office keeps it: header in row 1, district column first.
+REGISTER_HEADER = ["区", "市场监管部门", "账号使用人姓名", "所在部门及职务", "当前使用账号名称", "当前使用账号功能", "手机号", "备注"]  # fmt: skip
+REQUEST_LETTER = "关于调整账号的函（沪市监〔2026〕12号）"
+
+
+def a1(n: int, kind: str, original: str, current: str, name: str, mobile: str, unit: str) -> list:
+    return [n, kind, unit, original, current, name, "认证科科长", mobile, REQUEST_LETTER, f"{unit}\n张明\n021-63210000", None]  # fmt: skip
+
+
+def a2(n: int, name: str, functions: str, mobile: str, unit: str) -> list:
+    return [n, unit, name, "认证科科长", f"user{n}_{mobile[-4:]}", functions, mobile, None]
+
+
+@pytest.fixture(scope="module")
+def with_baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Path]:
+    """黄浦区: 张三 gains 监管 (explained by 增加功能), 周九 left unreported, 赵六 came from
+    徐汇区 unreported (a move); 徐汇区: 钱七 new with 开通, 赵六 gone."""
+    root = tmp_path_factory.mktemp("baseline")
+    inbox = root / "inbox"
+    write_annex(inbox / "黄浦区/附件2.xlsx", 2, [
+        a2(1, "张三", "复审、监管", "13912340001", HP),
+        a2(2, "李四", "初审、发证", "13912340002", HP),
+        a2(3, "赵六", "管理员", "13912340004", HP),
+    ], unit=HP)  # fmt: skip
+    write_annex(inbox / "黄浦区/附件1.xlsx", 1, [a1(1, "增加功能", "复审", "复审、监管", "张三", "13912340001", HP)], unit=HP)  # fmt: skip
+    write_annex(inbox / "徐汇区/附件2.xlsx", 2, [a2(1, "钱七", "管理员", "13912340007", XH)], unit=XH)  # fmt: skip
+    write_annex(inbox / "徐汇区/附件1.xlsx", 1, [a1(1, "开通", "无", "管理员", "钱七", "13912340007", XH)], unit=XH)  # fmt: skip
+    register = root / "上年" / "register.xlsx"
+    register.parent.mkdir()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "名册"
+    ws.append(REGISTER_HEADER)
+    ws.append(["黄浦区", HP, "张三", "认证科科长", "hp1", "复审", "13912340001", None])
+    ws.append(["黄浦区", HP, "李四", "认证科科员", "hp2", "初审、发证", "13912340002", None])
+    ws.append(["黄浦区", HP, "周九", "认证科科员", "hp3", "复审、监管", "13912340006", None])
+    ws.append(["徐汇区", XH, "赵六", "审批科科长", "xh1", "管理员", "13912340004", None])
+    wb.save(register)
+    return consolidate_inbox(inbox, as_of=AS_OF, baseline_path=register), register
+
+
+def changes_of(section: Node, district: str) -> dict[str, list[list[str]]]:
+    """A district's change tables in the report: kind -> rows of cell texts."""
+    (block,) = [b for b in section.all("div", class_="change-district") if b.one("h4").text.startswith(district)]  # fmt: skip
+    return {
+        table.attrs["data-kind"]: [
+            [" ".join(td.text.split()) for td in tr.all("td")]
+            for tr in table.one("tbody").all("tr")
+        ]
+        for table in block.all("table", class_="changes")
+    }
+
+
+def test_baseline_statement_names_file_sheet_hash_and_rows(with_baseline) -> None:
+    outcome, register = with_baseline
+    section = parse(render_report(outcome)).one("section", id="baseline")
+    assert section.one("h2").text == "较上年变化"
+    facts = {d.one("dt").text: d.one("dd").text for d in section.one("dl").all("div")}
+    assert facts == {
+        "文件": str(register),
+        "工作表": "名册",
+        "SHA-256": hashlib.sha256(register.read_bytes()).hexdigest(),
+        "数据行": "4",
+    }
+    assert "未提供上年度基准名册" not in section.text
+
+
+def test_function_totals_last_year_this_year_and_difference(with_baseline) -> None:
+    outcome, _ = with_baseline
+    table = parse(render_report(outcome)).one("table", class_="function-totals")
+    rows = {
+        tr.one("th").text: [td.text for td in tr.all("td")] for tr in table.one("tbody").all("tr")
+    }
+    assert list(rows) == list(CONFIG.functions)
+    assert rows == {
+        "初审": ["1", "1", "0"],
+        "复审": ["2", "1", "-1"],
+        "发证": ["1", "1", "0"],
+        "监管": ["1", "1", "0"],
+        "管理员": ["1", "2", "+1"],
+    }
+    holders = table.one("tfoot").one("tr")
+    assert [holders.one("th").text] + [td.text for td in holders.all("td")] == [
+        "账号使用人", "4", "4", "0",
+    ]  # fmt: skip
+
+
+def test_changes_by_district_explained_and_unexplained(with_baseline) -> None:
+    outcome, _ = with_baseline
+    section = parse(render_report(outcome)).one("section", id="baseline")
+    blocks = section.all("div", class_="change-district")
+    assert [b.attrs["data-key"] for b in blocks] == ["d-1", "d-2"]  # configured order, only these
+    assert "共5项变动，其中3项未说明" in section.one("p", class_="note changes-summary").text
+    huangpu = changes_of(section, "黄浦区")
+    assert list(huangpu) == ["added", "removed", "functions"]
+    assert [c.one("caption").text for c in blocks[0].all("table")] == ["新增", "减少", "功能变动"]
+    (functions,) = huangpu["functions"]
+    assert functions[:3] == ["张三", "139****0001", "复审 → 复审、监管"]
+    assert functions[3] == "✓ 已说明 申请：黄浦区/附件1.xlsx（附件1）第5行"
+    assert functions[4] == "黄浦区/附件2.xlsx（附件2）第5行" and functions[5] == ""
+    (removed,) = huangpu["removed"]
+    assert removed[:3] == ["周九", "139****0006", "复审、监管"]
+    assert removed[3].startswith("▲ 未说明") and "unreported-removal" in removed[3]
+    assert removed[4].endswith("register.xlsx（名册）第4行")
+    (added,) = huangpu["added"]
+    assert added[:3] == ["赵六", "139****0004", "管理员"]
+    assert added[3].startswith("▲ 未说明") and "unreported-new-account" in added[3]
+    assert added[5].startswith("调动 可能同一人：") and added[5].endswith("（名册）第5行")
+    xuhui = changes_of(section, "徐汇区")
+    assert xuhui["added"][0][:4] == ["钱七", "139****0007", "管理员", "✓ 已说明 申请：徐汇区/附件1.xlsx（附件1）第5行"]  # fmt: skip
+    assert xuhui["removed"][0][5] == "调动 可能同一人：黄浦区/附件2.xlsx（附件2）第7行"
+    # 未说明 is a warning badge with its text, not a colour alone
+    badges = blocks[0].all("span", class_="badge sev-warning")
+    assert [" ".join(b.text.split()) for b in badges] == ["▲ 未说明", "▲ 未说明"]
+
+
+def test_changes_mask_mobiles_unless_asked(with_baseline) -> None:
+    outcome, _ = with_baseline
+    html = render_report(outcome)
+    for mobile in ("13912340001", "13912340004", "13912340006", "13912340007"):
+        assert mobile not in html
+    shown = parse(render_report(outcome, show_phones=True)).one("section", id="baseline")
+    assert changes_of(shown, "黄浦区")["removed"][0][1] == "13912340006"
+
+
+def test_changes_in_english(with_baseline) -> None:
+    outcome, _ = with_baseline
+    doc = parse(render_report(outcome, lang="en"))
+    assert doc.one("html").attrs["lang"] == "en"
     section = doc.one("section", id="baseline")
-    assert (
-        "_基准/2025名册.xlsx" in section.text and "ab" * 32 in section.text and "37" in section.text
-    )
-    table = section.one("table", class_="changes")
-    assert [th.text for th in table.all("th")] == ["kind", "name", "from", "to"]
-    assert [td.text for td in table.one("tbody").all("td")] == [
+    assert section.one("h2").text == "Changes since last year"
+    assert [c.one("caption").text for c in section.all("table", class_="changes")[:3]] == [
+        "Added", "Removed", "Functions changed",
+    ]  # fmt: skip
+    huangpu = changes_of(section, "黄浦区")
+    assert huangpu["functions"][0][3].startswith("✓ explained Request: ")
+    assert huangpu["removed"][0][3].startswith("▲ not explained")
+    assert huangpu["added"][0][5].startswith("moved district probably the same person as: ")
+    headers = [th.text for th in section.one("table", class_="function-totals").all("th", scope="col")]  # fmt: skip
+    assert headers == ["Function", "Last year", "This year", "Difference"]
+    for label in (
+        "较上年变化",
+        "新增",
+        "减少",
+        "功能变动",
+        "已说明",
+        "未说明",
         "调动",
-        "王建华",
-        "徐汇区",
-        "黄浦区",
-    ]
+        "上年功能",
+        "可能同一人",
+    ):
+        assert label not in section.text, label
+
+
+def test_no_changes_against_the_baseline(with_baseline) -> None:
+    outcome, _ = with_baseline
+    section = parse(render_report(dataclasses.replace(outcome, changes=[]))).one(
+        "section", id="baseline"
+    )
+    assert "与上年度基准相比没有变动" in section.text
+    assert section.all("table", class_="changes") == []
+    assert section.one("table", class_="function-totals")
 
 
 def test_manifest_lists_every_file(outcome: Outcome) -> None:
