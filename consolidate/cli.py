@@ -149,3 +149,20 @@ def template(annex: str, district: str | None, out: Path) -> None:
             _fail(f"“{district}”不是配置中的区 / not a configured district")
     write_template(out, int(annex), name, config)
     click.echo(f"已写出模板 / template written: {out}")
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="监听地址；局域网访问用 0.0.0.0 / address to listen on.",
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口 / port."
+)
+def serve(host: str, port: int) -> None:
+    """区局自查网页（供内网使用）/ the clerks' self-check web page for the intranet."""
+    from .server import serve as run_server
+
+    run_server(host, port)
