@@ -172,7 +172,7 @@ def discover(
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            display = path.relative_to(root).as_posix()
+            display = printable_name(path.relative_to(root).as_posix())
             if name.startswith((".", "~$")) or path.resolve() in skipped:
                 ignored.append(display)
             elif path.is_symlink() and not _inside(path, root):
@@ -182,6 +182,11 @@ def discover(
             else:
                 ignored.append(display)
     return found, ignored
+
+
+def printable_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogate escapes) shown as �."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -44,6 +44,9 @@ class _Group(click.Group):
             sys.exit(EXIT_FAILED)
         except click.exceptions.Exit:
             raise
+        except click.UsageError as exc:
+            # click's own wording is English; a clerk gets the Chinese line first.
+            _fail(f"命令参数不正确：{exc.format_message().rstrip('.')}。用法见 consolidate --help")
         except click.ClickException:
             raise
         except OSError as exc:

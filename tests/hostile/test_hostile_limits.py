@@ -1,0 +1,256 @@
+"""Resource abuse: every limit lives in schemas/settings.toml, passing one is a finding,
+and memory stays bounded (peaks measured in a fresh process)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import (
+    MB,
+    a2_values,
+    annex_grid,
+    annex_xlsx,
+    config_with,
+    far_cell,
+    lie_about_sizes,
+    many_sheets,
+    peak_memory,
+    run_inbox,
+    shared_strings_bomb,
+    sheet_bomb,
+    sheet_xml,
+    write,
+    xlsx_bytes,
+)
+
+from consolidate.config import load_config
+from consolidate.reading import read_bytes, read_file
+
+LIMITS = load_config().limits
+MEMORY_BOUND_MB = 500
+
+
+def _reason(data: bytes, name: str = "黄浦区/附件2.xlsx", config=None) -> str:
+    result = read_bytes(data, name, config=config)
+    assert result.unreadable, result.findings
+    [finding] = result.findings
+    assert finding.code == "file-unreadable"
+    return finding.message
+
+
+# ---------------------------------------------------------------- decompression bombs
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("bombs")
+    sheet, strings = sheet_bomb(), shared_strings_bomb()
+    return {
+        "sheet": write(folder / "sheet.xlsx", sheet),
+        "strings": write(folder / "strings.xlsx", strings),
+        "sheet-lying": write(
+            folder / "sheet-lying.xlsx", lie_about_sizes(sheet, "xl/worksheets/sheet1.xml")
+        ),
+        "strings-lying": write(
+            folder / "strings-lying.xlsx", lie_about_sizes(strings, "xl/sharedStrings.xml")
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", ["sheet", "strings"])
+def test_bomb_is_refused_before_unpacking(kind: str, bombs: dict[str, Path]) -> None:
+    path = bombs[kind]
+    assert path.stat().st_size < MB  # small zip …
+    message = _reason(path.read_bytes())  # … that unpacks to more than the limit
+    assert f"解压后超过{LIMITS['max_uncompressed_bytes'] // MB}MB" in message
+
+
+@pytest.mark.parametrize("kind", ["sheet-lying", "strings-lying"])
+def test_bomb_with_lying_sizes_is_refused(kind: str, bombs: dict[str, Path]) -> None:
+    """The zip directory claims 1 000 bytes: the real unpacked bytes are what counts."""
+    message = _reason(bombs[kind].read_bytes())
+    assert "解压后超过" in message or "损坏" in message
+
+
+def test_bomb_within_a_bigger_limit_is_counted_while_unpacking(tmp_path: Path) -> None:
+    """With the directory's sizes hidden, the reader still stops at the configured limit."""
+    config, _ = config_with(tmp_path, max_uncompressed_bytes=5_000_000)
+    data = lie_about_sizes(sheet_bomb(8 * MB), "xl/worksheets/sheet1.xml", declared=100)
+    message = _reason(data, config=config)
+    assert "解压后超过5MB" in message or "损坏" in message
+
+
+def test_reading_the_bombs_keeps_memory_bounded(bombs: dict[str, Path]) -> None:
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "for p in sys.argv[1:]:\n"
+        "    r = read_file(Path(p))\n"
+        "    print(r.unreadable, r.findings[0].code)\n"
+    )
+    out, peak = peak_memory(code, *(str(p) for p in bombs.values()))
+    assert out.split() == ["True", "file-unreadable"] * 4
+    assert peak < MEMORY_BOUND_MB, f"peak {peak:.0f} MB"
+
+
+# ---------------------------------------------------------------- sheet extent
+def test_declared_dimension_of_the_whole_sheet_is_harmless() -> None:
+    grid = annex_grid(2, [a2_values(1)])
+    data = xlsx_bytes([("附件2", sheet_xml(grid, dimension="A1:XFD1048576"))])
+    result = read_bytes(data, "黄浦区/附件2.xlsx")
+    assert not result.unreadable
+    assert [len(f.rows) for f in result.forms] == [1]
+
+
+def test_formatted_but_empty_cells_far_away_are_harmless() -> None:
+    """Borders applied down to row 1 048 576: empty cells, not content."""
+    grid = annex_grid(2, [a2_values(1)])
+    tail = (
+        '<row r="70000"><c r="A70000" s="1"/></row><row r="1048576"><c r="XFD1048576" s="1"/></row>'
+    )
+    result = read_bytes(xlsx_bytes([("附件2", sheet_xml(grid, tail=tail))]), "黄浦区/附件2.xlsx")
+    assert not result.unreadable, result.findings
+    assert [len(f.rows) for f in result.forms] == [1]
+
+
+@pytest.mark.parametrize(
+    ("ref", "words"),
+    [("XFD1048576", "行上限"), ("A1048576", "行上限"), ("XFD1", "列上限"), ("GS30", "列上限")],
+)
+def test_a_value_far_away_is_a_finding_not_a_crash(ref: str, words: str, tmp_path: Path) -> None:
+    """One value at XFD1048576 would make calamine allocate 17 billion cells and abort the
+    process: it is checked in a separate interpreter so a regression cannot kill pytest."""
+    path = write(tmp_path / "黄浦区" / "附件2.xlsx", far_cell(ref))
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "r = read_file(Path(sys.argv[1]), '黄浦区/附件2.xlsx')\n"
+        "print(r.unreadable, r.findings[0].code, r.findings[0].message)\n"
+    )
+    out, peak = peak_memory(code, str(path))
+    assert out.startswith("True file-unreadable"), out
+    assert words in out
+    assert peak < MEMORY_BOUND_MB
+
+
+def test_rows_without_references_cannot_hide_the_extent(tmp_path: Path) -> None:
+    """Rows and cells may omit r="…" (they follow the previous one): still bounded."""
+    wide = "<row>" + "<c><v>1</v></c>" * 17_000 + "</row>"
+    tail = f'<row r="60000"><c r="A60000"><v>1</v></c></row>{wide}'
+    grid = annex_grid(2, [a2_values(1)])
+    data = xlsx_bytes([("附件2", sheet_xml(grid, tail=tail))])
+    path = write(tmp_path / "x.xlsx", data)
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "r = read_file(Path(sys.argv[1]))\nprint(r.unreadable, r.findings[0].message)\n"
+    )
+    out, _ = peak_memory(code, str(path))
+    assert out.startswith("True") and "列上限" in out
+
+
+# ---------------------------------------------------------------- 100 000 rows
+def test_100k_rows_pass_the_default_row_limit_as_a_finding(roster_100k: Path) -> None:
+    result = read_file(roster_100k, "黄浦区/附件2.xlsx")
+    assert result.unreadable
+    message = result.findings[0].message
+    assert f"超过{LIMITS['max_rows_per_sheet']}行上限" in message
+
+
+def test_100k_rows_run_end_to_end(roster_100k: Path, tmp_path: Path) -> None:
+    inbox = roster_100k.parent.parent
+    run = run_inbox(inbox, tmp_path / "out", "--year", "2026")
+    entry = run.file("黄浦区/附件2.xlsx")
+    assert entry["status"] == "unreadable"
+    assert run.codes("黄浦区/附件2.xlsx") == {"file-unreadable": 1}
+
+
+def test_100k_rows_within_a_raised_limit_are_all_read_in_bounded_memory(
+    roster_100k: Path, tmp_path: Path
+) -> None:
+    _, schemas = config_with(tmp_path, max_rows_per_sheet=200_000)
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "r = read_file(Path(sys.argv[1]), '黄浦区/附件2.xlsx')\n"
+        "rows = r.forms[0].rows\n"
+        "print(r.unreadable, len(rows), rows[0].number, rows[-1].number, rows[-1].text('account'))\n"
+    )
+    out, peak = peak_memory(code, str(roster_100k), env={"CONSOLIDATE_SCHEMAS": str(schemas)})
+    assert out.split() == ["False", "100000", "5", "100004", "hp99999"]
+    assert peak < MEMORY_BOUND_MB, f"peak {peak:.0f} MB"
+
+
+# ---------------------------------------------------------------- sheets and cells
+def test_1000_sheets_pass_the_sheet_limit_as_a_finding() -> None:
+    message = _reason(many_sheets(1000))
+    assert f"工作表有1000个，超过{LIMITS['max_sheets']}个上限" in message
+
+
+def test_sheet_limit_comes_from_configuration(tmp_path: Path) -> None:
+    config, _ = config_with(tmp_path, max_sheets=2000)
+    result = read_bytes(many_sheets(1000), "x.xlsx", config=config)
+    assert not result.unreadable
+    assert result.findings and {f.code for f in result.findings} <= {"annex-unrecognized"}
+
+
+def test_very_long_cell_text_is_cut_and_reported() -> None:
+    limit = LIMITS["max_cell_chars"]
+    long_name = "王" * 200_000
+    data = annex_xlsx(2, [a2_values(1, remarks=long_name)])
+    result = read_bytes(data, "黄浦区/附件2.xlsx")
+    [form] = result.forms
+    assert len(form.rows[0].text("remarks")) == limit
+    [cut] = [f for f in result.findings if f.code == "cell-unreadable"]
+    assert cut.cell == "H5"
+    assert f"内容超过{limit}个字符" in cut.message
+
+
+def test_column_limit_comes_from_configuration(tmp_path: Path) -> None:
+    config, _ = config_with(tmp_path, max_columns=5)
+    message = _reason(annex_xlsx(2, [a2_values(1)]), config=config)
+    assert "超过5列上限" in message
+
+
+def test_file_size_limit_comes_from_configuration(tmp_path: Path) -> None:
+    config, _ = config_with(tmp_path, max_file_bytes=1000)
+    path = write(tmp_path / "附件2.xlsx", annex_xlsx(2, [a2_values(i) for i in range(1, 30)]))
+    result = read_file(path, "附件2.xlsx", config)
+    assert result.unreadable
+    assert "超过0MB上限" in result.findings[0].message or "上限" in result.findings[0].message
+
+
+def test_an_inbox_of_oversized_files_runs(tmp_path: Path, bombs: dict[str, Path]) -> None:
+    inbox = tmp_path / "inbox"
+    write(inbox / "bomb.xlsx", bombs["sheet"].read_bytes())
+    write(inbox / "many.xlsx", many_sheets(1000))
+    write(inbox / "far.xlsx", far_cell("XFD1048576"))
+    run = run_inbox(inbox, tmp_path / "out")
+    assert {e["file"]: e["status"] for e in run.manifest["files"]} == {
+        "bomb.xlsx": "unreadable",
+        "far.xlsx": "unreadable",
+        "many.xlsx": "unreadable",
+    }
+
+
+def test_cli_on_a_far_cell_does_not_abort(tmp_path: Path) -> None:
+    path = write(tmp_path / "far.xlsx", far_cell("XFD1048576"))
+    script = Path(sys.executable).parent / "consolidate"
+    done = subprocess.run(
+        [str(script), "check", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "file-unreadable" in done.stdout
+
+
+def test_thousands_of_overlapping_merges_do_not_stall_the_reader() -> None:
+    """Merged ranges cannot overlap in Excel; a hostile file repeating them costs nothing."""
+    import time
+
+    grid = annex_grid(2, [a2_values(i) for i in range(1, 300)])
+    merges = [f"A5:H{n}" for n in range(10, 20_010)]
+    data = xlsx_bytes([("附件2", sheet_xml(grid, merges=merges))])
+    started = time.monotonic()
+    result = read_bytes(data, "黄浦区/附件2.xlsx")
+    assert time.monotonic() - started < 10
+    assert not result.unreadable
