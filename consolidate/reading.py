@@ -751,7 +751,7 @@ def _assign(candidates: list[list[str]], spec: AnnexSpec) -> tuple[dict[str, int
     for col, texts in enumerate(candidates):
         best = None
         for text in texts:
-            hit = _best_column(header_key(text), spec)
+            hit = _header_hit(text, spec)
             if hit and (best is None or hit[1] > best[1]):
                 best = hit
         if best is None:
@@ -763,12 +763,26 @@ def _assign(candidates: list[list[str]], spec: AnnexSpec) -> tuple[dict[str, int
     return columns, float(sum(score[0] for _, score in chosen.values()))
 
 
+# Longer texts are names, notes or titles, never a header cell: no need to compare them.
+_LONGEST_HEADER = 40
+
+
+@lru_cache(maxsize=65536)
+def _header_hit(text: str, spec: AnnexSpec) -> tuple[str, tuple[int, int]] | None:
+    """The column a header cell's text names (cached: the same headers recur in every file)."""
+    if not text or len(text) > _LONGEST_HEADER:
+        return None
+    return _best_column(header_key(text), spec)
+
+
 def _find_header(grid: Grid, config: Config, title_annex: int | None) -> _Header | None:
     """The header row: the best-recognised row (or pair of rows) of the first rows."""
     limit = min(grid.height, config.layout["header_search_rows"])
     minimum = config.layout["min_header_columns"]
     found: list[_Header] = []
     for r in range(limit):
+        if found and r > max(h.row for h in found) + 3:
+            break  # the header is behind us: the rows below are data
         single = [[t] for t in grid.texts(r)]
         if sum(1 for t in single if t[0]) < 2:
             continue
