@@ -1,0 +1,77 @@
+"""The main job over sample_inputs/, every output read back (issue 4's definition of done)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from consolidate.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+INBOX = ROOT / "sample_inputs"
+BASELINE = INBOX / "_baseline" / "register-2025.xlsx"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    args = ["run", str(INBOX), "--out", str(out), "--as-of", "2026-11-26", "--baseline", str(BASELINE)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output  # the sample inbox has planted errors
+    assert "Traceback" not in result.output
+    return out
+
+
+def test_every_planted_problem_is_found_at_its_cell(run):
+    findings = json.loads((run / "findings.json").read_text(encoding="utf-8"))["findings"]
+    found = {(f["file"], f["code"], f["cell"]) for f in findings}
+    for planted in json.loads((INBOX / "expected_findings.json").read_text(encoding="utf-8")):
+        file = planted["file"] or ""
+        if file.startswith("_baseline/"):
+            file = str(BASELINE)  # findings on the baseline carry its path as given
+        assert (file or None, planted["code"], planted["cell"]) in found, planted
+
+
+def test_no_finding_beyond_the_planted_ones(run):
+    findings = json.loads((run / "findings.json").read_text(encoding="utf-8"))["findings"]
+    planted = {(p["file"], p["code"]) for p in json.loads((INBOX / "expected_findings.json").read_text(encoding="utf-8"))}
+    extra = [
+        (f["file"], f["code"]) for f in findings
+        if f["code"] != "district-missing" and (f["file"], f["code"]) not in planted and not (f["file"] or "").endswith("register-2025.xlsx")
+    ]  # fmt: skip
+    assert extra == []
+    assert [f["district"] for f in findings if f["code"] == "district-missing"] == ["崇明区"]
+
+
+def test_superseded_file_problems_are_not_open(run):
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    superseded = [e["file"] for e in manifest["files"] if e["status"] == "superseded"]
+    assert superseded == ["静安区/静安区附件2.xlsx"]
+    findings = json.loads((run / "findings.json").read_text(encoding="utf-8"))["findings"]
+    assert {f["code"] for f in findings if f["file"] == superseded[0]} == {"submission-superseded"}
+
+
+def test_register_rows_are_the_used_annex2_rows_minus_rejected(run):
+    data = json.loads((run / "findings.json").read_text(encoding="utf-8"))
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    used = sum(s["rows"] for e in data["files"] if e["status"] == "used" for s in e["sheets"] if s["annex"] == 2)
+    rejected = sum(s.get("rejected", 0) for e in manifest["files"] if e["status"] == "used" for s in e["sheets"] if s["annex"] == 2)
+    sheet = openpyxl.load_workbook(run / "register.xlsx")["名册"]
+    assert sheet.max_row - 1 == used - rejected and rejected == 1
+
+
+def test_adjustments_carry_forward_by_dates(run):
+    sheet = openpyxl.load_workbook(run / "adjustments.xlsx", read_only=True).worksheets[0]
+    header = next(r for r in sheet.iter_rows(values_only=True) if r and "转报截止日期" in r)
+    assert "收到日期" in header
+
+
+def test_two_runs_are_byte_identical(run, tmp_path):
+    args = ["run", str(INBOX), "--out", str(tmp_path), "--as-of", "2026-11-26", "--baseline", str(BASELINE)]
+    CliRunner().invoke(main, args)
+    for name in ("findings.json", "manifest.json", "findings.csv"):
+        assert (tmp_path / name).read_bytes() == (run / name).read_bytes(), name
