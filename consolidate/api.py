@@ -173,9 +173,12 @@ def discover(
         for name in sorted(filenames):
             path = Path(dirpath) / name
             display = printable_name(path.relative_to(root).as_posix())
-            if name.startswith((".", "~$")) or path.resolve() in skipped:
-                ignored.append(display)
-            elif path.is_symlink() and not _inside(path, root):
+            if (
+                name.startswith((".", "~$"))
+                or path.resolve() in skipped
+                or path.is_symlink()
+                and not _inside(path, root)
+            ):
                 ignored.append(display)
             elif path.suffix.lower() in suffixes:
                 found.append((path, display))
@@ -225,5 +228,10 @@ def consolidate_inbox(
     if progress:
         progress(len(files), len(files), "")
     return evaluate(
-        results, config=config, as_of=as_of, year=year or as_of.year, baseline=baseline, ignored=ignored
+        results,
+        config=config,
+        as_of=as_of,
+        year=year or as_of.year,
+        baseline=baseline,
+        ignored=ignored,
     )

@@ -22,7 +22,9 @@ def _as_of(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"日期应写作 YYYY-MM-DD，例如 2026-11-26（收到：{value}）") from exc
+        raise click.BadParameter(
+            f"日期应写作 YYYY-MM-DD，例如 2026-11-26（收到：{value}）"
+        ) from exc
 
 
 def _fail(message: str) -> None:
@@ -66,12 +68,38 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True, help="输出格式 / output format.")
-@click.option("--output", type=click.Path(path_type=Path), help="写入文件而不是屏幕 / write to this file.")
-@click.option("--annotate", type=click.Path(path_type=Path), help="另存一份标注问题的工作簿 / write an annotated copy (.xlsx).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "html"]),
+    default="table",
+    show_default=True,
+    help="输出格式 / output format.",
+)
+@click.option(
+    "--output", type=click.Path(path_type=Path), help="写入文件而不是屏幕 / write to this file."
+)
+@click.option(
+    "--annotate",
+    type=click.Path(path_type=Path),
+    help="另存一份标注问题的工作簿 / write an annotated copy (.xlsx).",
+)
 @click.option("--as-of", "as_of", help="以此日期为“今天” / treat this date as today (YYYY-MM-DD).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="提示语言 / message language.")
-def check(files: tuple[Path, ...], fmt: str, output: Path | None, annotate: Path | None, as_of: str | None, lang: str) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="提示语言 / message language.",
+)
+def check(
+    files: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    annotate: Path | None,
+    as_of: str | None,
+    lang: str,
+) -> None:
     """区局报送前自查表格 / a district checks its own file(s) before sending."""
     from . import api
 
@@ -112,14 +140,43 @@ def _emit(text: str, output: Path | None) -> None:
 
 @main.command()
 @click.argument("inbox", type=click.Path(path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="输出文件夹 / output folder.")
-@click.option("--baseline", type=click.Path(path_type=Path), help="上年名册 register.xlsx / last year's register.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="输出文件夹 / output folder.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="上年名册 register.xlsx / last year's register.",
+)
 @click.option("--year", type=int, help="年度汇总年份（默认取 --as-of 的年份）/ roll-up year.")
 @click.option("--as-of", "as_of", help="以此日期为“今天” / treat this date as today (YYYY-MM-DD).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="提示语言 / message language.")
-@click.option("--show-phones", is_flag=True, help="报告中显示完整手机号 / show full mobiles in the report.")
-@click.option("--received", help="收到日期（默认取文件时间）/ date the files were received (YYYY-MM-DD).")
-def run(inbox: Path, out: Path, baseline: Path | None, year: int | None, as_of: str | None, lang: str, show_phones: bool, received: str | None) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="提示语言 / message language.",
+)
+@click.option(
+    "--show-phones", is_flag=True, help="报告中显示完整手机号 / show full mobiles in the report."
+)
+@click.option(
+    "--received", help="收到日期（默认取文件时间）/ date the files were received (YYYY-MM-DD)."
+)
+def run(
+    inbox: Path,
+    out: Path,
+    baseline: Path | None,
+    year: int | None,
+    as_of: str | None,
+    lang: str,
+    show_phones: bool,
+    received: str | None,
+) -> None:
     """市局汇总收件文件夹 / the city office consolidates an inbox folder."""
     from . import api
     from .outputs import write_outputs
@@ -128,14 +185,24 @@ def run(inbox: Path, out: Path, baseline: Path | None, year: int | None, as_of: 
     if baseline is not None and not baseline.is_file():
         _fail(f"找不到上年名册：{baseline}")
     with progress_bar() as progress:
-        outcome = api.consolidate_inbox(inbox, as_of=_as_of(as_of), year=year, baseline_path=baseline, progress=progress)
-    written = write_outputs(outcome, out, lang=lang, show_phones=show_phones, received=_as_of(received) if received else None)
+        outcome = api.consolidate_inbox(
+            inbox, as_of=_as_of(as_of), year=year, baseline_path=baseline, progress=progress
+        )
+    written = write_outputs(
+        outcome,
+        out,
+        lang=lang,
+        show_phones=show_phones,
+        received=_as_of(received) if received else None,
+    )
     run_summary(outcome, written, lang=lang)
     sys.exit(outcome.exit_code)
 
 
 @main.command()
-@click.option("--annex", type=click.Choice(["1", "2"]), required=True, help="附件1 或 附件2 / which annex.")
+@click.option(
+    "--annex", type=click.Choice(["1", "2"]), required=True, help="附件1 或 附件2 / which annex."
+)
 @click.option("--district", help="预填的区，例如 黄浦区 / district to prefill.")
 @click.argument("out", type=click.Path(path_type=Path))
 def template(annex: str, district: str | None, out: Path) -> None:

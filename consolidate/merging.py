@@ -47,8 +47,13 @@ def select_submissions(results: list[ReadResult], config: Config) -> Selection:
             for form in result.forms:
                 selection.superseded_by[(display, form.sheet)] = original
             selection.findings.append(
-                catalog.make("submission-superseded", file=display, newer=f"内容完全相同的文件 {original}")
-                .at(message_en=catalog.render("submission-superseded", "en", {"newer": f"identical file {original}"}))
+                catalog.make(
+                    "submission-superseded", file=display, newer=f"内容完全相同的文件 {original}"
+                ).at(
+                    message_en=catalog.render(
+                        "submission-superseded", "en", {"newer": f"identical file {original}"}
+                    )
+                )
             )
             continue
         first_by_hash[result.source.sha256] = display
@@ -74,9 +79,9 @@ def select_submissions(results: list[ReadResult], config: Config) -> Selection:
             )  # fmt: skip
     selection.forms = [f for f in candidates if id(f) not in dropped]
     for result in results:
-        if result.forms and selection.status.get(result.source.display) == USED:
-            if all(id(f) in dropped for f in result.forms):
-                selection.status[result.source.display] = SUPERSEDED
+        used = selection.status.get(result.source.display) == USED
+        if used and result.forms and all(id(f) in dropped for f in result.forms):
+            selection.status[result.source.display] = SUPERSEDED
     return selection
 
 

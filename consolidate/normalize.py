@@ -211,7 +211,12 @@ class Post:
 def parse_post(text: str) -> Post:
     """Split the 现/原 prefix from a post, keeping it as a flag."""
     clean = one_line(text)
-    for prefix, status in (("现任", "current"), ("现", "current"), ("原任", "former"), ("原", "former")):
+    for prefix, status in (
+        ("现任", "current"),
+        ("现", "current"),
+        ("原任", "former"),
+        ("原", "former"),
+    ):
         if clean.startswith(prefix) and len(clean) > len(prefix):
             return Post(clean, clean[len(prefix) :].strip(), status)
     return Post(clean, clean, None)

@@ -45,7 +45,13 @@ def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = No
             console.print(f"  [green]✓ {words['ok']}[/green]")
             continue
         table = Table(show_lines=False, expand=False)
-        for header in (words["level"], words["cell"], words["person"], words["value"], words["message"]):
+        for header in (
+            words["level"],
+            words["cell"],
+            words["person"],
+            words["value"],
+            words["message"],
+        ):
             table.add_column(header, overflow="fold")
         for finding in found:
             where = finding.cell or (finding.sheet or "")
@@ -61,10 +67,14 @@ def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = No
         console.print(table)
         counts = outcome_counts(found)
         verdict = words["fix"] if counts["error"] else words["look"]
-        console.print(f"  {verdict}：{words['error']} {counts['error']}，{words['warning']} {counts['warning']}，{words['info']} {counts['info']}")
+        console.print(
+            f"  {verdict}：{words['error']} {counts['error']}，{words['warning']} {counts['warning']}，{words['info']} {counts['info']}"
+        )
     for name, rest in by_file.items():  # findings without a file, e.g. district-missing
         for finding in rest:
-            console.print(f"[{STYLE[finding.severity]}]{words[finding.severity]}[/] {name} {finding.text(lang)}")
+            console.print(
+                f"[{STYLE[finding.severity]}]{words[finding.severity]}[/] {name} {finding.text(lang)}"
+            )
 
 
 def outcome_counts(findings) -> dict[str, int]:
@@ -77,13 +87,16 @@ def outcome_counts(findings) -> dict[str, int]:
 @contextlib.contextmanager
 def progress_bar() -> Iterator[Progress]:
     """A progress bar on stderr for long inboxes (silent when not a terminal)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
 
     console = _console(stderr=True)
     if not console.is_terminal:
         yield lambda done, total, name: None
         return
-    with Bar(TextColumn("读取文件"), BarColumn(), MofNCompleteColumn(), console=console, transient=True) as bar:
+    with Bar(
+        TextColumn("读取文件"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bar:
         task = bar.add_task("read", total=None)
 
         def update(done: int, total: int, name: str) -> None:

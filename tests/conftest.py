@@ -10,4 +10,6 @@ import pytest
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if os.environ.get("CONSOLIDATE_REQUIRE_BROWSER") and not shutil.which("chromium"):
-        raise pytest.UsageError("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
+        raise pytest.UsageError(
+            "CI needs Debian's chromium for the browser tests (.ci/run installs it)"
+        )

@@ -54,7 +54,17 @@ def test_code_emits_no_code_outside_the_catalog():
 
 def test_messages_render_in_both_languages_without_leftover_fields():
     catalog = Catalog(CONFIG)
-    finding = catalog.make("phone-invalid", file="a.xlsx", sheet="S", row=7, col=7, value="1381234567", reason="当前为10位")
-    assert finding.cell == "G7" and "当前为10位" in finding.message and "沪市监" not in finding.message
+    finding = catalog.make(
+        "phone-invalid",
+        file="a.xlsx",
+        sheet="S",
+        row=7,
+        col=7,
+        value="1381234567",
+        reason="当前为10位",
+    )
+    assert (
+        finding.cell == "G7" and "当前为10位" in finding.message and "沪市监" not in finding.message
+    )
     assert finding.message_en.startswith("The mobile")
     assert "{" not in finding.message

@@ -19,7 +19,16 @@ BASELINE = INBOX / "_baseline" / "register-2025.xlsx"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    args = ["run", str(INBOX), "--out", str(out), "--as-of", "2026-11-26", "--baseline", str(BASELINE)]
+    args = [
+        "run",
+        str(INBOX),
+        "--out",
+        str(out),
+        "--as-of",
+        "2026-11-26",
+        "--baseline",
+        str(BASELINE),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output  # the sample inbox has planted errors
     assert "Traceback" not in result.output
@@ -38,7 +47,10 @@ def test_every_planted_problem_is_found_at_its_cell(run):
 
 def test_no_finding_beyond_the_planted_ones(run):
     findings = json.loads((run / "findings.json").read_text(encoding="utf-8"))["findings"]
-    planted = {(p["file"], p["code"]) for p in json.loads((INBOX / "expected_findings.json").read_text(encoding="utf-8"))}
+    planted = {
+        (p["file"], p["code"])
+        for p in json.loads((INBOX / "expected_findings.json").read_text(encoding="utf-8"))
+    }
     extra = [
         (f["file"], f["code"]) for f in findings
         if f["code"] != "district-missing" and (f["file"], f["code"]) not in planted and not (f["file"] or "").endswith("register-2025.xlsx")
@@ -58,8 +70,20 @@ def test_superseded_file_problems_are_not_open(run):
 def test_register_rows_are_the_used_annex2_rows_minus_rejected(run):
     data = json.loads((run / "findings.json").read_text(encoding="utf-8"))
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
-    used = sum(s["rows"] for e in data["files"] if e["status"] == "used" for s in e["sheets"] if s["annex"] == 2)
-    rejected = sum(s.get("rejected", 0) for e in manifest["files"] if e["status"] == "used" for s in e["sheets"] if s["annex"] == 2)
+    used = sum(
+        s["rows"]
+        for e in data["files"]
+        if e["status"] == "used"
+        for s in e["sheets"]
+        if s["annex"] == 2
+    )
+    rejected = sum(
+        s.get("rejected", 0)
+        for e in manifest["files"]
+        if e["status"] == "used"
+        for s in e["sheets"]
+        if s["annex"] == 2
+    )
     sheet = openpyxl.load_workbook(run / "register.xlsx")["名册"]
     assert sheet.max_row - 1 == used - rejected and rejected == 1
 
@@ -71,7 +95,16 @@ def test_adjustments_carry_forward_by_dates(run):
 
 
 def test_two_runs_are_byte_identical(run, tmp_path):
-    args = ["run", str(INBOX), "--out", str(tmp_path), "--as-of", "2026-11-26", "--baseline", str(BASELINE)]
+    args = [
+        "run",
+        str(INBOX),
+        "--out",
+        str(tmp_path),
+        "--as-of",
+        "2026-11-26",
+        "--baseline",
+        str(BASELINE),
+    ]
     CliRunner().invoke(main, args)
     for name in ("findings.json", "manifest.json", "findings.csv"):
         assert (tmp_path / name).read_bytes() == (run / name).read_bytes(), name

@@ -22,7 +22,10 @@ def test_newer_roster_supersedes_the_older_and_hides_its_problems(tmp_path: Path
     roster(tmp_path / "静安区" / "附件2.xlsx", "2026-11-10", BAD)
     roster(tmp_path / "静安区" / "附件2（修改）.xlsx", "2026-11-20")
     outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
-    assert outcome.status == {"静安区/附件2.xlsx": "superseded", "静安区/附件2（修改）.xlsx": "used"}
+    assert outcome.status == {
+        "静安区/附件2.xlsx": "superseded",
+        "静安区/附件2（修改）.xlsx": "used",
+    }
     codes = [(f.code, f.file) for f in outcome.findings if f.file and f.file.startswith("静安区")]
     assert codes == [("submission-superseded", "静安区/附件2.xlsx")]
     assert [f.file for f in outcome.forms] == ["静安区/附件2（修改）.xlsx"]
@@ -38,7 +41,25 @@ def test_same_date_newer_file_time_wins(tmp_path: Path):
 
 
 def test_identical_copies_count_once(tmp_path: Path):
-    first = write_annex(tmp_path / "a.xlsx", 1, [[1, "开通", "黄浦区", "无", "监管", "赵六", "认证科科员", "13900000006", "", "张明 021-63210000", ""]])
+    first = write_annex(
+        tmp_path / "a.xlsx",
+        1,
+        [
+            [
+                1,
+                "开通",
+                "黄浦区",
+                "无",
+                "监管",
+                "赵六",
+                "认证科科员",
+                "13900000006",
+                "",
+                "张明 021-63210000",
+                "",
+            ]
+        ],
+    )
     shutil.copy(first, tmp_path / "a - 副本.xlsx")
     outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
     assert sorted(outcome.status.values()) == ["superseded", "used"]
@@ -60,7 +81,9 @@ def test_check_json_contract(tmp_path: Path):
     data = json.loads(json.dumps(outcome.to_json(), ensure_ascii=False))
     assert data["tool"] == "consolidate" and data["schema"] == 1 and data["as_of"] == "2026-11-26"
     (entry,) = data["files"]
-    assert entry["status"] == "used" and entry["sheets"] == [{"sheet": "附件2", "annex": 2, "district": "静安区", "rows": 1}]
+    assert entry["status"] == "used" and entry["sheets"] == [
+        {"sheet": "附件2", "annex": 2, "district": "静安区", "rows": 1}
+    ]
     (finding,) = data["findings"]
     assert {k: finding[k] for k in ("code", "severity", "row", "cell", "column", "value", "district", "annex", "person")} == {
         "code": "phone-invalid", "severity": "error", "row": 5, "cell": "G5", "column": "手机号",

@@ -14,7 +14,12 @@ from tests.helpers import CONFIG
 mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
 
 
-@given(mobiles, st.sampled_from(["", "+86", "+86 ", "86", "0086"]), st.sampled_from(["", " ", "-"]), st.booleans())
+@given(
+    mobiles,
+    st.sampled_from(["", "+86", "+86 ", "86", "0086"]),
+    st.sampled_from(["", " ", "-"]),
+    st.booleans(),
+)
 def test_mobile_written_any_way_normalises_to_its_digits(mobile, prefix, sep, full_width):
     text = prefix + sep.join([mobile[:3], mobile[3:7], mobile[7:]])
     if full_width:
@@ -52,7 +57,9 @@ def test_function_none_unknown_and_repeated():
     assert (parsed.known, parsed.unknown, parsed.repeated) == (("复审",), ("复核",), ("复审",))
 
 
-cjk = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=2, max_size=4)
+cjk = st.text(
+    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=2, max_size=4
+)
 
 
 @given(cjk, st.lists(st.sampled_from([" ", "\u3000", "  ", "\n"]), max_size=3))
@@ -61,7 +68,10 @@ def test_name_padding_is_removed(name, pads):
     assert n.normalize_name(padded) == name
 
 
-@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)), st.sampled_from(["{y}年{m}月{d}日", "{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}.{m}.{d}"]))
+@given(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
+    st.sampled_from(["{y}年{m}月{d}日", "{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}.{m}.{d}"]),
+)
 def test_dates_in_every_format(date, pattern):
     text = pattern.format(y=date.year, m=date.month, d=date.day)
     assert n.parse_date(text) == date
@@ -75,19 +85,44 @@ def test_excel_dates():
 
 @pytest.mark.parametrize(
     ("text", "district"),
-    [("上海市黄浦区市场监督管理局", "黄浦区"), ("黄浦区市场监管局", "黄浦区"), ("黄浦区", "黄浦区"), ("上海市浦东新区\n市场监督管理局", "浦东新区"), ("浦东", "浦东新区"), ("上海市XX区市场监管局", None), ("北京市朝阳区", None)],
+    [
+        ("上海市黄浦区市场监督管理局", "黄浦区"),
+        ("黄浦区市场监管局", "黄浦区"),
+        ("黄浦区", "黄浦区"),
+        ("上海市浦东新区\n市场监督管理局", "浦东新区"),
+        ("浦东", "浦东新区"),
+        ("上海市XX区市场监管局", None),
+        ("北京市朝阳区", None),
+    ],
 )
 def test_district_names(text, district):
     assert n.normalize_district(text, CONFIG) == district
 
 
-@pytest.mark.parametrize(("text", "status", "body"), [("现认证科科长", "current", "认证科科长"), ("原认证科科员", "former", "认证科科员"), ("认证科科长", None, "认证科科长")])
+@pytest.mark.parametrize(
+    ("text", "status", "body"),
+    [
+        ("现认证科科长", "current", "认证科科长"),
+        ("原认证科科员", "former", "认证科科员"),
+        ("认证科科长", None, "认证科科长"),
+    ],
+)
 def test_posts_keep_the_prefix_as_a_flag(text, status, body):
     post = n.parse_post(text)
     assert (post.status, post.body) == (status, body)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("吴XX", True), ("138XXXXXXXX", True), ("202X年X月X日", True), ("ＸＸ科", True), ("maxx", False), ("王晓", False)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("吴XX", True),
+        ("138XXXXXXXX", True),
+        ("202X年X月X日", True),
+        ("ＸＸ科", True),
+        ("maxx", False),
+        ("王晓", False),
+    ],
+)
 def test_placeholders(text, expected):
     assert n.is_placeholder(text, CONFIG) is expected
 

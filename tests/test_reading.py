@@ -13,7 +13,16 @@ from consolidate.reading import read_file
 from tests.helpers import A1_HEADER, A2_HEADER, A2_TITLE, add_annex_sheet, write_annex
 
 A2_ROWS = [
-    [1, "上海市黄浦区\n市场监督管理局", "张  三", "现认证科科长", "hp_zs", "复审、监管", 13900000001.0, ""],
+    [
+        1,
+        "上海市黄浦区\n市场监督管理局",
+        "张  三",
+        "现认证科科长",
+        "hp_zs",
+        "复审、监管",
+        13900000001.0,
+        "",
+    ],
     [2, None, "李四", "认证科四级主任科员", "hp_ls", "复审", "139 0000 0002", ""],
     [3, None, None, None, None, None, None, None],
     [4, None, None, None, None, None, None, None],
@@ -29,7 +38,12 @@ def test_template_shaped_xlsx(tmp_path: Path):
     result = read_file(path, "附件2.xlsx")
     assert not result.findings and not result.unreadable
     (form,) = result.forms
-    assert (form.annex, form.header_row, form.district, form.district_from) == (2, 4, "黄浦区", "unit")
+    assert (form.annex, form.header_row, form.district, form.district_from) == (
+        2,
+        4,
+        "黄浦区",
+        "unit",
+    )
     assert form.missing_columns == ()
     assert origins(form, "name") == [("张  三", "C5"), ("李四", "C6")]
     assert origins(form, "mobile") == [("13900000001", "G5"), ("139 0000 0002", "G6")]
@@ -49,8 +63,13 @@ def test_merged_bureau_column_is_filled_and_points_at_its_top_left(tmp_path: Pat
     wb.active.merge_cells("B5:B8")
     wb.save(path)
     (form,) = read_file(path).forms
-    bureaus = [(row.text("bureau"), row.cell("bureau").ref, row.cell("bureau").merged) for row in form.rows]
-    assert bureaus == [("上海市黄浦区\n市场监督管理局", "B5", False), ("上海市黄浦区\n市场监督管理局", "B5", True)]
+    bureaus = [
+        (row.text("bureau"), row.cell("bureau").ref, row.cell("bureau").merged) for row in form.rows
+    ]
+    assert bureaus == [
+        ("上海市黄浦区\n市场监督管理局", "B5", False),
+        ("上海市黄浦区\n市场监督管理局", "B5", True),
+    ]
 
 
 def test_excel_date_cell_and_ascii_colons_over_several_cells(tmp_path: Path):
@@ -71,8 +90,19 @@ def test_header_split_over_two_rows_and_other_column_order(tmp_path: Path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws["A1"] = A2_TITLE
-    ws["A2"] = "填报单位：上海市徐汇区市场监督管理局  填报人：王五  所在部门：认证科  填报日期：2026-11-20"
-    top = ["序号", "账号使用人", "手机号", "所在部门及职务", "当前使用账号", "", "市场监管部门", "备注"]
+    ws["A2"] = (
+        "填报单位：上海市徐汇区市场监督管理局  填报人：王五  所在部门：认证科  填报日期：2026-11-20"
+    )
+    top = [
+        "序号",
+        "账号使用人",
+        "手机号",
+        "所在部门及职务",
+        "当前使用账号",
+        "",
+        "市场监管部门",
+        "备注",
+    ]
     bottom = ["", "姓名", "", "", "名称", "功能", "", ""]
     for col, (a, b) in enumerate(zip(top, bottom, strict=True), start=1):
         ws.cell(3, col, a or None)
@@ -85,7 +115,16 @@ def test_header_split_over_two_rows_and_other_column_order(tmp_path: Path):
     wb.save(path)
     (form,) = read_file(path).forms
     assert (form.header_row, form.header_rows, form.missing_columns) == (3, 2, ())
-    assert form.columns == {"seq": 1, "name": 2, "mobile": 3, "post": 4, "account": 5, "functions": 6, "bureau": 7, "remarks": 8}
+    assert form.columns == {
+        "seq": 1,
+        "name": 2,
+        "mobile": 3,
+        "post": 4,
+        "account": 5,
+        "functions": 6,
+        "bureau": 7,
+        "remarks": 8,
+    }
     assert origins(form, "functions") == [("复审", "F5")]
     assert form.metadata["date"].text == "2026-11-20" and form.metadata["filler"].text == "王五"
 
@@ -103,8 +142,30 @@ def test_notes_end_the_table_and_blank_numbered_rows_are_skipped(tmp_path: Path)
 def test_both_annexes_hidden_and_empty_sheets(tmp_path: Path):
     wb = openpyxl.Workbook()
     wb.active.title = "附件1"
-    add_annex_sheet(wb.active, 1, [[1, "开通", "黄浦区", "无", "监管", "赵六", "认证科科员", "13900000006", "", "张明 021-63210000", ""]], unit="黄浦区市场监管局", date="2026/11/20")
-    add_annex_sheet(wb.create_sheet("附件2"), 2, A2_ROWS[:2], unit="黄浦区市场监管局", date="2026.11.20")
+    add_annex_sheet(
+        wb.active,
+        1,
+        [
+            [
+                1,
+                "开通",
+                "黄浦区",
+                "无",
+                "监管",
+                "赵六",
+                "认证科科员",
+                "13900000006",
+                "",
+                "张明 021-63210000",
+                "",
+            ]
+        ],
+        unit="黄浦区市场监管局",
+        date="2026/11/20",
+    )
+    add_annex_sheet(
+        wb.create_sheet("附件2"), 2, A2_ROWS[:2], unit="黄浦区市场监管局", date="2026.11.20"
+    )
     wb.create_sheet("空表")
     hidden = wb.create_sheet("辅助")
     hidden["A1"] = "开通"
@@ -112,7 +173,10 @@ def test_both_annexes_hidden_and_empty_sheets(tmp_path: Path):
     path = tmp_path / "both.xlsx"
     wb.save(path)
     result = read_file(path)
-    assert [(f.sheet, f.annex, len(f.rows)) for f in result.forms] == [("附件1", 1, 1), ("附件2", 2, 2)]
+    assert [(f.sheet, f.annex, len(f.rows)) for f in result.forms] == [
+        ("附件1", 1, 1),
+        ("附件2", 2, 2),
+    ]
     assert sorted(result.ignored_sheets) == ["空表", "辅助"] and not result.findings
     assert result.forms[0].columns["contact"] == 10
 
@@ -142,7 +206,19 @@ def test_xls_with_merged_cells(tmp_path: Path):
 
 
 def test_annex1_header_of_the_notice(tmp_path: Path):
-    row = [1, "增加功能", "上海市黄浦区市场监督管理局", "初审", "复审、监管", "吴建国", "现认证科科长", "13900000009", "", "张明\n021-63210000", ""]
+    row = [
+        1,
+        "增加功能",
+        "上海市黄浦区市场监督管理局",
+        "初审",
+        "复审、监管",
+        "吴建国",
+        "现认证科科长",
+        "13900000009",
+        "",
+        "张明\n021-63210000",
+        "",
+    ]
     (form,) = read_file(write_annex(tmp_path / "a1.xlsx", 1, [row], header=A1_HEADER)).forms
     assert form.annex == 1 and form.missing_columns == ()
     assert form.rows[0].text("current") == "复审、监管" and form.rows[0].cell("current").ref == "E5"

@@ -57,7 +57,12 @@ class Reporter:
     def on_sheet(self, code: str, form: Form, **params: Any) -> Finding:
         """A finding on the whole sheet (row and cell null)."""
         return self.catalog.make(
-            code, file=form.file, sheet=form.sheet, district=form.district, annex=form.annex, **params
+            code,
+            file=form.file,
+            sheet=form.sheet,
+            district=form.district,
+            annex=form.annex,
+            **params,
         )
 
 

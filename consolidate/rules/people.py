@@ -28,8 +28,12 @@ def shared_phones(rows: FormRows, reporter: Reporter) -> Iterator[Finding]:
             continue
         for form, row in group:
             me = person_of(row).name
-            others = [f"{person_of(r).name}（{where(f, r)}）" for f, r in group if person_of(r).name != me]
-            yield reporter.at_cell("phone-shared", form, row, "mobile", mobile=mobile, others="；".join(others))
+            others = [
+                f"{person_of(r).name}（{where(f, r)}）" for f, r in group if person_of(r).name != me
+            ]
+            yield reporter.at_cell(
+                "phone-shared", form, row, "mobile", mobile=mobile, others="；".join(others)
+            )
 
 
 def multi_district(rosters: FormRows, reporter: Reporter) -> Iterator[Finding]:
@@ -44,8 +48,19 @@ def multi_district(rosters: FormRows, reporter: Reporter) -> Iterator[Finding]:
         if len(districts) < 2:
             continue
         for form, row in group:
-            others = [f"{f.district or '未知区'}（{where(f, r)}）" for f, r in group if f.district != form.district]
-            yield reporter.at_cell("person-multi-district", form, row, "name", name=person.name, others="；".join(others))
+            others = [
+                f"{f.district or '未知区'}（{where(f, r)}）"
+                for f, r in group
+                if f.district != form.district
+            ]
+            yield reporter.at_cell(
+                "person-multi-district",
+                form,
+                row,
+                "name",
+                name=person.name,
+                others="；".join(others),
+            )
 
 
 def duplicate_accounts(rosters: FormRows, reporter: Reporter) -> Iterator[Finding]:
@@ -61,9 +76,16 @@ def duplicate_accounts(rosters: FormRows, reporter: Reporter) -> Iterator[Findin
             continue
         for form, row in group:
             me = person_of(row)
-            others = [f"{person_of(r).name}（{where(f, r)}）" for f, r in group if person_of(r) != me]
+            others = [
+                f"{person_of(r).name}（{where(f, r)}）" for f, r in group if person_of(r) != me
+            ]
             yield reporter.at_cell(
-                "account-name-duplicate", form, row, "account", account=row.text("account"), others="；".join(others)
+                "account-name-duplicate",
+                form,
+                row,
+                "account",
+                account=row.text("account"),
+                others="；".join(others),
             )
 
 
@@ -80,7 +102,9 @@ def adjustment_of(row: Row) -> str:
     return squash(row.text("adjustment"))
 
 
-def cross_annex(requests: FormRows, rosters: FormRows, config: Config, reporter: Reporter) -> Iterator[Finding]:
+def cross_annex(
+    requests: FormRows, rosters: FormRows, config: Config, reporter: Reporter
+) -> Iterator[Finding]:
     """cancel-still-listed, open-not-listed, functions-disagree within each district."""
     roster_districts = {form.district for form, _ in rosters}
     listed: dict[tuple[str | None, Person], tuple[Form, Row]] = {}
@@ -92,7 +116,14 @@ def cross_annex(requests: FormRows, rosters: FormRows, config: Config, reporter:
             hit = listed.get((form.district, person))
             kind = adjustment_of(row)
             if kind == "注销" and hit:
-                yield reporter.at_cell("cancel-still-listed", hit[0], hit[1], "name", name=person.name, request=where(form, row))
+                yield reporter.at_cell(
+                    "cancel-still-listed",
+                    hit[0],
+                    hit[1],
+                    "name",
+                    name=person.name,
+                    request=where(form, row),
+                )
             elif kind == "开通" and not hit:
                 yield reporter.at_cell("open-not-listed", form, row, "name", name=person.name)
         last_form, last_row = asked[-1]
@@ -100,7 +131,9 @@ def cross_annex(requests: FormRows, rosters: FormRows, config: Config, reporter:
         if hit and adjustment_of(last_row) in ("开通", "增加功能", "减少功能"):
             wanted_functions = functions_of(last_row, "current", config)
             listed_functions = functions_of(hit[1], "functions", config)
-            if wanted_functions.known and set(wanted_functions.known) != set(listed_functions.known):
+            if wanted_functions.known and set(wanted_functions.known) != set(
+                listed_functions.known
+            ):
                 yield reporter.at_cell(
                     "functions-disagree", hit[0], hit[1], "functions", name=person.name,
                     annex1=wanted_functions.canonical, annex2=listed_functions.canonical,
@@ -109,7 +142,9 @@ def cross_annex(requests: FormRows, rosters: FormRows, config: Config, reporter:
 
 
 # ---------------------------------------------------------------- the annual roll-up
-def rollup(rosters: list[Form], config: Config, reporter: Reporter, year: int, as_of: dt.date) -> Iterator[Finding]:
+def rollup(
+    rosters: list[Form], config: Config, reporter: Reporter, year: int, as_of: dt.date
+) -> Iterator[Finding]:
     """district-missing for configured districts without an Annex 2; submission-late."""
     month, day = (int(x) for x in config.settings["deadlines"]["rollup_month_day"].split("-"))
     deadline = dt.date(year, month, day)
@@ -117,7 +152,11 @@ def rollup(rosters: list[Form], config: Config, reporter: Reporter, year: int, a
     for district in config.districts:
         if district.rollup and district.name not in sent:
             yield reporter.catalog.make(
-                "district-missing", district=district.name, annex=2, year=year, deadline=_zh_date(deadline)
+                "district-missing",
+                district=district.name,
+                annex=2,
+                year=year,
+                deadline=_zh_date(deadline),
             )
     for form in rosters:
         date = form.date

@@ -20,7 +20,7 @@ from ..findings import Finding
 from ..forms import Form, Row
 from ..normalize import cjk_count, normalize_name, parse_post, squash, suggest
 from ..ranks import OFF, classify_post, meets, requirements_held
-from .common import Reporter, functions_of, mobile_of
+from .common import Reporter, mobile_of
 
 # The functions column of each annex: the functions a person holds after the change.
 HELD = {1: "current", 2: "functions"}
@@ -40,7 +40,9 @@ def _wide_check(code: str, test: Callable[[pd.Series], bool]) -> pa.Check:
 def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrameSchema:
     """The pandera schema of an annex, from the forms and vocabularies in ``schemas/``."""
     spec = config.annexes[annex]
-    always_required = {"name", "post", "mobile"} | ({"account", "functions"} if annex == 2 else {"adjustment"})
+    always_required = {"name", "post", "mobile"} | (
+        {"account", "functions"} if annex == 2 else {"adjustment"}
+    )
     checks: dict[str, list[pa.Check]] = {c.key: [] for c in spec.columns}
     for key in always_required:
         checks[key].append(pa.Check(lambda s: s.str.len() > 0, name="required-missing"))
@@ -63,7 +65,10 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
             _series_check("former-staff-listed", lambda t: parse_post(t).status != "former")
         )
         checks["functions"].append(
-            pa.Check(lambda s: s.map(lambda t: bool(_functions(t, config).known) or not t), name="required-missing")
+            pa.Check(
+                lambda s: s.map(lambda t: bool(_functions(t, config).known) or not t),
+                name="required-missing",
+            )
         )
     else:
         vocab = set(config.adjustments)
@@ -73,7 +78,11 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
         for code, test in ADJUSTMENT_TESTS.items():
             wide.append(_wide_check(code, lambda r, test=test: not test(r, config)))
     return pa.DataFrameSchema(
-        {key: pa.Column(str, checks=c, required=False) for key, c in checks.items() if key in columns},
+        {
+            key: pa.Column(str, checks=c, required=False)
+            for key, c in checks.items()
+            if key in columns
+        },
         checks=wide,
     )
 
@@ -125,12 +134,17 @@ def _type(row: pd.Series) -> str:
 
 
 def _sets(row: pd.Series, config: Config) -> tuple[set[str], set[str]]:
-    return set(_functions(row.get("original", ""), config).known), set(_functions(row.get("current", ""), config).known)
+    return set(_functions(row.get("original", ""), config).known), set(
+        _functions(row.get("current", ""), config).known
+    )
 
 
 def _needs(row: pd.Series, key: str, config: Config) -> bool:
     """Decision 7: 当前 of 开通/增加/减少 and 原 of 注销/增加/减少 must name functions."""
-    kinds = {"current": ("开通", "增加功能", "减少功能"), "original": ("注销", "增加功能", "减少功能")}
+    kinds = {
+        "current": ("开通", "增加功能", "减少功能"),
+        "original": ("注销", "增加功能", "减少功能"),
+    }
     text = row.get(key, "")
     parsed = _functions(text, config)
     return _type(row) in kinds[key] and not parsed.known and not parsed.unknown
@@ -225,7 +239,9 @@ def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> li
     return findings
 
 
-def explain(reporter: Reporter, code: str, form: Form, row: Row, key: str, config: Config) -> Finding:
+def explain(
+    reporter: Reporter, code: str, form: Form, row: Row, key: str, config: Config
+) -> Finding:
     """The finding for one failed check, with its message parameters and suggestion."""
     params: dict[str, Any] = EXPLAINERS.get(code, lambda *_: {})(form, row, key, config)
     return reporter.at_cell(code, form, row, key, **params)
@@ -300,7 +316,9 @@ def _explain_sets(form: Form, row: Row, key: str, config: Config) -> dict[str, A
     gained = [f for f in current.known if f not in original.known]
     lost = [f for f in original.known if f not in current.known]
     kind = squash(row.text("adjustment"))
-    other, other_en, functions = ("减少", "removed", lost) if kind == "增加功能" else ("增加", "added", gained)
+    other, other_en, functions = (
+        ("减少", "removed", lost) if kind == "增加功能" else ("增加", "added", gained)
+    )
     return {
         "original": original.canonical,
         "current": current.canonical,

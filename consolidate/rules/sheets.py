@@ -21,14 +21,20 @@ META_EXAMPLES = {
 META_LABELS = {"unit": "填报单位", "filler": "填报人", "department": "所在部门", "date": "填报日期"}
 
 
-def placeholder_rows(form: Form, config: Config, reporter: Reporter) -> tuple[list[Finding], set[int]]:
+def placeholder_rows(
+    form: Form, config: Config, reporter: Reporter
+) -> tuple[list[Finding], set[int]]:
     """One ``placeholder-value`` per placeholder cell; those rows are rejected (decision 11)."""
     findings: list[Finding] = []
     rejected: set[int] = set()
     for row in form.rows:
         for key, cell in row.cells.items():
             if key != "seq" and not cell.merged and is_placeholder(cell.text, config):
-                findings.append(reporter.at_cell("placeholder-value", form, row, key, column=reporter.column_name(form, key)))
+                findings.append(
+                    reporter.at_cell(
+                        "placeholder-value", form, row, key, column=reporter.column_name(form, key)
+                    )
+                )
                 rejected.add(row.number)
             elif key != "seq" and cell.merged and is_placeholder(cell.text, config):
                 rejected.add(row.number)  # judged once, at the merged range's top-left
@@ -46,7 +52,9 @@ def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -
             column=column.name, optional=not column.required,
         )  # fmt: skip
     if not form.rows:
-        yield reporter.on_sheet("annex-empty", form, annex_title=f"{spec.short_title}（{_short(spec.title)}）")
+        yield reporter.on_sheet(
+            "annex-empty", form, annex_title=f"{spec.short_title}（{_short(spec.title)}）"
+        )
     current = config.settings["template"]["version"]
     if form.template_version and form.template_version != current:
         yield reporter.catalog.make(
@@ -74,7 +82,9 @@ def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> 
         elif key == "date":
             yield from _date(form, cell, reporter, as_of)
         elif key == "unit" and normalize_district(cell.text, config) is None:
-            yield reporter.at("district-unknown", form, cell, column=label, suggestion=_unit_name(form, config))
+            yield reporter.at(
+                "district-unknown", form, cell, column=label, suggestion=_unit_name(form, config)
+            )
 
 
 def _unit_name(form: Form, config: Config) -> str | None:
@@ -92,7 +102,9 @@ def _date(form: Form, cell, reporter: Reporter, as_of: dt.date) -> Iterator[Find
         )  # fmt: skip
 
 
-def district_mismatch(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
+def district_mismatch(
+    form: Form, config: Config, reporter: Reporter, rows: list[Row]
+) -> Iterator[Finding]:
     """A row's bureau names another district than 填报单位."""
     if form.district_from != "unit":
         return
@@ -122,7 +134,15 @@ def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Fin
             reason = "不是数字"
         else:
             reason = "重复或顺序不对"
-        yield reporter.at_cell("seq-invalid", form, row, "seq", expected=expected, reason=reason, suggestion=str(expected))
+        yield reporter.at_cell(
+            "seq-invalid",
+            form,
+            row,
+            "seq",
+            expected=expected,
+            reason=reason,
+            suggestion=str(expected),
+        )
 
 
 def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
@@ -134,21 +154,34 @@ def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Find
             continue
         if person in first:
             yield reporter.at_cell(
-                "person-duplicate", form, row, "name", name=person.name, first=f"第{first[person].number}行"
+                "person-duplicate",
+                form,
+                row,
+                "name",
+                name=person.name,
+                first=f"第{first[person].number}行",
             )
         else:
             first[person] = row
 
 
 # ---------------------------------------------------------------- Annex 1 contact and letter
-_PHONE_LIKE = re.compile(r"(?:\+?86[-\s]?)?(?:\(?0\d{2,3}\)?[-\s]?)?\d[\d\-\s]{5,}\d(?:\s*(?:转|ext\.?|分机|-)\s*\d{1,6})?(?:分机)?")
-_LANDLINE = re.compile(r"^(?:\(021\)|021)[-\s]?\d{8}(?:(?:转|ext\.?|-|分机)\d{1,6}(?:分机)?)?$", re.IGNORECASE)
+_PHONE_LIKE = re.compile(
+    r"(?:\+?86[-\s]?)?(?:\(?0\d{2,3}\)?[-\s]?)?\d[\d\-\s]{5,}\d(?:\s*(?:转|ext\.?|分机|-)\s*\d{1,6})?(?:分机)?"
+)
+_LANDLINE = re.compile(
+    r"^(?:\(021\)|021)[-\s]?\d{8}(?:(?:转|ext\.?|-|分机)\d{1,6}(?:分机)?)?$", re.IGNORECASE
+)
 
 
 def contact_phones(text: str) -> list[str]:
     """The phone numbers written in a 区局联系人 cell."""
     folded = fold_width(text)
-    return [m.group(0).strip() for m in _PHONE_LIKE.finditer(folded) if sum(c.isdigit() for c in m.group(0)) >= 7]
+    return [
+        m.group(0).strip()
+        for m in _PHONE_LIKE.finditer(folded)
+        if sum(c.isdigit() for c in m.group(0)) >= 7
+    ]
 
 
 def phone_ok(phone: str) -> bool:
