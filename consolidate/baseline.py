@@ -11,7 +11,6 @@ Only reading happens here; :mod:`consolidate.rules.baseline` compares.
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from .normalize import (
     normalize_name,
     parse_functions,
 )
-from .reading import Grid, Unreadable, _assign, _grid, _is_number_row, _sniff, _two_row_candidates
+from .reading import Grid, Unreadable, _assign, _is_number_row, _two_row_candidates, load_grids
 
 HEADER_SEARCH_ROWS = 10
 # Header texts of a column naming the district itself (the register writes ``区``).
@@ -107,8 +106,7 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
         mb = config.limits["max_file_bytes"] // 1_000_000
         raise InputError(f"上年名册文件超过{mb}MB上限：{display}")
     try:
-        _sniff(data, path.suffix.lower(), config)
-        found = _first_register_sheet(data, config)
+        found = _first_register_sheet(data, path.suffix.lower(), config)
     except Unreadable as why:
         raise InputError(f"上年名册无法读取：{display}：{why.zh}") from why
     if found is None:
@@ -142,34 +140,20 @@ class _BaselineHeader:
     texts: dict[str, str]  # key -> header text
 
 
-def _first_register_sheet(data: bytes, config: Config) -> tuple[str, Grid, _BaselineHeader] | None:
-    """The first visible worksheet with a register header, read with python-calamine."""
-    import python_calamine as calamine
+def _first_register_sheet(
+    data: bytes, suffix: str, config: Config
+) -> tuple[str, Grid, _BaselineHeader] | None:
+    """The first visible worksheet with a register header.
 
-    try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except calamine.PasswordError as exc:
-        raise Unreadable("文件设置了打开密码", "the file is protected by a password") from exc
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
-        raise Unreadable(
-            "文件已损坏或不是Excel格式", f"corrupt or not a workbook ({type(exc).__name__})"
-        ) from exc
-    helpers = set(config.settings["template"].get("helper_sheets", ()))
-    for meta in workbook.sheets_metadata[: config.limits["max_sheets"]]:
-        visible = str(meta.visible).endswith("Visible") and "Hidden" not in str(meta.visible)
-        if not visible or "WorkSheet" not in str(meta.typ) or meta.name in helpers:
+    The sheets are loaded exactly as submissions are (``reading.load_grids``), so a
+    hostile baseline meets the same limits and checks as a hostile submission.
+    """
+    for name, grid in load_grids(data, suffix, config):
+        if grid is None:
             continue
-        try:
-            grid = _grid(workbook.get_sheet_by_name(meta.name), config.limits)
-        except Unreadable:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise Unreadable(
-                f"工作表“{meta.name}”已损坏", f"sheet {meta.name!r} is corrupt"
-            ) from exc
         header = _find_header(grid, config)
         if header is not None:
-            return meta.name, grid, header
+            return name, grid, header
     return None
 
 

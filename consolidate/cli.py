@@ -124,6 +124,9 @@ def check(
 
         if len(files) != 1:
             _fail("--annotate 只能用于一个文件 / --annotate takes one file")
+        if outcome.results[0].unreadable:
+            # Nothing to annotate, and a hostile file must not reach openpyxl.
+            _fail("文件无法读取，未生成标注文件 / the file is unreadable: no annotated copy")
         write_annotated(files[0], outcome.findings, annotate, lang=lang)
         click.echo(f"已写出标注文件 / annotated copy: {annotate}", err=True)
     sys.exit(outcome.exit_code)

@@ -26,7 +26,7 @@ class Column:
     required: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a cache key on every header cell
 class AnnexSpec:
     """One annex (form) as configured in ``schemas/forms.toml``."""
 

@@ -128,7 +128,9 @@ def xlsx_value(ws: Any, value: object) -> object:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        return text_cell(ws, value)
+        # Plain strings are cheap to write; only "=…" would become a formula in openpyxl.
+        clean = value if value.isprintable() and len(value) <= EXCEL_MAX_CHARS else xlsx_text(value)
+        return text_cell(ws, clean) if clean.startswith("=") else clean
     return value
 
 
@@ -140,10 +142,10 @@ def display_width(text: str) -> int:
     )
 
 
-def column_widths(rows: list[list[object]], cap: int = 50) -> list[float]:
-    """A width per column that fits its longest line, within ``cap``."""
+def column_widths(rows: list[list[object]], cap: int = 50, sample: int = 500) -> list[float]:
+    """A width per column that fits its longest line, within ``cap`` (first rows only)."""
     widths: list[int] = []
-    for row in rows:
+    for row in rows[:sample]:
         for i, value in enumerate(row):
             if i >= len(widths):
                 widths.append(4)

@@ -98,7 +98,9 @@ def read_bytes(
 ) -> ReadResult:
     """Read a workbook held in memory (an upload, or a file already read); never raises."""
     config = config or load_config()
-    source = SourceFile(display, path or Path(display), hashlib.sha256(data).hexdigest(), len(data), mtime)
+    source = SourceFile(
+        display, path or Path(display), hashlib.sha256(data).hexdigest(), len(data), mtime
+    )
     try:
         return _read_workbook(data, source, config)
     except Unreadable as why:
@@ -109,6 +111,17 @@ def read_bytes(
             f"unexpected content ({type(exc).__name__})",
         )
         return _unreadable(source, config, why)
+
+
+def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid | None]]:
+    """Every sheet of a workbook held in memory as a grid (None: a sheet to ignore).
+
+    The same checked path as submissions (format sniffing, zip scan, limits); raises
+    :class:`Unreadable` with the reason. Used for the baseline register too.
+    """
+    kind = _sniff(data, suffix, config)
+    scans = _scan_zip(data, config) if kind == "zip" else None
+    return _load_sheets(data, kind, config, scans, suffix)[0]
 
 
 def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResult:
@@ -131,21 +144,28 @@ def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResul
                 f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
             ) from exc
         if form is None:
-            result.findings.append(
-                catalog.make("annex-unrecognized", file=display, sheet=name)
-            )
+            result.findings.append(catalog.make("annex-unrecognized", file=display, sheet=name))
             continue
         form.template_version = version
         result.forms.append(form)
-        result.findings.extend(grid.findings(catalog, display, name))
+        result.findings.extend(grid.findings(catalog, display, name, _rows_read(form)))
     if not result.forms and not result.findings:
         result.findings.append(catalog.make("annex-unrecognized", file=display))
     return result
 
 
+def _rows_read(form: Form) -> set[int]:
+    """1-based rows whose cells the form uses: title, metadata, header and data rows."""
+    rows = {r.number for r in form.rows} | {c.row for c in form.metadata.values()}
+    rows |= set(range(form.header_row, form.header_row + form.header_rows))
+    return rows | {form.title_row} if form.title_row else rows
+
+
 def _unreadable(source: SourceFile, config: Config, why: Unreadable) -> ReadResult:
     finding = Catalog(config).make("file-unreadable", file=source.display, reason=why.zh)
-    finding = finding.at(message_en=Catalog(config).render("file-unreadable", "en", {"reason": why.en}))
+    finding = finding.at(
+        message_en=Catalog(config).render("file-unreadable", "en", {"reason": why.en})
+    )
     return ReadResult(source, findings=[finding], unreadable=True)
 
 
@@ -185,7 +205,9 @@ def _sniff(data: bytes, suffix: str, config: Config) -> str:
     if data.startswith(b"%PDF"):
         raise Unreadable("这是PDF文件，不是Excel表格", "this is a PDF, not a spreadsheet")
     if data.lstrip()[:1] in (b"<",):
-        raise Unreadable("这是网页或XML文件，不是Excel表格", "this is HTML or XML, not a spreadsheet")
+        raise Unreadable(
+            "这是网页或XML文件，不是Excel表格", "this is HTML or XML, not a spreadsheet"
+        )
     raise _not_a_workbook(suffix)
 
 
@@ -201,7 +223,9 @@ def _check_zip(data: bytes, config: Config) -> None:
     if "content.xml" in names:
         raise Unreadable(*_FORMAT_HINTS[".ods"])
     if "xl/workbook.xml" not in names:
-        raise Unreadable("压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook")
+        raise Unreadable(
+            "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
+        )
     if total > config.limits["max_uncompressed_bytes"]:
         raise _zip_bomb(config)
 
@@ -323,8 +347,8 @@ def _sheet_parts(archive: zipfile.ZipFile, budget: int) -> dict[str, str]:
             book = ET.fromstring(bytes(_read_member(member, cap)))
         with archive.open("xl/_rels/workbook.xml.rels") as member:
             rels = ET.fromstring(bytes(_read_member(member, cap)))
-    except (KeyError, ET.ParseError):
-        return {}  # unmapped parts are still scanned, under ""
+    except Exception:  # noqa: BLE001 - no part, bad XML, unknown encoding …
+        return {}  # then every part is scanned, under ""
     targets = {}
     for rel in rels.iter():
         target = rel.get("Target")
@@ -529,7 +553,9 @@ def _load_sheets(
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
         if suffix in _FORMAT_HINTS:
             raise _not_a_workbook(suffix) from exc
-        raise Unreadable("文件已损坏或不是Excel格式", f"corrupt or not a workbook ({type(exc).__name__})") from exc
+        raise Unreadable(
+            "文件已损坏或不是Excel格式", f"corrupt or not a workbook ({type(exc).__name__})"
+        ) from exc
     metadata = workbook.sheets_metadata
     if len(metadata) > limits["max_sheets"]:
         raise Unreadable(
@@ -679,17 +705,28 @@ class Grid:
         """The cell at 0-based (r, c), pointing at the merged range's top-left if any."""
         anchor = self.anchor.get((r, c))
         ar, ac = anchor or (r, c)
-        return Cell(self.texts(r)[c] if c < self.width else "", self.raw(r, c), ar + 1, ac + 1, anchor is not None)
+        return Cell(
+            self.texts(r)[c] if c < self.width else "",
+            self.raw(r, c),
+            ar + 1,
+            ac + 1,
+            anchor is not None,
+        )
 
     def is_merged_fill(self, r: int, c: int) -> bool:
         return (r, c) in self.anchor
 
-    def findings(self, catalog: Catalog, file: str, sheet: str) -> list[Finding]:
-        """Cells the reader had to cut short, and cells whose value it cannot trust."""
+    def findings(
+        self, catalog: Catalog, file: str, sheet: str, rows: set[int] | None = None
+    ) -> list[Finding]:
+        """Cells the reader had to cut short, and cells whose value it cannot trust — the
+        latter only in ``rows`` (1-based) when given: a formula in a blank template row or
+        in the notes is nobody's data (blank rows never produce findings)."""
         limit = self.max_chars
         cut = f"内容超过{limit}个字符，只读取了前{limit}个"
         cut_en = f"longer than {limit} characters, only the first {limit} were read"
-        reasons = dict.fromkeys(self.too_long, (cut, cut_en)) | self.suspect
+        suspect = {at: why for at, why in self.suspect.items() if rows is None or at[0] + 1 in rows}
+        reasons = dict.fromkeys(self.too_long, (cut, cut_en)) | suspect
         found = []
         for (r, c), (zh, en) in sorted(reasons.items()):
             finding = catalog.make(
@@ -823,7 +860,9 @@ def _find_title(grid: Grid, config: Config, limit: int) -> tuple[int | None, int
     return None, None
 
 
-def parse_sheet(grid: Grid, sheet: str, source: SourceFile, config: Config | None = None) -> Form | None:
+def parse_sheet(
+    grid: Grid, sheet: str, source: SourceFile, config: Config | None = None
+) -> Form | None:
     """Recognise Annex 1 or 2 in a sheet and read its metadata and data rows."""
     config = config or load_config()
     title_annex, title_row = _find_title(grid, config, config.layout["header_search_rows"])
@@ -874,7 +913,9 @@ def _data_rows(
     for r in range(start, grid.height):
         texts = grid.texts(r)
         distinct = {t for t in texts if t}
-        if len(distinct) == 1 and (next(iter(distinct)).startswith(notes) or next(iter(distinct)) in markers):
+        if len(distinct) == 1 and (
+            next(iter(distinct)).startswith(notes) or next(iter(distinct)) in markers
+        ):
             break
         if distinct & markers:
             break
@@ -897,7 +938,9 @@ def _label_re(config: Config) -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(rf"({alternatives})\s*(?:[:：]|$)"), by_label
 
 
-def _metadata(grid: Grid, config: Config, header_row: int, end: int) -> tuple[dict[str, Cell], int | None]:
+def _metadata(
+    grid: Grid, config: Config, header_row: int, end: int
+) -> tuple[dict[str, Cell], int | None]:
     """填报单位 / 填报人 / 所在部门 / 填报日期 from the lines above and below the table."""
     pattern, by_label = _label_re(config)
     found: dict[str, Cell] = {}
@@ -919,7 +962,11 @@ def _metadata(grid: Grid, config: Config, header_row: int, end: int) -> tuple[di
                     pending = None
                 continue
             if pending and matches[0].start() > 0:
-                _keep(found, pending[0], Cell(text[: matches[0].start()].strip(), text, cell.row, cell.col))
+                _keep(
+                    found,
+                    pending[0],
+                    Cell(text[: matches[0].start()].strip(), text, cell.row, cell.col),
+                )
             pending = None
             for i, match in enumerate(matches):
                 key = by_label[match.group(1)]
@@ -948,7 +995,9 @@ def resolve_district(form: Form, config: Config) -> tuple[str | None, str]:
         district = normalize_district(unit.text, config)
         if district:
             return district, "unit"
-    named = {normalize_district(row.text("bureau"), config) for row in form.rows if row.text("bureau")}
+    named = {
+        normalize_district(row.text("bureau"), config) for row in form.rows if row.text("bureau")
+    }
     named.discard(None)
     if len(named) == 1:
         return named.pop(), "rows"

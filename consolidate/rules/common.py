@@ -71,7 +71,13 @@ def person_name(row: Row) -> str:
 
 
 def person_of(row: Row) -> Person:
-    return Person(person_name(row), mobile_of(row.text("mobile")).digits)
+    """The person a row is about (cached: every cross-row rule asks again)."""
+    return _person(row.text("name"), row.text("mobile"))
+
+
+@lru_cache(maxsize=65536)
+def _person(name: str, mobile: str) -> Person:
+    return Person(normalize_name(name), mobile_of(mobile).digits)
 
 
 @lru_cache(maxsize=65536)

@@ -9,6 +9,7 @@ then says what is wrong and what to write instead.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -32,9 +33,26 @@ def _series_check(code: str, test: Callable[[str], bool]) -> pa.Check:
     return pa.Check(lambda s: s.map(test).astype(bool), name=code)
 
 
-def _wide_check(code: str, test: Callable[[pd.Series], bool]) -> pa.Check:
-    """A test over several columns of a row (the row's cell texts as a Series)."""
-    return pa.Check(lambda df: df.apply(test, axis=1).astype(bool), name=code)
+def _flag(code: str) -> str:
+    return f"?{code}"
+
+
+def _wide_check(code: str) -> pa.Check:
+    """A test over several cells of a row, computed beforehand in one pass (see row_findings)."""
+    return pa.Check(lambda df: df[_flag(code)], name=code)
+
+
+def wide_tests(annex: int, config: Config) -> dict[str, Callable[[dict[str, str]], bool]]:
+    """Row tests over several cells (True: the row passes), keyed by finding code."""
+    tests: dict[str, Callable[[dict[str, str]], bool]] = {
+        "rank-insufficient": lambda r: _rank_verdict(r, annex, config)[0] is not False,
+        "rank-unknown": lambda r: _rank_verdict(r, annex, config)[0] is not None,
+        "duties-conflict": lambda r: not _duties_conflict(r, annex, config),
+    }
+    if annex == 1:
+        for code, test in ADJUSTMENT_TESTS.items():
+            tests[code] = lambda r, test=test: not test(r, config)
+    return tests
 
 
 def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrameSchema:
@@ -55,11 +73,7 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
         checks[key].append(
             _series_check("function-repeated", lambda t: not _functions(t, config).repeated)
         )
-    wide: list[pa.Check] = [
-        _wide_check("rank-insufficient", lambda r: _rank_verdict(r, annex, config)[0] is not False),
-        _wide_check("rank-unknown", lambda r: _rank_verdict(r, annex, config)[0] is not None),
-        _wide_check("duties-conflict", lambda r: not _duties_conflict(r, annex, config)),
-    ]
+    wide = [_wide_check(code) for code in wide_tests(annex, config)]
     if annex == 2:
         checks["post"].append(
             _series_check("former-staff-listed", lambda t: parse_post(t).status != "former")
@@ -75,8 +89,6 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
         checks["adjustment"].append(
             _series_check("adjustment-type-unknown", lambda t: not t or squash(t) in vocab)
         )
-        for code, test in ADJUSTMENT_TESTS.items():
-            wide.append(_wide_check(code, lambda r, test=test: not test(r, config)))
     return pa.DataFrameSchema(
         {
             key: pa.Column(str, checks=c, required=False)
@@ -112,12 +124,16 @@ def _held(row: pd.Series, annex: int, config: Config) -> tuple[str, ...]:
     return _functions(row.get(HELD[annex], ""), config).known
 
 
-def _rank_verdict(row: pd.Series, annex: int, config: Config) -> tuple[bool | None, str, str]:
+def _rank_verdict(row: Any, annex: int, config: Config) -> tuple[bool | None, str, str]:
     """(meets, function, requirement) for the first held function with a requirement."""
-    post = row.get("post", "")
+    return _rank_verdict_of(row.get("post", ""), row.get(HELD[annex], ""), config)
+
+
+@lru_cache(maxsize=16384)
+def _rank_verdict_of(post: str, held_text: str, config: Config) -> tuple[bool | None, str, str]:
     if not post:
         return True, "", ""
-    for function, requirement in requirements_held(_held(row, annex, config), config):
+    for function, requirement in requirements_held(_functions(held_text, config).known, config):
         verdict = meets(classify_post(post, config), requirement)
         if verdict is not True:
             return verdict, function, requirement
@@ -211,6 +227,11 @@ def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> li
     ).fillna("")
     frame = frame.astype(str)
     schema = build_schema(annex, config, list(frame.columns))
+    # The row-wide tests run once per row over plain dicts (pandas' apply(axis=1) builds a
+    # Series per row and per check, the slowest part of a national run).
+    records = frame.to_dict("records")
+    for code, test in wide_tests(annex, config).items():
+        frame[_flag(code)] = [bool(test(record)) for record in records]
     try:
         schema.validate(frame, lazy=True)
         return []
@@ -284,8 +305,8 @@ def _explain_repeated(form: Form, row: Row, key: str, config: Config) -> dict[st
 
 
 def _explain_rank(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    series = pd.Series({k: row.text(k) for k in row.cells})
-    _, function, requirement = _rank_verdict(series, form.annex, config)
+    texts = {k: row.text(k) for k in row.cells}
+    _, function, requirement = _rank_verdict(texts, form.annex, config)
     rank = classify_post(row.text("post"), config)
     label = config.posts["levels"][requirement]["label_zh"] if requirement else ""
     if rank.level == OFF:

@@ -231,3 +231,15 @@ def test_newer_excel_error_values_name_the_cell(error: str) -> None:
     assert result.unreadable
     message = result.findings[0].message
     assert "F5" in message and error in message
+
+
+def test_formulas_in_blank_template_rows_and_notes_are_not_findings() -> None:
+    """A numbered template row is not a data row: its 序号 formula is nobody's data."""
+    seq = Raw('<c r="REF"><f>ROW()-4</f></c>')
+    blank = [seq] + [None] * 7
+    grid = annex_grid(2, [a2_values(1), blank, blank])
+    grid[-1] = [Raw('<c r="REF" t="e"><v>#N/A</v></c>')]  # the notes line
+    result = _read(xlsx_bytes([("附件2", sheet_xml(grid))]))
+    [form] = result.forms
+    assert [r.number for r in form.rows] == [5]
+    assert [f.code for f in result.findings] == []

@@ -3,6 +3,7 @@ odd file names break no path and nothing is written outside --out."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -244,3 +245,25 @@ def test_out_given_with_dot_dot_is_used_as_given(tmp_path: Path) -> None:
     run_inbox(inbox, tmp_path / "a" / ".." / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUTS)
     assert list((tmp_path / "a").iterdir()) == []
+
+
+def test_markup_is_escaped_in_the_self_check_page(tmp_path: Path) -> None:
+    import io
+
+    from consolidate.config import load_config
+    from consolidate.server import create_app
+
+    inbox = _html_inbox(tmp_path / "inbox")
+    as_of = dt.date.fromisoformat(AS_OF)
+    app = create_app({"AS_OF": as_of, "TESTING": True}, settings=load_config())
+    parts = [
+        (io.BytesIO((inbox / "黄浦区" / "附件2.xlsx").read_bytes()), "附件2.xlsx"),
+        (io.BytesIO((inbox / "静安区" / FILE_IMG).read_bytes()), FILE_IMG),
+        (io.BytesIO(b"not a workbook"), FILE_QUOTE),
+    ]
+    response = app.test_client().post(
+        "/check", data={"files": parts}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    _assert_escaped(page)

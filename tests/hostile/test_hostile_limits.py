@@ -3,6 +3,7 @@ and memory stays bounded (peaks measured in a fresh process)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -254,3 +255,57 @@ def test_thousands_of_overlapping_merges_do_not_stall_the_reader() -> None:
     result = read_bytes(data, "黄浦区/附件2.xlsx")
     assert time.monotonic() - started < 10
     assert not result.unreadable
+
+
+ANNOTATE = (
+    "import sys\nfrom consolidate.cli import main\n"
+    "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    print('EXIT', exit.code)\n"
+)
+
+
+@pytest.mark.parametrize("kind", ["sheet", "strings", "far", "truncated"])
+def test_check_annotate_on_hostile_files_is_bounded(
+    kind: str, bombs: dict[str, Path], tmp_path: Path
+) -> None:
+    """--annotate opens the file a second time (openpyxl, or calamine for a fallback):
+    that must be as safe as reading it."""
+    from conftest import truncated_zip
+
+    made = {"far": far_cell, "truncated": truncated_zip}
+    path = bombs[kind] if kind in bombs else write(tmp_path / f"{kind}.xlsx", made[kind]())
+    out, peak = peak_memory(
+        ANNOTATE,
+        "check",
+        str(path),
+        "--annotate",
+        str(tmp_path / "标注.xlsx"),
+        "--as-of",
+        "2026-11-26",
+    )
+    assert re.search(r"EXIT [12]\b", out), out
+    assert peak < MEMORY_BOUND_MB, f"peak {peak:.0f} MB"
+
+
+def test_a_baseline_with_a_far_cell_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """--baseline is read by its own reader: it must be as safe as an inbox file."""
+    from conftest import district_inbox
+
+    inbox = district_inbox(tmp_path / "inbox")
+    baseline = write(tmp_path / "register-2025.xlsx", far_cell("XFD1048576"))
+    script = Path(sys.executable).parent / "consolidate"
+    done = subprocess.run(
+        [
+            str(script),
+            "run",
+            str(inbox),
+            "--out",
+            str(tmp_path / "out"),
+            "--baseline",
+            str(baseline),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-500:]
+    assert "上年名册" in done.stderr
