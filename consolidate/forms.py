@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .findings import Finding, column_letter
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A value as read, with the cell it came from (a merged cell: its top-left)."""
+class Cell(NamedTuple):
+    """A value as read, with the cell it came from (a merged cell: its top-left).
+
+    A named tuple rather than a dataclass: a national inbox holds a million cells, and
+    tuples are cheaper to build and to pass between the reading processes.
+    """
 
     text: str
     raw: object
@@ -29,8 +33,7 @@ class Cell:
         return column_letter(self.col)
 
 
-@dataclass(slots=True)
-class Row:
+class Row(NamedTuple):
     """One data row of a form: field key -> cell, for the columns the sheet has."""
 
     number: int

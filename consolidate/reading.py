@@ -623,22 +623,27 @@ def _worst(scans: object) -> _SheetScan:
     return worst
 
 
-_VERSION_RE = re.compile(rb'name="([^"]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>')
+_CUSTOM_PROPS = "docProps/custom.xml"
+_CUSTOM_PROPS_BYTES = 1_000_000
 
 
 def _template_version(data: bytes, config: Config) -> str | None:
     """The version mark our own templates carry as a custom document property."""
-    wanted = config.settings["template"]["property"].encode()
+    import xml.etree.ElementTree as ET
+
+    wanted = config.settings["template"]["property"]
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "docProps/custom.xml" not in archive.namelist():
+            info = archive.getinfo(_CUSTOM_PROPS)
+            if info.file_size > _CUSTOM_PROPS_BYTES:
                 return None
-            xml = archive.read("docProps/custom.xml")
-    except (zipfile.BadZipFile, KeyError, OSError):
+            root = ET.fromstring(archive.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, ET.ParseError):
         return None
-    for name, value in _VERSION_RE.findall(xml):
-        if name == wanted:
-            return value.decode("utf-8", "replace")
+    # Parsed rather than matched: writers differ in namespaces and attribute order.
+    for prop in root:
+        if prop.get("name") == wanted:
+            return "".join(prop.itertext()).strip() or None
     return None
 
 

@@ -61,7 +61,7 @@ def test_version_mark_is_the_custom_property(tmp_path, config, annex):
         xml = archive.read("docProps/custom.xml").decode()
     template = config.settings["template"]
     assert f'name="{template["property"]}"' in xml
-    assert f"<vt:lpwstr>{template['version']}</vt:lpwstr>" in xml
+    assert f">{template['version']}</vt:lpwstr>" in xml
 
 
 def test_annex1_dropdowns_and_prompts(tmp_path, config):
