@@ -126,6 +126,8 @@ class Catalog:
     def render(self, code: str, lang: str, params: dict[str, Any]) -> str:
         """The message of ``code`` in ``lang`` with its source appended."""
         rule = self.rules[code]
+        if lang == "en":  # a parameter given as ``reason_en`` is used for ``{reason}``
+            params = {**params, **{k[:-3]: v for k, v in params.items() if k.endswith("_en")}}
         body = rule[lang].format_map(_Params({k: _show(v) for k, v in params.items()}))
         source = self.sources.get(rule.get("source", ""), {}).get(lang)
         if not source:

@@ -157,6 +157,7 @@ def rollup(
                 annex=2,
                 year=year,
                 deadline=_zh_date(deadline),
+                deadline_en=deadline.isoformat(),
             )
     for form in rosters:
         date = form.date
@@ -164,6 +165,7 @@ def rollup(
             yield reporter.at(
                 "submission-late", form, form.metadata["date"], column="填报日期",
                 date=_zh_date(date), deadline=_zh_date(deadline), year=year,
+                date_en=date.isoformat(), deadline_en=deadline.isoformat(),
             )  # fmt: skip
 
 

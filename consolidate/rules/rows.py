@@ -268,6 +268,18 @@ def explain(
     return reporter.at_cell(code, form, row, key, **params)
 
 
+HINTS_EN = {
+    "name": "Write the account holder's name.",
+    "post": "Write the department and post, e.g. 认证科科长.",
+    "mobile": "Write the 11-digit mobile.",
+    "account": "Write the login name of the account.",
+    "functions": "Write the functions: 初审, 复审, 发证, 监管, 管理员.",
+    "adjustment": "Write 开通, 注销, 增加功能 or 减少功能.",
+    "original": "This adjustment type needs the functions before the change.",
+    "current": "This adjustment type needs the functions after the change.",
+}
+
+
 def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     hints = {
         "name": "请填写账号使用人的姓名。",
@@ -279,12 +291,12 @@ def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[st
         "original": "此调整方式需填写调整前的账号功能。",
         "current": "此调整方式需填写调整后的账号功能。",
     }
-    return {"hint": hints.get(key, "")}
+    return {"hint": hints.get(key, ""), "hint_en": HINTS_EN.get(key, "")}
 
 
 def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     mobile = mobile_of(row.text(key))
-    return {"reason": mobile.reason_zh}
+    return {"reason": mobile.reason_zh, "reason_en": mobile.reason_en}
 
 
 def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
@@ -296,7 +308,13 @@ def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[st
     fixed = list(parsed.known) + [s for s in close if s not in parsed.known]
     order = {f: i for i, f in enumerate(config.functions)}
     suggestion = "、".join(sorted(set(fixed), key=order.__getitem__)) if close else None
-    return {"entry": "、".join(e for e, _ in pairs), "hint": hint, "suggestion": suggestion}
+    hint_en = f"Did you mean {'、'.join(close)}?" if close else ""
+    return {
+        "entry": "、".join(e for e, _ in pairs),
+        "hint": hint,
+        "hint_en": hint_en,
+        "suggestion": suggestion,
+    }
 
 
 def _explain_repeated(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
@@ -309,16 +327,22 @@ def _explain_rank(form: Form, row: Row, key: str, config: Config) -> dict[str, A
     _, function, requirement = _rank_verdict(texts, form.annex, config)
     rank = classify_post(row.text("post"), config)
     label = config.posts["levels"][requirement]["label_zh"] if requirement else ""
+    label_en = config.posts["levels"][requirement]["label_en"] if requirement else ""
     if rank.level == OFF:
         reason = f"属于“{rank.keyword}”人员，不是行政编"
+        reason_en = f"is off the civil-service establishment ({rank.keyword})"
     else:
         reason = f"为“{rank.keyword}”，低于科级" if rank.keyword else ""
-    return {"function": function, "requirement": label, "post": row.text("post"), "reason": reason}
+        reason_en = f"is below section level ({rank.keyword})" if rank.keyword else ""
+    return {
+        "function": function, "requirement": label, "requirement_en": label_en,
+        "post": row.text("post"), "reason": reason, "reason_en": reason_en,
+    }  # fmt: skip
 
 
 def _explain_name(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     problem = _name_problem(row.text(key)) or ("", "")
-    return {"reason": problem[0]}
+    return {"reason": problem[0], "reason_en": problem[1]}
 
 
 def _explain_duties(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
@@ -328,7 +352,11 @@ def _explain_duties(form: Form, row: Row, key: str, config: Config) -> dict[str,
 def _explain_adjustment(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     synonyms = config.vocabularies["adjustments"]["suggest"]
     close = suggest(row.text(key), config.adjustments, synonyms)
-    return {"hint": f"是否应为“{close}”？" if close else "", "suggestion": close}
+    return {
+        "hint": f"是否应为“{close}”？" if close else "",
+        "hint_en": f"Did you mean {close}?" if close else "",
+        "suggestion": close,
+    }
 
 
 def _explain_sets(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:

@@ -94,11 +94,19 @@ def _unit_name(form: Form, config: Config) -> str | None:
 def _date(form: Form, cell, reporter: Reporter, as_of: dt.date) -> Iterator[Finding]:
     date = parse_date(cell.raw)
     if date is None:
-        yield reporter.at("date-invalid", form, cell, column="填报日期", reason="不是有效日期")
+        yield reporter.at(
+            "date-invalid",
+            form,
+            cell,
+            column="填报日期",
+            reason="不是有效日期",
+            reason_en="is not a real date",
+        )
     elif date > as_of:
         yield reporter.at(
             "date-invalid", form, cell, column="填报日期", value=date.isoformat(),
             reason=f"晚于今天（{as_of.isoformat()}）",
+            reason_en=f"is later than today ({as_of.isoformat()})",
         )  # fmt: skip
 
 
@@ -129,11 +137,11 @@ def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Fin
         if text == str(expected):
             continue
         if not text:
-            reason = "未填写"
+            reason, reason_en = "未填写", "is empty"
         elif not text.isdigit():
-            reason = "不是数字"
+            reason, reason_en = "不是数字", "is not a number"
         else:
-            reason = "重复或顺序不对"
+            reason, reason_en = "重复或顺序不对", "is repeated or out of order"
         yield reporter.at_cell(
             "seq-invalid",
             form,
@@ -141,6 +149,7 @@ def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Fin
             "seq",
             expected=expected,
             reason=reason,
+            reason_en=reason_en,
             suggestion=str(expected),
         )
 
@@ -160,6 +169,7 @@ def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Find
                 "name",
                 name=person.name,
                 first=f"第{first[person].number}行",
+                first_en=f"row {first[person].number}",
             )
         else:
             first[person] = row
@@ -224,6 +234,6 @@ def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding
         if match:
             fixed = f"〔{match.group(1)}〕{match.group(2)}号"
             yield reporter.at_cell(
-                "docno-invalid", form, row, "letter", hint=f"应写作“{fixed}”。",
+                "docno-invalid", form, row, "letter", hint=f"应写作“{fixed}”。", hint_en=f"Write {fixed}.",
                 suggestion=text.replace(match.group(0), fixed),
             )  # fmt: skip
