@@ -31,6 +31,10 @@ def fold_width(text: str) -> str:
 
 def cell_text(value: object) -> str:
     """A cell value as the text a person sees, stripped of invisible characters."""
+    if type(value) is str:
+        if value.isprintable():  # the common case: no control or zero-width character
+            return value.strip()
+        return _CONTROL.sub("", _INVISIBLE.sub("", value)).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
