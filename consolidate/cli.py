@@ -57,6 +57,19 @@ class _Group(click.Group):
             _fail(f"程序内部错误（{type(exc).__name__}: {exc}）。请把此信息告知市局认证处。")
 
 
+# Options shared by check and run.
+as_of_option = click.option(
+    "--as-of", "as_of", help="以此日期为“今天” / treat this date as today (YYYY-MM-DD)."
+)
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="提示语言 / message language.",
+)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consolidate")
 def main() -> None:
@@ -84,14 +97,8 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="另存一份标注问题的工作簿 / write an annotated copy (.xlsx).",
 )
-@click.option("--as-of", "as_of", help="以此日期为“今天” / treat this date as today (YYYY-MM-DD).")
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="提示语言 / message language.",
-)
+@as_of_option
+@lang_option
 def check(
     files: tuple[Path, ...],
     fmt: str,
@@ -156,14 +163,8 @@ def _emit(text: str, output: Path | None) -> None:
     help="上年名册 register.xlsx / last year's register.",
 )
 @click.option("--year", type=int, help="年度汇总年份（默认取 --as-of 的年份）/ roll-up year.")
-@click.option("--as-of", "as_of", help="以此日期为“今天” / treat this date as today (YYYY-MM-DD).")
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="提示语言 / message language.",
-)
+@as_of_option
+@lang_option
 @click.option(
     "--show-phones", is_flag=True, help="报告中显示完整手机号 / show full mobiles in the report."
 )
