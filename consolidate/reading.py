@@ -915,15 +915,15 @@ def _data_rows(
     rows: list[Row] = []
     blank = 0
     r = start
+    footer = _footer_re(config)
     for r in range(start, grid.height):
         texts = grid.texts(r)
-        distinct = {t for t in texts if t}
-        if len(distinct) == 1 and (
-            next(iter(distinct)).startswith(notes) or next(iter(distinct)) in markers
-        ):
-            break
-        if distinct & markers:
-            break
+        filled = [t for t in texts if t]
+        distinct = set(filled)
+        if filled and (filled[0].startswith(notes) or distinct & markers):
+            break  # the notes, or 以下空白
+        if any(footer.match(t) for t in distinct):
+            break  # the signature lines under the table (填报人：…, 审核人：…)
         if not any(texts[c] and not grid.is_merged_fill(r, c) for c in content):
             blank += 1 if distinct else 0
             continue
@@ -934,6 +934,12 @@ def _data_rows(
     else:
         r = grid.height
     return rows, blank, r
+
+
+@lru_cache(maxsize=4)
+def _footer_re(config: Config) -> re.Pattern[str]:
+    labels = sorted(config.layout["footer_labels"], key=len, reverse=True)
+    return re.compile(r"^\s*(?:" + "|".join(re.escape(x) for x in labels) + r")\s*[:：]")
 
 
 @lru_cache(maxsize=4)

@@ -255,3 +255,34 @@ def test_district_from_path_when_unit_and_rows_say_nothing(tmp_path: Path):
     path = write_annex(tmp_path / "嘉定区" / "附件2.xlsx", 2, rows, unit="")
     (form,) = read_file(path, "嘉定区/附件2.xlsx").forms
     assert (form.district, form.district_from) == ("嘉定区", "path")
+
+
+def test_signature_lines_under_the_table_are_metadata_not_rows(tmp_path: Path):
+    rows = [A2_ROWS[0], [None, None, "填报人：张明", None, "审核人：李华", None, None, None]]
+    path = write_annex(tmp_path / "sig.xlsx", 2, rows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.delete_rows(7)  # no notes line: the signature lines end the table
+    ws["C3"] = None
+    wb.save(path)
+    (form,) = read_file(path).forms
+    assert [row.number for row in form.rows] == [5]
+    assert (form.metadata["filler"].text, form.metadata["filler"].ref) == ("张明", "C6")
+
+
+def test_notes_spread_over_several_cells_end_the_table(tmp_path: Path):
+    rows = [
+        A2_ROWS[0],
+        [
+            "备注：1．账号功能填写：初审、复审。",
+            None,
+            "2．手机号填写11位。",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+    ]
+    (form,) = read_file(write_annex(tmp_path / "n.xlsx", 2, rows)).forms
+    assert [row.number for row in form.rows] == [5]
