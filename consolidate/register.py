@@ -304,6 +304,9 @@ def write_adjustments(
         ws.append([_cell(ws, value) for value in row])
     for line in notes:
         ws.append([text_cell(ws, line)])
+    # What SAMR receives on paper: the form and the two dates, not our source columns.
+    last_row = 4 + len(rows) + len(notes)
+    ws.print_area = f"A1:{get_column_letter(len(header) - 2)}{last_row}"
     with atomic_path(path) as tmp:
         wb.save(tmp)
 
