@@ -72,6 +72,8 @@ def test_messages_render_in_both_languages_without_leftover_fields():
 
 def test_english_messages_take_the_english_parameters():
     catalog = Catalog(CONFIG)
-    finding = catalog.make("seq-invalid", value="x", reason="不是数字", reason_en="is not a number", expected=3)
+    finding = catalog.make(
+        "seq-invalid", value="x", reason="不是数字", reason_en="is not a number", expected=3
+    )
     assert "不是数字" in finding.message and "is not a number" in finding.message_en
     assert "不是数字" not in finding.message_en
