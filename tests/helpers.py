@@ -146,3 +146,34 @@ def add_annex_sheet(
                 ws.cell(r, c, value)
     notes = HEADER_ROW + len(rows) + 1
     ws.cell(notes, 1, "备注：当前账号功能填写：初审、复审、发证、监管、管理员。")
+
+
+def a1_cells(
+    n: int,
+    kind: str,
+    original: str,
+    current: str,
+    name: str,
+    mobile: str,
+    bureau: str = "上海市黄浦区市场监督管理局",
+) -> list[Any]:
+    """An Annex 1 row as the 11 cells of the template, for write_annex."""
+    contact = f"{bureau}\n张明\n021-63210000"
+    letter = "关于调整账号的函（沪市监〔2026〕12号）"
+    return [n, kind, bureau, original, current, name, "现认证科科长", mobile, letter, contact, None]
+
+
+# One 开通 request, as the 11 cells of Annex 1.
+OPEN_REQUEST = [
+    1,
+    "开通",
+    "黄浦区",
+    "无",
+    "监管",
+    "赵六",
+    "认证科科员",
+    "13900000006",
+    "",
+    "张明 021-63210000",
+    "",
+]

@@ -12,7 +12,7 @@ from consolidate.baseline import Baseline, BaselinePerson, read_baseline
 from consolidate.errors import InputError
 from consolidate.rules import run_rules
 from consolidate.rules.baseline import Change, function_totals
-from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, build_form, write_annex
+from tests.helpers import AS_OF, CONFIG, a1_cells, a1_row, a2_row, build_form, write_annex
 
 HP, XH = "上海市黄浦区市场监督管理局", "上海市徐汇区市场监督管理局"
 BASELINE = "上年/register.xlsx"
@@ -374,12 +374,6 @@ def a2(n: int, name: str, functions: str, mobile: str, bureau: str = HP) -> list
     return [n, bureau, name, "认证科科长", f"user{n}_{name}", functions, mobile, None]
 
 
-def a1(n: int, kind: str, original: str, current: str, name: str, mobile: str, bureau: str = HP):
-    contact = f"{bureau}\n张明\n021-63210000"
-    letter = "关于调整账号的函（沪市监〔2026〕12号）"
-    return [n, kind, bureau, original, current, name, "现认证科科长", mobile, letter, contact, None]
-
-
 @pytest.fixture
 def inbox(tmp_path: Path) -> Path:
     root = tmp_path / "inbox"
@@ -430,7 +424,7 @@ def test_run_against_a_baseline_end_to_end(inbox: Path):
     write_annex(
         inbox / "黄浦区/附件1.xlsx",
         1,
-        [a1(1, "增加功能", "复审", "复审、监管", "张三", "13912340001")],
+        [a1_cells(1, "增加功能", "复审", "复审、监管", "张三", "13912340001")],
     )
     outcome = consolidate_inbox(inbox, as_of=AS_OF, baseline_path=baseline)
     got = sorted((f.code, f.file, f.cell) for f in outcome.findings if f.code in CROSS_YEAR)

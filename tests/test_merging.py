@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from consolidate.api import check, consolidate_inbox, discover
-from tests.helpers import AS_OF, write_annex
+from tests.helpers import AS_OF, OPEN_REQUEST, write_annex
 
 ROW = [1, "上海市静安区市场监督管理局", "周七", "认证科科长", "ja_zq", "复审", "13900000007", ""]
 BAD = [1, "上海市静安区市场监督管理局", "周七", "认证科科长", "ja_zq", "复审", "1390000000", ""]
@@ -44,21 +44,7 @@ def test_identical_copies_count_once(tmp_path: Path):
     first = write_annex(
         tmp_path / "a.xlsx",
         1,
-        [
-            [
-                1,
-                "开通",
-                "黄浦区",
-                "无",
-                "监管",
-                "赵六",
-                "认证科科员",
-                "13900000006",
-                "",
-                "张明 021-63210000",
-                "",
-            ]
-        ],
+        [OPEN_REQUEST],
     )
     shutil.copy(first, tmp_path / "a - 副本.xlsx")
     outcome = consolidate_inbox(tmp_path, as_of=AS_OF)

@@ -10,7 +10,7 @@ import pytest
 import xlwt
 
 from consolidate.reading import read_file
-from tests.helpers import A1_HEADER, A2_HEADER, A2_TITLE, add_annex_sheet, write_annex
+from tests.helpers import A1_HEADER, A2_HEADER, A2_TITLE, OPEN_REQUEST, add_annex_sheet, write_annex
 
 A2_ROWS = [
     [
@@ -145,21 +145,7 @@ def test_both_annexes_hidden_and_empty_sheets(tmp_path: Path):
     add_annex_sheet(
         wb.active,
         1,
-        [
-            [
-                1,
-                "开通",
-                "黄浦区",
-                "无",
-                "监管",
-                "赵六",
-                "认证科科员",
-                "13900000006",
-                "",
-                "张明 021-63210000",
-                "",
-            ]
-        ],
+        [OPEN_REQUEST],
         unit="黄浦区市场监管局",
         date="2026/11/20",
     )

@@ -15,7 +15,7 @@ from consolidate.findings import Catalog, sort_findings
 from consolidate.outputs import display_width
 from consolidate.reading import read_file
 from consolidate.register import write_adjustments, write_register
-from tests.helpers import AS_OF, CONFIG, HEADER_ROW, write_annex
+from tests.helpers import AS_OF, CONFIG, HEADER_ROW, a1_cells, write_annex
 
 FIRST = HEADER_ROW + 1  # the first data row of a generated form
 FUNCTIONS = list(CONFIG.functions)
@@ -31,13 +31,6 @@ def a2(
 ):
     """An Annex 2 template row: 序号, 部门, 姓名, 职务, 账号, 功能, 手机, 备注."""
     return [n, bureau, name, "认证科科长", f"user{n}_{name}", functions, mobile, None]
-
-
-def a1(n: int, kind: str, original: str, current: str, name: str, mobile: str, bureau: str):
-    """An Annex 1 template row in the form's 11 columns."""
-    contact = f"{bureau}\n张明\n021-63210000"
-    letter = "关于调整账号的函（沪市监〔2026〕12号）"
-    return [n, kind, bureau, original, current, name, "现认证科科长", mobile, letter, contact, None]
 
 
 @pytest.fixture
@@ -69,15 +62,15 @@ def inbox(tmp_path: Path) -> Path:
     write_annex(
         root / "徐汇区/附件1.xlsx",
         1,
-        [a1(1, "开通", "无", "监管", "孙八", "13912340005", xh)],
+        [a1_cells(1, "开通", "无", "监管", "孙八", "13912340005", xh)],
         unit=xh,
     )
     write_annex(
         root / "黄浦区/附件1.xlsx",
         1,
         [
-            a1(1, "增加功能", "初审", "初审、监管", "张三", "13912340001", hp),
-            a1(2, "注销", "复审", "", "周九", "13912340006", hp),
+            a1_cells(1, "增加功能", "初审", "初审、监管", "张三", "13912340001", hp),
+            a1_cells(2, "注销", "复审", "", "周九", "13912340006", hp),
         ],
     )
     return root
