@@ -87,13 +87,14 @@ def mobile_of(text: str) -> Mobile:
 
 
 @lru_cache(maxsize=65536)
-def _functions(text: str, config: Config) -> Functions:
+def functions_in(text: str, config: Config) -> Functions:
+    """The parsed functions of a cell text (cached: the same lists recur in every file)."""
     return parse_functions(text, config)
 
 
 def functions_of(row: Row, key: str, config: Config) -> Functions:
     """The parsed functions of a row's functions cell."""
-    return _functions(row.text(key), config)
+    return functions_in(row.text(key), config)
 
 
 def where(form: Form, row: Row) -> str:

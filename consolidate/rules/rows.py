@@ -21,7 +21,7 @@ from ..findings import Finding
 from ..forms import Form, Row
 from ..normalize import cjk_count, normalize_name, parse_post, squash, suggest
 from ..ranks import OFF, classify_post, meets, requirements_held
-from .common import Reporter, mobile_of
+from .common import Reporter, functions_in, mobile_of
 
 # The functions column of each annex: the functions a person holds after the change.
 HELD = {1: "current", 2: "functions"}
@@ -68,10 +68,10 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
     checks["name"].append(_series_check("name-suspicious", lambda t: not t or not _name_problem(t)))
     for key in FUNCTION_COLUMNS[annex]:
         checks[key].append(
-            _series_check("function-unknown", lambda t: not _functions(t, config).unknown)
+            _series_check("function-unknown", lambda t: not functions_in(t, config).unknown)
         )
         checks[key].append(
-            _series_check("function-repeated", lambda t: not _functions(t, config).repeated)
+            _series_check("function-repeated", lambda t: not functions_in(t, config).repeated)
         )
     wide = [_wide_check(code) for code in wide_tests(annex, config)]
     if annex == 2:
@@ -80,7 +80,7 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
         )
         checks["functions"].append(
             pa.Check(
-                lambda s: s.map(lambda t: bool(_functions(t, config).known) or not t),
+                lambda s: s.map(lambda t: bool(functions_in(t, config).known) or not t),
                 name="required-missing",
             )
         )
@@ -99,12 +99,6 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
     )
 
 
-def _functions(text: str, config: Config):
-    from .common import _functions as cached
-
-    return cached(text, config)
-
-
 # ---------------------------------------------------------------- the tests behind the checks
 def _name_problem(text: str) -> tuple[str, str] | None:
     """Why a name looks wrong (zh, en), or None."""
@@ -121,7 +115,7 @@ def _name_problem(text: str) -> tuple[str, str] | None:
 
 
 def _held(row: pd.Series, annex: int, config: Config) -> tuple[str, ...]:
-    return _functions(row.get(HELD[annex], ""), config).known
+    return functions_in(row.get(HELD[annex], ""), config).known
 
 
 def _rank_verdict(row: Any, annex: int, config: Config) -> tuple[bool | None, str, str]:
@@ -133,7 +127,7 @@ def _rank_verdict(row: Any, annex: int, config: Config) -> tuple[bool | None, st
 def _rank_verdict_of(post: str, held_text: str, config: Config) -> tuple[bool | None, str, str]:
     if not post:
         return True, "", ""
-    for function, requirement in requirements_held(_functions(held_text, config).known, config):
+    for function, requirement in requirements_held(functions_in(held_text, config).known, config):
         verdict = meets(classify_post(post, config), requirement)
         if verdict is not True:
             return verdict, function, requirement
@@ -150,8 +144,8 @@ def _type(row: pd.Series) -> str:
 
 
 def _sets(row: pd.Series, config: Config) -> tuple[set[str], set[str]]:
-    return set(_functions(row.get("original", ""), config).known), set(
-        _functions(row.get("current", ""), config).known
+    return set(functions_in(row.get("original", ""), config).known), set(
+        functions_in(row.get("current", ""), config).known
     )
 
 
@@ -162,17 +156,17 @@ def _needs(row: pd.Series, key: str, config: Config) -> bool:
         "original": ("注销", "增加功能", "减少功能"),
     }
     text = row.get(key, "")
-    parsed = _functions(text, config)
+    parsed = functions_in(text, config)
     return _type(row) in kinds[key] and not parsed.known and not parsed.unknown
 
 
 def _open_has_original(row: pd.Series, config: Config) -> bool:
-    parsed = _functions(row.get("original", ""), config)
+    parsed = functions_in(row.get("original", ""), config)
     return _type(row) == "开通" and bool(parsed.known or parsed.unknown)
 
 
 def _cancel_has_current(row: pd.Series, config: Config) -> bool:
-    parsed = _functions(row.get("current", ""), config)
+    parsed = functions_in(row.get("current", ""), config)
     return _type(row) == "注销" and bool(parsed.known or parsed.unknown)
 
 
@@ -300,7 +294,7 @@ def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, 
 
 
 def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    parsed = _functions(row.text(key), config)
+    parsed = functions_in(row.text(key), config)
     synonyms = config.vocabularies["functions"]["suggest"]
     pairs = [(entry, suggest(entry, config.functions, synonyms)) for entry in parsed.unknown]
     close = [s for _, s in pairs if s]
@@ -318,7 +312,7 @@ def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[st
 
 
 def _explain_repeated(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    parsed = _functions(row.text(key), config)
+    parsed = functions_in(row.text(key), config)
     return {"function": "、".join(parsed.repeated), "suggestion": parsed.canonical}
 
 
@@ -360,8 +354,8 @@ def _explain_adjustment(form: Form, row: Row, key: str, config: Config) -> dict[
 
 
 def _explain_sets(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    original = _functions(row.text("original"), config)
-    current = _functions(row.text("current"), config)
+    original = functions_in(row.text("original"), config)
+    current = functions_in(row.text("current"), config)
     gained = [f for f in current.known if f not in original.known]
     lost = [f for f in original.known if f not in current.known]
     kind = squash(row.text("adjustment"))
