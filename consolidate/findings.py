@@ -188,7 +188,18 @@ def _show(value: Any) -> str:
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Sorted for output and with exact repeats removed (a merged cell is judged once)."""
-    unique = {(f.code, f.file, f.sheet, f.cell, f.row, f.value, f.message): f for f in findings}
+    unique: dict[tuple, Finding] = {}
+    for finding in findings:  # the first one wins: a merged cell keeps its first row's person
+        key = (
+            finding.code,
+            finding.file,
+            finding.sheet,
+            finding.cell,
+            finding.row,
+            finding.value,
+            finding.message,
+        )
+        unique.setdefault(key, finding)
     return sorted(unique.values(), key=Finding.sort_key)
 
 

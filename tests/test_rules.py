@@ -368,3 +368,17 @@ def test_future_date_is_only_date_invalid():
     )
     codes = {f.code for f in run_rules([future], CONFIG, as_of=AS_OF, year=2026).findings}
     assert "date-invalid" in codes and "submission-late" not in codes
+
+
+def test_merged_bureau_cell_is_judged_once_with_its_first_person():
+    form = build_form(
+        2, [a2_row(1, bureau="徐汇区", name="王建华"), a2_row(2, bureau="徐汇区", name="李明")]
+    )
+    first = form.rows[0].cells["bureau"]
+    form.rows[1].cells["bureau"] = first._replace(merged=True)  # B6 is filled from B5
+    findings = [
+        f for f in run_rules([form], CONFIG, as_of=AS_OF).findings if f.code == "district-mismatch"
+    ]
+    from consolidate.findings import sort_findings
+
+    assert [(f.cell, f.person) for f in sort_findings(findings)] == [("B5", "王建华")]
