@@ -131,8 +131,8 @@ def _mobile_reason(digits: str) -> tuple[str, str]:
     if len(digits) != 11:
         return f"当前为{len(digits)}位", f"it has {len(digits)} digits"
     if digits.startswith("0"):
-        return "这是固定电话号码", "this is a landline number"
-    return "号段不是手机号段", "it is not a mobile prefix"
+        return "是固定电话号码", "this is a landline number"
+    return "不是手机号段", "it is not a mobile prefix"
 
 
 # ---------------------------------------------------------------- functions
