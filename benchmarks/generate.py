@@ -505,6 +505,11 @@ def ensure_inputs(log=print) -> Inputs:
         os.replace(staging, root)
         seconds = time.perf_counter() - start
         log(f"  generated in {seconds:.1f} s")
+    # The schemas are copied afresh every run: a cached copy would go stale as the
+    # project's own schemas/ change (and the tool would then measure unreadable files).
+    national_schemas(
+        root / "national" / "schemas", district_names(random.Random(SEED), N_DISTRICTS)
+    )
     files, rows = (int(x) for x in done.read_text().split())
     return Inputs(root, root / "form20.xlsx", root / "form50k.xlsx", root / "national" / "inbox",
                   root / "national" / "schemas", files, rows, seconds)  # fmt: skip

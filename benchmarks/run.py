@@ -251,6 +251,16 @@ def scenario_sample(work: Path, repeat: int, peer: bool) -> list[Row]:
     return [row]
 
 
+def _require_everything_read(manifest: Path) -> None:
+    """A run that could not read its inputs would look fast: refuse to report it."""
+    files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    unreadable = [f["file"] for f in files if f["status"] == "unreadable"]
+    if unreadable:
+        raise SystemExit(
+            f"bench: {len(unreadable)} national workbooks were unreadable, e.g. {unreadable[0]}"
+        )
+
+
 def scenario_national(
     inputs, work: Path, peer: bool, profile: bool
 ) -> tuple[list[Row], Path | None]:
@@ -273,6 +283,7 @@ def scenario_national(
         1,
         env=env,
     )
+    _require_everything_read(out / "manifest.json")
     peer_run = None
     if peer:
         files = spreadsheets(inputs.inbox)
