@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import os
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -300,10 +301,45 @@ def write_outputs(
     }
     # Every file goes to a temporary name first; they replace the previous outputs
     # together at the end, so a failure midway leaves the previous set untouched.
+    parallel = _can_fork() and outcome.summary()["rows"] >= PARALLEL_WRITE_ROWS
     with ExitStack() as stack:
+        children = []
         for name, write in writers.items():
-            write(stack.enter_context(atomic_path(out_dir / name)))
+            path = stack.enter_context(atomic_path(out_dir / name))
+            if parallel and name.endswith(".xlsx"):
+                children.append((name, _start_child(write, path)))  # openpyxl is the slow part
+            else:
+                write(path)
+        for name, child in children:
+            child.join()
+            if child.exitcode != 0:
+                raise OutputError(f"写出 {name} 失败（子进程退出码 {child.exitcode}）")
     return {name: out_dir / name for name in writers}
+
+
+# Above this many rows the two workbooks are written in forked processes, beside the rest.
+PARALLEL_WRITE_ROWS = 5_000
+
+
+def _can_fork() -> bool:
+    # fork shares the outcome without pickling it; other platforms write one by one.
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+
+
+def _start_child(write: Callable[[Path], None], path: Path) -> Any:
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=_child_main, args=(write, path))
+    child.start()
+    return child
+
+
+def _child_main(write: Callable[[Path], None], path: Path) -> None:
+    """Write one output; a failure is an exit code for the parent, never a traceback."""
+    try:
+        write(path)
+    except BaseException:  # noqa: BLE001 - the parent reports it as an OutputError
+        os._exit(1)
 
 
 def _report_bytes(outcome: Outcome, lang: str, show_phones: bool) -> bytes:

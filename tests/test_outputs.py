@@ -10,6 +10,7 @@ import sys
 import types
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from consolidate import outputs
@@ -28,6 +29,8 @@ from consolidate.outputs import (
     write_outputs,
 )
 from tests.helpers import AS_OF, CONFIG, HEADER_ROW, write_annex
+
+ROOT_SAMPLE = Path(__file__).resolve().parent.parent / "sample_inputs"
 
 FIRST = HEADER_ROW + 1
 HP, XH = "上海市黄浦区市场监督管理局", "上海市徐汇区市场监督管理局"
@@ -307,3 +310,49 @@ def test_two_runs_give_identical_json_outputs(
     two = write_outputs(run(inbox), tmp_path / "two")
     for name in ("findings.json", "manifest.json", "findings.csv"):
         assert one[name].read_bytes() == two[name].read_bytes(), name
+
+
+def test_workbooks_written_in_forked_processes_are_the_same(tmp_path, monkeypatch):
+    """Large runs write the two workbooks beside the rest; the result must not differ."""
+    import consolidate.outputs as outputs_module
+    from consolidate.api import consolidate_inbox
+
+    inbox = ROOT_SAMPLE
+    outcome = consolidate_inbox(inbox, as_of=AS_OF)
+    monkeypatch.setattr(outputs_module, "PARALLEL_WRITE_ROWS", 10**9)
+    serial = outputs_module.write_outputs(outcome, tmp_path / "serial")
+    monkeypatch.setattr(outputs_module, "PARALLEL_WRITE_ROWS", 0)
+    forked = outputs_module.write_outputs(outcome, tmp_path / "forked")
+    for name in ("register.xlsx", "adjustments.xlsx"):
+        a = [
+            list(r)
+            for r in openpyxl.load_workbook(serial[name]).worksheets[0].iter_rows(values_only=True)
+        ]
+        b = [
+            list(r)
+            for r in openpyxl.load_workbook(forked[name]).worksheets[0].iter_rows(values_only=True)
+        ]
+        assert a == b and len(a) > 10
+
+
+def test_a_failing_forked_writer_is_an_output_error_and_keeps_the_old_outputs(
+    tmp_path, monkeypatch
+):
+    import consolidate.outputs as outputs_module
+    import consolidate.register as register_module
+    from consolidate.api import consolidate_inbox
+    from consolidate.errors import OutputError
+
+    outcome = consolidate_inbox(ROOT_SAMPLE, as_of=AS_OF)
+    out = tmp_path / "out"
+    outputs_module.write_outputs(outcome, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(outputs_module, "PARALLEL_WRITE_ROWS", 0)
+    monkeypatch.setattr(register_module, "write_adjustments", broken)
+    with pytest.raises(OutputError):
+        outputs_module.write_outputs(outcome, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
