@@ -502,8 +502,17 @@ def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]
     }
 
 
-def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[DistrictView], Any]:
+def shown_districts(outcome: Any) -> list[str]:
+    """Every configured district in a roll-up; in a district's own check, only its own."""
     names = [d.name for d in outcome.config.districts]
+    if outcome.year is not None:
+        return names
+    present = {f.district for f in outcome.forms} | {f.district for f in outcome.findings}
+    return [name for name in names if name in present]
+
+
+def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[DistrictView], Any]:
+    names = shown_districts(outcome)
     by_district: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in outcome.findings:
         by_district[finding.district if finding.district in names else None].append(finding)
@@ -624,7 +633,7 @@ def _charts(outcome: Any, t: dict[str, str]) -> list[Chart]:
                 per_district[form.district] += 1
             for function in parse_functions(row.text("functions"), config).known:
                 per_function[function] += 1
-    districts = [(d.name, per_district[d.name]) for d in config.districts]
+    districts = [(name, per_district[name]) for name in shown_districts(outcome)]
     functions = [(name, per_function[name]) for name in config.functions]
     return [_bar_chart(t["chart_district"], districts), _bar_chart(t["chart_function"], functions)]
 

@@ -649,3 +649,11 @@ def test_renders_in_headless_chromium(outcome: Outcome, tmp_path: Path) -> None:
     doc = parse(dumped)
     assert len(district_rows(doc)) == 16
     assert "hidden" not in doc.one("form", id="filters").attrs  # the filter script ran
+
+
+def test_a_districts_own_check_shows_only_its_district(outcome: Outcome) -> None:
+    checked = dataclasses.replace(outcome, year=None)
+    names = [row.attrs.get("data-district") for row in district_rows(parse(render_report(checked)))]
+    present = {f.district for f in outcome.forms}
+    assert names and set(names) <= present | {f.district for f in outcome.findings}
+    assert len(names) < 16
