@@ -41,8 +41,15 @@ def test_every_code_is_emitted_by_the_code():
 
 
 def test_every_code_has_a_test():
-    tests = source_text("tests")
-    missing = [c for c in CONFIG.rules if c not in tests]
+    # A rule test names its code as a string literal; the catalog, docs and report tests
+    # only mention codes, so they do not count.
+    mentions_only = {"test_catalog.py", "test_report.py", "test_docs.py"}
+    tests = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in (ROOT / "tests").rglob("test_*.py")
+        if p.name not in mentions_only
+    )
+    missing = [c for c in CONFIG.rules if f'"{c}"' not in tests]
     assert missing == []
 
 
