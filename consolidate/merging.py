@@ -14,8 +14,22 @@ from dataclasses import dataclass, field
 from .config import Config
 from .findings import Catalog, Finding
 from .forms import Form, ReadResult
+from .normalize import is_placeholder, normalize_mobile, normalize_name, parse_functions, squash
 
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
+
+
+@dataclass(frozen=True)
+class RosterDiff:
+    """What a resubmitted roster changed against the one it replaced (people by name + mobile)."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    altered: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, changed column keys)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.altered)
 
 
 @dataclass
@@ -27,6 +41,7 @@ class Selection:
     superseded_by: dict[tuple[str, str], str] = field(default_factory=dict)  # (file, sheet) -> file
     superseded_forms: list[Form] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    changes: dict[tuple[str, str], RosterDiff] = field(default_factory=dict)  # older (file, sheet)
 
 
 def select_submissions(results: list[ReadResult], config: Config) -> Selection:
@@ -71,6 +86,7 @@ def select_submissions(results: list[ReadResult], config: Config) -> Selection:
             dropped.add(id(older))
             selection.superseded_forms.append(older)
             selection.superseded_by[(older.file, older.sheet)] = newest.file
+            selection.changes[(older.file, older.sheet)] = compare_rosters(older, newest, config)
             selection.findings.append(
                 catalog.make(
                     "submission-superseded", file=older.file, sheet=older.sheet,
@@ -93,3 +109,33 @@ def _recency(form: Form) -> tuple:
 def _path_order(display: str) -> tuple:
     # The later path in path order counts as the newer copy (e.g. `…（修改）.xlsx`).
     return tuple(display.split("/"))
+
+
+COMPARED = ("post", "account", "functions")
+
+
+def compare_rosters(older: Form, newer: Form, config: Config) -> RosterDiff:
+    """Rows added, removed and altered by a resubmitted roster."""
+    before, after = _people(older, config), _people(newer, config)
+    added = tuple(name for key, (name, _) in after.items() if key not in before)
+    removed = tuple(name for key, (name, _) in before.items() if key not in after)
+    altered = []
+    for key, (name, values) in after.items():
+        if key in before:
+            changed = tuple(k for k, v in values.items() if before[key][1].get(k) != v)
+            if changed:
+                altered.append((name, changed))
+    return RosterDiff(added, removed, tuple(altered))
+
+
+def _people(form: Form, config: Config) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+    """Each person of a roster (name + mobile) with the compared values of their row."""
+    people = {}
+    for row in form.rows:
+        if any(is_placeholder(cell.text, config) for cell in row.cells.values()):
+            continue  # a template leftover is nobody
+        name = normalize_name(row.text("name"))
+        values = {key: squash(row.text(key)) for key in COMPARED}
+        values["functions"] = "、".join(parse_functions(row.text("functions"), config).known)
+        people.setdefault((name, normalize_mobile(row.text("mobile")).digits), (name, values))
+    return people

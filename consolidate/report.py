@@ -117,6 +117,14 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "合计",
         "superseded": "被取代的报送",
         "replaced_by": "由此文件取代",
+        "changes_made": "更正内容（新文件相对旧文件）",
+        "diff_none": "人员和内容没有变化",
+        "diff_added": "新增{n}人：",
+        "diff_removed": "删除{n}人：",
+        "diff_altered": "修改{n}人：",
+        "field_post": "职务",
+        "field_account": "账号名称",
+        "field_functions": "账号功能",
         "no_superseded": "没有被取代的报送。",
         "baseline": "较上年变化",
         "baseline_used": "跨年度核对所用的上年度基准名册：",
@@ -233,6 +241,14 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "Total",
         "superseded": "Superseded submissions",
         "replaced_by": "Replaced by",
+        "changes_made": "What the newer file changed",
+        "diff_none": "no change of people or values",
+        "diff_added": "{n} added: ",
+        "diff_removed": "{n} removed: ",
+        "diff_altered": "{n} altered: ",
+        "field_post": "post",
+        "field_account": "account",
+        "field_functions": "functions",
         "no_superseded": "No submission was superseded.",
         "baseline": "Changes since last year",
         "baseline_used": "Baseline register used by the cross-year rules:",
@@ -493,7 +509,7 @@ def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]
         "other": other,
         "totals": _total_accounting(districts),
         "charts": _charts(outcome, t),
-        "superseded": _superseded(outcome),
+        "superseded": _superseded(outcome, t),
         "baseline": _baseline(outcome.baseline),
         "baseline_codes": BASELINE_CODES,
         "function_totals": _function_totals(outcome, t),
@@ -649,7 +665,7 @@ def _bar_chart(title: str, values: list[tuple[str, int]], width: int = 640) -> C
     return Chart(title, bars, width, len(values) * step + 8, label_width, bar_height)
 
 
-def _superseded(outcome: Any) -> list[dict[str, str]]:
+def _superseded(outcome: Any, t: dict[str, str]) -> list[dict[str, str]]:
     forms = {(f.file, f.sheet): f for f in outcome.selection.superseded_forms}
     out = []
     for (file, sheet), newer in sorted(outcome.selection.superseded_by.items()):
@@ -661,9 +677,28 @@ def _superseded(outcome: Any) -> list[dict[str, str]]:
                 "district": (form.district if form else None) or "—",
                 "date": form.date.isoformat() if form and form.date else "—",
                 "newer": newer,
+                "changes": _diff_text(outcome.selection.changes.get((file, sheet)), t),
             }
         )
     return out
+
+
+def _diff_text(diff: Any, t: dict[str, str]) -> str:
+    """``新增2人：甲、乙；删除1人：丙；修改1人：丁（账号功能）`` — what the resubmission changed."""
+    if diff is None:
+        return "—"
+    if diff.empty:
+        return t["diff_none"]
+    parts = []
+    for label, names in ((t["diff_added"], diff.added), (t["diff_removed"], diff.removed)):
+        if names:
+            parts.append(label.format(n=len(names)) + "、".join(names))
+    if diff.altered:
+        shown = [
+            f"{name}（{'、'.join(t['field_' + k] for k in keys)}）" for name, keys in diff.altered
+        ]
+        parts.append(t["diff_altered"].format(n=len(diff.altered)) + "、".join(shown))
+    return "；".join(parts)
 
 
 def _baseline(baseline: Any) -> dict[str, Any] | None:

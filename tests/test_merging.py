@@ -78,3 +78,39 @@ def test_check_json_contract(tmp_path: Path):
     assert finding["message"].startswith("手机号应为11位") and "当前为10位" in finding["message"]
     assert data["summary"] == {"files": 1, "rows": 1, "errors": 1, "warnings": 0, "infos": 0}
     assert outcome.exit_code == 1
+
+
+def test_resubmission_changes_are_listed(tmp_path: Path):
+    from consolidate.report import render_report
+
+    older = [
+        ROW,
+        [2, "上海市静安区市场监督管理局", "吴八", "认证科科长", "ja_wb", "复审", "13900000008", ""],
+    ]
+    newer = [
+        [
+            1,
+            "上海市静安区市场监督管理局",
+            "周七",
+            "认证科科长",
+            "ja_zq",
+            "复审、监管",
+            "13900000007",
+            "",
+        ],
+        [2, "上海市静安区市场监督管理局", "郑九", "认证科科长", "ja_zj", "监管", "13900000009", ""],
+    ]
+    write_annex(
+        tmp_path / "old.xlsx", 2, older, unit="上海市静安区市场监督管理局", date="2026-11-10"
+    )
+    write_annex(
+        tmp_path / "new.xlsx", 2, newer, unit="上海市静安区市场监督管理局", date="2026-11-20"
+    )
+    outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
+    diff = outcome.selection.changes[("old.xlsx", "附件2")]
+    assert (diff.added, diff.removed, diff.altered) == (
+        ("郑九",),
+        ("吴八",),
+        (("周七", ("functions",)),),
+    )
+    assert "新增1人：郑九；删除1人：吴八；修改1人：周七（账号功能）" in render_report(outcome)

@@ -270,8 +270,11 @@ def test_superseded_file_listed_with_its_replacement(outcome: Outcome) -> None:
     doc = parse(render_report(outcome))
     rows = doc.one("table", class_="superseded").one("tbody").all("tr")
     assert [[td.text for td in r.all("td")] for r in rows] == [
-        ["黄浦区/附件2（旧）.xlsx", "Sheet1", "黄浦区", "2026-11-10", "→ 黄浦区/附件2.xlsx"]
-    ]
+        [
+            "黄浦区/附件2（旧）.xlsx", "Sheet1", "黄浦区", "2026-11-10", "→ 黄浦区/附件2.xlsx",
+            "新增1人：<script>alert(1)</script>；修改1人：王建华（账号功能）",
+        ]
+    ]  # fmt: skip
 
 
 def test_row_accounting_adds_up_with_the_rejected_template_row(outcome: Outcome) -> None:
