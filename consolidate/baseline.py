@@ -25,7 +25,8 @@ from .normalize import (
     normalize_name,
     parse_functions,
 )
-from .reading import Grid, Unreadable, _assign, _is_number_row, _two_row_candidates, load_grids
+from .reading import Grid, Unreadable, load_grids
+from .reading.recognize import _assign, _is_number_row, _two_row_candidates
 
 HEADER_SEARCH_ROWS = 10
 # Header texts of a column naming the district itself (the register writes ``区``).

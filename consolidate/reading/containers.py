@@ -1,0 +1,202 @@
+"""The file as a container: format sniffing, zip and OLE checks, loading the sheets.
+
+Every sheet reaches python-calamine only after the checks of :mod:`.zipscan`.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ..config import Config
+from ..findings import column_letter
+from .errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
+from .grid import Grid, _grid
+from .zipscan import _check_extent, _SheetScan, _zip_bomb
+
+# ---------------------------------------------------------------- containers and formats
+# What to tell a clerk about a file the parser cannot take, by its ending.
+_FORMAT_HINTS = {
+    ".xlsb": ("这是 .xlsb 二进制工作簿，请另存为 .xlsx", "this is an .xlsb workbook; save it as .xlsx"),
+    ".ods": ("这是 OpenDocument（.ods）表格，请另存为 .xlsx", "this is an .ods spreadsheet; save it as .xlsx"),
+    ".et": ("这是WPS表格（.et）格式，请在WPS中另存为 .xlsx", "this is a WPS .et workbook; save it as .xlsx"),
+    ".ett": ("这是WPS表格模板（.ett）格式，请在WPS中另存为 .xlsx", "this is a WPS .ett template; save it as .xlsx"),
+    ".csv": ("这是CSV文本文件，不是Excel表格；请把内容填入模板后另存为 .xlsx", "this is a CSV text file, not a workbook; fill in the template and save it as .xlsx"),
+}  # fmt: skip
+
+
+def _not_a_workbook(suffix: str) -> Unreadable:
+    zh, en = _FORMAT_HINTS.get(
+        suffix,
+        (
+            "文件内容不是Excel表格（可能是其他文件改了扩展名）",
+            "not a spreadsheet (another file renamed?)",
+        ),
+    )
+    return Unreadable(zh, en)
+
+
+def _sniff(data: bytes, suffix: str, config: Config) -> str:
+    """'zip' or 'ole', or raise Unreadable with the reason a clerk understands."""
+    if not data:
+        raise Unreadable("文件是空的（0字节）", "the file is empty (0 bytes)")
+    if data.startswith(ZIP_MAGIC):
+        _check_zip(data, config)
+        return "zip"
+    if data.startswith(OLE_MAGIC):
+        if _ole_encrypted(data):
+            raise Unreadable("文件设置了打开密码", "the file is protected by a password")
+        return "ole"
+    if data.startswith(b"%PDF"):
+        raise Unreadable("这是PDF文件，不是Excel表格", "this is a PDF, not a spreadsheet")
+    if data.lstrip()[:1] in (b"<",):
+        raise Unreadable(
+            "这是网页或XML文件，不是Excel表格", "this is HTML or XML, not a spreadsheet"
+        )
+    raise _not_a_workbook(suffix)
+
+
+def _check_zip(data: bytes, config: Config) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise Unreadable("文件已损坏（压缩包不完整）", "the file is corrupt (broken zip)") from exc
+    if "xl/workbook.bin" in names:
+        raise Unreadable(*_FORMAT_HINTS[".xlsb"])
+    if "content.xml" in names:
+        raise Unreadable(*_FORMAT_HINTS[".ods"])
+    if "xl/workbook.xml" not in names:
+        raise Unreadable(
+            "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
+        )
+    if total > config.limits["max_uncompressed_bytes"]:
+        raise _zip_bomb(config)
+
+
+def _ole_encrypted(data: bytes) -> bool:
+    """True for an encrypted workbook (an .xlsx with a password is an OLE container)."""
+    try:
+        import olefile  # installed with msoffcrypto-tool
+
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+                return True
+        import msoffcrypto
+
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+    except Exception:  # noqa: BLE001 - a broken container is judged by calamine next
+        return False
+
+
+def _load_sheets(
+    data: bytes,
+    kind: str,
+    config: Config,
+    scans: dict[str, _SheetScan] | None = None,
+    suffix: str = "",
+) -> tuple[list[tuple[str, Grid | None]], str | None]:
+    """Every visible worksheet as a grid (None for sheets to ignore) and the template mark."""
+    import python_calamine as calamine
+
+    limits = config.limits
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError as exc:
+        raise Unreadable("文件设置了打开密码", "the file is protected by a password") from exc
+    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+        if suffix in _FORMAT_HINTS:
+            raise _not_a_workbook(suffix) from exc
+        raise Unreadable(
+            "文件已损坏或不是Excel格式", f"corrupt or not a workbook ({type(exc).__name__})"
+        ) from exc
+    metadata = workbook.sheets_metadata
+    if len(metadata) > limits["max_sheets"]:
+        raise Unreadable(
+            f"工作表有{len(metadata)}个，超过{limits['max_sheets']}个上限",
+            f"{len(metadata)} sheets, more than the limit of {limits['max_sheets']}",
+        )
+    helpers = set(config.settings["template"].get("helper_sheets", ()))
+    sheets: list[tuple[str, Grid | None]] = []
+    for meta in metadata:
+        visible = str(meta.visible).endswith("Visible") and "Hidden" not in str(meta.visible)
+        if not visible or "WorkSheet" not in str(meta.typ) or meta.name in helpers:
+            sheets.append((meta.name, None))
+            continue
+        grid = sheet_grid(workbook, meta.name, limits, scans)
+        sheets.append((meta.name, grid if not grid.is_empty() else None))
+    version = _template_version(data, config) if kind == "zip" else None
+    return sheets, version
+
+
+def sheet_grid(
+    workbook: object, name: str, limits: dict[str, int], scans: dict[str, _SheetScan] | None
+) -> Grid:
+    """One sheet as a grid, its extent checked first when the zip was scanned."""
+    scan = None
+    if scans is not None:
+        # A name the scan did not map (odd workbook.xml): judge by the worst sheet.
+        scan = scans.get(name) or _worst(scans.values())
+        _check_extent(name, scan.rows, scan.columns, limits)
+    try:
+        sheet = workbook.get_sheet_by_name(name)  # type: ignore[attr-defined]
+        return _grid(sheet, limits, scan.suspect if scan else None)
+    except Unreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _odd_error(name, scan) or Unreadable(
+            f"工作表“{name}”已损坏", f"sheet {name!r} is corrupt"
+        ) from exc
+
+
+# The error values calamine reads; newer ones (#SPILL!, #CALC!, #BUSY! …) make it fail.
+_CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
+
+
+def _odd_error(name: str, scan: _SheetScan | None) -> Unreadable | None:
+    """Why calamine failed, when the sheet shows an error value it does not know."""
+    odd = sorted(
+        (at, e) for at, e in (scan.errors if scan else {}).items() if e not in _CALAMINE_ERRORS
+    )
+    if not odd:
+        return None
+    (r, c), error = odd[0]
+    cell = f"{column_letter(c + 1)}{r + 1}"
+    return Unreadable(
+        f"工作表“{name}”的{cell}单元格是错误值 {error}（新版Excel函数的结果），无法读取；"
+        "请把它改为直接填写的内容",
+        f"cell {cell} of sheet {name!r} holds the error value {error} (a newer Excel function), "
+        "which cannot be read; replace it by a plain value",
+    )
+
+
+def _worst(scans: object) -> _SheetScan:
+    worst = _SheetScan()
+    for scan in scans:  # type: ignore[attr-defined]
+        worst = worst.worst(scan)
+    return worst
+
+
+_CUSTOM_PROPS = "docProps/custom.xml"
+_CUSTOM_PROPS_BYTES = 1_000_000
+
+
+def _template_version(data: bytes, config: Config) -> str | None:
+    """The version mark our own templates carry as a custom document property."""
+    import xml.etree.ElementTree as ET
+
+    wanted = config.settings["template"]["property"]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(_CUSTOM_PROPS)
+            if info.file_size > _CUSTOM_PROPS_BYTES:
+                return None
+            root = ET.fromstring(archive.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, ET.ParseError):
+        return None
+    # Parsed rather than matched: writers differ in namespaces and attribute order.
+    for prop in root:
+        if prop.get("name") == wanted:
+            return "".join(prop.itertext()).strip() or None
+    return None

@@ -1,0 +1,15 @@
+"""Why a file cannot be read, and the file signatures the reader knows."""
+
+from __future__ import annotations
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+class Unreadable(Exception):
+    """Internal: why a file cannot be read, in both languages."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en

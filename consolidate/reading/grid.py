@@ -1,0 +1,112 @@
+"""One sheet's values with merged ranges resolved to their top-left cell."""
+
+from __future__ import annotations
+
+from ..findings import Catalog, Finding
+from ..forms import Cell
+from ..normalize import cell_text
+from .zipscan import _check_extent
+
+
+# ---------------------------------------------------------------- the grid of one sheet
+class Grid:
+    """A sheet's values (0-based) with merged ranges resolved to their top-left cell."""
+
+    def __init__(
+        self,
+        values: list[list[object]],
+        merged: list,
+        max_chars: int,
+        suspect: dict[tuple[int, int], tuple[str, str]] | None = None,
+    ) -> None:
+        self.values = values
+        self.height = len(values)
+        self.width = max((len(r) for r in values), default=0)
+        self.max_chars = max_chars
+        self.too_long: list[tuple[int, int]] = []
+        # Cells whose '' hides an error value or a formula without result (_suspect_cells).
+        self.suspect = suspect or {}
+        self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        # Merged ranges never overlap, so together they cover at most the grid: a file
+        # repeating or overlapping ranges a million times stops at that budget.
+        budget = self.height * self.width
+        for (r0, c0), (r1, c1) in sorted(set(map(tuple, merged or ()))):
+            rows, cols = (
+                range(r0, min(r1, self.height - 1) + 1),
+                range(c0, min(c1, self.width - 1) + 1),
+            )
+            budget -= len(rows) * len(cols)
+            if budget < 0:
+                break
+            for r in rows:
+                for c in cols:
+                    if (r, c) != (r0, c0):
+                        self.anchor[(r, c)] = (r0, c0)
+        self._texts: dict[int, list[str]] = {}
+
+    def is_empty(self) -> bool:
+        return not any(self.text(r, c) for r in range(self.height) for c in range(self.width))
+
+    def raw(self, r: int, c: int) -> object:
+        r, c = self.anchor.get((r, c), (r, c))
+        row = self.values[r] if r < self.height else ()
+        return row[c] if c < len(row) else ""
+
+    def texts(self, r: int) -> list[str]:
+        """The cleaned texts of row ``r`` (merged cells filled in)."""
+        cached = self._texts.get(r)
+        if cached is None:
+            cached = [self.text(r, c) for c in range(self.width)]
+            self._texts[r] = cached
+        return cached
+
+    def text(self, r: int, c: int) -> str:
+        text = cell_text(self.raw(r, c))
+        if len(text) > self.max_chars:
+            self.too_long.append(self.anchor.get((r, c), (r, c)))
+            text = text[: self.max_chars]
+        return text
+
+    def cell(self, r: int, c: int) -> Cell:
+        """The cell at 0-based (r, c), pointing at the merged range's top-left if any."""
+        anchor = self.anchor.get((r, c))
+        ar, ac = anchor or (r, c)
+        return Cell(
+            self.texts(r)[c] if c < self.width else "",
+            self.raw(r, c),
+            ar + 1,
+            ac + 1,
+            anchor is not None,
+        )
+
+    def is_merged_fill(self, r: int, c: int) -> bool:
+        return (r, c) in self.anchor
+
+    def findings(
+        self, catalog: Catalog, file: str, sheet: str, rows: set[int] | None = None
+    ) -> list[Finding]:
+        """Cells the reader had to cut short, and cells whose value it cannot trust — the
+        latter only in ``rows`` (1-based) when given: a formula in a blank template row or
+        in the notes is nobody's data (blank rows never produce findings)."""
+        limit = self.max_chars
+        cut = f"内容超过{limit}个字符，只读取了前{limit}个"
+        cut_en = f"longer than {limit} characters, only the first {limit} were read"
+        suspect = {at: why for at, why in self.suspect.items() if rows is None or at[0] + 1 in rows}
+        reasons = dict.fromkeys(self.too_long, (cut, cut_en)) | suspect
+        found = []
+        for (r, c), (zh, en) in sorted(reasons.items()):
+            finding = catalog.make(
+                "cell-unreadable", file=file, sheet=sheet, row=r + 1, col=c + 1, reason=zh
+            )
+            found.append(
+                finding.at(message_en=catalog.render("cell-unreadable", "en", {"reason": en}))
+            )
+        return found
+
+
+def _grid(sheet: object, limits: dict[str, int], suspect: dict | None = None) -> Grid:
+    # calamine has built its block already; checked again for .xls, which is not scanned.
+    end = sheet.end or (-1, -1)  # type: ignore[attr-defined]
+    _check_extent(sheet.name, end[0] + 1, end[1] + 1, limits)  # type: ignore[attr-defined]
+    values = sheet.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
+    return Grid(values, sheet.merged_cell_ranges or [], limits["max_cell_chars"], suspect)  # type: ignore[attr-defined]
