@@ -1,35 +1,21 @@
-"""The discrepancy report: one self-contained HTML page for the city's certification office.
-
-:func:`render_report` turns an :class:`~consolidate.api.Outcome` into a plain view model
-(dicts and dataclasses, all counting and chart geometry done here) and renders it with
-the Jinja2 templates in ``templates/`` (autoescaped; data is never marked safe). Every
-text printed on the page passes through a mobile mask unless ``show_phones`` is set.
-"""
+"""The report's view model: everything the templates show, counted and laid out."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
-
-from .findings import Finding, count_by_severity
-from .forms import Form
-from .normalize import parse_functions
-from .rules.baseline import function_totals
+from ..findings import Finding, count_by_severity
+from ..forms import Form
+from ..normalize import parse_functions
+from ..rules.baseline import function_totals
+from .labels import STATUS_LABEL
 
 if TYPE_CHECKING:
-    from .api import Outcome
+    from ..api import Outcome
 
-# An 11-digit mainland mobile anywhere in a text, with an optional +86 and the spaces or
-# dashes clerks type; full-width digits too (``\d`` matches them).
-MOBILE_IN_TEXT = re.compile(
-    r"(?<!\d)(?:(?:\+|00)?86[\s-]?)?([1１][3-9３-９]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)"
-)
 BASELINE_CODES = (
     "original-disagrees-baseline",
     "unreported-new-account",
@@ -50,266 +36,9 @@ CHANGE_KINDS = (
     ("functions", "functions_changed", "before_after", "location_now"),
 )
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "CCC免办系统账号报表核对报告",
-        "year_title": "{year}年度",
-        "as_of": "核对日期",
-        "year": "汇总年度",
-        "verdict_error": "存在需修改的问题",
-        "verdict_warning": "无错误，有需核对的警告",
-        "verdict_ok": "全部通过",
-        "privacy": "本页含个人信息，仅供核对使用，请勿外传。",
-        "masked": "手机号已隐去中间四位。",
-        "files_used": "采用文件",
-        "files_superseded": "被取代文件",
-        "files_unreadable": "无法读取文件",
-        "files_ignored": "忽略文件",
-        "rows": "数据行",
-        "errors": "错误",
-        "warnings": "警告",
-        "infos": "提示",
-        "filter": "筛选",
-        "all_districts": "全部区",
-        "completeness": "报送情况",
-        "district": "区",
-        "annex1": "附件1（调整需求）",
-        "annex2": "附件2（使用人汇总）",
-        "received": "报送",
-        "date": "填报日期",
-        "timeliness": "时效",
-        "resubmitted": "重报次数",
-        "details": "明细",
-        "yes": "已报送",
-        "no": "未报送",
-        "none_sent": "无",
-        "files_n": "{n}份",
-        "on_time": "按时",
-        "late": "逾期",
-        "no_date": "日期不明",
-        "goto": "查看",
-        "charts": "账号使用人统计",
-        "chart_district": "各区账号使用人数",
-        "chart_function": "各账号功能人数",
-        "chart_note": "依据采用的附件2数据行（不含被剔除的行）；一人可有多项功能。",
-        "findings": "各区问题明细",
-        "files_received": "收到的文件：",
-        "annex_n": "附件{n}",
-        "no_files": "未收到文件。",
-        "no_findings": "未发现问题。",
-        "no_file": "（不涉及具体文件）",
-        "other": "未归属区的问题",
-        "severity": "级别",
-        "sheet": "工作表",
-        "cell": "单元格",
-        "person": "人员",
-        "value": "内容",
-        "message": "问题",
-        "suggestion": "建议",
-        "row_n": "第{n}行",
-        "accounting": "数据行核对",
-        "accounting_note": "读取行数 = 入库行数 + 剔除行数（剔除：含模板占位内容等，不进入汇总名册）。",
-        "read": "读取",
-        "kept": "入库",
-        "rejected": "剔除",
-        "adds_up": "相符",
-        "not_adds_up": "不符",
-        "total": "合计",
-        "superseded": "被取代的报送",
-        "replaced_by": "由此文件取代",
-        "changes_made": "更正内容（新文件相对旧文件）",
-        "diff_none": "人员和内容没有变化",
-        "diff_added": "新增{n}人：",
-        "diff_removed": "删除{n}人：",
-        "diff_altered": "修改{n}人：",
-        "field_post": "职务",
-        "field_account": "账号名称",
-        "field_functions": "账号功能",
-        "no_superseded": "没有被取代的报送。",
-        "baseline": "较上年变化",
-        "baseline_used": "跨年度核对所用的上年度基准名册：",
-        "baseline_none": "未提供上年度基准名册（--baseline），以下跨年度核对规则已跳过：",
-        "function_totals": "全市各功能人数",
-        "totals_note": "上年：基准名册的人员行；本年：采用的附件2数据行（不含被剔除的行）。一人可有多项功能。",
-        "function": "功能",
-        "last_year": "上年",
-        "this_year": "本年",
-        "difference": "增减",
-        "holders": "账号使用人",
-        "changes": "各区人员变动",
-        "changes_summary": "共{n}项变动，其中{m}项未说明（附件1中没有对应的申请）。",
-        "no_changes": "与上年度基准相比没有变动。",
-        "added": "新增",
-        "removed": "减少",
-        "functions_changed": "功能变动",
-        "name": "姓名",
-        "mobile": "手机号",
-        "no_functions": "无",
-        "after_functions": "本年功能",
-        "before_functions": "上年功能",
-        "before_after": "上年功能 → 本年功能",
-        "explanation": "是否说明",
-        "explained": "已说明",
-        "unexplained": "未说明",
-        "request_at": "申请：",
-        "no_request": "附件1中没有对应的申请",
-        "location_now": "本年附件2",
-        "location_before": "上年名册",
-        "pairing": "可能同一人",
-        "likely_same": "可能同一人：",
-        "pairing_moved": "调动",
-        "pairing_mobile-changed": "换号",
-        "pairing_name-changed": "改名",
-        "manifest": "文件清单",
-        "file": "文件",
-        "size": "大小",
-        "status": "状态",
-        "sheets": "工作表",
-        "sheet_line": "{sheet}（附件{annex}，{district}，{rows}行）",
-        "unknown_district": "区未识别",
-        "used": "采用",
-        "superseded_status": "已被取代",
-        "unreadable": "无法读取",
-        "ignored": "已忽略",
-        "error": "错误",
-        "warning": "警告",
-        "info": "提示",
-    },
-    "en": {
-        "title": "CCC exemption system account forms: check report",
-        "year_title": "roll-up {year}",
-        "as_of": "As of",
-        "year": "Roll-up year",
-        "verdict_error": "Problems to correct",
-        "verdict_warning": "No errors; warnings to review",
-        "verdict_ok": "All passed",
-        "privacy": "This page holds personal data: for checking only, do not pass it on.",
-        "masked": "The middle four digits of mobiles are hidden.",
-        "files_used": "Files used",
-        "files_superseded": "Files superseded",
-        "files_unreadable": "Files unreadable",
-        "files_ignored": "Files ignored",
-        "rows": "Rows",
-        "errors": "Errors",
-        "warnings": "Warnings",
-        "infos": "Infos",
-        "filter": "Filter",
-        "all_districts": "All districts",
-        "completeness": "Submissions",
-        "district": "District",
-        "annex1": "Annex 1 (adjustments)",
-        "annex2": "Annex 2 (roster)",
-        "received": "Received",
-        "date": "Date",
-        "timeliness": "On time",
-        "resubmitted": "Resubmitted",
-        "details": "Details",
-        "yes": "received",
-        "no": "not sent",
-        "none_sent": "none",
-        "files_n": "{n} file(s)",
-        "on_time": "on time",
-        "late": "late",
-        "no_date": "no date",
-        "goto": "view",
-        "charts": "Account holders",
-        "chart_district": "Account holders per district",
-        "chart_function": "Account holders per function",
-        "chart_note": "From the Annex 2 rows used (rejected rows excluded); one person may hold several functions.",
-        "findings": "Findings by district",
-        "files_received": "Files received: ",
-        "annex_n": "Annex {n}",
-        "no_files": "No file received.",
-        "no_findings": "No findings.",
-        "no_file": "(no particular file)",
-        "other": "Findings outside any district",
-        "severity": "Severity",
-        "sheet": "Sheet",
-        "cell": "Cell",
-        "person": "Person",
-        "value": "Value",
-        "message": "Problem",
-        "suggestion": "Suggestion",
-        "row_n": "row {n}",
-        "accounting": "Row accounting",
-        "accounting_note": "Rows read = rows kept + rows rejected (rejected: template leftovers and the like, kept out of the register).",
-        "read": "Read",
-        "kept": "Kept",
-        "rejected": "Rejected",
-        "adds_up": "adds up",
-        "not_adds_up": "does not add up",
-        "total": "Total",
-        "superseded": "Superseded submissions",
-        "replaced_by": "Replaced by",
-        "changes_made": "What the newer file changed",
-        "diff_none": "no change of people or values",
-        "diff_added": "{n} added: ",
-        "diff_removed": "{n} removed: ",
-        "diff_altered": "{n} altered: ",
-        "field_post": "post",
-        "field_account": "account",
-        "field_functions": "functions",
-        "no_superseded": "No submission was superseded.",
-        "baseline": "Changes since last year",
-        "baseline_used": "Baseline register used by the cross-year rules:",
-        "baseline_none": "No baseline register was given (--baseline): these cross-year rules were skipped:",
-        "function_totals": "Account holders per function, city-wide",
-        "totals_note": "Last year: the people rows of the baseline register; this year: the Annex 2 rows used (rejected rows excluded). One person may hold several functions.",
-        "function": "Function",
-        "last_year": "Last year",
-        "this_year": "This year",
-        "difference": "Difference",
-        "holders": "Account holders",
-        "changes": "Changes by district",
-        "changes_summary": "{n} change(s); {m} not explained by any request (Annex 1).",
-        "no_changes": "No change against the baseline.",
-        "added": "Added",
-        "removed": "Removed",
-        "functions_changed": "Functions changed",
-        "name": "Name",
-        "mobile": "Mobile",
-        "no_functions": "none",
-        "after_functions": "Functions this year",
-        "before_functions": "Functions last year",
-        "before_after": "Last year → this year",
-        "explanation": "Explained",
-        "explained": "explained",
-        "unexplained": "not explained",
-        "request_at": "Request: ",
-        "no_request": "no matching request in Annex 1",
-        "location_now": "This year's Annex 2",
-        "location_before": "Last year's register",
-        "pairing": "Same person?",
-        "likely_same": "probably the same person as: ",
-        "pairing_moved": "moved district",
-        "pairing_mobile-changed": "new mobile",
-        "pairing_name-changed": "renamed",
-        "manifest": "File manifest",
-        "file": "File",
-        "size": "Size",
-        "status": "Status",
-        "sheets": "Sheets",
-        "sheet_line": "{sheet} (Annex {annex}, {district}, {rows} rows)",
-        "unknown_district": "district unknown",
-        "used": "used",
-        "superseded_status": "superseded",
-        "unreadable": "unreadable",
-        "ignored": "ignored",
-        "error": "error",
-        "warning": "warning",
-        "info": "info",
-    },
-}
-STATUS_LABEL = {"used": "used", "superseded": "superseded_status", "unreadable": "unreadable"}
-
 
 class Verbatim(str):
     """A text shown as is, never masked (hashes: hex digits that are not phone numbers)."""
-
-
-def mask_mobiles(text: str) -> str:
-    """``13812345678`` -> ``138****5678`` wherever a mainland mobile appears in ``text``."""
-    return MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
 
 
 # ---------------------------------------------------------------- the view model
@@ -453,35 +182,6 @@ class Chart:
     height: int
     label_width: int
     bar_height: int
-
-
-def render_report(outcome: Outcome, *, lang: str = "zh", show_phones: bool = False) -> str:
-    """The report page of an outcome as one self-contained HTML document."""
-    t = LABELS.get(lang, LABELS["zh"])
-    view = build_view(outcome, t, lang)
-    env = _environment(show_phones)
-    return env.get_template("report.html.j2").render(
-        t=t, lang=lang, show_phones=show_phones, **view
-    )
-
-
-def _environment(show_phones: bool) -> Environment:
-    # finalize runs on every {{ … }} output before escaping: the mask cannot be forgotten
-    # in a template. Markup (macro output) was masked inside the macro already.
-    def finalize(value: Any) -> Any:
-        if value is None:
-            return ""
-        if show_phones or not isinstance(value, str) or isinstance(value, (Markup, Verbatim)):
-            return value
-        return mask_mobiles(value)
-
-    return Environment(
-        loader=PackageLoader("consolidate"),
-        autoescape=True,
-        finalize=finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]:
