@@ -43,6 +43,7 @@ class Grid:
                     if (r, c) != (r0, c0):
                         self.anchor[(r, c)] = (r0, c0)
         self._texts: dict[int, list[str]] = {}
+        self._merged_rows = {r for r, _ in self.anchor}
 
     def is_empty(self) -> bool:
         return not any(self.text(r, c) for r in range(self.height) for c in range(self.width))
@@ -56,9 +57,19 @@ class Grid:
         """The cleaned texts of row ``r`` (merged cells filled in)."""
         cached = self._texts.get(r)
         if cached is None:
-            cached = [self.text(r, c) for c in range(self.width)]
+            cached = self._plain_texts(r) if r not in self._merged_rows else None
+            if cached is None:
+                cached = [self.text(r, c) for c in range(self.width)]
             self._texts[r] = cached
         return cached
+
+    def _plain_texts(self, r: int) -> list[str] | None:
+        """A row without merged cells, in one pass (None: a cell is too long, go slowly)."""
+        row = self.values[r] if r < self.height else []
+        texts = [cell_text(value) for value in row]
+        if any(len(text) > self.max_chars for text in texts):
+            return None
+        return texts + [""] * (self.width - len(texts))
 
     def text(self, r: int, c: int) -> str:
         text = cell_text(self.raw(r, c))
@@ -71,9 +82,10 @@ class Grid:
         """The cell at 0-based (r, c), pointing at the merged range's top-left if any."""
         anchor = self.anchor.get((r, c))
         ar, ac = anchor or (r, c)
+        row = self.values[ar] if ar < self.height else ()
         return Cell(
             self.texts(r)[c] if c < self.width else "",
-            self.raw(r, c),
+            row[ac] if ac < len(row) else "",
             ar + 1,
             ac + 1,
             anchor is not None,
