@@ -249,7 +249,24 @@ def parse_date(value: object) -> dt.date | None:
     return _date_from_text(fold_width(cell_text(value)))
 
 
+_CN_DIGITS = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0"}
+_CN_NUMBER = re.compile(r"[〇○零一二三四五六七八九十]+")
+
+
+def _cn_number(match: re.Match[str]) -> str:
+    """``二〇二六`` -> ``2026``; ``十一`` -> ``11``; ``二十`` -> ``20``; ``三十一`` -> ``31``."""
+    text = match.group(0)
+    if "十" not in text:
+        return "".join(_CN_DIGITS[ch] for ch in text)
+    tens, _, units = text.partition("十")
+    return str(
+        int(_CN_DIGITS.get(tens, "1") if tens else 1) * 10 + int(_CN_DIGITS.get(units, "0") or 0)
+    )
+
+
 def _date_from_text(text: str) -> dt.date | None:
+    if _CN_NUMBER.search(text):  # official documents write 二〇二六年十一月二十日
+        text = _CN_NUMBER.sub(_cn_number, text)
     for pattern in _DATE_PATTERNS:
         match = pattern.search(text)
         if match:

@@ -131,3 +131,17 @@ def test_placeholders(text, expected):
 def test_cell_text_never_raises_and_strips(text):
     out = n.cell_text(text)
     assert out == out.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("二〇二六年十一月二十日", dt.date(2026, 11, 20)),
+        ("二○二六年一月五日", dt.date(2026, 1, 5)),
+        ("二〇二六年十二月三十一日", dt.date(2026, 12, 31)),
+        ("二〇二六年十月十日", dt.date(2026, 10, 10)),
+        ("二〇二六年二月三十日", None),
+    ],
+)
+def test_dates_in_chinese_numerals(text, date):
+    assert n.parse_date(text) == date

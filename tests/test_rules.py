@@ -382,3 +382,10 @@ def test_merged_bureau_cell_is_judged_once_with_its_first_person():
     from consolidate.findings import sort_findings
 
     assert [(f.cell, f.person) for f in sort_findings(findings)] == [("B5", "王建华")]
+
+
+@pytest.mark.parametrize(
+    ("seq", "expected"), [("1.", []), ("1、", []), ("一", [("seq-invalid", "A5")])]
+)
+def test_seq_written_with_a_trailing_mark(seq, expected):
+    assert codes_at([build_form(2, [a2_row(1, seq=seq)])], "seq-invalid") == expected

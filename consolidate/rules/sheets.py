@@ -133,7 +133,7 @@ def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Fin
     for expected, row in enumerate(form.rows, start=1):
         if row.number in rejected:
             continue
-        text = fold_width(row.text("seq")).strip()
+        text = fold_width(row.text("seq")).strip().rstrip(".、")  # "1." and "1、" are 1
         if text == str(expected):
             continue
         if not text:
