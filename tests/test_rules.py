@@ -389,3 +389,18 @@ def test_merged_bureau_cell_is_judged_once_with_its_first_person():
 )
 def test_seq_written_with_a_trailing_mark(seq, expected):
     assert codes_at([build_form(2, [a2_row(1, seq=seq)])], "seq-invalid") == expected
+
+
+@pytest.mark.parametrize(
+    ("mobile", "suggestion"),
+    [
+        ("手机：139 0000 0001", "13900000001"),
+        ("13900000001（办）", "13900000001"),
+        ("1390000000", None),
+        ("13900000001/13900000002", None),
+    ],
+)
+def test_phone_invalid_proposes_the_mobile_written_inside(mobile, suggestion):
+    findings = run_rules([build_form(2, [a2_row(1, mobile=mobile)])], CONFIG, as_of=AS_OF).findings
+    (finding,) = [f for f in findings if f.code == "phone-invalid"]
+    assert finding.suggestion == suggestion

@@ -8,6 +8,7 @@ then says what is wrong and what to write instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -19,7 +20,7 @@ from pandera.errors import SchemaErrors
 from ..config import Config
 from ..findings import Finding
 from ..forms import Form, Row
-from ..normalize import cjk_count, normalize_name, parse_post, squash, suggest
+from ..normalize import cjk_count, fold_width, normalize_name, parse_post, squash, suggest
 from ..ranks import OFF, classify_post, meets, requirements_held
 from .common import Reporter, functions_in, mobile_of
 
@@ -290,7 +291,12 @@ def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[st
 
 def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     mobile = mobile_of(row.text(key))
-    return {"reason": mobile.reason_zh, "reason_en": mobile.reason_en}
+    # "手机：13812345678" or "13812345678（办）": propose the one mobile written inside.
+    inside = set(
+        re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", re.sub(r"[\s-]", "", fold_width(row.text(key))))
+    )
+    suggestion = inside.pop() if len(inside) == 1 else None
+    return {"reason": mobile.reason_zh, "reason_en": mobile.reason_en, "suggestion": suggestion}
 
 
 def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
