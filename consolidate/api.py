@@ -18,7 +18,7 @@ from .errors import InputError
 from .findings import Finding, count_by_severity, sort_findings
 from .forms import Form, ReadResult
 from .merging import Selection, select_submissions
-from .reading import read_file
+from .reading import read_file, word_annex
 
 Progress = Callable[[int, int, str], None]
 
@@ -164,6 +164,7 @@ def discover(
     """
     config = config or load_config()
     suffixes = tuple(config.settings["inbox"]["spreadsheet_suffixes"])
+    word = tuple(config.settings["inbox"]["word_suffixes"])
     root = inbox.resolve()
     skipped = {p.resolve() for p in skip}
     found: list[tuple[Path, str]] = []
@@ -182,6 +183,8 @@ def discover(
                 ignored.append(display)
             elif path.suffix.lower() in suffixes:
                 found.append((path, display))
+            elif path.suffix.lower() in word and word_annex(path, config):
+                found.append((path, display))  # an annex filled in Word: reported, not passed over
             else:
                 ignored.append(display)
     return found, ignored

@@ -14,6 +14,7 @@ from calamine as well, so openpyxl is never needed to read.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "read_bytes",
     "read_file",
     "resolve_district",
+    "word_annex",
 ]
 
 
@@ -168,3 +170,41 @@ def _unreadable(source: SourceFile, config: Config, why: Unreadable) -> ReadResu
         message_en=Catalog(config).render("file-unreadable", "en", {"reason": why.en})
     )
     return ReadResult(source, findings=[finding], unreadable=True)
+
+
+def word_annex(path: Path, config: Config | None = None) -> int | None:
+    """The annex a Word document holds (1 or 2), or None for any other document.
+
+    Annexes sometimes arrive filled in Word; they must be reported, not passed over as
+    cover letters. The title is looked for in the document's text (``word/document.xml``
+    of a .docx; the UTF-16 text of a Word 97-2003 .doc).
+    """
+    config = config or load_config()
+    try:
+        if path.stat().st_size > config.limits["max_file_bytes"]:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    text = _word_text(data, config)
+    for spec in config.annexes.values():
+        if any(word in text for word in spec.title_keywords):
+            return spec.number
+    return None
+
+
+def _word_text(data: bytes, config: Config) -> str:
+    import re
+    import zipfile
+
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                info = archive.getinfo("word/document.xml")
+                if info.file_size > config.limits["max_uncompressed_bytes"]:
+                    return ""
+                xml = archive.read(info).decode("utf-8", "replace")
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            return ""
+        return re.sub(r"<[^>]+>", "", xml)
+    return data.decode("utf-16-le", "ignore")

@@ -22,7 +22,11 @@ _FORMAT_HINTS = {
     ".et": ("这是WPS表格（.et）格式，请在WPS中另存为 .xlsx", "this is a WPS .et workbook; save it as .xlsx"),
     ".ett": ("这是WPS表格模板（.ett）格式，请在WPS中另存为 .xlsx", "this is a WPS .ett template; save it as .xlsx"),
     ".csv": ("这是CSV文本文件，不是Excel表格；请把内容填入模板后另存为 .xlsx", "this is a CSV text file, not a workbook; fill in the template and save it as .xlsx"),
+    ".docx": ("这是Word文件；附件1、附件2须填写在Excel模板中报送（可向市局索取或用 consolidate template 生成模板）", "this is a Word document; fill the annex in the Excel template and send that"),
 }  # fmt: skip
+_FORMAT_HINTS[".doc"] = _FORMAT_HINTS[".docx"]
+# The name of the main stream of a Word 97-2003 document, as its OLE directory stores it.
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
 
 
 def _not_a_workbook(suffix: str) -> Unreadable:
@@ -46,6 +50,8 @@ def _sniff(data: bytes, suffix: str, config: Config) -> str:
     if data.startswith(OLE_MAGIC):
         if _ole_encrypted(data):
             raise Unreadable("文件设置了打开密码", "the file is protected by a password")
+        if _WORD_STREAM in data[:1_000_000] or suffix == ".doc":
+            raise Unreadable(*_FORMAT_HINTS[".doc"])
         return "ole"
     if data.startswith(b"%PDF"):
         raise Unreadable("这是PDF文件，不是Excel表格", "this is a PDF, not a spreadsheet")
@@ -67,6 +73,8 @@ def _check_zip(data: bytes, config: Config) -> None:
         raise Unreadable(*_FORMAT_HINTS[".xlsb"])
     if "content.xml" in names:
         raise Unreadable(*_FORMAT_HINTS[".ods"])
+    if "word/document.xml" in names:
+        raise Unreadable(*_FORMAT_HINTS[".docx"])
     if "xl/workbook.xml" not in names:
         raise Unreadable(
             "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
