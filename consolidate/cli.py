@@ -77,6 +77,16 @@ def main() -> None:
 
     Check, merge and report the account forms of the CCC-exemption system.
     """
+    _tolerant_console()
+
+
+def _tolerant_console() -> None:
+    """Never fail on a character the terminal cannot show (a GBK console on Windows)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
 
 
 @main.command()
@@ -240,3 +250,7 @@ def serve(host: str, port: int) -> None:
     from .server import serve as run_server
 
     run_server(host, port)
+
+
+if __name__ == "__main__":
+    main()

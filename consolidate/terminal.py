@@ -42,7 +42,7 @@ def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = No
         rows = result.rows
         console.print(f"\n[bold]{name}[/bold]  （{words['rows']} {rows}）")
         if not found:
-            console.print(f"  [green]✓ {words['ok']}[/green]")
+            console.print(f"  [green]√ {words['ok']}[/green]")  # √ exists in GBK, ✓ does not
             continue
         table = Table(show_lines=False, expand=False)
         for header in (

@@ -115,3 +115,26 @@ def test_run_writes_every_output(tmp_path: Path):
     }
     assert names <= {p.name for p in out.iterdir()}
     assert "report.html" in result.output
+
+
+def test_a_gbk_console_gets_the_table_not_a_traceback(good: Path, bad: Path):
+    """Office PCs run cmd.exe in GBK: every character printed must survive it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    for path, code, expected in ((good, 0, "√ 未发现问题"), (bad, 1, "G5")):
+        command = [
+            sys.executable,
+            "-m",
+            "consolidate.cli",
+            "check",
+            str(path),
+            "--as-of",
+            "2026-11-26",
+        ]
+        done = subprocess.run(command, env=env, capture_output=True, timeout=120)
+        output = done.stdout.decode("gbk") + done.stderr.decode("gbk")
+        assert done.returncode == code and "Traceback" not in output
+        assert expected in output
