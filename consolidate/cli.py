@@ -7,6 +7,7 @@ imported inside the commands so that ``consolidate --help`` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -83,10 +84,8 @@ def main() -> None:
 def _tolerant_console() -> None:
     """Never fail on a character the terminal cannot show (a GBK console on Windows)."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            pass
 
 
 @main.command()
