@@ -104,16 +104,26 @@ def check(
     config: Config | None = None,
     displays: Sequence[str] | None = None,
 ) -> Outcome:
-    """Check a district's own files: file, row and cross-annex rules (no roll-up)."""
+    """Check a district's own files: file, row and cross-annex rules (no roll-up).
+
+    A folder stands for every workbook below it (a clerk may give the folder she sends).
+    """
     config = config or load_config()
     as_of = as_of or dt.date.today()
     results = []
+    ignored: list[str] = []
     for i, path in enumerate(paths):
         path = Path(path)
-        if not path.is_file():
+        display = displays[i] if displays else str(path)
+        if path.is_dir():
+            found, skipped = discover(path, config=config)
+            results += [read_file(p, f"{display.rstrip('/')}/{d}", config) for p, d in found]
+            ignored += skipped
+        elif path.is_file():
+            results.append(read_file(path, display, config))
+        else:
             raise InputError(f"找不到文件：{path}")
-        results.append(read_file(path, displays[i] if displays else str(path), config))
-    return evaluate(results, config=config, as_of=as_of)
+    return evaluate(results, config=config, as_of=as_of, ignored=ignored)
 
 
 def evaluate(

@@ -116,7 +116,7 @@ def check(
     as_of: str | None,
     lang: str,
 ) -> None:
-    """区局报送前自查表格 / a district checks its own file(s) before sending."""
+    """区局报送前自查表格（可给文件夹）/ a district checks its own file(s) or folder before sending."""
     from . import api
 
     outcome = api.check(list(files), as_of=_as_of(as_of))

@@ -138,3 +138,13 @@ def test_a_gbk_console_gets_the_table_not_a_traceback(good: Path, bad: Path):
         output = done.stdout.decode("gbk") + done.stderr.decode("gbk")
         assert done.returncode == code and "Traceback" not in output
         assert expected in output
+
+
+def test_check_a_folder_checks_every_workbook_in_it(tmp_path: Path):
+    folder = tmp_path / "报送"
+    write_annex(folder / "附件2.xlsx", 2, [BAD])
+    (folder / "来函.pdf").write_bytes(b"%PDF-1.4")
+    result = invoke("check", str(folder), "--format", "json", "--as-of", "2026-11-26")
+    data = json.loads(result.output)
+    assert [f["file"] for f in data["files"]] == [f"{folder}/附件2.xlsx"]
+    assert [(f["code"], f["cell"]) for f in data["findings"]] == [("phone-invalid", "G5")]
