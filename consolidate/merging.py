@@ -74,25 +74,28 @@ def select_submissions(results: list[ReadResult], config: Config) -> Selection:
         first_by_hash[result.source.sha256] = display
         candidates.extend(result.forms)
         selection.status[display] = USED
-    rosters: dict[str, list[Form]] = defaultdict(list)
+    # A roster is a whole file: a district may split its Annex 2 over several sheets.
+    rosters: dict[str, dict[str, list[Form]]] = defaultdict(lambda: defaultdict(list))
     for form in candidates:
         if form.annex == 2 and form.district:
-            rosters[form.district].append(form)
+            rosters[form.district][form.file].append(form)
     dropped: set[int] = set()
-    for forms in rosters.values():
-        ordered = sorted(forms, key=_recency)
+    for files in rosters.values():
+        ordered = sorted(files.values(), key=lambda forms: max(map(_recency, forms)))
         newest = ordered[-1]
         for older in ordered[:-1]:
-            dropped.add(id(older))
-            selection.superseded_forms.append(older)
-            selection.superseded_by[(older.file, older.sheet)] = newest.file
-            selection.changes[(older.file, older.sheet)] = compare_rosters(older, newest, config)
-            selection.findings.append(
-                catalog.make(
-                    "submission-superseded", file=older.file, sheet=older.sheet,
-                    district=older.district, annex=2, newer=newest.file,
-                )
-            )  # fmt: skip
+            diff = compare_rosters(older, newest, config)
+            for form in older:
+                dropped.add(id(form))
+                selection.superseded_forms.append(form)
+                selection.superseded_by[(form.file, form.sheet)] = newest[0].file
+                selection.changes[(form.file, form.sheet)] = diff
+                selection.findings.append(
+                    catalog.make(
+                        "submission-superseded", file=form.file, sheet=form.sheet,
+                        district=form.district, annex=2, newer=newest[0].file,
+                    )
+                )  # fmt: skip
     selection.forms = [f for f in candidates if id(f) not in dropped]
     for result in results:
         used = selection.status.get(result.source.display) == USED
@@ -114,8 +117,8 @@ def _path_order(display: str) -> tuple:
 COMPARED = ("post", "account", "functions")
 
 
-def compare_rosters(older: Form, newer: Form, config: Config) -> RosterDiff:
-    """Rows added, removed and altered by a resubmitted roster."""
+def compare_rosters(older: list[Form], newer: list[Form], config: Config) -> RosterDiff:
+    """Rows added, removed and altered by a resubmitted roster (each a file's sheets)."""
     before, after = _people(older, config), _people(newer, config)
     added = tuple(name for key, (name, _) in after.items() if key not in before)
     removed = tuple(name for key, (name, _) in before.items() if key not in after)
@@ -128,10 +131,10 @@ def compare_rosters(older: Form, newer: Form, config: Config) -> RosterDiff:
     return RosterDiff(added, removed, tuple(altered))
 
 
-def _people(form: Form, config: Config) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+def _people(forms: list[Form], config: Config) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
     """Each person of a roster (name + mobile) with the compared values of their row."""
     people = {}
-    for row in form.rows:
+    for row in (row for form in forms for row in form.rows):
         if any(is_placeholder(cell.text, config) for cell in row.cells.values()):
             continue  # a template leftover is nobody
         name = normalize_name(row.text("name"))

@@ -114,3 +114,39 @@ def test_resubmission_changes_are_listed(tmp_path: Path):
         (("周七", ("functions",)),),
     )
     assert "新增1人：郑九；删除1人：吴八；修改1人：周七（账号功能）" in render_report(outcome)
+
+
+def test_a_roster_split_over_two_sheets_counts_whole(tmp_path: Path):
+    import openpyxl
+
+    from tests.helpers import add_annex_sheet
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "认证科"
+    add_annex_sheet(wb.active, 2, [ROW], unit="上海市静安区市场监督管理局", date="2026-11-20")
+    other = [
+        1,
+        "上海市静安区市场监督管理局",
+        "吴八",
+        "稽查支队队长",
+        "ja_wb",
+        "监管",
+        "13900000008",
+        "",
+    ]
+    add_annex_sheet(
+        wb.create_sheet("稽查支队"),
+        2,
+        [other],
+        unit="上海市静安区市场监督管理局",
+        date="2026-11-20",
+    )
+    wb.save(tmp_path / "静安区附件2.xlsx")
+    roster(tmp_path / "静安区附件2（旧）.xlsx", "2026-11-01")
+    outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
+    assert sorted((f.file, f.sheet) for f in outcome.forms_of(2)) == [
+        ("静安区附件2.xlsx", "稽查支队"), ("静安区附件2.xlsx", "认证科"),
+    ]  # fmt: skip
+    assert outcome.status["静安区附件2（旧）.xlsx"] == "superseded"
+    diff = outcome.selection.changes[("静安区附件2（旧）.xlsx", "附件2")]
+    assert diff.added == ("吴八",) and not diff.removed
