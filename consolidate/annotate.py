@@ -202,6 +202,12 @@ def _findings_sheet(
         _list_row(sheet, row, finding, file, lang, sheets)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(WIDTHS))}{max(len(ordered) + 1, 1)}"
+    # Clerks print the list to work through it: A4 landscape, one page wide, header repeated.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
 
 
 def _list_row(
