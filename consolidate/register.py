@@ -114,13 +114,17 @@ def _new_sheet(wb: Workbook, title: str, widths: list[float]) -> Any:
     return ws
 
 
+# Column width cap (in half-width characters); texts of more CJK characters than fit wrap.
+WRAP_FROM = 30
+
+
 def _cell(ws: Any, value: object) -> Any:
     """A value for ``ws.append``: dates formatted, multi-line text wrapped, text inert."""
     if isinstance(value, dt.date):
         cell = WriteOnlyCell(ws, value)
         cell.number_format = DATE_FORMAT
         return cell
-    if isinstance(value, str) and "\n" in value:
+    if isinstance(value, str) and ("\n" in value or len(value) > WRAP_FROM // 2):
         return text_cell(ws, value, alignment=WRAP)
     return xlsx_value(ws, value)
 
@@ -133,7 +137,8 @@ def _header(ws: Any, labels: list[str]) -> list[Any]:
 
 def _table_sheet(wb: Workbook, title: str, header: list[str], rows: list[list[object]]) -> Any:
     """A sheet whose row 1 is the header: frozen, filtered, repeated on every page."""
-    ws = _new_sheet(wb, title, column_widths([header, *rows]))
+    # Narrow enough to print legibly on A4 landscape; longer texts wrap (see _cell).
+    ws = _new_sheet(wb, title, column_widths([header, *rows], cap=WRAP_FROM))
     ws.freeze_panes = "A2"
     ws.print_title_rows = "1:1"
     ws.append(_header(ws, header))
