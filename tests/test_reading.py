@@ -272,3 +272,22 @@ def test_notes_spread_over_several_cells_end_the_table(tmp_path: Path):
     ]
     (form,) = read_file(write_annex(tmp_path / "n.xlsx", 2, rows)).forms
     assert [row.number for row in form.rows] == [5]
+
+
+@pytest.mark.parametrize(
+    ("annex", "header", "key", "column"),
+    [
+        (1, "调整内容", "adjustment", 2),
+        (1, "调整前权限", "original", 4),
+        (1, "调整后权限", "current", 5),
+        (1, "区局联系人及联系方式", "contact", 10),
+        (2, "联系方式", "mobile", 7),
+    ],
+)
+def test_header_wordings_seen_in_the_wild(
+    tmp_path: Path, annex: int, header: str, key: str, column: int
+):
+    names = list(A1_HEADER if annex == 1 else A2_HEADER)
+    names[column - 1] = header
+    (form,) = read_file(write_annex(tmp_path / "h.xlsx", annex, [], header=names)).forms
+    assert form.columns[key] == column and form.missing_columns == ()
