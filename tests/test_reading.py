@@ -291,3 +291,12 @@ def test_header_wordings_seen_in_the_wild(
     names[column - 1] = header
     (form,) = read_file(write_annex(tmp_path / "h.xlsx", annex, [], header=names)).forms
     assert form.columns[key] == column and form.missing_columns == ()
+
+
+def test_metadata_label_with_a_note_in_brackets(tmp_path: Path):
+    path = write_annex(tmp_path / "m.xlsx", 2, [A2_ROWS[0]])
+    wb = openpyxl.load_workbook(path)
+    wb.active["A3"] = "填报单位（盖章）：上海市黄浦区市场监督管理局"
+    wb.save(path)
+    (form,) = read_file(path).forms
+    assert form.metadata["unit"].text == "上海市黄浦区市场监督管理局"

@@ -198,17 +198,21 @@ def _data_rows(
     return rows, blank, r
 
 
+# A label may carry a note in brackets before its colon: 填报单位（盖章）：
+_NOTE = r"\s*(?:[（(][^）)]{0,10}[）)])?\s*"
+
+
 @lru_cache(maxsize=4)
 def _footer_re(config: Config) -> re.Pattern[str]:
     labels = sorted(config.layout["footer_labels"], key=len, reverse=True)
-    return re.compile(r"^\s*(?:" + "|".join(re.escape(x) for x in labels) + r")\s*[:：]")
+    return re.compile(r"^\s*(?:" + "|".join(re.escape(x) for x in labels) + r")" + _NOTE + r"[:：]")
 
 
 @lru_cache(maxsize=4)
 def _label_re(config: Config) -> tuple[re.Pattern[str], dict[str, str]]:
     by_label = {label: key for key, labels in config.metadata_labels.items() for label in labels}
     alternatives = "|".join(re.escape(label) for label in sorted(by_label, key=len, reverse=True))
-    return re.compile(rf"({alternatives})\s*(?:[:：]|$)"), by_label
+    return re.compile(rf"({alternatives}){_NOTE}(?:[:：]|$)"), by_label
 
 
 def _metadata(
