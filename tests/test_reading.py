@@ -300,3 +300,32 @@ def test_metadata_label_with_a_note_in_brackets(tmp_path: Path):
     wb.save(path)
     (form,) = read_file(path).forms
     assert form.metadata["unit"].text == "上海市黄浦区市场监督管理局"
+
+
+def test_both_annexes_pasted_into_one_sheet(tmp_path: Path):
+    """Annex 1, its notes, then Annex 2 below it: two forms, each with its own metadata."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    add_annex_sheet(ws, 1, [OPEN_REQUEST], unit="上海市黄浦区市场监督管理局", date="2026-11-18")
+    below = openpyxl.Workbook().active
+    add_annex_sheet(below, 2, A2_ROWS[:2], unit="上海市黄浦区市场监督管理局", date="2026-11-20")
+    offset = ws.max_row + 2
+    for row in below.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                ws.cell(cell.row + offset, cell.column, cell.value)
+    path = tmp_path / "合并.xlsx"
+    wb.save(path)
+    result = read_file(path)
+    assert not result.findings
+    first, second = result.forms
+    assert (first.annex, [r.number for r in first.rows]) == (1, [5])
+    assert (second.annex, second.header_row, [r.number for r in second.rows]) == (
+        2,
+        4 + offset,
+        [5 + offset, 6 + offset],
+    )
+    assert (
+        first.metadata["date"].text == "2026-11-18" and second.metadata["date"].text == "2026-11-20"
+    )
+    assert second.rows[0].cell("name").ref == f"C{5 + offset}"

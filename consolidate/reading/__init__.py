@@ -25,7 +25,7 @@ from ..forms import Form, ReadResult, SourceFile
 from .containers import _load_sheets, _sniff
 from .errors import SUPPORTED_SUFFIXES, Unreadable
 from .grid import Grid
-from .recognize import parse_sheet, resolve_district
+from .recognize import parse_forms, parse_sheet, resolve_district
 from .zipscan import _scan_zip
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Grid",
     "Unreadable",
     "load_grids",
+    "parse_forms",
     "parse_sheet",
     "read_bytes",
     "read_file",
@@ -140,18 +141,20 @@ def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResul
             result.ignored_sheets.append(name)
             continue
         try:
-            form = parse_sheet(grid, name, source, config)
+            forms = parse_forms(grid, name, source, config)
         except Exception as exc:  # noqa: BLE001 - one odd sheet must not crash the run
             raise Unreadable(
                 f"工作表“{name}”的内容无法识别（{type(exc).__name__}）",
                 f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
             ) from exc
-        if form is None:
+        if not forms:
             result.findings.append(catalog.make("annex-unrecognized", file=display, sheet=name))
             continue
-        form.template_version = version
-        result.forms.append(form)
-        result.findings.extend(grid.findings(catalog, display, name, _rows_read(form)))
+        for form in forms:
+            form.template_version = version
+        result.forms.extend(forms)
+        read_rows = set().union(*(_rows_read(form) for form in forms))
+        result.findings.extend(grid.findings(catalog, display, name, read_rows))
     if not result.forms and not result.findings:
         result.findings.append(catalog.make("annex-unrecognized", file=display))
     return result

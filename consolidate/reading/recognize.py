@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -79,12 +80,14 @@ def _header_hit(text: str, spec: AnnexSpec) -> tuple[str, tuple[int, int]] | Non
     return _best_column(header_key(text), spec)
 
 
-def _find_header(grid: Grid, config: Config, title_annex: int | None) -> _Header | None:
+def _find_header(
+    grid: Grid, config: Config, title_annex: int | None, first: int = 0
+) -> _Header | None:
     """The header row: the best-recognised row (or pair of rows) of the first rows."""
-    limit = min(grid.height, config.layout["header_search_rows"])
+    limit = min(grid.height, first + config.layout["header_search_rows"])
     minimum = config.layout["min_header_columns"]
     found: list[_Header] = []
-    for r in range(limit):
+    for r in range(first, limit):
         if found and r > max(h.row for h in found) + 3:
             break  # the header is behind us: the rows below are data
         single = [[t] for t in grid.texts(r)]
@@ -114,26 +117,59 @@ def _two_row_candidates(grid: Grid, r: int, single: list[list[str]]) -> list[lis
     return candidates
 
 
-def _find_title(grid: Grid, config: Config, limit: int) -> tuple[int | None, int | None]:
-    """(annex number, 0-based row) of a title naming an annex, in the first rows."""
-    for r in range(min(limit, grid.height)):
-        for text in dict.fromkeys(grid.texts(r)):
-            key = squash(text)
-            if not key or len(key) > 80:
-                continue
+def _title_annex(texts: set[str], config: Config) -> int | None:
+    """The annex whose title one of these cell texts is, if any."""
+    for text in texts:
+        key = squash(text)
+        if key and len(key) <= 80:
             for spec in config.annexes.values():
                 if any(word in key for word in spec.title_keywords):
-                    return spec.number, r
+                    return spec.number
+    return None
+
+
+def _find_title(
+    grid: Grid, config: Config, limit: int, first: int = 0
+) -> tuple[int | None, int | None]:
+    """(annex number, 0-based row) of a title naming an annex, in the first rows."""
+    for r in range(first, min(first + limit, grid.height)):
+        annex = _title_annex(set(grid.texts(r)), config)
+        if annex:
+            return annex, r
     return None, None
 
 
 def parse_sheet(
     grid: Grid, sheet: str, source: SourceFile, config: Config | None = None
 ) -> Form | None:
-    """Recognise Annex 1 or 2 in a sheet and read its metadata and data rows."""
+    """The first annex of a sheet (see :func:`parse_forms` for sheets holding several)."""
+    forms = parse_forms(grid, sheet, source, config)
+    return forms[0] if forms else None
+
+
+def parse_forms(
+    grid: Grid, sheet: str, source: SourceFile, config: Config | None = None
+) -> list[Form]:
+    """Every annex of a sheet, top to bottom (a clerk may paste both into one sheet)."""
     config = config or load_config()
-    title_annex, title_row = _find_title(grid, config, config.layout["header_search_rows"])
-    header = _find_header(grid, config, title_annex)
+    forms: list[Form] = []
+    first = 0
+    while first < grid.height:
+        parsed = _parse_from(grid, sheet, source, config, first)
+        if parsed is None:
+            break
+        form, end = parsed
+        forms.append(form)
+        first = max(end, first + 1)
+    return forms
+
+
+def _parse_from(
+    grid: Grid, sheet: str, source: SourceFile, config: Config, first: int
+) -> tuple[Form, int] | None:
+    """The annex whose title or header comes first from row ``first`` on, and its end."""
+    title_annex, title_row = _find_title(grid, config, config.layout["header_search_rows"], first)
+    header = _find_header(grid, config, title_annex, first)
     if header is None:
         return None
     spec = config.annexes[header.annex]
@@ -141,7 +177,7 @@ def parse_sheet(
     if start < grid.height and _is_number_row(grid.texts(start)):
         start += 1
     rows, blank, end = _data_rows(grid, spec, header, start, config)
-    metadata, meta_row = _metadata(grid, config, header.row, end)
+    metadata, meta_row = _metadata(grid, config, header.row, end, first)
     form = Form(
         source=source,
         sheet=sheet,
@@ -157,7 +193,7 @@ def parse_sheet(
         title_row=title_row + 1 if title_row is not None else None,
     )
     form.district, form.district_from = resolve_district(form, config)
-    return form
+    return form, end
 
 
 def _is_number_row(texts: list[str]) -> bool:
@@ -186,6 +222,8 @@ def _data_rows(
             break  # the notes, or 以下空白
         if any(footer.match(t) for t in distinct):
             break  # the signature lines under the table (填报人：…, 审核人：…)
+        if _title_annex(distinct, config):
+            break  # the next annex pasted below this one
         if not any(texts[c] and not grid.is_merged_fill(r, c) for c in content):
             blank += 1 if distinct else 0
             continue
@@ -216,13 +254,16 @@ def _label_re(config: Config) -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 def _metadata(
-    grid: Grid, config: Config, header_row: int, end: int
+    grid: Grid, config: Config, header_row: int, end: int, first: int = 0
 ) -> tuple[dict[str, Cell], int | None]:
     """填报单位 / 填报人 / 所在部门 / 填报日期 from the lines above and below the table."""
     pattern, by_label = _label_re(config)
     found: dict[str, Cell] = {}
     first_row: int | None = None
-    scan = list(range(0, header_row)) + list(range(end, min(end + 12, grid.height)))
+    below = range(end, min(end + 12, grid.height))
+    # Lines below belong to this table until the title of another annex begins.
+    below = list(itertools.takewhile(lambda r: not _title_annex(set(grid.texts(r)), config), below))
+    scan = list(range(first, header_row)) + below
     for r in scan:
         pending: tuple[str, Cell] | None = None
         for c in range(grid.width):

@@ -122,7 +122,7 @@ def test_a_failure_inside_sheet_parsing_becomes_file_unreadable(monkeypatch) -> 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(reading, "parse_sheet", broken)
+    monkeypatch.setattr(reading, "parse_forms", broken)
     result = read_bytes(annex_xlsx(2, [a2_values(1)]), "黄浦区/附件2.xlsx")
     assert result.unreadable
     assert "附件2" in result.findings[0].message
