@@ -119,13 +119,25 @@ def _two_row_candidates(grid: Grid, r: int, single: list[list[str]]) -> list[lis
 
 def _title_annex(texts: set[str], config: Config) -> int | None:
     """The annex whose title one of these cell texts is, if any."""
+    pattern, annex_of = _title_re(config)
     for text in texts:
-        key = squash(text)
-        if key and len(key) <= 80:
-            for spec in config.annexes.values():
-                if any(word in key for word in spec.title_keywords):
-                    return spec.number
+        if len(text) < 4 or len(text) > 120:
+            continue  # names, numbers and notes are no titles
+        match = pattern.search(text) or (
+            pattern.search(squash(text)) if " " in text or "\n" in text else None
+        )
+        if match:
+            return annex_of[match.group(0)]
     return None
+
+
+@lru_cache(maxsize=4)
+def _title_re(config: Config) -> tuple[re.Pattern[str], dict[str, int]]:
+    annex_of = {
+        word: spec.number for spec in config.annexes.values() for word in spec.title_keywords
+    }
+    words = sorted(annex_of, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)), annex_of
 
 
 def _find_title(
