@@ -170,29 +170,20 @@ def fail_note(row: Row) -> None:
             row.met = False
 
 
-def scenario_check_small(inputs, work: Path, repeat: int, peer: bool) -> list[Row]:
-    out = work / "check20.json"
-    cmds = {
-        "tool": [
-            CONSOLIDATE,
-            "check",
-            str(inputs.small),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--as-of",
-            AS_OF,
-        ],
-        "floor": [
-            PY,
-            str(HERE / "floor.py"),
-            "check",
-            str(inputs.small),
-            str(work / "floor20.json"),
-        ],
-        "peer": frictionless_cmd([inputs.small], work, "form20") if peer else None,
+def check_commands(form: Path, work: Path, tag: str, peer: bool) -> dict[str, list[str] | None]:
+    """`consolidate check` of one workbook, its floor and its peer, as commands."""
+    tool = [CONSOLIDATE, "check", str(form), "--format", "json"]
+    tool += ["--output", str(work / f"check{tag}.json"), "--as-of", AS_OF]
+    floor = [PY, str(HERE / "floor.py"), "check", str(form), str(work / f"floor{tag}.json")]
+    return {
+        "tool": tool,
+        "floor": floor,
+        "peer": frictionless_cmd([form], work, f"form{tag}") if peer else None,
     }
+
+
+def scenario_check_small(inputs, work: Path, repeat: int, peer: bool) -> list[Row]:
+    cmds = check_commands(inputs.small, work, "20", peer)
     runs = measure(cmds, repeat, env=env_with())
     row = Row(
         "(1) check 20-row file, cold, --format json",
@@ -315,27 +306,7 @@ def scenario_national(
 
 
 def scenario_big(inputs, work: Path, peer: bool) -> list[Row]:
-    cmds = {
-        "tool": [
-            CONSOLIDATE,
-            "check",
-            str(inputs.big),
-            "--format",
-            "json",
-            "--output",
-            str(work / "check50k.json"),
-            "--as-of",
-            AS_OF,
-        ],
-        "floor": [
-            PY,
-            str(HERE / "floor.py"),
-            "check",
-            str(inputs.big),
-            str(work / "floor50k.json"),
-        ],
-        "peer": frictionless_cmd([inputs.big], work, "form50k") if peer else None,
-    }
+    cmds = check_commands(inputs.big, work, "50k", peer)
     runs = measure(cmds, 1, env=env_with())
     row = Row(
         "(4) check one 50,000-row workbook, --format json",
