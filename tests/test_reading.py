@@ -329,3 +329,9 @@ def test_both_annexes_pasted_into_one_sheet(tmp_path: Path):
         first.metadata["date"].text == "2026-11-18" and second.metadata["date"].text == "2026-11-20"
     )
     assert second.rows[0].cell("name").ref == f"C{5 + offset}"
+
+
+def test_a_total_line_is_nobodys_row(tmp_path: Path):
+    rows = [A2_ROWS[0], A2_ROWS[1], ["合 计", None, "2人", None, None, "复审2人", None, None]]
+    (form,) = read_file(write_annex(tmp_path / "t.xlsx", 2, rows)).forms
+    assert [row.number for row in form.rows] == [5, 6]

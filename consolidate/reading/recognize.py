@@ -220,6 +220,7 @@ def _data_rows(
     """Data rows until the notes; blank numbered rows skipped. Returns rows, blanks, end."""
     notes = tuple(config.layout["notes_prefixes"])
     markers = set(config.layout["end_markers"])
+    totals = tuple(config.layout["total_labels"])
     content = [header.columns[k] for k in spec.content_fields if k in header.columns]
     header_texts = [grid.texts(header.row)[c] for c in header.columns.values()]
     rows: list[Row] = []
@@ -232,6 +233,8 @@ def _data_rows(
         distinct = set(filled)
         if filled and (filled[0].startswith(notes) or distinct & markers):
             break  # the notes, or 以下空白
+        if filled and squash(filled[0]).startswith(totals):
+            continue  # 合计 12人: a total line, nobody's row
         if any(footer.match(t) for t in distinct):
             break  # the signature lines under the table (填报人：…, 审核人：…)
         if _title_annex(distinct, config):
