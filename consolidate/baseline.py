@@ -26,7 +26,7 @@ from .normalize import (
     parse_functions,
 )
 from .reading import Grid, Unreadable, load_grids
-from .reading.recognize import _assign, _is_number_row, _two_row_candidates
+from .reading.recognize import assign_columns, is_number_row, two_row_candidates
 
 HEADER_SEARCH_ROWS = 10
 # Header texts of a column naming the district itself (the register writes ``区``).
@@ -174,10 +174,10 @@ def _find_header(grid: Grid, config: Config) -> _BaselineHeader | None:
         single = [[] if header_key(t) in skip else [t] for t in texts]
         options = [(1, single)]
         if r + 1 < grid.height:
-            double = _two_row_candidates(grid, r, [[t] for t in texts])
+            double = two_row_candidates(grid, r, [[t] for t in texts])
             options.append((2, [[] if header_key(c[0]) in skip else c for c in double]))
         for rows, candidates in options:
-            columns, score = _assign(candidates, spec)
+            columns, score = assign_columns(candidates, spec)
             district = next(
                 (c for c, t in enumerate(grid.texts(r)) if header_key(t) in districts), None
             )
@@ -205,7 +205,7 @@ def _people(grid: Grid, header: _BaselineHeader, config: Config) -> list[Baselin
     notes = tuple(config.layout["notes_prefixes"])
     columns = header.columns
     start = header.row + header.rows
-    if start < grid.height and _is_number_row(grid.texts(start)):
+    if start < grid.height and is_number_row(grid.texts(start)):
         start += 1
     header_texts = [grid.texts(header.row)[c] for c in columns.values()]
     people: list[BaselinePerson] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .findings import Finding, column_letter
+from .normalize import parse_date
 
 
 class Cell(NamedTuple):
@@ -91,8 +92,6 @@ class Form:
     @property
     def date(self) -> dt.date | None:
         """The parsed 填报日期, if any."""
-        from .normalize import parse_date
-
         cell = self.metadata.get("date")
         return parse_date(cell.raw) if cell else None
 

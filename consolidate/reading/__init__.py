@@ -22,11 +22,11 @@ from pathlib import Path
 from ..config import Config, load_config
 from ..findings import Catalog
 from ..forms import Form, ReadResult, SourceFile
-from .containers import _load_sheets, _sniff
+from .containers import load_sheets, sniff
 from .errors import SUPPORTED_SUFFIXES, Unreadable
 from .grid import Grid
 from .recognize import parse_forms, parse_sheet, resolve_district
-from .zipscan import _scan_zip
+from .zipscan import scan_zip
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -123,16 +123,16 @@ def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid
     The same checked path as submissions (format sniffing, zip scan, limits); raises
     :class:`Unreadable` with the reason. Used for the baseline register too.
     """
-    kind = _sniff(data, suffix, config)
-    scans = _scan_zip(data, config) if kind == "zip" else None
-    return _load_sheets(data, kind, config, scans, suffix)[0]
+    kind = sniff(data, suffix, config)
+    scans = scan_zip(data, config) if kind == "zip" else None
+    return load_sheets(data, kind, config, scans, suffix)[0]
 
 
 def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResult:
     suffix = source.path.suffix.lower()
-    kind = _sniff(data, suffix, config)
-    scans = _scan_zip(data, config) if kind == "zip" else None
-    sheets, version = _load_sheets(data, kind, config, scans, suffix)
+    kind = sniff(data, suffix, config)
+    scans = scan_zip(data, config) if kind == "zip" else None
+    sheets, version = load_sheets(data, kind, config, scans, suffix)
     result = ReadResult(source)
     catalog = Catalog(config)
     display = source.display

@@ -11,8 +11,8 @@ import zipfile
 from ..config import Config
 from ..findings import column_letter
 from .errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
-from .grid import Grid, _grid
-from .zipscan import _check_extent, _SheetScan, _zip_bomb
+from .grid import Grid, grid_of
+from .zipscan import SheetScan, check_extent, zip_bomb
 
 # ---------------------------------------------------------------- containers and formats
 # What to tell a clerk about a file the parser cannot take, by its ending.
@@ -40,7 +40,7 @@ def _not_a_workbook(suffix: str) -> Unreadable:
     return Unreadable(zh, en)
 
 
-def _sniff(data: bytes, suffix: str, config: Config) -> str:
+def sniff(data: bytes, suffix: str, config: Config) -> str:
     """'zip' or 'ole', or raise Unreadable with the reason a clerk understands."""
     if not data:
         raise Unreadable("文件是空的（0字节）", "the file is empty (0 bytes)")
@@ -80,7 +80,7 @@ def _check_zip(data: bytes, config: Config) -> None:
             "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
         )
     if total > config.limits["max_uncompressed_bytes"]:
-        raise _zip_bomb(config)
+        raise zip_bomb(config)
 
 
 def _ole_encrypted(data: bytes) -> bool:
@@ -98,11 +98,11 @@ def _ole_encrypted(data: bytes) -> bool:
         return False
 
 
-def _load_sheets(
+def load_sheets(
     data: bytes,
     kind: str,
     config: Config,
-    scans: dict[str, _SheetScan] | None = None,
+    scans: dict[str, SheetScan] | None = None,
     suffix: str = "",
 ) -> tuple[list[tuple[str, Grid | None]], str | None]:
     """Every visible worksheet as a grid (None for sheets to ignore) and the template mark."""
@@ -139,17 +139,17 @@ def _load_sheets(
 
 
 def sheet_grid(
-    workbook: object, name: str, limits: dict[str, int], scans: dict[str, _SheetScan] | None
+    workbook: object, name: str, limits: dict[str, int], scans: dict[str, SheetScan] | None
 ) -> Grid:
     """One sheet as a grid, its extent checked first when the zip was scanned."""
     scan = None
     if scans is not None:
         # A name the scan did not map (odd workbook.xml): judge by the worst sheet.
         scan = scans.get(name) or _worst(scans.values())
-        _check_extent(name, scan.rows, scan.columns, limits)
+        check_extent(name, scan.rows, scan.columns, limits)
     try:
         sheet = workbook.get_sheet_by_name(name)  # type: ignore[attr-defined]
-        return _grid(sheet, limits, scan.suspect if scan else None)
+        return grid_of(sheet, limits, scan.suspect if scan else None)
     except Unreadable:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -162,7 +162,7 @@ def sheet_grid(
 _CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
 
 
-def _odd_error(name: str, scan: _SheetScan | None) -> Unreadable | None:
+def _odd_error(name: str, scan: SheetScan | None) -> Unreadable | None:
     """Why calamine failed, when the sheet shows an error value it does not know."""
     odd = sorted(
         (at, e) for at, e in (scan.errors if scan else {}).items() if e not in _CALAMINE_ERRORS
@@ -179,8 +179,8 @@ def _odd_error(name: str, scan: _SheetScan | None) -> Unreadable | None:
     )
 
 
-def _worst(scans: object) -> _SheetScan:
-    worst = _SheetScan()
+def _worst(scans: object) -> SheetScan:
+    worst = SheetScan()
     for scan in scans:  # type: ignore[attr-defined]
         worst = worst.worst(scan)
     return worst

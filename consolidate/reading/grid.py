@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..findings import Catalog, Finding
 from ..forms import Cell
 from ..normalize import cell_text
-from .zipscan import _check_extent
+from .zipscan import check_extent
 
 
 # ---------------------------------------------------------------- the grid of one sheet
@@ -116,9 +116,9 @@ class Grid:
         return found
 
 
-def _grid(sheet: object, limits: dict[str, int], suspect: dict | None = None) -> Grid:
+def grid_of(sheet: object, limits: dict[str, int], suspect: dict | None = None) -> Grid:
     # calamine has built its block already; checked again for .xls, which is not scanned.
     end = sheet.end or (-1, -1)  # type: ignore[attr-defined]
-    _check_extent(sheet.name, end[0] + 1, end[1] + 1, limits)  # type: ignore[attr-defined]
+    check_extent(sheet.name, end[0] + 1, end[1] + 1, limits)  # type: ignore[attr-defined]
     values = sheet.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
     return Grid(values, sheet.merged_cell_ranges or [], limits["max_cell_chars"], suspect)  # type: ignore[attr-defined]

@@ -50,7 +50,7 @@ def _variant_keys(variants: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(header_key(v) for v in variants)
 
 
-def _assign(candidates: list[list[str]], spec: AnnexSpec) -> tuple[dict[str, int], float]:
+def assign_columns(candidates: list[list[str]], spec: AnnexSpec) -> tuple[dict[str, int], float]:
     """Map header texts (per column, alternatives) to column keys; return map and score."""
     chosen: dict[str, tuple[int, tuple[int, int]]] = {}
     for col, texts in enumerate(candidates):
@@ -93,20 +93,20 @@ def _find_header(
         single = [[t] for t in grid.texts(r)]
         if sum(1 for t in single if t[0]) < 2:
             continue
-        double = _two_row_candidates(grid, r, single) if r + 1 < grid.height else None
+        double = two_row_candidates(grid, r, single) if r + 1 < grid.height else None
         for spec in config.annexes.values():
             bonus = 5.0 if title_annex == spec.number else 0.0
             for rows, candidates in ((1, single), (2, double)):
                 if candidates is None:
                     continue
-                columns, score = _assign(candidates, spec)
+                columns, score = assign_columns(candidates, spec)
                 if len(columns) >= minimum:
                     found.append(_Header(spec.number, r, rows, columns, score + bonus))
     # Best score; on a tie one header row beats two, and the first row beats later ones.
     return max(found, key=lambda h: (h.score, -h.rows, -h.row), default=None)
 
 
-def _two_row_candidates(grid: Grid, r: int, single: list[list[str]]) -> list[list[str]]:
+def two_row_candidates(grid: Grid, r: int, single: list[list[str]]) -> list[list[str]]:
     """Per column, the texts a header split over rows r and r+1 may mean."""
     below = grid.texts(r + 1)
     candidates = []
@@ -186,7 +186,7 @@ def _parse_from(
         return None
     spec = config.annexes[header.annex]
     start = header.row + header.rows
-    if start < grid.height and _is_number_row(grid.texts(start)):
+    if start < grid.height and is_number_row(grid.texts(start)):
         start += 1
     rows, blank, end = _data_rows(grid, spec, header, start, config)
     metadata, meta_row = _metadata(grid, config, header.row, end, first)
@@ -208,7 +208,7 @@ def _parse_from(
     return form, end
 
 
-def _is_number_row(texts: list[str]) -> bool:
+def is_number_row(texts: list[str]) -> bool:
     """A row under the header that only numbers the columns (1, 2, 3, …)."""
     numbers = [t for t in texts if t]
     return len(numbers) >= 4 and numbers == [str(i) for i in range(1, len(numbers) + 1)]

@@ -22,7 +22,7 @@ _CHUNK = 1 << 20
 
 
 @dataclass(slots=True)
-class _SheetScan:
+class SheetScan:
     """What a worksheet's XML shows before calamine builds its grid from it."""
 
     rows: int = 0  # last row holding a value (1-based; an upper bound when within limits)
@@ -31,11 +31,11 @@ class _SheetScan:
     suspect: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # error values shown
 
-    def worst(self, other: _SheetScan) -> _SheetScan:
-        return _SheetScan(max(self.rows, other.rows), max(self.columns, other.columns))
+    def worst(self, other: SheetScan) -> SheetScan:
+        return SheetScan(max(self.rows, other.rows), max(self.columns, other.columns))
 
 
-def _scan_zip(data: bytes, config: Config) -> dict[str, _SheetScan]:
+def scan_zip(data: bytes, config: Config) -> dict[str, SheetScan]:
     """Unpack every member once, counting, and scan each worksheet's XML (by sheet name).
 
     Two things calamine cannot be trusted with: the sizes in the zip directory are written
@@ -46,7 +46,7 @@ def _scan_zip(data: bytes, config: Config) -> dict[str, _SheetScan]:
     unknown are kept under the key "".
     """
     budget = config.limits["max_uncompressed_bytes"]
-    scans: dict[str, _SheetScan] = {}
+    scans: dict[str, SheetScan] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             sheet_of = _sheet_parts(archive, budget)
@@ -61,7 +61,7 @@ def _scan_zip(data: bytes, config: Config) -> dict[str, _SheetScan]:
                         budget -= len(xml)
                         scan = _scan_sheet(xml, config.limits) if budget >= 0 else None
                 if budget < 0:
-                    raise _zip_bomb(config)
+                    raise zip_bomb(config)
                 if scan is not None:
                     key = name if name is not None else ""
                     scans[key] = scans[key].worst(scan) if key in scans else scan
@@ -125,7 +125,7 @@ def _sheet_parts(archive: zipfile.ZipFile, budget: int) -> dict[str, str]:
     return parts
 
 
-def _scan_sheet(xml: bytes | bytearray, limits: dict[str, int]) -> _SheetScan:
+def _scan_sheet(xml: bytes | bytearray, limits: dict[str, int]) -> SheetScan:
     max_rows, max_cols = limits["max_rows_per_sheet"] + HEADER_ROOM, limits["max_columns"]
     if _NO_REF_TAG.search(xml):  # positions follow from the previous row or cell
         rows, cols = _extent_parsed(xml, None)
@@ -137,7 +137,7 @@ def _scan_sheet(xml: bytes | bytearray, limits: dict[str, int]) -> _SheetScan:
                 rows, cols = _extent_parsed(xml, bound)
     errors: dict[tuple[int, int], str] = {}
     suspect = _suspect_cells(xml, errors) if _may_hold_suspects(xml) else {}
-    return _SheetScan(rows, cols, suspect, errors)
+    return SheetScan(rows, cols, suspect, errors)
 
 
 # One attribute, its value quoted either way (XML allows both, and > inside a value).
@@ -280,7 +280,7 @@ def _suspect_cells(
     return found
 
 
-def _check_extent(name: str, rows: int, columns: int, limits: dict[str, int]) -> None:
+def check_extent(name: str, rows: int, columns: int, limits: dict[str, int]) -> None:
     """Refuse a sheet whose content reaches beyond the configured rows or columns."""
     max_rows, max_cols = limits["max_rows_per_sheet"], limits["max_columns"]
     if rows > max_rows + HEADER_ROOM:
@@ -296,7 +296,7 @@ def _check_extent(name: str, rows: int, columns: int, limits: dict[str, int]) ->
         )
 
 
-def _zip_bomb(config: Config) -> Unreadable:
+def zip_bomb(config: Config) -> Unreadable:
     mb = config.limits["max_uncompressed_bytes"] // 1_000_000
     return Unreadable(
         f"文件解压后超过{mb}MB（可能是恶意构造的文件）",

@@ -278,28 +278,30 @@ def text_bytes() -> bytes:
     return "关于报送账号信息的说明\n请查收附件。\n".encode("gb18030")
 
 
-def docx_bytes() -> bytes:
+def zip_bytes(members: dict[str, str | bytes]) -> bytes:
+    """A zip holding these members: the container of .docx, .xlsb and .ods alike."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, content in members.items():
+            archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def docx_bytes() -> bytes:
+    return zip_bytes({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
 
 
 def xlsb_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
-    return buffer.getvalue()
+    return zip_bytes({"[Content_Types].xml": "<Types/>", "xl/workbook.bin": b"\x83\x01\x00"})
 
 
 def ods_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("content.xml", "<office:document-content/>")
-    return buffer.getvalue()
+    return zip_bytes(
+        {
+            "mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": "<office:document-content/>",
+        }
+    )
 
 
 def xls_bytes(annex: int = 2, rows: Sequence[Sequence[Any]] | None = None) -> bytes:
