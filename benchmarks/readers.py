@@ -27,8 +27,8 @@ def main() -> None:
     import openpyxl
     import python_calamine
 
-    from consolidate.config import load_config
-    from consolidate.reading import read_file
+    from consolidate.model.config import load_config
+    from consolidate.reading.workbook import read_file
 
     config = load_config()
     xlsx = [(p, d) for p, d in files if p.lower().endswith((".xlsx", ".xlsm"))]

@@ -347,9 +347,9 @@ IMPORTS = [
     ("pandas", "import pandas", 400),
     ("pandera.pandas", "import pandera.pandas", 620),
     ("consolidate.cli (--help path)", "import consolidate.cli", None),
-    ("check path: api + rules", "import consolidate.api, consolidate.rules", None),
+    ("check path: api + rules", "import consolidate.api, consolidate.checks", None),
     ("run path: + outputs, register, report, terminal",
-     "import consolidate.api, consolidate.rules, consolidate.outputs, consolidate.register, consolidate.report, consolidate.terminal", None),
+     "import consolidate.api, consolidate.checks, consolidate.writing.outputs, consolidate.writing.register, consolidate.writing.report, consolidate.ui.terminal", None),
 ]  # fmt: skip
 
 

@@ -37,7 +37,7 @@ class _Group(click.Group):
     """Turns the tool's own failures into a Chinese message and exit code 2."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
-        from .errors import ConsolidateError
+        from consolidate.model.errors import ConsolidateError
 
         try:
             return super().invoke(ctx)
@@ -117,26 +117,26 @@ def check(
     lang: str,
 ) -> None:
     """区局报送前自查表格（可给文件夹）/ a district checks its own file(s) or folder before sending."""
-    from . import api
+    from consolidate import api
 
     outcome = api.check(list(files), as_of=_as_of(as_of))
     if fmt == "json":
-        import json
+        from consolidate.writing.tables import findings_json
 
-        text = json.dumps(outcome.to_json(lang), ensure_ascii=False, indent=2) + "\n"
+        text = findings_json(outcome, lang).decode("utf-8")
     elif fmt == "html":
-        from .report import render_report
+        from consolidate.writing.report import render_report
 
         text = render_report(outcome, lang=lang)
     else:
-        from .terminal import findings_table
+        from consolidate.ui.terminal import findings_table
 
         text = None
         findings_table(outcome, lang=lang, file=output)
     if text is not None:
         _emit(text, output)
     if annotate:
-        from .annotate import annotate as write_annotated
+        from consolidate.writing.annotate import annotate as write_annotated
 
         if len(files) != 1:
             _fail("--annotate 只能用于一个文件 / --annotate takes one file")
@@ -152,7 +152,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from .outputs import atomic_write_bytes
+    from consolidate.writing.files import atomic_write_bytes
 
     atomic_write_bytes(output, text.encode("utf-8"))
 
@@ -191,9 +191,9 @@ def run(
     received: str | None,
 ) -> None:
     """市局汇总收件文件夹 / the city office consolidates an inbox folder."""
-    from . import api
-    from .outputs import write_outputs
-    from .terminal import progress_bar, run_summary
+    from consolidate import api
+    from consolidate.ui.terminal import progress_bar, run_summary
+    from consolidate.writing.outputs import write_outputs
 
     if baseline is not None and not baseline.is_file():
         _fail(f"找不到上年名册：{baseline}")
@@ -220,9 +220,9 @@ def run(
 @click.argument("out", type=click.Path(path_type=Path))
 def template(annex: str, district: str | None, out: Path) -> None:
     """生成空白表格模板 / write a blank form with dropdowns."""
-    from .config import load_config
-    from .normalize import normalize_district
-    from .template import write_template
+    from consolidate.model.config import load_config
+    from consolidate.values.districts import normalize_district
+    from consolidate.writing.template import write_template
 
     config = load_config()
     name = None
@@ -246,7 +246,7 @@ def template(annex: str, district: str | None, out: Path) -> None:
 )
 def serve(host: str, port: int) -> None:
     """区局自查网页（供内网使用）/ the clerks' self-check web page for the intranet."""
-    from .server import serve as run_server
+    from consolidate.ui.server import serve as run_server
 
     run_server(host, port)
 

@@ -6,8 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from consolidate.config import load_config
-from consolidate.forms import Cell, Form, Row, SourceFile
+from consolidate.model.config import load_config
+from consolidate.model.form import Cell, Form, Row, SourceFile
+from consolidate.values.dates import parse_date
 
 CONFIG = load_config()
 AS_OF = dt.date(2026, 11, 26)
@@ -78,6 +79,7 @@ def build_form(
         source=source, sheet=sheet, annex=annex, header_row=HEADER_ROW, header_rows=1,
         columns=columns, missing_columns=(), metadata=metadata, metadata_row=3, rows=built,
         district=district, district_from="unit" if district else "",
+        date=parse_date(meta["date"]) if meta.get("date") is not None else None,
     )  # fmt: skip
 
 

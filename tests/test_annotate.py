@@ -10,11 +10,12 @@ import pytest
 import xlwt
 from openpyxl.comments import Comment
 
-from consolidate.annotate import FILLS, annotate
-from consolidate.config import load_config
-from consolidate.errors import OutputError
-from consolidate.findings import Catalog, Finding
-from consolidate.reading import read_file
+from consolidate.model.catalog import Catalog
+from consolidate.model.config import load_config
+from consolidate.model.errors import OutputError
+from consolidate.model.finding import Finding
+from consolidate.reading.workbook import read_file
+from consolidate.writing.annotate import FILLS, annotate
 
 SHEET = "附件 2"  # a space, so links must quote the sheet name
 ROWS = [

@@ -8,10 +8,12 @@ import openpyxl
 import pytest
 
 from consolidate.api import consolidate_inbox
-from consolidate.baseline import Baseline, BaselinePerson, read_baseline
-from consolidate.errors import InputError
-from consolidate.rules import run_rules
-from consolidate.rules.baseline import Change, function_totals
+from consolidate.checks import run_rules
+from consolidate.checks.crossyear import function_totals
+from consolidate.model.baseline import Baseline, BaselinePerson
+from consolidate.model.errors import InputError
+from consolidate.model.outcome import Change
+from consolidate.reading.baseline import read_baseline
 from tests.helpers import AS_OF, CONFIG, a1_cells, a1_row, a2_row, build_form, write_annex
 
 HP, XH = "上海市黄浦区市场监督管理局", "上海市徐汇区市场监督管理局"
@@ -392,7 +394,7 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def test_round_trip_register_is_its_own_baseline(inbox: Path, tmp_path: Path):
-    register = pytest.importorskip("consolidate.register")
+    register = pytest.importorskip("consolidate.writing.register")
     first = consolidate_inbox(inbox, as_of=AS_OF)
     path = tmp_path / "out" / "register.xlsx"
     path.parent.mkdir()

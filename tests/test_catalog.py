@@ -5,18 +5,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from consolidate.findings import SEVERITIES, Catalog
+from consolidate.model.catalog import Catalog
+from consolidate.model.finding import SEVERITIES
 from tests.helpers import CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "spec" / "RULES.md"
-EXTRA = {"cell-unreadable"}  # added by this project for formula and error cells
+# Codes the spec gained this round, with the issue that builds them: the test below fails
+# as soon as one reaches the catalog without being taken off this list.
+PENDING = {
+    "row-outside-table": 12, "row-hidden": 12, "forward-overdue": 14,
+    "uscc-invalid": 19, "recommend-type-unknown": 19, "unit-duplicate": 19,
+    "extension-not-listed": 19, "new-already-listed": 19, "extension-lapsed": 19,
+    "extension-fields-missing": 19, "review-not-passed": 19, "recommend-late": 19,
+    "permission-expiring": 19,
+}  # fmt: skip
 
 
 def spec_codes() -> set[str]:
-    if not SPEC.exists():  # the spec lives beside the repository
-        return set(CONFIG.rules) - EXTRA
-    return set(re.findall(r"^\| `([a-z0-9-]+)`", SPEC.read_text(encoding="utf-8"), re.MULTILINE))
+    # The spec lives beside the repository (../shared): without it the contract is unknown,
+    # and this test must say so rather than pass.
+    assert SPEC.exists(), f"the rule catalog spec is missing: {SPEC}"
+    text = SPEC.read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([a-z0-9-]+)`", text, re.MULTILINE))
 
 
 def source_text(folder: str) -> str:
@@ -24,7 +35,8 @@ def source_text(folder: str) -> str:
 
 
 def test_catalog_matches_the_spec():
-    assert set(CONFIG.rules) == spec_codes() | EXTRA
+    assert set(CONFIG.rules) == spec_codes() - set(PENDING)
+    assert set(CONFIG.rules) & set(PENDING) == set(), "take built codes off PENDING"
 
 
 def test_every_catalog_entry_is_complete():

@@ -11,15 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rule_table_module():
-    spec = importlib.util.spec_from_file_location("rule_table", ROOT / "scripts" / "rule_table.py")
+    spec = importlib.util.spec_from_file_location("readme", ROOT / "scripts" / "readme.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_readme_rule_table_is_generated_from_the_catalog():
+def test_readme_rule_table_and_module_map_are_generated():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert _rule_table_module().updated_readme(readme) == readme, "run scripts/rule_table.py"
+    assert _rule_table_module().updated_readme(readme) == readme, "run scripts/readme.py"
 
 
 def test_every_command_has_help_and_is_in_the_readme():

@@ -7,7 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
-from consolidate.api import check, consolidate_inbox, discover
+from consolidate.api import check, consolidate_inbox
+from consolidate.reading.inbox import discover
+from consolidate.writing.tables import findings_document
 from tests.helpers import AS_OF, OPEN_REQUEST, write_annex
 
 ROW = [1, "上海市静安区市场监督管理局", "周七", "认证科科长", "ja_zq", "复审", "13900000007", ""]
@@ -64,7 +66,7 @@ def test_discover_skips_lock_hidden_archive_and_non_spreadsheets(tmp_path: Path)
 def test_check_json_contract(tmp_path: Path):
     path = roster(tmp_path / "静安区附件2.xlsx", "2026-11-20", BAD)
     outcome = check([path], as_of=AS_OF)
-    data = json.loads(json.dumps(outcome.to_json(), ensure_ascii=False))
+    data = json.loads(json.dumps(findings_document(outcome), ensure_ascii=False))
     assert data["tool"] == "consolidate" and data["schema"] == 1 and data["as_of"] == "2026-11-26"
     (entry,) = data["files"]
     assert entry["status"] == "used" and entry["sheets"] == [
@@ -81,7 +83,7 @@ def test_check_json_contract(tmp_path: Path):
 
 
 def test_resubmission_changes_are_listed(tmp_path: Path):
-    from consolidate.report import render_report
+    from consolidate.writing.report import render_report
 
     older = [
         ROW,

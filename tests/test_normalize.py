@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consolidate import normalize as n
+from consolidate.values.dates import parse_date
+from consolidate.values.districts import normalize_district
+from consolidate.values.functions import parse_functions
+from consolidate.values.names import normalize_name
+from consolidate.values.phones import normalize_mobile
+from consolidate.values.posts import parse_post
+from consolidate.values.text import cell_text, is_placeholder
 from tests.helpers import CONFIG
 
 mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
@@ -24,19 +30,19 @@ def test_mobile_written_any_way_normalises_to_its_digits(mobile, prefix, sep, fu
     text = prefix + sep.join([mobile[:3], mobile[3:7], mobile[7:]])
     if full_width:
         text = text.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789+"})
-    result = n.normalize_mobile(text)
+    result = normalize_mobile(text)
     assert result.valid and result.digits == mobile
 
 
 @given(mobiles)
 def test_mobile_as_a_float_cell(mobile):
-    assert n.normalize_mobile(float(mobile)).digits == mobile
-    assert n.normalize_mobile(f"{mobile}.0").digits == mobile
+    assert normalize_mobile(float(mobile)).digits == mobile
+    assert normalize_mobile(f"{mobile}.0").digits == mobile
 
 
 @pytest.mark.parametrize("text", ["1380013800", "23800138000", "021-64220000", "1281234567a", ""])
 def test_invalid_mobiles(text):
-    assert not n.normalize_mobile(text).valid
+    assert not normalize_mobile(text).valid
 
 
 functions = st.lists(st.sampled_from(CONFIG.functions), min_size=1, max_size=5, unique=True)
@@ -45,15 +51,15 @@ separators = st.sampled_from(["、", "，", ",", "；", ";", "/", " ", "和", "�
 
 @given(functions, separators)
 def test_any_separator_gives_the_same_sorted_set(chosen, sep):
-    parsed = n.parse_functions(sep.join(chosen), CONFIG)
+    parsed = parse_functions(sep.join(chosen), CONFIG)
     order = list(CONFIG.functions)
     assert parsed.known == tuple(sorted(chosen, key=order.index))
     assert not parsed.unknown and not parsed.repeated
 
 
 def test_function_none_unknown_and_repeated():
-    assert n.parse_functions("无", CONFIG).is_empty
-    parsed = n.parse_functions("复审、复核、复审", CONFIG)
+    assert parse_functions("无", CONFIG).is_empty
+    parsed = parse_functions("复审、复核、复审", CONFIG)
     assert (parsed.known, parsed.unknown, parsed.repeated) == (("复审",), ("复核",), ("复审",))
 
 
@@ -65,7 +71,7 @@ cjk = st.text(
 @given(cjk, st.lists(st.sampled_from([" ", "\u3000", "  ", "\n"]), max_size=3))
 def test_name_padding_is_removed(name, pads):
     padded = name[0] + "".join(pads) + name[1:]
-    assert n.normalize_name(padded) == name
+    assert normalize_name(padded) == name
 
 
 @given(
@@ -74,13 +80,13 @@ def test_name_padding_is_removed(name, pads):
 )
 def test_dates_in_every_format(date, pattern):
     text = pattern.format(y=date.year, m=date.month, d=date.day)
-    assert n.parse_date(text) == date
+    assert parse_date(text) == date
 
 
 def test_excel_dates():
-    assert n.parse_date(dt.datetime(2026, 11, 20, 0, 0)) == dt.date(2026, 11, 20)
-    assert n.parse_date(46346.0) == dt.date(2026, 11, 20)
-    assert n.parse_date("2026年2月30日") is None
+    assert parse_date(dt.datetime(2026, 11, 20, 0, 0)) == dt.date(2026, 11, 20)
+    assert parse_date(46346.0) == dt.date(2026, 11, 20)
+    assert parse_date("2026年2月30日") is None
 
 
 @pytest.mark.parametrize(
@@ -96,7 +102,7 @@ def test_excel_dates():
     ],
 )
 def test_district_names(text, district):
-    assert n.normalize_district(text, CONFIG) == district
+    assert normalize_district(text, CONFIG) == district
 
 
 @pytest.mark.parametrize(
@@ -108,7 +114,7 @@ def test_district_names(text, district):
     ],
 )
 def test_posts_keep_the_prefix_as_a_flag(text, status, body):
-    post = n.parse_post(text)
+    post = parse_post(text)
     assert (post.status, post.body) == (status, body)
 
 
@@ -124,12 +130,12 @@ def test_posts_keep_the_prefix_as_a_flag(text, status, body):
     ],
 )
 def test_placeholders(text, expected):
-    assert n.is_placeholder(text, CONFIG) is expected
+    assert is_placeholder(text, CONFIG) is expected
 
 
 @given(st.text(max_size=30))
 def test_cell_text_never_raises_and_strips(text):
-    out = n.cell_text(text)
+    out = cell_text(text)
     assert out == out.strip()
 
 
@@ -144,4 +150,4 @@ def test_cell_text_never_raises_and_strips(text):
     ],
 )
 def test_dates_in_chinese_numerals(text, date):
-    assert n.parse_date(text) == date
+    assert parse_date(text) == date

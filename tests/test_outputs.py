@@ -13,20 +13,23 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from consolidate import outputs
-from consolidate.api import Outcome, consolidate_inbox
-from consolidate.errors import OutputError
-from consolidate.findings import JSON_FIELDS, Catalog, sort_findings
-from consolidate.outputs import (
-    OUTPUT_FILES,
-    atomic_path,
-    atomic_write_bytes,
+import consolidate.writing.files as files_module
+import consolidate.writing.outputs as outputs_module
+from consolidate.api import consolidate_inbox
+from consolidate.model.catalog import Catalog
+from consolidate.model.errors import OutputError
+from consolidate.model.finding import JSON_FIELDS, sort_findings
+from consolidate.model.outcome import Outcome
+from consolidate.writing import tables
+from consolidate.writing.files import atomic_path, atomic_write_bytes
+from consolidate.writing.outputs import OUTPUT_FILES, write_outputs
+from consolidate.writing.tables import (
     findings_csv,
+    findings_document,
     safe_text,
     write_findings_csv,
     write_findings_json,
     write_manifest,
-    write_outputs,
 )
 from tests.helpers import AS_OF, CONFIG, HEADER_ROW, write_annex
 
@@ -66,9 +69,9 @@ def fake_report(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
         calls.append({"lang": lang, "show_phones": show_phones})
         return "<!doctype html><html><body>报告</body></html>"
 
-    module = types.ModuleType("consolidate.report")
+    module = types.ModuleType("consolidate.writing.report")
     module.render_report = render_report  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "consolidate.report", module)
+    monkeypatch.setitem(sys.modules, "consolidate.writing.report", module)
     return calls
 
 
@@ -106,7 +109,7 @@ def test_a_writer_failing_midway_leaves_the_previous_file(tmp_path: Path) -> Non
 def test_a_register_failing_midway_leaves_the_previous_file(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consolidate import register
+    from consolidate.writing import register
 
     target = tmp_path / "register.xlsx"
     target.write_bytes(b"previous")
@@ -124,7 +127,7 @@ def test_a_register_failing_midway_leaves_the_previous_file(
 def test_a_full_disk_is_an_output_error_and_keeps_the_previous_file(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consolidate.register import write_register
+    from consolidate.writing.register import write_register
 
     target = tmp_path / "register.xlsx"
     target.write_bytes(b"previous")
@@ -132,7 +135,7 @@ def test_a_full_disk_is_an_output_error_and_keeps_the_previous_file(
     def full(path: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outputs, "_flush_to_disk", full)  # after the workbook was saved
+    monkeypatch.setattr(files_module, "_flush_to_disk", full)  # after the workbook was saved
     with pytest.raises(OutputError, match="无法写入输出文件"):
         write_register(run(inbox), target)
     assert target.read_bytes() == b"previous"
@@ -150,7 +153,7 @@ def test_write_outputs_all_or_nothing(
     def boom(*args, **kwargs):
         raise RuntimeError("crash")
 
-    monkeypatch.setattr(outputs, "findings_csv", boom)  # after register, report and JSON
+    monkeypatch.setattr(outputs_module, "findings_csv", boom)  # after register, report and JSON
     with pytest.raises(RuntimeError):
         write_outputs(with_findings(outcome, _finding()), out)
     assert {name: (out / name).read_bytes() for name in OUTPUT_FILES} == before
@@ -177,7 +180,7 @@ def test_unwritable_out_dir_is_an_output_error(inbox: Path, tmp_path: Path) -> N
 
 
 def test_with_the_real_report(inbox: Path, tmp_path: Path) -> None:
-    pytest.importorskip("consolidate.report")
+    pytest.importorskip("consolidate.writing.report")
     written = write_outputs(run(inbox), tmp_path / "out")
     assert "<html" in written["report.html"].read_text(encoding="utf-8").lower()
 
@@ -220,7 +223,7 @@ def test_csv_cells_never_start_a_formula(inbox: Path, tmp_path: Path) -> None:
     ours = [r for r in rows if r[0] == "name-suspicious"]
     assert sorted(r[7] for r in ours) == sorted("'" + t for t in texts)  # 填写内容
     assert sorted(r[10] for r in ours) == sorted("'" + t for t in texts)  # 账号使用人
-    assert all(not cell.startswith(outputs.FORMULA_STARTS) for r in rows for cell in r)
+    assert all(not cell.startswith(tables.FORMULA_STARTS) for r in rows for cell in r)
 
 
 # ---------------------------------------------------------------- findings JSON and CSV
@@ -230,7 +233,7 @@ def test_findings_json_is_the_contract_and_byte_identical(inbox: Path, tmp_path:
     write_findings_json(with_findings(run(inbox), _finding()), second)
     assert first.read_bytes() == second.read_bytes()
     data = json.loads(first.read_text(encoding="utf-8"))
-    assert data == json.loads(json.dumps(with_findings(run(inbox), _finding()).to_json()))
+    assert data == json.loads(json.dumps(findings_document(with_findings(run(inbox), _finding()))))
     assert data["tool"] == "consolidate" and data["as_of"] == "2026-11-26"
     assert first.read_bytes().endswith(b"}\n") and "张三".encode() not in b"\\u"
 
@@ -242,11 +245,11 @@ def test_findings_csv_matches_the_json(inbox: Path, tmp_path: Path) -> None:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == list(outputs.FINDING_HEADERS["zh"].values())
+    assert rows[0] == list(tables.FINDING_HEADERS["zh"].values())
     assert rows[0][:3] == ["规则代码", "严重程度", "文件"]
     expected = [
         ["" if v is None else str(v) for v in (f[k] for k in JSON_FIELDS)]
-        for f in outcome.to_json()["findings"]
+        for f in findings_document(outcome)["findings"]
     ]
     assert rows[1:] == expected
 
@@ -314,7 +317,7 @@ def test_two_runs_give_identical_json_outputs(
 
 def test_workbooks_written_in_forked_processes_are_the_same(tmp_path, monkeypatch):
     """Large runs write the two workbooks beside the rest; the result must not differ."""
-    import consolidate.outputs as outputs_module
+    import consolidate.writing.outputs as outputs_module
     from consolidate.api import consolidate_inbox
 
     inbox = ROOT_SAMPLE
@@ -338,10 +341,10 @@ def test_workbooks_written_in_forked_processes_are_the_same(tmp_path, monkeypatc
 def test_a_failing_forked_writer_is_an_output_error_and_keeps_the_old_outputs(
     tmp_path, monkeypatch
 ):
-    import consolidate.outputs as outputs_module
-    import consolidate.register as register_module
+    import consolidate.writing.adjustments as register_module
+    import consolidate.writing.outputs as outputs_module
     from consolidate.api import consolidate_inbox
-    from consolidate.errors import OutputError
+    from consolidate.model.errors import OutputError
 
     outcome = consolidate_inbox(ROOT_SAMPLE, as_of=AS_OF)
     out = tmp_path / "out"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from consolidate.ranks import BELOW, OFF, SECTION, classify_post
+from consolidate.values.posts import BELOW, OFF, SECTION, classify_post
 from tests.helpers import CONFIG
 
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import xlwt
 
-from consolidate.reading import read_file
+from consolidate.reading.workbook import read_file
 from tests.helpers import A1_HEADER, A2_HEADER, A2_TITLE, OPEN_REQUEST, add_annex_sheet, write_annex
 
 A2_ROWS = [

@@ -12,7 +12,7 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consolidate.reading import read_file
+from consolidate.reading.workbook import read_file
 from tests.helpers import A2_TITLE
 
 HEADERS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from consolidate.reading import read_file
+from consolidate.reading.workbook import read_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "libreoffice"

@@ -10,11 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from consolidate.api import Outcome, consolidate_inbox
-from consolidate.findings import Catalog, sort_findings
-from consolidate.outputs import display_width
-from consolidate.reading import read_file
-from consolidate.register import write_adjustments, write_register
+from consolidate.api import consolidate_inbox
+from consolidate.model.catalog import Catalog
+from consolidate.model.finding import sort_findings
+from consolidate.model.outcome import Outcome
+from consolidate.reading.workbook import read_file
+from consolidate.writing.adjustments import write_adjustments
+from consolidate.writing.register import write_register
+from consolidate.writing.xlsx import display_width
 from tests.helpers import AS_OF, CONFIG, HEADER_ROW, a1_cells, write_annex
 
 FIRST = HEADER_ROW + 1  # the first data row of a generated form

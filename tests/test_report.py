@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from consolidate.api import Outcome, consolidate_inbox
-from consolidate.config import load_config
-from consolidate.findings import Catalog, Finding, sort_findings
-from consolidate.report import mask_mobiles, render_report
-from consolidate.rules.baseline import Change
+from consolidate.api import consolidate_inbox
+from consolidate.model.catalog import Catalog
+from consolidate.model.config import load_config
+from consolidate.model.finding import Finding, sort_findings
+from consolidate.model.outcome import Change, Outcome
+from consolidate.values.phones import mask_mobiles
+from consolidate.writing.report import render_report
 from tests.helpers import write_annex
 
 CONFIG = load_config()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consolidate.rules import run_rules
+from consolidate.checks import run_rules
 from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, build_form
 
 
@@ -379,7 +379,7 @@ def test_merged_bureau_cell_is_judged_once_with_its_first_person():
     findings = [
         f for f in run_rules([form], CONFIG, as_of=AS_OF).findings if f.code == "district-mismatch"
     ]
-    from consolidate.findings import sort_findings
+    from consolidate.model.finding import sort_findings
 
     assert [(f.cell, f.person) for f in sort_findings(findings)] == [("B5", "王建华")]
 

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from consolidate import api
-from consolidate.annotate import FILLS
 from consolidate.cli import main
-from consolidate.reading import read_bytes
-from consolidate.server import CSP, AnnotatedStore, create_app, display_name
+from consolidate.reading.workbook import read_bytes
+from consolidate.ui.server import CSP, AnnotatedStore, create_app, display_name
+from consolidate.writing.annotate import FILLS
 from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, keys, write_annex
 
 SHEET2 = "附件2"
@@ -214,11 +214,11 @@ def test_store_keeps_the_newest_and_drops_expired():
 
 
 def test_findings_still_show_when_no_annotated_copy_can_be_made(client, tmp_path, monkeypatch):
-    import consolidate.annotate
-    import consolidate.server
+    import consolidate.ui.server
+    import consolidate.writing.annotate
 
     path = faulty_annex2(tmp_path / "f.xlsx")
-    monkeypatch.setattr(consolidate.server, "ANNOTATE_MAX_UNPACKED", 1)
+    monkeypatch.setattr(consolidate.ui.server, "ANNOTATE_MAX_UNPACKED", 1)
     page = text_of(upload(client, (path, "f.xlsx")))
     assert len(finding_rows(page)) == 2 and "/annotated/" not in page
     assert "无法生成标注副本" in page
@@ -227,7 +227,7 @@ def test_findings_still_show_when_no_annotated_copy_can_be_made(client, tmp_path
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(consolidate.annotate, "annotate", broken)
+    monkeypatch.setattr(consolidate.writing.annotate, "annotate", broken)
     page = text_of(upload(client, (path, "f.xlsx")))
     assert len(finding_rows(page)) == 2 and "无法生成标注副本" in page
 
@@ -394,7 +394,7 @@ def test_uploads_go_to_a_private_folder_deleted_after_the_check(client, tmp_path
 
 
 def test_logs_hold_counts_and_timings_only(client, tmp_path, caplog):
-    with caplog.at_level(logging.INFO, logger="consolidate.server"):
+    with caplog.at_level(logging.INFO, logger="consolidate.ui.server"):
         upload(client, (faulty_annex2(tmp_path / "a.xlsx"), "黄浦区附件2.xlsx"))
         upload(client, (PDF_BYTES, "通知.pdf"))
     text = "\n".join(r.getMessage() for r in caplog.records)

@@ -17,8 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from consolidate.annotate import FILLS
-from consolidate.server import create_app
+from consolidate.ui.server import create_app
+from consolidate.writing.annotate import FILLS
 from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, keys, write_annex
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from consolidate.api import consolidate_inbox, discover
+from consolidate.api import consolidate_inbox
+from consolidate.reading.inbox import discover
 from tests.helpers import A1_TITLE, AS_OF
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

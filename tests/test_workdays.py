@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consolidate.workdays import forward_by, is_workday
+from consolidate.values.workdays import forward_by, is_workday
 
 D = dt.date
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import io
 import zipfile
 
-from ..config import Config
-from ..findings import column_letter
-from .errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
-from .grid import Grid, grid_of
-from .zipscan import SheetScan, check_extent, zip_bomb
+from consolidate.model.config import Config
+from consolidate.model.finding import column_letter
+from consolidate.reading.errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
+from consolidate.reading.grid import Grid, grid_of
+from consolidate.reading.zipscan import SheetScan, check_extent, zip_bomb
 
 # ---------------------------------------------------------------- containers and formats
 # What to tell a clerk about a file the parser cannot take, by its ending.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..findings import Catalog, Finding
-from ..forms import Cell
-from ..normalize import cell_text
-from .zipscan import check_extent
+from consolidate.model.catalog import Catalog
+from consolidate.model.finding import Finding
+from consolidate.model.form import Cell
+from consolidate.reading.zipscan import check_extent
+from consolidate.values.text import cell_text
 
 
 # ---------------------------------------------------------------- the grid of one sheet

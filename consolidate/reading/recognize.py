@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import AnnexSpec, Config, load_config
-from ..forms import Cell, Form, Row, SourceFile
-from ..normalize import header_key, normalize_district, squash
-from .grid import Grid
+from consolidate.model.config import AnnexSpec, Config, load_config
+from consolidate.model.form import Cell, Form, Row, SourceFile
+from consolidate.reading.grid import Grid
+from consolidate.values.dates import parse_date
+from consolidate.values.districts import normalize_district
+from consolidate.values.text import header_key, squash
 
 
 # ---------------------------------------------------------------- recognising a form
@@ -203,6 +205,7 @@ def _parse_from(
         rows=rows,
         blank_rows=blank,
         title_row=title_row + 1 if title_row is not None else None,
+        date=parse_date(metadata["date"].raw) if "date" in metadata else None,
     )
     form.district, form.district_from = resolve_district(form, config)
     return form, end

@@ -1,5 +1,7 @@
-"""A look inside the zip before calamine: real unpacked sizes, sheet extents, cells
-whose empty value hides an error or a formula without result."""
+"""A look inside the zip before calamine: real unpacked sizes, sheet extents, suspect cells.
+
+Suspect cells are those whose empty value hides an error or a formula without result.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from ..config import Config
-from ..findings import column_letter
-from .errors import Unreadable
+from consolidate.model.config import Config
+from consolidate.model.finding import column_letter
+from consolidate.reading.errors import Unreadable
 
 # ---------------------------------------------------------------- a look inside the zip first
 # Rows a sheet may hold beyond max_rows_per_sheet data rows: title, metadata, header, notes.

@@ -27,9 +27,9 @@ from conftest import (
     xlsx_bytes,
 )
 
-from consolidate.api import evaluate
-from consolidate.config import load_config
-from consolidate.reading import read_bytes
+from consolidate.checks import evaluate
+from consolidate.model.config import load_config
+from consolidate.reading.workbook import read_bytes
 
 CONFIG = load_config()
 FILE = "黄浦区/附件2.xlsx"

@@ -28,7 +28,7 @@ from conftest import (
     xlsb_bytes,
 )
 
-from consolidate.reading import read_bytes, read_file
+from consolidate.reading.workbook import read_bytes, read_file
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -117,7 +117,7 @@ def test_an_inbox_of_bad_files_runs_and_lists_each(tmp_path: Path) -> None:
 
 def test_a_failure_inside_sheet_parsing_becomes_file_unreadable(monkeypatch) -> None:
     """Whatever goes wrong while reading one sheet, the reader returns a finding."""
-    import consolidate.reading as reading
+    import consolidate.reading.workbook as reading
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")

@@ -44,10 +44,10 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consolidate.api import evaluate
-from consolidate.config import load_config
-from consolidate.findings import Catalog
-from consolidate.reading import read_bytes
+from consolidate.checks import evaluate
+from consolidate.model.catalog import Catalog
+from consolidate.model.config import load_config
+from consolidate.reading.workbook import read_bytes
 
 CONFIG = load_config()
 CJK = re.compile(r"[\u4e00-\u9fff]")

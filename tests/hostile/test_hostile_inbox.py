@@ -23,8 +23,8 @@ from conftest import (
     write,
 )
 
-import consolidate.api as api
-import consolidate.reading as reading
+import consolidate.reading.inbox as inbox_module
+import consolidate.reading.workbook as reading
 
 OUTSIDER = "外部人员"
 
@@ -139,7 +139,7 @@ def test_the_hash_is_of_the_bytes_that_were_parsed(tmp_path: Path, monkeypatch) 
     target = inbox / "黄浦区" / "附件2.xlsx"
     original = target.read_bytes()
     replacement = annex_xlsx(2, [a2_values(1, name=OUTSIDER)])
-    real = api.read_file
+    real = inbox_module.read_file
 
     def read_then_replace(path: Path, display: str, config=None):
         result = real(path, display, config)
@@ -147,7 +147,7 @@ def test_the_hash_is_of_the_bytes_that_were_parsed(tmp_path: Path, monkeypatch) 
             target.write_bytes(replacement)
         return result
 
-    monkeypatch.setattr(api, "read_file", read_then_replace)
+    monkeypatch.setattr(inbox_module, "read_file", read_then_replace)
     out = tmp_path / "out"
     ran = cli("run", inbox, "--out", out, "--as-of", AS_OF)
     assert ran.code in (0, 1)

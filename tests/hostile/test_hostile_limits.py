@@ -27,8 +27,8 @@ from conftest import (
     xlsx_bytes,
 )
 
-from consolidate.config import load_config
-from consolidate.reading import read_bytes, read_file
+from consolidate.model.config import load_config
+from consolidate.reading.workbook import read_bytes, read_file
 
 LIMITS = load_config().limits
 MEMORY_BOUND_MB = 500
@@ -84,7 +84,7 @@ def test_bomb_within_a_bigger_limit_is_counted_while_unpacking(tmp_path: Path) -
 
 def test_reading_the_bombs_keeps_memory_bounded(bombs: dict[str, Path]) -> None:
     code = (
-        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading.workbook import read_file\n"
         "for p in sys.argv[1:]:\n"
         "    r = read_file(Path(p))\n"
         "    print(r.unreadable, r.findings[0].code)\n"
@@ -123,7 +123,7 @@ def test_a_value_far_away_is_a_finding_not_a_crash(ref: str, words: str, tmp_pat
     process: it is checked in a separate interpreter so a regression cannot kill pytest."""
     path = write(tmp_path / "黄浦区" / "附件2.xlsx", far_cell(ref))
     code = (
-        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading.workbook import read_file\n"
         "r = read_file(Path(sys.argv[1]), '黄浦区/附件2.xlsx')\n"
         "print(r.unreadable, r.findings[0].code, r.findings[0].message)\n"
     )
@@ -141,7 +141,7 @@ def test_rows_without_references_cannot_hide_the_extent(tmp_path: Path) -> None:
     data = xlsx_bytes([("附件2", sheet_xml(grid, tail=tail))])
     path = write(tmp_path / "x.xlsx", data)
     code = (
-        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading.workbook import read_file\n"
         "r = read_file(Path(sys.argv[1]))\nprint(r.unreadable, r.findings[0].message)\n"
     )
     out, _ = peak_memory(code, str(path))
@@ -169,7 +169,7 @@ def test_100k_rows_within_a_raised_limit_are_all_read_in_bounded_memory(
 ) -> None:
     _, schemas = config_with(tmp_path, max_rows_per_sheet=200_000)
     code = (
-        "import sys\nfrom pathlib import Path\nfrom consolidate.reading import read_file\n"
+        "import sys\nfrom pathlib import Path\nfrom consolidate.reading.workbook import read_file\n"
         "r = read_file(Path(sys.argv[1]), '黄浦区/附件2.xlsx')\n"
         "rows = r.forms[0].rows\n"
         "print(r.unreadable, len(rows), rows[0].number, rows[-1].number, rows[-1].text('account'))\n"

@@ -1,0 +1,5 @@
+"""``python -m consolidate``: the same command as ``consolidate``."""
+
+from consolidate.cli import main
+
+main()

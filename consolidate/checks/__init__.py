@@ -1,0 +1,113 @@
+"""Checking forms: which submissions count, and every rule of the catalog over them.
+
+Row rules are pandera schemas (:mod:`.rows`); sheet rules (:mod:`.sheets`) and rules
+across rows, annexes, districts and years (:mod:`.people`, :mod:`.crossyear`) are plain
+functions over the parsed forms. :func:`run_rules` runs them all in that order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from consolidate.checks import people, sheets
+from consolidate.checks.common import Reporter
+from consolidate.checks.crossyear import compare_with_baseline
+from consolidate.checks.rows import row_findings
+from consolidate.checks.selection import select_submissions
+from consolidate.model.baseline import Baseline
+from consolidate.model.config import Config
+from consolidate.model.finding import Finding, sort_findings
+from consolidate.model.form import Form, ReadResult, Row
+from consolidate.model.outcome import SUPERSEDED, Change, Outcome, Selection
+
+
+@dataclass
+class RuleResult:
+    """Findings of every rule, rows kept out of the register, cross-year changes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    rejected: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+
+
+def run_rules(
+    forms: list[Form],
+    config: Config,
+    *,
+    as_of: dt.date,
+    year: int | None = None,
+    baseline: Baseline | None = None,
+) -> RuleResult:
+    """Run every rule over the forms that count.
+
+    ``year`` turns on the annual roll-up (district-missing, submission-late); ``baseline``
+    (last year's register) turns on the cross-year rules.
+    """
+    reporter = Reporter(config)
+    result = RuleResult()
+    judged: dict[int, list[tuple[Form, Row]]] = {1: [], 2: []}
+    for form in forms:
+        placeholders, rejected = sheets.placeholder_rows(form, config, reporter)
+        result.findings += placeholders
+        for number in rejected:
+            result.rejected[(form.file, form.sheet, number)] = ["placeholder-value"]
+        rows = [row for row in form.rows if row.number not in rejected]
+        judged[form.annex] += [(form, row) for row in rows]
+        result.findings += sheets.structure(form, config, reporter, rows)
+        result.findings += sheets.metadata(form, config, reporter, as_of)
+        result.findings += sheets.district_mismatch(form, config, reporter, rows)
+        result.findings += sheets.sequence(form, reporter, rejected)
+        result.findings += sheets.duplicates(form, reporter, rows)
+        result.findings += sheets.contacts(form, reporter, rows)
+        result.findings += sheets.letters(form, reporter, rows)
+    for annex in (1, 2):
+        result.findings += row_findings(judged[annex], annex, config)
+    result.findings += people.shared_phones(judged[1] + judged[2], reporter)
+    result.findings += people.multi_district(judged[2], reporter)
+    result.findings += people.duplicate_accounts(judged[2], reporter)
+    result.findings += people.cross_annex(judged[1], judged[2], config, reporter)
+    rosters = [form for form in forms if form.annex == 2]
+    if year is not None:
+        result.findings += people.rollup(rosters, config, reporter, year, as_of)
+    if baseline is not None:
+        findings, changes = compare_with_baseline(judged, baseline, config, reporter)
+        result.findings += findings
+        result.changes = changes
+    return result
+
+
+def evaluate(
+    results: list[ReadResult],
+    *,
+    config: Config,
+    as_of: dt.date,
+    year: int | None = None,
+    baseline: Baseline | None = None,
+    ignored: Iterable[str] = (),
+) -> Outcome:
+    """Select the submissions that count and run every rule over them."""
+    selection = select_submissions(results, config)
+    ruled = run_rules(selection.forms, config, as_of=as_of, year=year, baseline=baseline)
+    findings = [f for r in results for f in r.findings if _is_open(f, selection)]
+    findings += selection.findings + ruled.findings
+    return Outcome(
+        as_of=as_of,
+        config=config,
+        results=results,
+        selection=selection,
+        findings=sort_findings(findings),
+        rejected=ruled.rejected,
+        ignored=list(ignored),
+        year=year,
+        baseline=baseline,
+        changes=ruled.changes,
+    )
+
+
+def _is_open(finding: Finding, selection: Selection) -> bool:
+    """A superseded file's own problems are not open problems (decision 5)."""
+    return (finding.file, finding.sheet) not in selection.superseded_by and selection.status.get(
+        finding.file or ""
+    ) != SUPERSEDED

@@ -1,0 +1,105 @@
+"""What every rule module shares: making findings at a form's cells, parsed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from consolidate.model.catalog import Catalog
+from consolidate.model.config import Config
+from consolidate.model.finding import Finding
+from consolidate.model.form import Cell, Form, Row
+from consolidate.values.functions import Functions, parse_functions
+from consolidate.values.names import normalize_name
+from consolidate.values.phones import Mobile, normalize_mobile
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who a row is about, matched by exact normalised name + mobile (decision 12)."""
+
+    name: str
+    mobile: str
+
+
+class Reporter:
+    """Makes findings that point at the cell of a form a person must look at."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.catalog = Catalog(config)
+
+    def column_name(self, form: Form, key: str) -> str:
+        return self.config.annexes[form.annex].column(key).name
+
+    def at_cell(self, code: str, form: Form, row: Row, key: str, **params: Any) -> Finding:
+        """A finding on the cell of ``key`` in ``row`` (the top-left of a merged cell)."""
+        cell = row.cell(key)
+        column = params.pop("column", None) or self.column_name(form, key)
+        return self.at(code, form, cell, column=column, person=person_name(row), **params)
+
+    def at(
+        self, code: str, form: Form, cell: Cell | None, *, column: str | None = None, **params: Any
+    ) -> Finding:
+        """A finding on any cell of a form (metadata, header), or on the sheet (cell None)."""
+        params.setdefault("value", cell.text if cell else None)
+        row, col = params.pop("row", None), params.pop("col", None)
+        return self.catalog.make(
+            code,
+            file=form.file,
+            sheet=form.sheet,
+            row=cell.row if cell else row,
+            col=cell.col if cell else col,
+            column=column,
+            district=form.district,
+            annex=form.annex,
+            **params,
+        )
+
+    def on_sheet(self, code: str, form: Form, **params: Any) -> Finding:
+        """A finding on the whole sheet (row and cell null)."""
+        return self.catalog.make(
+            code,
+            file=form.file,
+            sheet=form.sheet,
+            district=form.district,
+            annex=form.annex,
+            **params,
+        )
+
+
+def person_name(row: Row) -> str:
+    return normalize_name(row.text("name"))
+
+
+def person_of(row: Row) -> Person:
+    """The person a row is about (cached: every cross-row rule asks again)."""
+    return _person(row.text("name"), row.text("mobile"))
+
+
+@lru_cache(maxsize=65536)
+def _person(name: str, mobile: str) -> Person:
+    return Person(normalize_name(name), mobile_of(mobile).digits)
+
+
+@lru_cache(maxsize=65536)
+def mobile_of(text: str) -> Mobile:
+    """Cached: the same mobile recurs across both annexes and years."""
+    return normalize_mobile(text)
+
+
+@lru_cache(maxsize=65536)
+def functions_in(text: str, config: Config) -> Functions:
+    """The parsed functions of a cell text (cached: the same lists recur in every file)."""
+    return parse_functions(text, config)
+
+
+def functions_of(row: Row, key: str, config: Config) -> Functions:
+    """The parsed functions of a row's functions cell."""
+    return functions_in(row.text(key), config)
+
+
+def where(form: Form, row: Row) -> str:
+    """``黄浦区/附件2.xlsx 第7行`` — a location another finding can name."""
+    return f"{form.file}（{form.sheet}）第{row.number}行"

@@ -1,0 +1,400 @@
+"""Row rules as pandera schemas, generated from ``schemas/`` and validated in one call.
+
+All data rows of an annex (across every file of the run) go into one DataFrame of cell
+texts; each check is named by its finding code, so pandera's ``failure_cases`` (column,
+check, index) map straight back to the row's cell origin. A small explainer per code
+then says what is wrong and what to write instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from consolidate.checks.common import Reporter, functions_in, mobile_of
+from consolidate.model.config import Config
+from consolidate.model.finding import Finding
+from consolidate.model.form import Form, Row
+from consolidate.values.functions import suggest
+from consolidate.values.names import cjk_count, normalize_name
+from consolidate.values.posts import OFF, classify_post, meets, parse_post, requirements_held
+from consolidate.values.text import fold_width, squash
+
+# The functions column of each annex: the functions a person holds after the change.
+HELD = {1: "current", 2: "functions"}
+FUNCTION_COLUMNS = {1: ("original", "current"), 2: ("functions",)}
+
+
+def _series_check(code: str, test: Callable[[str], bool]) -> pa.Check:
+    """An element test applied to a whole column at once (one pandera check per code)."""
+    return pa.Check(lambda s: s.map(test).astype(bool), name=code)
+
+
+def _flag(code: str) -> str:
+    return f"?{code}"
+
+
+def _wide_check(code: str) -> pa.Check:
+    """A test over several cells of a row, computed beforehand in one pass (see row_findings)."""
+    return pa.Check(lambda df: df[_flag(code)], name=code)
+
+
+def wide_tests(annex: int, config: Config) -> dict[str, Callable[[dict[str, str]], bool]]:
+    """Row tests over several cells (True: the row passes), keyed by finding code."""
+    tests: dict[str, Callable[[dict[str, str]], bool]] = {
+        "rank-insufficient": lambda r: _rank_verdict(r, annex, config)[0] is not False,
+        "rank-unknown": lambda r: _rank_verdict(r, annex, config)[0] is not None,
+        "duties-conflict": lambda r: not _duties_conflict(r, annex, config),
+    }
+    if annex == 1:
+        for code, test in ADJUSTMENT_TESTS.items():
+            tests[code] = lambda r, test=test: not test(r, config)
+    return tests
+
+
+def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema of an annex, from the forms and vocabularies in ``schemas/``."""
+    spec = config.annexes[annex]
+    always_required = {"name", "post", "mobile"} | (
+        {"account", "functions"} if annex == 2 else {"adjustment"}
+    )
+    checks: dict[str, list[pa.Check]] = {c.key: [] for c in spec.columns}
+    for key in always_required:
+        checks[key].append(pa.Check(lambda s: s.str.len() > 0, name="required-missing"))
+    checks["mobile"].append(_series_check("phone-invalid", lambda t: not t or mobile_of(t).valid))
+    checks["name"].append(_series_check("name-suspicious", lambda t: not t or not _name_problem(t)))
+    for key in FUNCTION_COLUMNS[annex]:
+        checks[key].append(
+            _series_check("function-unknown", lambda t: not functions_in(t, config).unknown)
+        )
+        checks[key].append(
+            _series_check("function-repeated", lambda t: not functions_in(t, config).repeated)
+        )
+    wide = [_wide_check(code) for code in wide_tests(annex, config)]
+    if annex == 2:
+        checks["post"].append(
+            _series_check("former-staff-listed", lambda t: parse_post(t).status != "former")
+        )
+        checks["functions"].append(
+            pa.Check(
+                lambda s: s.map(lambda t: bool(functions_in(t, config).known) or not t),
+                name="required-missing",
+            )
+        )
+    else:
+        vocab = set(config.adjustments)
+        checks["adjustment"].append(
+            _series_check("adjustment-type-unknown", lambda t: not t or squash(t) in vocab)
+        )
+    return pa.DataFrameSchema(
+        {
+            key: pa.Column(str, checks=c, required=False)
+            for key, c in checks.items()
+            if key in columns
+        },
+        checks=wide,
+    )
+
+
+# ---------------------------------------------------------------- the tests behind the checks
+def _name_problem(text: str) -> tuple[str, str] | None:
+    """Why a name looks wrong (zh, en), or None."""
+    name = normalize_name(text)
+    if any(ch.isdigit() for ch in name) or any("a" <= ch.lower() <= "z" for ch in name):
+        return "含有数字或字母", "holds digits or Latin letters"
+    count = cjk_count(name)
+    longest = 15 if "·" in name else 6
+    if count < 2:
+        return "少于2个汉字", "has fewer than 2 Chinese characters"
+    if count > longest:
+        return f"超过{longest}个汉字", f"has more than {longest} Chinese characters"
+    return None
+
+
+def _held(row: pd.Series, annex: int, config: Config) -> tuple[str, ...]:
+    return functions_in(row.get(HELD[annex], ""), config).known
+
+
+def _rank_verdict(row: Any, annex: int, config: Config) -> tuple[bool | None, str, str]:
+    """(meets, function, requirement) for the first held function with a requirement."""
+    return _rank_verdict_of(row.get("post", ""), row.get(HELD[annex], ""), config)
+
+
+@lru_cache(maxsize=16384)
+def _rank_verdict_of(post: str, held_text: str, config: Config) -> tuple[bool | None, str, str]:
+    if not post:
+        return True, "", ""
+    for function, requirement in requirements_held(functions_in(held_text, config).known, config):
+        verdict = meets(classify_post(post, config), requirement)
+        if verdict is not True:
+            return verdict, function, requirement
+    return True, "", ""
+
+
+def _duties_conflict(row: pd.Series, annex: int, config: Config) -> bool:
+    held = set(_held(row, annex, config))
+    return {"初审", "复审"} <= held
+
+
+def _type(row: pd.Series) -> str:
+    return squash(row.get("adjustment", ""))
+
+
+def _sets(row: pd.Series, config: Config) -> tuple[set[str], set[str]]:
+    return set(functions_in(row.get("original", ""), config).known), set(
+        functions_in(row.get("current", ""), config).known
+    )
+
+
+def _needs(row: pd.Series, key: str, config: Config) -> bool:
+    """Decision 7: 当前 of 开通/增加/减少 and 原 of 注销/增加/减少 must name functions."""
+    kinds = {
+        "current": ("开通", "增加功能", "减少功能"),
+        "original": ("注销", "增加功能", "减少功能"),
+    }
+    text = row.get(key, "")
+    parsed = functions_in(text, config)
+    return _type(row) in kinds[key] and not parsed.known and not parsed.unknown
+
+
+def _open_has_original(row: pd.Series, config: Config) -> bool:
+    parsed = functions_in(row.get("original", ""), config)
+    return _type(row) == "开通" and bool(parsed.known or parsed.unknown)
+
+
+def _cancel_has_current(row: pd.Series, config: Config) -> bool:
+    parsed = functions_in(row.get("current", ""), config)
+    return _type(row) == "注销" and bool(parsed.known or parsed.unknown)
+
+
+def _add_gains_nothing(row: pd.Series, config: Config) -> bool:
+    original, current = _sets(row, config)
+    return _type(row) == "增加功能" and bool(original and current) and not (current - original)
+
+
+def _remove_loses_nothing(row: pd.Series, config: Config) -> bool:
+    original, current = _sets(row, config)
+    return _type(row) == "减少功能" and bool(original and current) and not (original - current)
+
+
+def _mixed(row: pd.Series, config: Config) -> bool:
+    original, current = _sets(row, config)
+    gained, lost = current - original, original - current
+    return _type(row) in ("增加功能", "减少功能") and bool(gained) and bool(lost)
+
+
+ADJUSTMENT_TESTS: dict[str, Callable[[pd.Series, Config], bool]] = {
+    "required-missing:original": lambda r, c: _needs(r, "original", c),
+    "required-missing:current": lambda r, c: _needs(r, "current", c),
+    "open-has-original": _open_has_original,
+    "cancel-has-current": _cancel_has_current,
+    "add-gains-nothing": _add_gains_nothing,
+    "remove-loses-nothing": _remove_loses_nothing,
+    "adjustment-mixed": _mixed,
+}
+# Where a wide check points (RULES.md "located at").
+WIDE_COLUMN = {
+    "rank-insufficient": "post",
+    "rank-unknown": "post",
+    "required-missing:original": "original",
+    "required-missing:current": "current",
+    "open-has-original": "original",
+    "cancel-has-current": "current",
+    "add-gains-nothing": "current",
+    "remove-loses-nothing": "current",
+    "adjustment-mixed": "current",
+}
+
+
+# ---------------------------------------------------------------- running and explaining
+def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> list[Finding]:
+    """Validate every row of one annex in one pandera call and explain each failure."""
+    if not rows:
+        return []
+    keys = [c.key for c in config.annexes[annex].columns]
+    frame = pd.DataFrame(
+        [{key: row.text(key) for key in keys if key in form.columns} for form, row in rows],
+        dtype=object,
+    ).fillna("")
+    frame = frame.astype(str)
+    schema = build_schema(annex, config, list(frame.columns))
+    # The row-wide tests run once per row over plain dicts (pandas' apply(axis=1) builds a
+    # Series per row and per check, the slowest part of a national run).
+    records = frame.to_dict("records")
+    for code, test in wide_tests(annex, config).items():
+        frame[_flag(code)] = [bool(test(record)) for record in records]
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+    reporter = Reporter(config)
+    findings = []
+    seen: set[tuple[int, str]] = set()
+    for context, column, check, index in zip(
+        cases["schema_context"], cases["column"], cases["check"], cases["index"], strict=True
+    ):
+        if index is None or pd.isna(index):
+            continue
+        code = str(check)
+        # A row-wide check is reported once per column by pandera: point where RULES.md says.
+        wide = context == "DataFrameSchema"
+        key = WIDE_COLUMN.get(code, HELD[annex]) if wide else str(column)
+        code = code.split(":")[0]
+        if (int(index), code + key) in seen:
+            continue
+        seen.add((int(index), code + key))
+        form, row = rows[int(index)]
+        if row.cell(key) is None:
+            continue
+        findings.append(explain(reporter, code, form, row, key, config))
+    return findings
+
+
+def explain(
+    reporter: Reporter, code: str, form: Form, row: Row, key: str, config: Config
+) -> Finding:
+    """The finding for one failed check, with its message parameters and suggestion."""
+    params: dict[str, Any] = EXPLAINERS.get(code, lambda *_: {})(form, row, key, config)
+    return reporter.at_cell(code, form, row, key, **params)
+
+
+HINTS_EN = {
+    "name": "Write the account holder's name.",
+    "post": "Write the department and post, e.g. 认证科科长.",
+    "mobile": "Write the 11-digit mobile.",
+    "account": "Write the login name of the account.",
+    "functions": "Write the functions: 初审, 复审, 发证, 监管, 管理员.",
+    "adjustment": "Write 开通, 注销, 增加功能 or 减少功能.",
+    "original": "This adjustment type needs the functions before the change.",
+    "current": "This adjustment type needs the functions after the change.",
+}
+
+
+def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    hints = {
+        "name": "请填写账号使用人的姓名。",
+        "post": "请填写所在部门及职务，例如“认证科科长”。",
+        "mobile": "请填写11位手机号。",
+        "account": "请填写系统中的登录账号名称。",
+        "functions": "请填写账号功能：初审、复审、发证、监管、管理员。",
+        "adjustment": "请填写：开通、注销、增加功能或减少功能。",
+        "original": "此调整方式需填写调整前的账号功能。",
+        "current": "此调整方式需填写调整后的账号功能。",
+    }
+    return {"hint": hints.get(key, ""), "hint_en": HINTS_EN.get(key, "")}
+
+
+def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    mobile = mobile_of(row.text(key))
+    # "手机：13812345678" or "13812345678（办）": propose the one mobile written inside.
+    inside = set(
+        re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", re.sub(r"[\s-]", "", fold_width(row.text(key))))
+    )
+    suggestion = inside.pop() if len(inside) == 1 else None
+    return {"reason": mobile.reason_zh, "reason_en": mobile.reason_en, "suggestion": suggestion}
+
+
+def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    parsed = functions_in(row.text(key), config)
+    synonyms = config.vocabularies["functions"]["suggest"]
+    pairs = [(entry, suggest(entry, config.functions, synonyms)) for entry in parsed.unknown]
+    close = [s for _, s in pairs if s]
+    hint = f"是否应为“{'、'.join(close)}”？" if close else ""
+    fixed = list(parsed.known) + [s for s in close if s not in parsed.known]
+    order = {f: i for i, f in enumerate(config.functions)}
+    suggestion = "、".join(sorted(set(fixed), key=order.__getitem__)) if close else None
+    hint_en = f"Did you mean {'、'.join(close)}?" if close else ""
+    return {
+        "entry": "、".join(e for e, _ in pairs),
+        "hint": hint,
+        "hint_en": hint_en,
+        "suggestion": suggestion,
+    }
+
+
+def _explain_repeated(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    parsed = functions_in(row.text(key), config)
+    return {"function": "、".join(parsed.repeated), "suggestion": parsed.canonical}
+
+
+def _explain_rank(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    texts = {k: row.text(k) for k in row.cells}
+    _, function, requirement = _rank_verdict(texts, form.annex, config)
+    rank = classify_post(row.text("post"), config)
+    label = config.posts["levels"][requirement]["label_zh"] if requirement else ""
+    label_en = config.posts["levels"][requirement]["label_en"] if requirement else ""
+    if rank.level == OFF:
+        reason = f"属于“{rank.keyword}”人员，不是行政编"
+        reason_en = f"is off the civil-service establishment ({rank.keyword})"
+    else:
+        reason = f"为“{rank.keyword}”，低于科级" if rank.keyword else ""
+        reason_en = f"is below section level ({rank.keyword})" if rank.keyword else ""
+    return {
+        "function": function, "requirement": label, "requirement_en": label_en,
+        "post": row.text("post"), "reason": reason, "reason_en": reason_en,
+    }  # fmt: skip
+
+
+def _explain_name(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    problem = _name_problem(row.text(key)) or ("", "")
+    return {"reason": problem[0], "reason_en": problem[1]}
+
+
+def _explain_duties(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    return {"name": normalize_name(row.text("name"))}
+
+
+def _explain_adjustment(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    synonyms = config.vocabularies["adjustments"]["suggest"]
+    close = suggest(row.text(key), config.adjustments, synonyms)
+    return {
+        "hint": f"是否应为“{close}”？" if close else "",
+        "hint_en": f"Did you mean {close}?" if close else "",
+        "suggestion": close,
+    }
+
+
+def _explain_sets(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    original = functions_in(row.text("original"), config)
+    current = functions_in(row.text("current"), config)
+    gained = [f for f in current.known if f not in original.known]
+    lost = [f for f in original.known if f not in current.known]
+    kind = squash(row.text("adjustment"))
+    other, other_en, functions = (
+        ("减少", "removed", lost) if kind == "增加功能" else ("增加", "added", gained)
+    )
+    return {
+        "original": original.canonical,
+        "current": current.canonical,
+        "adjustment": kind,
+        "other": other,
+        "other_en": other_en,
+        "functions": "、".join(functions),
+        "suggestion": "无" if key in ("original", "current") and kind in ("开通", "注销") else None,
+    }
+
+
+EXPLAINERS: dict[str, Callable[[Form, Row, str, Config], dict[str, Any]]] = {
+    "required-missing": _explain_required,
+    "phone-invalid": _explain_phone,
+    "function-unknown": _explain_function,
+    "function-repeated": _explain_repeated,
+    "rank-insufficient": _explain_rank,
+    "rank-unknown": _explain_rank,
+    "name-suspicious": _explain_name,
+    "duties-conflict": _explain_duties,
+    "former-staff-listed": lambda f, r, k, c: {"post": r.text("post")},
+    "adjustment-type-unknown": _explain_adjustment,
+    "open-has-original": _explain_sets,
+    "cancel-has-current": _explain_sets,
+    "add-gains-nothing": _explain_sets,
+    "remove-loses-nothing": _explain_sets,
+    "adjustment-mixed": _explain_sets,
+}

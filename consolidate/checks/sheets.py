@@ -1,0 +1,218 @@
+"""Rules over one sheet: structure, metadata, template leftovers, sequence, duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from consolidate.checks.common import Reporter, person_of
+from consolidate.model.config import Config
+from consolidate.model.finding import Finding
+from consolidate.model.form import Form, Row
+from consolidate.values.dates import parse_date
+from consolidate.values.districts import normalize_district
+from consolidate.values.phones import contact_phones, phone_ok
+from consolidate.values.text import fold_width, is_placeholder
+
+META_EXAMPLES = {
+    "unit": "上海市黄浦区市场监督管理局",
+    "filler": "张三",
+    "department": "认证科",
+    "date": "2026年11月20日",
+}
+META_LABELS = {"unit": "填报单位", "filler": "填报人", "department": "所在部门", "date": "填报日期"}
+
+
+def placeholder_rows(
+    form: Form, config: Config, reporter: Reporter
+) -> tuple[list[Finding], set[int]]:
+    """One ``placeholder-value`` per placeholder cell; those rows are rejected (decision 11)."""
+    findings: list[Finding] = []
+    rejected: set[int] = set()
+    for row in form.rows:
+        for key, cell in row.cells.items():
+            if key != "seq" and not cell.merged and is_placeholder(cell.text, config):
+                findings.append(
+                    reporter.at_cell(
+                        "placeholder-value", form, row, key, column=reporter.column_name(form, key)
+                    )
+                )
+                rejected.add(row.number)
+            elif key != "seq" and cell.merged and is_placeholder(cell.text, config):
+                rejected.add(row.number)  # judged once, at the merged range's top-left
+    return findings, rejected
+
+
+def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
+    """column-missing, annex-empty, template-outdated."""
+    spec = config.annexes[form.annex]
+    first = min(form.columns.values(), default=1)
+    for key in form.missing_columns:
+        column = spec.column(key)
+        yield reporter.at(
+            "column-missing", form, None, row=form.header_row, col=first,
+            column=column.name, optional=not column.required,
+        )  # fmt: skip
+    if not form.rows:
+        yield reporter.on_sheet(
+            "annex-empty", form, annex_title=f"{spec.short_title}（{_short(spec.title)}）"
+        )
+    current = config.settings["template"]["version"]
+    if form.template_version and form.template_version != current:
+        yield reporter.catalog.make(
+            "template-outdated", file=form.file, district=form.district, annex=form.annex,
+            found=form.template_version, current=current,
+        )  # fmt: skip
+
+
+def _short(title: str) -> str:
+    return title.replace("CCC免办及特殊用途进口产品检测处理管理系统", "")
+
+
+def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> Iterator[Finding]:
+    """metadata-missing, placeholder-value, date-invalid, district-unknown on the metadata."""
+    for key in config.annexes[form.annex].metadata_required:
+        cell = form.metadata.get(key)
+        label = META_LABELS[key]
+        if cell is None or not cell.text:
+            yield reporter.at(
+                "metadata-missing", form, cell, row=form.metadata_row, col=1,
+                label=label, example=META_EXAMPLES[key], value=None,
+            )  # fmt: skip
+        elif is_placeholder(cell.text, config):
+            yield reporter.at("placeholder-value", form, cell, column=label)
+        elif key == "date":
+            yield from _date(form, cell, reporter, as_of)
+        elif key == "unit" and normalize_district(cell.text, config) is None:
+            yield reporter.at(
+                "district-unknown", form, cell, column=label, suggestion=_unit_name(form, config)
+            )
+
+
+def _unit_name(form: Form, config: Config) -> str | None:
+    return f"{config.city['name']}{form.district}市场监督管理局" if form.district else None
+
+
+def _date(form: Form, cell, reporter: Reporter, as_of: dt.date) -> Iterator[Finding]:
+    date = parse_date(cell.raw)
+    if date is None:
+        yield reporter.at(
+            "date-invalid",
+            form,
+            cell,
+            column="填报日期",
+            reason="不是有效日期",
+            reason_en="is not a real date",
+        )
+    elif date > as_of:
+        yield reporter.at(
+            "date-invalid", form, cell, column="填报日期", value=date.isoformat(),
+            reason=f"晚于今天（{as_of.isoformat()}）",
+            reason_en=f"is later than today ({as_of.isoformat()})",
+        )  # fmt: skip
+
+
+def district_mismatch(
+    form: Form, config: Config, reporter: Reporter, rows: list[Row]
+) -> Iterator[Finding]:
+    """A row's bureau names another district than 填报单位."""
+    if form.district_from != "unit":
+        return
+    for row in rows:
+        text = row.text("bureau")
+        named = normalize_district(text, config) if text else None
+        if named and named != form.district:
+            yield reporter.at_cell(
+                "district-mismatch", form, row, "bureau", row_district=named,
+                unit_district=form.district, suggestion=_unit_name(form, config),
+            )  # fmt: skip
+
+
+def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Finding]:
+    """序号 must run 1…n over the data rows (decision 3)."""
+    if "seq" not in form.columns:
+        return
+    for expected, row in enumerate(form.rows, start=1):
+        if row.number in rejected:
+            continue
+        text = fold_width(row.text("seq")).strip().rstrip(".、")  # "1." and "1、" are 1
+        if text == str(expected):
+            continue
+        if not text:
+            reason, reason_en = "未填写", "is empty"
+        elif not text.isdigit():
+            reason, reason_en = "不是数字", "is not a number"
+        else:
+            reason, reason_en = "重复或顺序不对", "is repeated or out of order"
+        yield reporter.at_cell(
+            "seq-invalid",
+            form,
+            row,
+            "seq",
+            expected=expected,
+            reason=reason,
+            reason_en=reason_en,
+            suggestion=str(expected),
+        )
+
+
+def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
+    """The same person (name + mobile) twice in one sheet: on the second and later rows."""
+    first: dict[object, Row] = {}
+    for row in rows:
+        person = person_of(row)
+        if not person.name or not person.mobile:
+            continue
+        if person in first:
+            yield reporter.at_cell(
+                "person-duplicate",
+                form,
+                row,
+                "name",
+                name=person.name,
+                first=f"第{first[person].number}行",
+                first_en=f"row {first[person].number}",
+            )
+        else:
+            first[person] = row
+
+
+# ---------------------------------------------------------------- Annex 1 contact and letter
+def contacts(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
+    """contact-missing (no row names a contact with a phone) and contact-phone-invalid."""
+    if form.annex != 1 or "contact" not in form.columns or not rows:
+        return
+    any_phone = False
+    for row in rows:
+        cell = row.cell("contact")
+        if cell is None or not cell.text:
+            continue
+        phones = contact_phones(cell.text)
+        any_phone = any_phone or bool(phones)
+        bad = [p for p in phones if not phone_ok(p)]
+        if bad:
+            yield reporter.at_cell("contact-phone-invalid", form, row, "contact", value=cell.text)
+    if not any_phone:
+        yield reporter.on_sheet("contact-missing", form, column="区局联系人")
+
+
+_DOCNO_ANY = re.compile(r"[〔\[\(（【［]\s*((?:19|20)\d{2})\s*[〕\]\)）】］]\s*(\d+)\s*号")
+_DOCNO_OK = re.compile(r"〔(?:19|20)\d{2}〕\d+号")
+
+
+def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
+    """docno-invalid: a document number with the wrong brackets around its year."""
+    if form.annex != 1 or "letter" not in form.columns:
+        return
+    for row in rows:
+        text = row.text("letter")
+        if not text or _DOCNO_OK.search(text):
+            continue
+        match = _DOCNO_ANY.search(text)
+        if match:
+            fixed = f"〔{match.group(1)}〕{match.group(2)}号"
+            yield reporter.at_cell(
+                "docno-invalid", form, row, "letter", hint=f"应写作“{fixed}”。", hint_en=f"Write {fixed}.",
+                suggestion=text.replace(match.group(0), fixed),
+            )  # fmt: skip

@@ -1,0 +1,1 @@
+"""The data every stage shares: configuration, catalog, findings, forms, outcomes, errors."""

@@ -1,0 +1,66 @@
+"""Last year's city register as the cross-year rules see it (read by ``reading.baseline``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from consolidate.model.finding import column_letter
+
+
+@dataclass(frozen=True, slots=True)
+class BaselinePerson:
+    """One account holder of last year's register, with the cells it came from."""
+
+    district: str | None
+    name: str  # normalised (normalize_name)
+    mobile: str  # normalised digits (what was typed when it is not a mobile)
+    functions: tuple[str, ...]  # the known functions, canonical order
+    account: str
+    post: str
+    row: int  # the Excel row
+    name_col: int  # 1-based
+    functions_col: int | None  # 1-based
+    name_text: str = ""  # the name cell as typed
+
+    @property
+    def name_cell(self) -> str:
+        """``C7``."""
+        return f"{column_letter(self.name_col)}{self.row}"
+
+    @property
+    def functions_cell(self) -> str | None:
+        return f"{column_letter(self.functions_col)}{self.row}" if self.functions_col else None
+
+    @property
+    def canonical(self) -> str:
+        """The functions joined by ``、`` (``无`` when none)."""
+        return "、".join(self.functions) if self.functions else "无"
+
+
+@dataclass
+class Baseline:
+    """Last year's register: the file, the sheet read, and its people."""
+
+    path: Path
+    display: str
+    sha256: str
+    sheet: str
+    header_row: int  # 1-based; the last row of a two-row header is header_row + 1
+    columns: dict[str, int]  # field key -> 1-based column
+    district_column: int | None  # 1-based column of ``区`` when the table has one
+    headers: dict[str, str] = field(default_factory=dict)  # field key -> header text
+    rows: list[BaselinePerson] = field(default_factory=list)
+
+    @property
+    def districts(self) -> set[str]:
+        """The districts that have someone in the baseline."""
+        return {p.district for p in self.rows if p.district}
+
+    def column_name(self, key: str) -> str:
+        """The header text of a field's column as the baseline has it."""
+        return self.headers.get(key, "")
+
+    def where(self, person: BaselinePerson) -> str:
+        """``register.xlsx（名册）第12行`` — a location other findings and the report name."""
+        return f"{self.display}（{self.sheet}）第{person.row}行"

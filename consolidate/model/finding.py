@@ -1,0 +1,118 @@
+"""The one finding type every stage produces and every output consumes.
+
+A finding is pure data, made once with its message rendered in both languages from the
+catalog in ``schemas/rules.toml`` (frictionless-style): code, severity, location, value,
+message, suggestion. Findings are never raised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+LANGS = ("zh", "en")
+JSON_FIELDS = (
+    "code", "severity", "file", "sheet", "row", "cell", "column", "value",
+    "district", "annex", "person", "message", "suggestion",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found, pointing at the cell a person must look at."""
+
+    code: str
+    severity: str
+    message: str
+    message_en: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    cell: str | None = None
+    column: str | None = None
+    value: str | None = None
+    district: str | None = None
+    annex: int | None = None
+    person: str | None = None
+    suggestion: str | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang`` (``zh`` or ``en``)."""
+        return self.message_en if lang == "en" else self.message
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The finding as the findings-JSON object of CLI.md."""
+        data = asdict(self)
+        data["message"] = self.text(lang)
+        return {key: data[key] for key in JSON_FIELDS}
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def sort_key(self) -> tuple:
+        """File, sheet, row, column, code: the order of every output."""
+        return (
+            self.file or "",
+            self.sheet or "",
+            self.row if self.row is not None else -1,
+            column_number(self.cell) if self.cell else -1,
+            self.code,
+            self.value or "",
+        )
+
+    def at(self, **changes: Any) -> Finding:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def column_number(cell: str) -> int:
+    """``G7`` -> 7 (the column's 1-based number)."""
+    match = _CELL_RE.match(cell)
+    if not match:
+        return 0
+    number = 0
+    for char in match.group(1):
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Sorted for output and with exact repeats removed (a merged cell is judged once)."""
+    unique: dict[tuple, Finding] = {}
+    for finding in findings:  # the first one wins: a merged cell keeps its first row's person
+        key = (
+            finding.code,
+            finding.file,
+            finding.sheet,
+            finding.cell,
+            finding.row,
+            finding.value,
+            finding.message,
+        )
+        unique.setdefault(key, finding)
+    return sorted(unique.values(), key=Finding.sort_key)
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    """``{"errors": n, "warnings": n, "infos": n}``."""
+    counts = {"errors": 0, "warnings": 0, "infos": 0}
+    for finding in findings:
+        counts[finding.severity + "s"] += 1
+    return counts

@@ -1,0 +1,105 @@
+"""The data the reader produces: forms whose every value remembers its cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from consolidate.model.finding import Finding, column_letter
+
+
+class Cell(NamedTuple):
+    """A value as read, with the cell it came from (a merged cell: its top-left).
+
+    A named tuple rather than a dataclass: a national inbox holds a million cells, and
+    tuples are cheaper to build and to pass between the reading processes.
+    """
+
+    text: str
+    raw: object
+    row: int
+    col: int
+    merged: bool = False  # filled in from a merged range, not the range's own cell
+
+    @property
+    def ref(self) -> str:
+        """``G7``."""
+        return f"{column_letter(self.col)}{self.row}"
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.col)
+
+
+class Row(NamedTuple):
+    """One data row of a form: field key -> cell, for the columns the sheet has."""
+
+    number: int
+    cells: dict[str, Cell]
+
+    def text(self, key: str) -> str:
+        """The cleaned text of a field ('' when empty or the column is absent)."""
+        cell = self.cells.get(key)
+        return cell.text if cell else ""
+
+    def cell(self, key: str) -> Cell | None:
+        return self.cells.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """An input file as found: the path shown to people, its hash, size and time."""
+
+    display: str
+    path: Path
+    sha256: str
+    size: int
+    mtime: float
+
+    @property
+    def received(self) -> dt.date:
+        """The file's modification date, taken as the day it was received."""
+        return dt.datetime.fromtimestamp(self.mtime).date()
+
+
+@dataclass(slots=True)
+class Form:
+    """One sheet recognised as Annex 1 or Annex 2."""
+
+    source: SourceFile
+    sheet: str
+    annex: int
+    header_row: int
+    header_rows: int
+    columns: dict[str, int]
+    missing_columns: tuple[str, ...]
+    metadata: dict[str, Cell]
+    metadata_row: int
+    rows: list[Row]
+    blank_rows: int = 0
+    title_row: int | None = None
+    district: str | None = None
+    district_from: str = ""  # "unit", "rows", "path" or ""
+    template_version: str | None = None
+    date: dt.date | None = None  # the parsed 填报日期, if any
+
+    @property
+    def file(self) -> str:
+        return self.source.display
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """Everything read from one file: its forms, or why it could not be read."""
+
+    source: SourceFile
+    forms: list[Form] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
+    ignored_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f.rows) for f in self.forms)

@@ -1,0 +1,189 @@
+"""Reading one workbook into forms: read once, sniff, scan, load, recognise; never raises."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+from pathlib import Path
+
+from consolidate.model.catalog import Catalog
+from consolidate.model.config import Config, load_config
+from consolidate.model.form import Form, ReadResult, SourceFile
+from consolidate.reading.containers import load_sheets, sniff
+from consolidate.reading.errors import Unreadable
+from consolidate.reading.grid import Grid
+from consolidate.reading.recognize import parse_forms
+from consolidate.reading.zipscan import scan_zip
+
+
+# ---------------------------------------------------------------- entry points
+def read_file(path: Path, display: str | None = None, config: Config | None = None) -> ReadResult:
+    """Read every annex of one workbook; never raises for a bad file."""
+    config = config or load_config()
+    display = display or str(path)
+    try:
+        data, info = _read_stable(path, config.limits["max_file_bytes"])
+    except Unreadable as why:
+        return _unreadable(SourceFile(display, path, "", 0, 0.0), config, why)
+    return read_bytes(data, display, path=path, mtime=info.st_mtime, config=config)
+
+
+def _read_stable(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """The file's bytes, read once: the hash and the parser both see exactly these.
+
+    A FIFO or device would block or never end, so only regular files are read. A file
+    whose size or time changes while it is read (still being copied into the inbox) is
+    refused rather than judged on a torn copy.
+    """
+    mb = limit // 1_000_000
+    try:
+        before = path.stat()
+        if not stat.S_ISREG(before.st_mode):
+            raise Unreadable("这不是普通文件（可能是文件夹、设备或管道）", "not a regular file")
+        if before.st_size > limit:
+            raise Unreadable(f"文件超过{mb}MB上限", f"larger than {mb} MB")
+        data = _read_at_most(path, limit + 1)
+        after = path.stat()
+    except OSError as exc:
+        raise Unreadable(
+            "文件无法打开（没有读取权限或已被删除）", f"cannot open: {exc.strerror or exc}"
+        ) from exc
+    if len(data) > limit:
+        raise Unreadable(f"文件超过{mb}MB上限", f"larger than {mb} MB")
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(
+        data
+    ) != after.st_size:
+        raise Unreadable(
+            "读取时文件正在被修改（可能还在复制中），请等文件复制完成后重新运行",
+            "the file changed while it was read (still being copied?); run again when it is complete",
+        )
+    return data, before
+
+
+def _read_at_most(path: Path, size: int) -> bytes:
+    # Bounded even if the file grows while it is read.
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def read_bytes(
+    data: bytes,
+    display: str,
+    *,
+    path: Path | None = None,
+    mtime: float = 0.0,
+    config: Config | None = None,
+) -> ReadResult:
+    """Read a workbook held in memory (an upload, or a file already read); never raises."""
+    config = config or load_config()
+    source = SourceFile(
+        display, path or Path(display), hashlib.sha256(data).hexdigest(), len(data), mtime
+    )
+    try:
+        return _read_workbook(data, source, config)
+    except Unreadable as why:
+        return _unreadable(source, config, why)
+    except Exception as exc:  # noqa: BLE001 - a bad file is a finding, never a traceback
+        why = Unreadable(
+            f"文件内容异常，无法读取（{type(exc).__name__}）",
+            f"unexpected content ({type(exc).__name__})",
+        )
+        return _unreadable(source, config, why)
+
+
+def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid | None]]:
+    """Every sheet of a workbook held in memory as a grid (None: a sheet to ignore).
+
+    The same checked path as submissions (format sniffing, zip scan, limits); raises
+    :class:`Unreadable` with the reason. Used for the baseline register too.
+    """
+    kind = sniff(data, suffix, config)
+    scans = scan_zip(data, config) if kind == "zip" else None
+    return load_sheets(data, kind, config, scans, suffix)[0]
+
+
+def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResult:
+    suffix = source.path.suffix.lower()
+    kind = sniff(data, suffix, config)
+    scans = scan_zip(data, config) if kind == "zip" else None
+    sheets, version = load_sheets(data, kind, config, scans, suffix)
+    result = ReadResult(source)
+    catalog = Catalog(config)
+    display = source.display
+    for name, grid in sheets:
+        if grid is None:
+            result.ignored_sheets.append(name)
+            continue
+        try:
+            forms = parse_forms(grid, name, source, config)
+        except Exception as exc:  # noqa: BLE001 - one odd sheet must not crash the run
+            raise Unreadable(
+                f"工作表“{name}”的内容无法识别（{type(exc).__name__}）",
+                f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
+            ) from exc
+        if not forms:
+            result.findings.append(catalog.make("annex-unrecognized", file=display, sheet=name))
+            continue
+        for form in forms:
+            form.template_version = version
+        result.forms.extend(forms)
+        read_rows = set().union(*(_rows_read(form) for form in forms))
+        result.findings.extend(grid.findings(catalog, display, name, read_rows))
+    if not result.forms and not result.findings:
+        result.findings.append(catalog.make("annex-unrecognized", file=display))
+    return result
+
+
+def _rows_read(form: Form) -> set[int]:
+    """1-based rows whose cells the form uses: title, metadata, header and data rows."""
+    rows = {r.number for r in form.rows} | {c.row for c in form.metadata.values()}
+    rows |= set(range(form.header_row, form.header_row + form.header_rows))
+    return rows | {form.title_row} if form.title_row else rows
+
+
+def _unreadable(source: SourceFile, config: Config, why: Unreadable) -> ReadResult:
+    finding = Catalog(config).make("file-unreadable", file=source.display, reason=why.zh)
+    finding = finding.at(
+        message_en=Catalog(config).render("file-unreadable", "en", {"reason": why.en})
+    )
+    return ReadResult(source, findings=[finding], unreadable=True)
+
+
+def word_annex(path: Path, config: Config | None = None) -> int | None:
+    """The annex a Word document holds (1 or 2), or None for any other document.
+
+    Annexes sometimes arrive filled in Word; they must be reported, not passed over as
+    cover letters. The title is looked for in the document's text (``word/document.xml``
+    of a .docx; the UTF-16 text of a Word 97-2003 .doc).
+    """
+    config = config or load_config()
+    try:
+        if path.stat().st_size > config.limits["max_file_bytes"]:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    text = _word_text(data, config)
+    for spec in config.annexes.values():
+        if any(word in text for word in spec.title_keywords):
+            return spec.number
+    return None
+
+
+def _word_text(data: bytes, config: Config) -> str:
+    import re
+    import zipfile
+
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                info = archive.getinfo("word/document.xml")
+                if info.file_size > config.limits["max_uncompressed_bytes"]:
+                    return ""
+                xml = archive.read(info).decode("utf-8", "replace")
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            return ""
+        return re.sub(r"<[^>]+>", "", xml)
+    return data.decode("utf-16-le", "ignore")

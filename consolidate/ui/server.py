@@ -1,0 +1,468 @@
+"""The self-check web page for district clerks: ``consolidate serve``.
+
+A thin view over :func:`consolidate.api.check`, the same call ``consolidate check``
+makes: the uploaded files are written to a private temporary folder under neutral names
+(the clerk's file name is only ever shown, never used as a path), checked together (so
+the cross-annex rules run when both annexes of a district come in one upload), and
+the folder is deleted before the page is sent. An annotated copy of each file with
+findings is kept in memory only, under a random token, for a few minutes.
+
+Flask renders one self-contained page (inline CSS, no external resource; a small
+drag-and-drop script served from ``/static``). waitress serves it in production: pure
+Python, runs on Windows too. Only counts and timings are logged, never names or values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import tempfile
+import threading
+import time
+import unicodedata
+import zipfile
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from io import BytesIO
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Request, Response, abort, render_template, request, send_file
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from consolidate.model.config import Config, load_config
+from consolidate.model.finding import Finding
+from consolidate.reading.errors import SUPPORTED_SUFFIXES
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+ANNOTATED_TTL = 600  # seconds an annotated copy stays downloadable
+ANNOTATED_MAX = 50  # annotated copies kept at most (oldest dropped first)
+ANNOTATED_MAX_BYTES = 200_000_000
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAMES = {1: "附件1-账号调整需求信息报表.xlsx", 2: "附件2-账号使用人信息汇总表.xlsx"}
+MAX_NAME_CHARS = 120
+# openpyxl needs far more memory than the reader: above this much unpacked XML the page
+# shows the findings but offers no annotated copy.
+ANNOTATE_MAX_UNPACKED = 50_000_000
+SEVERITY_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+# ---------------------------------------------------------------- annotated copies
+class AnnotatedStore:
+    """A small in-memory LRU of annotated workbooks, keyed by unguessable tokens."""
+
+    def __init__(self, ttl: float, max_entries: int, max_bytes: int) -> None:
+        self.ttl, self.max_entries, self.max_bytes = ttl, max_entries, max_bytes
+        self._items: OrderedDict[str, tuple[float, str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, name: str, data: bytes) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._expire(time.monotonic())
+            self._items[token] = (time.monotonic() + self.ttl, name, data)
+            while len(self._items) > self.max_entries or self._size() > self.max_bytes:
+                self._items.popitem(last=False)
+        return token
+
+    def get(self, token: str) -> tuple[str, bytes] | None:
+        with self._lock:
+            self._expire(time.monotonic())
+            item = self._items.get(token)
+            if item is None:
+                return None
+            self._items.move_to_end(token)
+            return item[1], item[2]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def _size(self) -> int:
+        return sum(len(data) for _, _, data in self._items.values())
+
+    def _expire(self, now: float) -> None:
+        for token in [t for t, (until, _, _) in self._items.items() if until <= now]:
+            del self._items[token]
+
+
+# ---------------------------------------------------------------- the page's view model
+@dataclass
+class FileView:
+    """One uploaded file on the results page: verdict, counts, findings, download."""
+
+    name: str
+    rows: int
+    findings: list[Finding]
+    unreadable: bool = False
+    annexes: list[int] = field(default_factory=list)
+    token: str | None = None
+    annotate_failed: bool = False
+    superseded: bool = False  # an identical or older copy of another file of the upload
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for finding in self.findings:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        """可以报送: no error-severity finding (the exit code of ``consolidate check``)."""
+        return not any(f.is_error for f in self.findings)
+
+
+@dataclass
+class Results:
+    files: list[FileView]
+    other: list[Finding]  # findings that belong to no one file
+    rejected: list[str]  # names refused before checking (wrong type)
+    cross_checked: list[str]  # districts whose Annex 1 and Annex 2 were checked together
+    annexes_alone: bool  # only one annex came: hint that both can be uploaded together
+
+
+class UploadProblem(Exception):
+    """A bad upload explained to the clerk (shown on the page, never a server error)."""
+
+    def __init__(self, message: str, status: int = 200) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+class _InMemoryRequest(Request):
+    """Uploaded parts stay in memory (bounded by MAX_CONTENT_LENGTH), never spooled to disk."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> BytesIO:
+        return BytesIO()
+
+
+class _App(Flask):
+    request_class = _InMemoryRequest
+    jinja_options = {**Flask.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
+
+    def select_jinja_autoescape(self, filename: str) -> bool:
+        return True  # our templates end in .j2: escape everything
+
+
+# ---------------------------------------------------------------- the app
+def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | None = None) -> Flask:
+    """The Flask app; ``config`` overrides app settings (tests: ``AS_OF``, limits)."""
+    settings = settings or load_config()
+    server = settings.settings.get("server", {})
+    app = _App(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=int(server.get("max_upload_bytes", 10_000_000)),
+        MAX_UPLOAD_FILES=int(server.get("max_upload_files", 10)),
+        MAX_FORM_MEMORY_SIZE=100_000,
+        MAX_FORM_PARTS=200,
+        AS_OF=None,  # a fixed date for tests; the page itself checks as of today
+        ANNOTATED_TTL=ANNOTATED_TTL,
+        ANNOTATED_MAX=ANNOTATED_MAX,
+        ANNOTATED_MAX_BYTES=ANNOTATED_MAX_BYTES,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config or {})
+    store = AnnotatedStore(
+        app.config["ANNOTATED_TTL"], app.config["ANNOTATED_MAX"], app.config["ANNOTATED_MAX_BYTES"]
+    )
+    app.extensions["consolidate"] = {"settings": settings, "store": store}
+    templates: dict[int, bytes] = {}
+
+    def page(status: int = 200, **context: Any) -> tuple[str, int]:
+        limits = {
+            "max_mb": _megabytes(app.config["MAX_CONTENT_LENGTH"]),
+            "max_bytes": app.config["MAX_CONTENT_LENGTH"],
+            "max_files": app.config["MAX_UPLOAD_FILES"],
+            "ttl_minutes": max(1, round(app.config["ANNOTATED_TTL"] / 60)),
+            "suffixes": SUPPORTED_SUFFIXES,
+        }
+        return render_template(
+            "serve.html.j2", limits=limits, words=SEVERITY_WORDS, **context
+        ), status
+
+    @app.get("/")
+    def index():
+        return page()
+
+    @app.post("/check")
+    def check():
+        started = time.perf_counter()
+        try:
+            uploads = _uploads(app.config["MAX_UPLOAD_FILES"])
+            results = _check_uploads(uploads, app, settings, store)
+        except UploadProblem as problem:
+            log.info("upload refused: status=%d ms=%d", problem.status, _ms(started))
+            return page(problem.status, problem=problem.message)
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for view in results.files:
+            for key, n in view.counts.items():
+                counts[key] += n
+        log.info(
+            "upload checked: files=%d refused=%d errors=%d warnings=%d infos=%d ms=%d",
+            len(results.files), len(results.rejected), counts["error"], counts["warning"],
+            counts["info"], _ms(started),
+        )  # fmt: skip
+        return page(results=results)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204  # no icon: browsers ask anyway
+
+    @app.get("/check")
+    def check_get():
+        return page()  # a reload of the results page after its data is gone
+
+    @app.get("/annotated/<token>")
+    def annotated(token: str):
+        item = store.get(token)
+        if item is None:
+            minutes = max(1, round(app.config["ANNOTATED_TTL"] / 60))
+            return page(
+                404,
+                problem=f"标注文件已过期或不存在（只保留{minutes}分钟）。请重新上传文件检查后再下载。",
+            )
+        name, data = item
+        return send_file(BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+
+    @app.get("/template/<int:annex>")
+    def template(annex: int):
+        if annex not in TEMPLATE_NAMES:
+            abort(404)
+        if annex not in templates:
+            from consolidate.writing.template import template_bytes
+
+            templates[annex] = template_bytes(annex, None, settings)
+        return send_file(
+            BytesIO(templates[annex]), mimetype=XLSX_MIME, as_attachment=True,
+            download_name=TEMPLATE_NAMES[annex],
+        )  # fmt: skip
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc: HTTPException):
+        log.info("upload refused: too large")
+        return page(
+            413,
+            problem=f"上传的文件太大：一次最多上传{_megabytes(app.config['MAX_CONTENT_LENGTH'])}MB。"
+            "请分几次上传，或检查是否选错了文件。",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 405:
+            return page(405, problem="请用本页的“开始检查”按钮上传文件。")
+        if exc.code == 404:
+            return page(404, problem="没有这个页面。请从自查页面首页开始。")
+        return page(exc.code or 400, problem="请求无法处理，请回到首页重新上传。")
+
+    @app.errorhandler(Exception)
+    def internal_error(exc: Exception):
+        log.error("internal error: %s", type(exc).__name__)  # the type only: no names, no values
+        return page(
+            500,
+            problem="检查时出现程序内部错误，文件未保存。请稍后再试；如仍出错，请联系市局认证处。",
+        )
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "public, max-age=3600"
+        else:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        return response
+
+    return app
+
+
+# ---------------------------------------------------------------- uploads
+@dataclass
+class Upload:
+    name: str  # the sanitized display name
+    data: bytes
+
+
+def _uploads(max_files: int) -> list[Upload]:
+    """The files of the request, or an UploadProblem the clerk can act on."""
+    parts = [f for f in request.files.getlist("files") if f and (f.filename or "").strip()]
+    if not parts:
+        raise UploadProblem("没有收到文件。请先选择或拖入要检查的表格文件，再点“开始检查”。")
+    if len(parts) > max_files:
+        raise UploadProblem(
+            f"一次最多检查{max_files}个文件，这次选择了{len(parts)}个。请分几次上传。", 400
+        )
+    uploads: list[Upload] = []
+    seen: set[str] = set()
+    for part in parts:
+        name = _unique(display_name(part.filename or ""), seen)
+        uploads.append(Upload(name, part.stream.read()))
+    return uploads
+
+
+def display_name(filename: str) -> str:
+    """The clerk's file name made safe to show: last path part, no control characters."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    if len(name) > MAX_NAME_CHARS:
+        stem, dot, suffix = name.rpartition(".")
+        name = (
+            stem[: MAX_NAME_CHARS - len(suffix) - 2] + "…" + dot + suffix
+            if dot
+            else name[:MAX_NAME_CHARS]
+        )
+    return name or "未命名文件"
+
+
+def _unique(name: str, seen: set[str]) -> str:
+    """Two uploads with one name (from two folders) must stay apart in the findings."""
+    candidate, n = name, 1
+    while candidate in seen:
+        n += 1
+        stem, dot, suffix = name.rpartition(".")
+        candidate = f"{stem}（{n}）.{suffix}" if dot else f"{name}（{n}）"
+    seen.add(candidate)
+    return candidate
+
+
+def _suffix(name: str) -> str:
+    _, dot, suffix = name.rpartition(".")
+    return f".{suffix.lower()}" if dot else ""
+
+
+def _check_uploads(
+    uploads: list[Upload], app: Flask, settings: Config, store: AnnotatedStore
+) -> Results:
+    """Run ``api.check`` on the accepted files together; annotate the ones with findings."""
+    from consolidate import api
+    from consolidate.writing.annotate import annotate
+
+    accepted = [u for u in uploads if _suffix(u.name) in SUPPORTED_SUFFIXES]
+    rejected = [u.name for u in uploads if _suffix(u.name) not in SUPPORTED_SUFFIXES]
+    if not accepted:
+        shown = "、".join(rejected)
+        raise UploadProblem(
+            f"只能检查 Excel 表格（{'、'.join(SUPPORTED_SUFFIXES)}）。收到的“{shown}”不是这类文件。"
+            "PDF、Word、图片请不要上传；请上传填写好的附件1、附件2表格。"
+        )
+    as_of = app.config["AS_OF"] or dt.date.today()
+    with tempfile.TemporaryDirectory(
+        prefix="consolidate-serve-", ignore_cleanup_errors=True
+    ) as tmp:
+        folder = Path(tmp)
+        paths = []
+        for i, upload in enumerate(accepted, start=1):
+            path = folder / f"{i:02d}{_suffix(upload.name)}"  # never the clerk's name
+            path.write_bytes(upload.data)
+            paths.append(path)
+        outcome = api.check(
+            paths, as_of=as_of, config=settings, displays=[u.name for u in accepted]
+        )
+        by_file = {k: list(g) for k, g in groupby(outcome.findings, key=lambda f: f.file or "")}
+        views = []
+        for path, result in zip(paths, outcome.results, strict=True):
+            name = result.source.display
+            found = by_file.pop(name, [])
+            view = FileView(
+                name, result.rows, found, result.unreadable, sorted({f.annex for f in result.forms})
+            )
+            view.superseded = outcome.status.get(name) == "superseded"
+            if found and not result.unreadable and not _too_big_to_annotate(path):
+                out = folder / f"{path.stem}-annotated.xlsx"
+                try:
+                    annotate(path, found, out, lang="zh", config=settings)
+                    view.token = store.put(_annotated_name(name), out.read_bytes())
+                except Exception as exc:  # noqa: BLE001 - the findings still show
+                    log.warning("annotated copy failed: %s", type(exc).__name__)
+                    view.annotate_failed = True
+            elif found and not result.unreadable:
+                view.annotate_failed = True
+            views.append(view)
+    other = [f for rest in by_file.values() for f in rest]
+    return Results(views, other, rejected, *_cross(outcome))
+
+
+def _too_big_to_annotate(path: Path) -> bool:
+    """True for a workbook whose parts unpack to more than openpyxl should hold."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(i.file_size for i in archive.infolist()) > ANNOTATE_MAX_UNPACKED
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False  # .xls: rebuilt from calamine's values, bounded by the upload size
+
+
+def _cross(outcome: Any) -> tuple[list[str], bool]:
+    """Districts with both annexes in this upload, and whether only one annex came."""
+    annexes: dict[str, set[int]] = {}
+    for form in outcome.forms:
+        if form.district:
+            annexes.setdefault(form.district, set()).add(form.annex)
+    both = sorted(d for d, seen in annexes.items() if seen >= {1, 2})
+    alone = bool(outcome.forms) and not both
+    return both, alone
+
+
+def _annotated_name(name: str) -> str:
+    stem = name.rpartition(".")[0] or name
+    return f"{stem}（已标注）.xlsx"
+
+
+def _megabytes(size: int) -> str:
+    mb = size / 1_000_000
+    return f"{mb:.0f}" if mb >= 10 or mb.is_integer() else f"{mb:.1f}"
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+# ---------------------------------------------------------------- the server
+def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4) -> None:
+    """Serve the page with waitress until interrupted (Ctrl+C)."""
+    import waitress
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app()
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    print(f"自查页面已启动：http://{_shown_host(host)}:{port}/  （按 Ctrl+C 停止）", flush=True)
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="",  # no Server header naming the software
+        # A somewhat larger request still reaches the app and gets the page's message;
+        # uploads within the limit stay in memory (never in waitress's spill file).
+        max_request_body_size=limit * 5 + 1_000_000,
+        inbuf_overflow=limit + 1_000_000,
+        channel_timeout=120,
+    )
+
+
+def _shown_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "本机地址"
+    return f"[{host}]" if ":" in host else host

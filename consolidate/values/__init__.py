@@ -1,0 +1,1 @@
+"""Values as clerks type them, normalised: text, names, phones, functions, posts, dates, districts."""

@@ -1,0 +1,1 @@
+"""Writing outputs atomically: files, workbooks, the report, annotated copies, templates."""

@@ -1,0 +1,539 @@
+"""The report's view model: everything the templates show, counted and laid out."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from consolidate.checks.crossyear import function_totals
+from consolidate.model.finding import Finding, count_by_severity
+from consolidate.model.form import Form
+from consolidate.values.functions import parse_functions
+from consolidate.writing.report.labels import STATUS_LABEL
+
+if TYPE_CHECKING:
+    from consolidate.model.outcome import Outcome
+
+BASELINE_CODES = (
+    "original-disagrees-baseline",
+    "unreported-new-account",
+    "unreported-removal",
+    "unreported-function-change",
+)
+OTHER_ANCHOR = "d-other"
+# The finding a change no request explains is reported as (rules.baseline).
+UNEXPLAINED_CODE = {
+    "added": "unreported-new-account",
+    "removed": "unreported-removal",
+    "functions": "unreported-function-change",
+}
+# How the report lists the kinds of change: label, functions header, location header.
+CHANGE_KINDS = (
+    ("added", "added", "after_functions", "location_now"),
+    ("removed", "removed", "before_functions", "location_before"),
+    ("functions", "functions_changed", "before_after", "location_now"),
+)
+
+
+class Verbatim(str):
+    """A text shown as is, never masked (hashes: hex digits that are not phone numbers)."""
+
+
+# ---------------------------------------------------------------- the view model
+@dataclass
+class FindingView:
+    """One finding as a table row: every field already text."""
+
+    severity: str
+    severity_text: str
+    code: str
+    sheet: str
+    location: str
+    person: str
+    value: str
+    message: str
+    suggestion: str
+
+
+@dataclass
+class FileGroup:
+    """The findings of one file within a district section."""
+
+    file: str
+    status: str
+    findings: list[FindingView]
+
+
+@dataclass
+class AnnexCell:
+    """One annex of one district in the completeness matrix."""
+
+    received: bool
+    files: int = 0
+    dates: str = ""
+    late: bool = False
+    timely: str = ""
+    resubmitted: int = 0
+    rows: int = 0
+
+
+@dataclass
+class Accounting:
+    """Rows read = rows kept (register / batch) + rows rejected, for one annex."""
+
+    annex: int
+    read: int
+    kept: int
+    rejected: int
+
+    @property
+    def ok(self) -> bool:
+        """True when every row read is either kept or rejected, once."""
+        return self.read == self.kept + self.rejected
+
+
+@dataclass
+class DistrictView:
+    """One configured district: its matrix row, its section, its accounting."""
+
+    name: str
+    anchor: str
+    annex1: AnnexCell
+    annex2: AnnexCell
+    missing: bool
+    counts: dict[str, int]
+    files: list[tuple[str, str]]
+    groups: list[FileGroup]
+    accounting: list[Accounting] = field(default_factory=list)
+
+
+@dataclass
+class FunctionTotal:
+    """One line of the city totals: holders of a function last year and this year."""
+
+    label: str
+    last: int
+    this: int
+
+    @property
+    def difference(self) -> str:
+        """``+2``, ``-1`` or ``0``."""
+        diff = self.this - self.last
+        return f"+{diff}" if diff > 0 else str(diff)
+
+
+@dataclass
+class ChangeView:
+    """One person who changed against the baseline, as a table row: every field text."""
+
+    name: str
+    mobile: str
+    functions: str  # the functions of the kind: after, before, or "before → after"
+    explained: bool
+    request: str  # where the explaining Annex 1 request is ("" when unexplained)
+    code: str  # the finding an unexplained change is reported as
+    location: str
+    pairing: str  # 调动 / 换号 / 改名, or ""
+    likely_same_as: str
+
+
+@dataclass
+class ChangeGroup:
+    """The changes of one kind (added, removed, functions changed) in one district."""
+
+    kind: str
+    title: str
+    functions_header: str
+    location_header: str
+    items: list[ChangeView]
+
+
+@dataclass
+class DistrictChanges:
+    """A district with changes against the baseline (key: the district's section anchor)."""
+
+    name: str
+    key: str
+    groups: list[ChangeGroup]
+    unexplained: int
+
+
+@dataclass
+class Bar:
+    """One bar of an inline SVG bar chart, positioned."""
+
+    label: str
+    value: int
+    y: int
+    width: int
+    text_y: int
+    value_x: int
+
+
+@dataclass
+class Chart:
+    """A horizontal bar chart drawn as inline SVG."""
+
+    title: str
+    bars: list[Bar]
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+
+
+def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]:
+    """Everything the templates show, counted and laid out (no logic left for them)."""
+    summary = outcome.summary()
+    statuses = Counter(outcome.status.get(r.source.display, "unreadable") for r in outcome.results)
+    counts = {
+        "files_used": statuses["used"],
+        "files_superseded": statuses["superseded"],
+        "files_unreadable": statuses["unreadable"],
+        "files_ignored": len(outcome.ignored),
+        "rows": summary["rows"],
+        "errors": summary["errors"],
+        "warnings": summary["warnings"],
+        "infos": summary["infos"],
+    }
+    level = "error" if counts["errors"] else "warning" if counts["warnings"] else "ok"
+    districts, other = _districts(outcome, t, lang)
+    return {
+        "as_of": outcome.as_of.isoformat(),
+        "year": outcome.year,
+        "verdict": {"level": level, "text": t[f"verdict_{level}"]},
+        "counts": counts,
+        "districts": districts,
+        "other": other,
+        "totals": _total_accounting(districts),
+        "charts": _charts(outcome, t),
+        "superseded": _superseded(outcome, t),
+        "baseline": _baseline(outcome.baseline),
+        "baseline_codes": BASELINE_CODES,
+        "function_totals": _function_totals(outcome, t),
+        "changes": _changes(outcome, districts, t),
+        "manifest": _manifest(outcome, t),
+    }
+
+
+def shown_districts(outcome: Any) -> list[str]:
+    """Every configured district in a roll-up; in a district's own check, only its own."""
+    names = [d.name for d in outcome.config.districts]
+    if outcome.year is not None:
+        return names
+    present = {f.district for f in outcome.forms} | {f.district for f in outcome.findings}
+    return [name for name in names if name in present]
+
+
+def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[DistrictView], Any]:
+    names = shown_districts(outcome)
+    by_district: dict[str | None, list[Finding]] = defaultdict(list)
+    for finding in outcome.findings:
+        by_district[finding.district if finding.district in names else None].append(finding)
+    views = []
+    for i, name in enumerate(names, 1):
+        findings = by_district.get(name, [])
+        codes = {f.code for f in findings}
+        used = [f for f in outcome.forms if f.district == name]
+        superseded = [f for f in outcome.selection.superseded_forms if f.district == name]
+        files = sorted({f.file for f in used + superseded})
+        views.append(
+            DistrictView(
+                name=name,
+                anchor=f"d-{i}",
+                annex1=_annex_cell(used, superseded, 1, False, t),
+                annex2=_annex_cell(used, superseded, 2, "submission-late" in codes, t),
+                missing="district-missing" in codes,
+                counts=count_by_severity(findings),
+                files=[(f, t[STATUS_LABEL.get(outcome.status.get(f, ""), "used")]) for f in files],
+                groups=_groups(findings, outcome, t, lang),
+                accounting=[_accounting(used, outcome.rejected, a) for a in (2, 1)],
+            )
+        )
+    orphans = by_district.get(None, [])
+    other = {"anchor": OTHER_ANCHOR, "groups": _groups(orphans, outcome, t, lang)}
+    return views, other
+
+
+def _annex_cell(
+    used: list[Form], superseded: list[Form], annex: int, late: bool, t: dict[str, str]
+) -> AnnexCell:
+    forms = [f for f in used if f.annex == annex]
+    if not forms:
+        return AnnexCell(received=False, resubmitted=sum(f.annex == annex for f in superseded))
+    dates = sorted({f.date.isoformat() for f in forms if f.date})
+    timely = t["late"] if late else t["on_time"] if dates else t["no_date"]
+    return AnnexCell(
+        received=True,
+        files=len({f.file for f in forms}),
+        dates="、".join(dates) if dates else "—",
+        late=late,
+        timely=timely,
+        resubmitted=sum(f.annex == annex for f in superseded),
+        rows=sum(len(f.rows) for f in forms),
+    )
+
+
+def _accounting(
+    used: list[Form], rejected: dict[tuple[str, str, int], list[str]], annex: int
+) -> Accounting:
+    forms = [f for f in used if f.annex == annex]
+    sheets = {(f.file, f.sheet) for f in forms}
+    dropped = sum(1 for file, sheet, _row in rejected if (file, sheet) in sheets)
+    kept = sum(1 for f in forms for r in f.rows if (f.file, f.sheet, r.number) not in rejected)
+    return Accounting(
+        annex=annex, read=sum(len(f.rows) for f in forms), kept=kept, rejected=dropped
+    )
+
+
+def _total_accounting(districts: list[DistrictView]) -> list[Accounting]:
+    totals = []
+    for annex in (2, 1):
+        lines = [a for d in districts for a in d.accounting if a.annex == annex]
+        totals.append(
+            Accounting(
+                annex=annex,
+                read=sum(a.read for a in lines),
+                kept=sum(a.kept for a in lines),
+                rejected=sum(a.rejected for a in lines),
+            )
+        )
+    return totals
+
+
+def _groups(
+    findings: Iterable[Finding], outcome: Any, t: dict[str, str], lang: str
+) -> list[FileGroup]:
+    groups: dict[str | None, list[FindingView]] = {}
+    for finding in findings:
+        groups.setdefault(finding.file, []).append(_finding_view(finding, t, lang))
+    out = []
+    for file, items in groups.items():
+        status = outcome.status.get(file, "") if file else ""
+        label = t[STATUS_LABEL[status]] if status in STATUS_LABEL else ""
+        out.append(FileGroup(file=file or t["no_file"], status=label, findings=items))
+    return out
+
+
+def _finding_view(finding: Finding, t: dict[str, str], lang: str) -> FindingView:
+    if finding.cell:
+        location = finding.cell
+    elif finding.row is not None:
+        location = t["row_n"].format(n=finding.row)
+    else:
+        location = "—"
+    return FindingView(
+        severity=finding.severity,
+        severity_text=t.get(finding.severity, finding.severity),
+        code=finding.code,
+        sheet=finding.sheet or "—",
+        location=location,
+        person=finding.person or "",
+        value=finding.value or "",
+        message=finding.text(lang),
+        suggestion=finding.suggestion or "",
+    )
+
+
+def _charts(outcome: Any, t: dict[str, str]) -> list[Chart]:
+    config = outcome.config
+    per_district: Counter[str] = Counter()
+    per_function: Counter[str] = Counter()
+    for form in outcome.forms_of(2):
+        for row in form.rows:
+            if (form.file, form.sheet, row.number) in outcome.rejected:
+                continue
+            if form.district:
+                per_district[form.district] += 1
+            for function in parse_functions(row.text("functions"), config).known:
+                per_function[function] += 1
+    districts = [(name, per_district[name]) for name in shown_districts(outcome)]
+    functions = [(name, per_function[name]) for name in config.functions]
+    return [_bar_chart(t["chart_district"], districts), _bar_chart(t["chart_function"], functions)]
+
+
+def _bar_chart(title: str, values: list[tuple[str, int]], width: int = 640) -> Chart:
+    label_width, step, bar_height, room = 96, 24, 16, 48
+    top = max((v for _, v in values), default=0) or 1
+    span = width - label_width - room
+    bars = []
+    for i, (label, value) in enumerate(values):
+        y, bar = i * step + 4, round(span * value / top)
+        bars.append(Bar(label, value, y, bar, y + bar_height - 3, label_width + bar + 4))
+    return Chart(title, bars, width, len(values) * step + 8, label_width, bar_height)
+
+
+def _superseded(outcome: Any, t: dict[str, str]) -> list[dict[str, str]]:
+    forms = {(f.file, f.sheet): f for f in outcome.selection.superseded_forms}
+    out = []
+    for (file, sheet), newer in sorted(outcome.selection.superseded_by.items()):
+        form = forms.get((file, sheet))
+        out.append(
+            {
+                "file": file,
+                "sheet": sheet,
+                "district": (form.district if form else None) or "—",
+                "date": form.date.isoformat() if form and form.date else "—",
+                "newer": newer,
+                "changes": _diff_text(outcome.selection.changes.get((file, sheet)), t),
+            }
+        )
+    return out
+
+
+def _diff_text(diff: Any, t: dict[str, str]) -> str:
+    """``新增2人：甲、乙；删除1人：丙；修改1人：丁（账号功能）`` — what the resubmission changed."""
+    if diff is None:
+        return "—"
+    if diff.empty:
+        return t["diff_none"]
+    parts = []
+    for label, names in ((t["diff_added"], diff.added), (t["diff_removed"], diff.removed)):
+        if names:
+            parts.append(label.format(n=len(names)) + "、".join(names))
+    if diff.altered:
+        shown = [
+            f"{name}（{'、'.join(t['field_' + k] for k in keys)}）" for name, keys in diff.altered
+        ]
+        parts.append(t["diff_altered"].format(n=len(diff.altered)) + "、".join(shown))
+    return "；".join(parts)
+
+
+def _baseline(baseline: Any) -> dict[str, Any] | None:
+    """Which baseline register the cross-year rules used (None: they were skipped)."""
+    if baseline is None:
+        return None
+    rows = getattr(baseline, "rows", None)
+    count = rows if isinstance(rows, int) else len(rows) if rows is not None else "—"
+    display = getattr(baseline, "display", "") or getattr(baseline, "path", "")
+    return {
+        "file": str(display or "—"),
+        "sheet": str(getattr(baseline, "sheet", "") or "—"),
+        "sha256": Verbatim(getattr(baseline, "sha256", "") or "—"),
+        "rows": count,
+    }
+
+
+def _function_totals(outcome: Any, t: dict[str, str]) -> dict[str, Any] | None:
+    """City totals per function, last year against this year (None without a baseline)."""
+    if outcome.baseline is None:
+        return None
+    rosters = outcome.forms_of(2)
+    totals = function_totals(outcome.baseline, rosters, outcome.config, outcome.rejected)
+    kept = sum(
+        1
+        for form in rosters
+        for row in form.rows
+        if (form.file, form.sheet, row.number) not in outcome.rejected
+    )
+    return {
+        "functions": [FunctionTotal(f, last, this) for f, (last, this) in totals.items()],
+        "holders": FunctionTotal(t["holders"], len(outcome.baseline.rows), kept),
+    }
+
+
+def _changes(outcome: Any, districts: list[DistrictView], t: dict[str, str]) -> dict[str, Any]:
+    """The changes against the baseline by district (configured order, only districts with
+    changes; those of no configured district last), each district by kind."""
+    anchors = {d.name: d.anchor for d in districts}
+    by_district: dict[str | None, list[Any]] = defaultdict(list)
+    for change in outcome.changes:
+        by_district[change.district if change.district in anchors else None].append(change)
+    out = []
+    for name in [*anchors, None]:
+        changes = by_district.get(name)
+        if not changes:
+            continue
+        groups = []
+        for kind, title, functions_header, location_header in CHANGE_KINDS:
+            items = [_change_view(c, t) for c in changes if c.kind == kind]
+            if items:
+                groups.append(
+                    ChangeGroup(kind, t[title], t[functions_header], t[location_header], items)
+                )
+        out.append(
+            DistrictChanges(
+                name=name if name is not None else t["unknown_district"],
+                key=anchors[name] if name is not None else OTHER_ANCHOR,
+                groups=groups,
+                unexplained=sum(not c.explained for c in changes),
+            )
+        )
+    unexplained = sum(not c.explained for c in outcome.changes)
+    return {
+        "districts": out,
+        "count": len(outcome.changes),
+        "summary": t["changes_summary"].format(n=len(outcome.changes), m=unexplained),
+    }
+
+
+def _change_view(change: Any, t: dict[str, str]) -> ChangeView:
+    before, after = _function_list(change.before, t), _function_list(change.after, t)
+    functions = {"added": after, "removed": before}.get(change.kind, f"{before} → {after}")
+    pairing = t.get(f"pairing_{change.pairing}", change.pairing or "") if change.pairing else ""
+    return ChangeView(
+        name=change.name,
+        mobile=change.mobile,
+        functions=functions,
+        explained=change.explained,
+        request=change.request or "",
+        code=UNEXPLAINED_CODE.get(change.kind, ""),
+        location=change.location or "—",
+        pairing=pairing,
+        likely_same_as=change.likely_same_as or "",
+    )
+
+
+def _function_list(functions: Iterable[str], t: dict[str, str]) -> str:
+    functions = list(functions)
+    return "、".join(functions) if functions else t["no_functions"]
+
+
+def _manifest(outcome: Any, t: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for result in outcome.results:
+        source = result.source
+        status = outcome.status.get(source.display, "unreadable")
+        sheets = [
+            t["sheet_line"].format(
+                sheet=f.sheet,
+                annex=f.annex,
+                district=f.district or t["unknown_district"],
+                rows=len(f.rows),
+            )
+            for f in result.forms
+        ]
+        out.append(
+            {
+                "file": source.display,
+                "sha256": Verbatim(source.sha256),
+                "sha_short": Verbatim(source.sha256[:12]),
+                "size": _size(source.size),
+                "status": t[STATUS_LABEL.get(status, "unreadable")],
+                "status_key": status,
+                "sheets": sheets,
+            }
+        )
+    for name in outcome.ignored:
+        out.append(
+            {
+                "file": name,
+                "sha256": "",
+                "sha_short": "",
+                "size": "",
+                "status": t["ignored"],
+                "status_key": "ignored",
+                "sheets": [],
+            }
+        )
+    return out
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

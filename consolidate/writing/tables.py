@@ -1,0 +1,175 @@
+"""The findings as JSON and CSV, and the manifest of input files (CLI.md).
+
+Identical inputs give byte-identical files: no absolute paths, no time but ``as_of``.
+CSV cells that a spreadsheet would run as a formula get a leading ``'`` (OWASP).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from consolidate.model.finding import JSON_FIELDS, Finding
+from consolidate.model.form import ReadResult
+from consolidate.model.outcome import Outcome
+from consolidate.writing.files import atomic_write_bytes
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FINDING_HEADERS: dict[str, dict[str, str]] = {
+    "zh": {
+        "code": "规则代码", "severity": "严重程度", "file": "文件", "sheet": "工作表",
+        "row": "行号", "cell": "单元格", "column": "列名", "value": "填写内容",
+        "district": "区", "annex": "附件", "person": "账号使用人", "message": "问题说明",
+        "suggestion": "建议值",
+    },
+    "en": {key: key for key in JSON_FIELDS},
+}  # fmt: skip
+SEVERITY_LABELS = {
+    "zh": {"error": "错误", "warning": "警告", "info": "提示"},
+    "en": {"error": "error", "warning": "warning", "info": "info"},
+}
+
+
+def safe_text(value: object) -> str:
+    """Text for a CSV cell that a spreadsheet never runs as a formula (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def findings_document(outcome: Outcome, lang: str = "zh") -> dict[str, Any]:
+    """The findings JSON of CLI.md."""
+    return {
+        "tool": "consolidate",
+        "schema": 1,
+        "as_of": outcome.as_of.isoformat(),
+        "files": [_file_entry(outcome, r) for r in outcome.results],
+        "findings": [f.to_dict(lang) for f in outcome.findings],
+        "summary": outcome.summary(),
+    }
+
+
+def _file_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
+    return {
+        "file": result.source.display,
+        "sha256": result.source.sha256,
+        "status": outcome.status.get(result.source.display, "unreadable"),
+        "sheets": [
+            {"sheet": f.sheet, "annex": f.annex, "district": f.district, "rows": len(f.rows)}
+            for f in result.forms
+        ],
+    }
+
+
+# ---------------------------------------------------------------- findings JSON and CSV
+def findings_json(outcome: Outcome, lang: str = "zh") -> bytes:
+    """The findings JSON of CLI.md as bytes: identical inputs give identical bytes."""
+    return json_bytes(findings_document(outcome, lang))
+
+
+def write_findings_json(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
+    """``findings.json``."""
+    atomic_write_bytes(path, findings_json(outcome, lang))
+
+
+def finding_row(finding: Finding, lang: str = "zh") -> list[object]:
+    """A finding's JSON fields in order, ``None`` kept as ``None``."""
+    data = finding.to_dict(lang)
+    return [data[key] for key in JSON_FIELDS]
+
+
+def findings_csv(outcome: Outcome, lang: str = "zh") -> bytes:
+    """Every finding as CSV in UTF-8 with a BOM (so Excel detects the encoding)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    headers = FINDING_HEADERS.get(lang, FINDING_HEADERS["zh"])
+    writer.writerow([headers[key] for key in JSON_FIELDS])
+    for finding in outcome.findings:
+        writer.writerow(_csv_cell(value) for value in finding_row(finding, lang))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)  # row and annex numbers stay numbers
+    return safe_text(value)
+
+
+def write_findings_csv(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
+    """``findings.csv``."""
+    atomic_write_bytes(path, findings_csv(outcome, lang))
+
+
+# ---------------------------------------------------------------- manifest
+def manifest(outcome: Outcome) -> dict[str, Any]:
+    """Every input file with its hash, size, status and sheets; no paths outside the inbox."""
+    files = [_manifest_entry(outcome, result) for result in outcome.results]
+    files += [_ignored_entry(name) for name in outcome.ignored]
+    statuses = [entry["status"] for entry in files]
+    rows = [sheet for entry in files for sheet in entry["sheets"]]
+    return {
+        "tool": "consolidate",
+        "schema": 1,
+        "as_of": outcome.as_of.isoformat(),
+        "year": outcome.year,
+        "files": files,
+        "summary": {
+            "files": len(files),
+            **{
+                status: statuses.count(status)
+                for status in ("used", "superseded", "unreadable", "ignored")
+            },
+            "rows": sum(sheet["rows"] for sheet in rows),
+            "rows_used": sum(sheet["rows"] for sheet in rows if sheet["status"] == "used"),
+            "rows_rejected": sum(sheet["rejected"] for sheet in rows if sheet["status"] == "used"),
+        },
+    }
+
+
+def _manifest_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
+    display = result.source.display
+    sheets = []
+    for form in result.forms:
+        replaced_by = outcome.selection.superseded_by.get((display, form.sheet))
+        rejected = sum(1 for key in outcome.rejected if key[:2] == (display, form.sheet))
+        sheets.append(
+            {
+                "sheet": form.sheet, "annex": form.annex, "district": form.district,
+                "rows": len(form.rows), "rejected": rejected,
+                "status": "superseded" if replaced_by else "used", "superseded_by": replaced_by,
+            }
+        )  # fmt: skip
+    replacements = {sheet["superseded_by"] for sheet in sheets if sheet["superseded_by"]}
+    status = outcome.status.get(display, "unreadable")
+    return {
+        "file": display,
+        "sha256": result.source.sha256 or None,
+        "size": result.source.size,
+        "status": status,
+        "superseded_by": replacements.pop()
+        if status == "superseded" and len(replacements) == 1
+        else None,
+        "sheets": sheets,
+        "ignored_sheets": list(result.ignored_sheets),
+    }
+
+
+def _ignored_entry(name: str) -> dict[str, Any]:
+    # Outcome keeps only the inbox-relative name of an ignored file, not its bytes.
+    return {
+        "file": name, "sha256": None, "size": None, "status": "ignored",
+        "superseded_by": None, "sheets": [], "ignored_sheets": [],
+    }  # fmt: skip
+
+
+def write_manifest(outcome: Outcome, path: Path | str) -> None:
+    """``manifest.json``: deterministic (no absolute paths, no time but ``as_of``)."""
+    atomic_write_bytes(path, json_bytes(manifest(outcome)))
+
+
+def json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")

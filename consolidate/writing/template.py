@@ -1,0 +1,339 @@
+"""Write the blank forms of the notice as workbooks districts can fill in.
+
+The layout follows the template at the end of 沪市监认证〔2021〕212号 (label, title,
+metadata line, header, numbered rows, notes); headers, vocabularies and districts come
+from ``schemas/`` so the template and the checker always agree.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from consolidate.model.config import AnnexSpec, Config, load_config
+from consolidate.model.errors import ConsolidateError
+from consolidate.values.districts import normalize_district
+from consolidate.writing.files import atomic_path
+
+BLANK_ROWS = 20
+LABEL_ROW, TITLE_ROW, META_ROW = 1, 2, 3
+# Longer inline lists go to the helper sheet: Excel rejects an inline list over 255
+# characters, and WPS is stricter; short fixed lists stay inline so the dropdown
+# survives when a clerk copies the sheet into another workbook.
+INLINE_LIST_MAX = 120
+FONT = "宋体"
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+UNDERLINE = Border(bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+WRAP_LEFT = Alignment(wrap_text=True, vertical="center", horizontal="left")
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+WIDTHS = {
+    "seq": 6, "adjustment": 12, "bureau": 28, "original": 16, "current": 16, "name": 12,
+    "post": 22, "mobile": 15, "letter": 26, "contact": 20, "remarks": 14, "account": 18,
+    "functions": 20,
+}  # fmt: skip
+# Where each metadata label and its value cell go: (key, label columns, value columns),
+# one list per line. Annex 2 has four labels, too many for one line of eight columns.
+META_LAYOUT: dict[int, list[list[tuple[str, str, str]]]] = {
+    1: [[("unit", "A:B", "C:E"), ("date", "H", "I:J")]],
+    2: [
+        [("unit", "A:B", "C:D"), ("filler", "E", "F")],
+        [("department", "A:B", "C:D"), ("date", "E", "F")],
+    ],
+}
+FUNCTION_KEYS = ("original", "current", "functions")
+
+
+def write_template(
+    out: Path, annex: int, district: str | None = None, config: Config | None = None
+) -> None:
+    """Write the blank form of ``annex`` (prefilled for ``district``) to ``out`` atomically."""
+    workbook = build_template(annex, district, config)
+    with atomic_path(out) as tmp:
+        workbook.save(tmp)
+
+
+def template_bytes(annex: int, district: str | None = None, config: Config | None = None) -> bytes:
+    """The blank form as .xlsx bytes (for a download)."""
+    buffer = io.BytesIO()
+    build_template(annex, district, config).save(buffer)
+    return buffer.getvalue()
+
+
+def build_template(
+    annex: int, district: str | None = None, config: Config | None = None
+) -> Workbook:
+    """The blank form of ``annex`` as an openpyxl workbook."""
+    config = config or load_config()
+    if annex not in config.annexes:
+        raise ConsolidateError(f"没有附件{annex}，只能是 {'、'.join(map(str, config.annexes))}")
+    spec = config.annexes[annex]
+    unit = bureau_name(district, config) if district else ""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = spec.short_title
+    header_row = _write_top(sheet, spec, config.metadata_labels, unit)
+    first, last = header_row + 1, header_row + BLANK_ROWS
+    _write_header(sheet, spec, header_row)
+    _write_rows(sheet, spec, first, last)
+    _write_notes(sheet, spec, config, last + 1)
+    _add_validations(workbook, sheet, spec, config, first, last)
+    _print_setup(sheet, header_row)
+    _mark_version(workbook, spec, config)
+    return workbook
+
+
+def bureau_name(district: str, config: Config) -> str:
+    """``黄浦`` -> ``上海市黄浦区市场监督管理局``; unknown districts are refused."""
+    name = normalize_district(district, config)
+    if name is None:
+        known = "、".join(d.name for d in config.districts)
+        raise ConsolidateError(f"“{district}”不是已配置的区（可选：{known}）")
+    return f"{config.city['name']}{name}市场监督管理局"
+
+
+def bureau_names(config: Config) -> list[str]:
+    """The full names of every configured district bureau, in configuration order."""
+    return [f"{config.city['name']}{d.name}市场监督管理局" for d in config.districts]
+
+
+# ---------------------------------------------------------------- layout
+def _write_top(sheet: Worksheet, spec: AnnexSpec, labels: dict[str, list[str]], unit: str) -> int:
+    """Label, title and metadata lines; returns the header row."""
+    width = len(spec.columns)
+    sheet.cell(LABEL_ROW, 1, spec.short_title).font = Font(name="黑体", size=12)
+    title = sheet.cell(TITLE_ROW, 1, spec.title)
+    title.font = Font(name=FONT, size=16, bold=True)
+    title.alignment = WRAP
+    sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=width)
+    sheet.row_dimensions[TITLE_ROW].height = 36
+    lines = META_LAYOUT[spec.number]
+    for offset, line in enumerate(lines):
+        for key, label_cols, value_cols in line:
+            # The first configured label is the one the notice prints.
+            label = labels[key][0]
+            _meta_pair(sheet, META_ROW + offset, (key, label), label_cols, value_cols, unit)
+    return META_ROW + len(lines)
+
+
+def _meta_pair(
+    sheet: Worksheet, row: int, field: tuple[str, str], label_cols: str, value_cols: str, unit: str
+) -> None:
+    """One ``填报单位：`` label cell and the value cell beside it."""
+    key, text = field
+    label = _span(sheet, row, label_cols)
+    label.value = f"{text}："
+    label.font = Font(name=FONT, size=11, bold=True)
+    label.alignment = Alignment(horizontal="right", vertical="center")
+    value = _span(sheet, row, value_cols)
+    value.font = Font(name=FONT, size=11)
+    value.alignment = Alignment(horizontal="left", vertical="center")
+    for col in _columns(value_cols):
+        sheet.cell(row, col).border = UNDERLINE
+    if key == "unit" and unit:
+        value.value = unit
+    if key == "date":
+        value.number_format = DATE_FORMAT
+
+
+def _span(sheet: Worksheet, row: int, cols: str) -> Cell:
+    """The first cell of ``cols`` (``"C:E"`` or ``"H"``) on ``row``, merged when wider."""
+    columns = _columns(cols)
+    if len(columns) > 1:
+        sheet.merge_cells(
+            start_row=row, start_column=columns[0], end_row=row, end_column=columns[-1]
+        )
+    return sheet.cell(row, columns[0])
+
+
+def _columns(cols: str) -> list[int]:
+    """``"C:E"`` -> [3, 4, 5]."""
+    first, _, last = cols.partition(":")
+    return list(range(column_index_from_string(first), column_index_from_string(last or first) + 1))
+
+
+def _write_header(sheet: Worksheet, spec: AnnexSpec, row: int) -> None:
+    """The header row with the canonical column names the reader recognises."""
+    fill = PatternFill("solid", fgColor="FFD9D9D9")
+    for col, column in enumerate(spec.columns, start=1):
+        cell = sheet.cell(row, col, column.name)
+        cell.font = Font(name=FONT, size=11, bold=True)
+        cell.alignment = WRAP
+        cell.border = BOX
+        cell.fill = fill
+        sheet.column_dimensions[get_column_letter(col)].width = WIDTHS.get(column.key, 14)
+    sheet.row_dimensions[row].height = 36
+
+
+def _write_rows(sheet: Worksheet, spec: AnnexSpec, first: int, last: int) -> None:
+    """Blank rows numbered 1..n, bordered; the mobile column is text so no digit is lost."""
+    for row in range(first, last + 1):
+        sheet.row_dimensions[row].height = 24
+        for col, column in enumerate(spec.columns, start=1):
+            cell = sheet.cell(row, col)
+            cell.border = BOX
+            cell.font = Font(name=FONT, size=11)
+            cell.alignment = WRAP if column.key in ("seq", "adjustment") else WRAP_LEFT
+            if column.key == "seq":
+                cell.value = row - first + 1
+            elif column.key == "mobile":
+                cell.number_format = "@"
+
+
+def notes_text(spec: AnnexSpec, config: Config) -> str:
+    """The 备注 under the table, built from the vocabularies the checker uses."""
+    functions = "、".join(config.functions)
+    none = config.vocabularies["functions"]["none"][0]
+    if spec.number == 1:
+        return (
+            f"备注：1．账号调整方式填写：{'、'.join(config.adjustments)}。\n"
+            f"2．账号功能填写：{functions}。多个功能用“、”分隔；没有功能填“{none}”。"
+        )
+    return f"备注：当前账号功能填写：{functions}。多个功能用“、”分隔。"
+
+
+def _write_notes(sheet: Worksheet, spec: AnnexSpec, config: Config, row: int) -> None:
+    cell = sheet.cell(row, 1, notes_text(spec, config))
+    cell.font = Font(name=FONT, size=11)
+    cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(spec.columns))
+    sheet.row_dimensions[row].height = 18 * (cell.value.count("\n") + 1)
+
+
+# ---------------------------------------------------------------- dropdowns and prompts
+def _add_validations(
+    workbook: Workbook, sheet: Worksheet, spec: AnnexSpec, config: Config, first: int, last: int
+) -> None:
+    """A validation (dropdown or prompt) on the blank rows of each column that has one."""
+    lists = _Lists(workbook, config)
+    for col, column in enumerate(spec.columns, start=1):
+        validation = _validation_for(column.key, column.name, spec, config, lists)
+        if validation is not None:
+            letter = get_column_letter(col)
+            validation.add(f"{letter}{first}:{letter}{last}")
+            sheet.add_data_validation(validation)
+
+
+def _validation_for(
+    key: str, title: str, spec: AnnexSpec, config: Config, lists: _Lists
+) -> DataValidation | None:
+    """Adjustment type: strict dropdown; bureau: dropdown that warns; functions: prompt."""
+    if key == "adjustment":
+        values = "、".join(config.adjustments)
+        validation = _dropdown(
+            lists.formula(config.adjustments), title, f"请从下拉列表中选择：{values}"
+        )
+        return _alert(validation, "stop", f"只能填写：{values}")
+    if key == "bureau":
+        prompt = "请从下拉列表中选择本区市场监督管理局全称"
+        validation = _dropdown(lists.formula(bureau_names(config)), title, prompt)
+        # A warning, not a stop: a unit not yet configured can still be written.
+        return _alert(validation, "warning", "不是已配置的区市场监督管理局，确定要这样填写吗？")
+    if key in FUNCTION_KEYS:
+        return _functions_validation(title, spec, config, lists)
+    if key == "mobile":
+        validation = DataValidation(allow_blank=True)
+        validation.promptTitle, validation.prompt = title, "填写11位手机号码，如13812345678"
+        validation.showInputMessage = True
+        return validation
+    return None
+
+
+def _functions_validation(
+    title: str, spec: AnnexSpec, config: Config, lists: _Lists
+) -> DataValidation:
+    """A one-function dropdown whose prompt explains how to list several."""
+    functions = config.functions
+    choices = list(functions)
+    example = "、".join(functions[1:3])
+    prompt = f"可填写：{'、'.join(functions)}。多个功能用“、”分隔，如“{example}”。"
+    if spec.number == 1:  # 无 is allowed in Annex 1 only (RULES.md decision 7)
+        none = config.vocabularies["functions"]["none"][0]
+        choices.append(none)
+        prompt += f"没有功能填“{none}”。"
+    # The error alert stays off: typing several functions separated by 、 must never
+    # be blocked by a list that holds single functions.
+    return _dropdown(lists.formula(choices), title, prompt)
+
+
+def _dropdown(formula: str, title: str, prompt: str) -> DataValidation:
+    """A list validation with an input prompt and no error alert."""
+    validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+    validation.promptTitle = title[:32]  # Excel's limits: title 32, prompt 255 characters
+    validation.prompt = prompt[:255]
+    validation.showInputMessage = True
+    validation.showErrorMessage = False
+    return validation
+
+
+def _alert(validation: DataValidation, style: str, message: str) -> DataValidation:
+    """Turn on the error alert of a list validation (``stop`` blocks, ``warning`` asks)."""
+    validation.showErrorMessage = True
+    validation.errorStyle = style
+    validation.errorTitle = validation.promptTitle
+    validation.error = message[:255]
+    return validation
+
+
+class _Lists:
+    """Formulas for list validations: inline when short, else a column of the helper sheet."""
+
+    def __init__(self, workbook: Workbook, config: Config) -> None:
+        self.workbook = workbook
+        self.name = lists_sheet_name(config)
+        self.sheet: Worksheet | None = None
+
+    def formula(self, values: Sequence[str]) -> str:
+        """``"a,b"`` or ``'选项'!$A$1:$A$16``."""
+        inline = ",".join(values)
+        if len(inline) <= INLINE_LIST_MAX:
+            return f'"{inline}"'
+        if self.sheet is None:
+            self.sheet = self.workbook.create_sheet(self.name)
+            self.sheet.sheet_state = "hidden"
+        col = self.sheet.max_column + (1 if self.sheet["A1"].value is not None else 0)
+        for row, value in enumerate(values, start=1):
+            self.sheet.cell(row, col, value)
+        letter = get_column_letter(col)
+        quoted = self.name.replace("'", "''")
+        return f"'{quoted}'!${letter}$1:${letter}${len(values)}"
+
+
+def lists_sheet_name(config: Config) -> str:
+    """The hidden sheet holding long dropdown lists: the second of settings' helper_sheets."""
+    helpers = config.settings["template"]["helper_sheets"]
+    return helpers[1] if len(helpers) > 1 else "选项"
+
+
+# ---------------------------------------------------------------- print and version mark
+def _print_setup(sheet: Worksheet, header_row: int) -> None:
+    """A4 landscape, one page wide, the header repeated on every page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+
+
+def _mark_version(workbook: Workbook, spec: AnnexSpec, config: Config) -> None:
+    """The custom document property that tells template-outdated which template this is."""
+    template = config.settings["template"]
+    workbook.custom_doc_props.append(
+        StringProperty(name=template["property"], value=str(template["version"]))
+    )
+    workbook.properties.title = spec.title
+    workbook.properties.creator = config.city.get("office_unit", "consolidate")
