@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from consolidate.checks import evaluate
-from consolidate.model.config import Config, load_config
-from consolidate.model.errors import InputError
+from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Config, load_config
+from consolidate.model.errors import InputError, OutputError
 from consolidate.model.outcome import Outcome
 from consolidate.reading.inbox import Progress, discover, read_all
 from consolidate.reading.workbook import read_file
+from consolidate.writing.files import atomic_write_bytes
 
 
 def check(
@@ -77,3 +78,24 @@ def consolidate_inbox(
         baseline=baseline,
         ignored=ignored,
     )
+
+
+def export_schemas(folder: Path | str) -> list[Path]:
+    """Copy the default configuration into ``folder`` for the office to edit.
+
+    Files already there are never overwritten: they may hold the office's own edits.
+    """
+    folder = Path(folder)
+    names = [f"{name}.toml" for name in FILES]
+    present = [name for name in names if (folder / name).exists()]
+    if present:
+        raise OutputError(
+            f"{folder} 中已有配置文件（{'、'.join(present)}），未覆盖；请指定一个新的文件夹"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建文件夹 {folder}：{exc.strerror or exc}") from exc
+    for name in names:
+        atomic_write_bytes(folder / name, (DEFAULT_SCHEMAS / name).read_bytes())
+    return [folder / name for name in names]

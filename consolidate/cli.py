@@ -73,12 +73,45 @@ lang_option = click.option(
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consolidate")
-def main() -> None:
+@click.option(
+    "--schemas",
+    type=click.Path(path_type=Path),
+    help="配置文件夹（默认用随程序安装的配置；同环境变量 CONSOLIDATE_SCHEMAS）"
+    " / configuration folder (default: the one installed with the program).",
+)
+@click.pass_context
+def main(ctx: click.Context, schemas: Path | None) -> None:
     """检查、汇总CCC免办系统账号报表（附件1、附件2）。
 
     Check, merge and report the account forms of the CCC-exemption system.
     """
     _tolerant_console()
+    if schemas is not None:
+        _use_schemas(ctx, schemas)
+
+
+def _use_schemas(ctx: click.Context, folder: Path) -> None:
+    """Point every configuration lookup at ``folder``, as ``$CONSOLIDATE_SCHEMAS`` does.
+
+    Through the environment, so that worker processes (started by spawn on Windows)
+    see it too; restored when the command ends (tests invoke ``main`` many times).
+    """
+    import os
+
+    from consolidate.model.config import SCHEMAS_ENV
+
+    if not folder.is_dir():
+        _fail(f"找不到配置文件夹：{folder}（可用 consolidate schemas export 导出默认配置）")
+    before = os.environ.get(SCHEMAS_ENV)
+    os.environ[SCHEMAS_ENV] = str(folder.resolve())
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(SCHEMAS_ENV, None)
+        else:
+            os.environ[SCHEMAS_ENV] = before
+
+    ctx.call_on_close(restore)
 
 
 def _tolerant_console() -> None:
@@ -232,6 +265,22 @@ def template(annex: str, district: str | None, out: Path) -> None:
             _fail(f"“{district}”不是配置中的区 / not a configured district")
     write_template(out, int(annex), name, config)
     click.echo(f"已写出模板 / template written: {out}")
+
+
+@main.group()
+def schemas() -> None:
+    """配置文件（schemas/）/ the configuration files."""
+
+
+@schemas.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_schemas(folder: Path) -> None:
+    """把默认配置复制到文件夹，供修改后用 --schemas 指定 / copy the default configuration out to edit."""
+    from consolidate import api
+
+    written = api.export_schemas(folder)
+    click.echo(f"已导出 {len(written)} 个配置文件到 / configuration written to: {folder}")
+    click.echo(f'修改后运行：consolidate --schemas "{folder}" run …')
 
 
 @main.command()

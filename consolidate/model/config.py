@@ -12,7 +12,12 @@ from typing import Any
 from consolidate.model.errors import ConfigError
 
 SCHEMAS_ENV = "CONSOLIDATE_SCHEMAS"
-DEFAULT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+# The defaults ship inside the wheel as package data (pyproject.toml maps the top-level
+# schemas/ onto consolidate/model/schemas); an editable install reads the checkout's.
+_PACKAGED = Path(__file__).resolve().parent / "schemas"
+DEFAULT_SCHEMAS = (
+    _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
+)
 FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings")
 
 
@@ -154,8 +159,13 @@ def _load_dir(root: Path) -> Config:
     return Config(root=root, data=data)
 
 
-@lru_cache(maxsize=8)
 def load_config(root: str | Path | None = None) -> Config:
-    """Load ``schemas/`` (or ``$CONSOLIDATE_SCHEMAS``, or ``root``); cached per folder."""
+    """Load ``root``, else ``$CONSOLIDATE_SCHEMAS``, else the defaults; cached per folder."""
+    # The folder is chosen on every call (``--schemas`` sets the variable after start-up).
     chosen = Path(root or os.environ.get(SCHEMAS_ENV) or DEFAULT_SCHEMAS)
-    return _load_dir(chosen.resolve())
+    return _load_cached(chosen.resolve())
+
+
+@lru_cache(maxsize=8)
+def _load_cached(root: Path) -> Config:
+    return _load_dir(root)
