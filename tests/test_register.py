@@ -17,13 +17,13 @@ from consolidate.model.outcome import Outcome
 from consolidate.reading.workbook import read_file
 from consolidate.writing.adjustments import write_adjustments
 from consolidate.writing.register import write_register
-from consolidate.writing.xlsx import display_width
+from consolidate.writing.xlsx import ROW_FILLS, display_width
 from tests.helpers import AS_OF, CONFIG, HEADER_ROW, a1_cells, write_annex
 
 FIRST = HEADER_ROW + 1  # the first data row of a generated form
 FUNCTIONS = list(CONFIG.functions)
 REGISTER_HEADER = [
-    "区", "市场监管部门", "账号使用人姓名", "所在部门及职务", "当前使用账号名称",
+    "区", "账号使用人姓名", "市场监管部门", "所在部门及职务", "当前使用账号名称",
     "当前使用账号功能", "手机号", "备注", *FUNCTIONS, "来源文件", "来源工作表", "来源行", "问题",
 ]  # fmt: skip
 COL = {name: i for i, name in enumerate(REGISTER_HEADER)}
@@ -175,7 +175,10 @@ def test_problems_column_lists_the_row_findings(outcome: Outcome, tmp_path: Path
     outcome = with_findings(outcome, extra, second)
     rows = sheet_rows(register_of(outcome, tmp_path), "名册")[1:]
     qian = next(r for r in rows if r[COL["账号使用人姓名"]] == "钱七")
-    assert f"phone-invalid：{extra.message}" in qian[COL["问题"]].split("\n")
+    # The message as a clerk reads it: no rule code in front of it.
+    lines = qian[COL["问题"]].split("\n")
+    assert second.message in lines and extra.message in lines
+    assert not any(line.startswith(("phone-invalid", "name-suspicious")) for line in lines)
     ws = openpyxl.load_workbook(tmp_path / "register.xlsx")["名册"]
     problems = ws.cell(
         1 + [r[COL["账号使用人姓名"]] for r in rows].index("钱七") + 1, COL["问题"] + 1
@@ -183,14 +186,30 @@ def test_problems_column_lists_the_row_findings(outcome: Outcome, tmp_path: Path
     assert "\n" in problems.value and problems.alignment.wrap_text
     en = sheet_rows(register_of(outcome, tmp_path, lang="en"), "名册")[1:]
     qian_en = next(r for r in en if r[COL["账号使用人姓名"]] == "钱七")
-    assert f"phone-invalid: {extra.message_en}" in qian_en[COL["问题"]].split("\n")
+    assert extra.message_en in qian_en[COL["问题"]].split("\n")
+    assert "phone-invalid" not in qian_en[COL["问题"]]
+
+
+def test_rows_with_problems_are_filled_by_their_worst_finding(
+    outcome: Outcome, tmp_path: Path
+) -> None:
+    ws = openpyxl.load_workbook(register_of(outcome, tmp_path))["名册"]
+    fills = {
+        row[COL["账号使用人姓名"]].value: row[COL["问题"]].fill.fgColor.rgb
+        for row in ws.iter_rows(min_row=2)
+    }
+    problems = {
+        row[COL["账号使用人姓名"]].value: row[COL["问题"]].value for row in ws.iter_rows(min_row=2)
+    }
+    assert fills["钱七"] == ROW_FILLS["error"]  # phone-invalid
+    assert all(fills[name] == "00000000" for name, text in problems.items() if not text)
 
 
 def test_register_sheet_layout(outcome: Outcome, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(register_of(outcome, tmp_path))
     assert wb.sheetnames == ["名册", "汇总", "问题清单"]
     ws = wb["名册"]
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "C2"  # 区 and 姓名 stay in view while scrolling to 问题
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(REGISTER_HEADER))}6"
     assert ws.print_title_rows == "$1:$1"
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
@@ -198,6 +217,10 @@ def test_register_sheet_layout(outcome: Outcome, tmp_path: Path) -> None:
     assert display_width("当前使用账号名称") == 16
     assert ws.column_dimensions["E"].width >= 16
     assert ws.column_dimensions["A"].width < ws.column_dimensions["E"].width
+    # A multi-line cell gets the height of its lines (Calc and Excel show only one otherwise).
+    wb_rows = list(ws.iter_rows(min_row=2))
+    tall = [r[0].row for r in wb_rows if "\n" in str(r[COL["市场监管部门"]].value or "")]
+    assert all((ws.row_dimensions[n].height or 0) >= 30 for n in tall)
 
 
 def test_register_reads_back_as_an_annex_2(outcome: Outcome, tmp_path: Path) -> None:
@@ -212,23 +235,47 @@ def test_register_reads_back_as_an_annex_2(outcome: Outcome, tmp_path: Path) -> 
 # ---------------------------------------------------------------- 汇总 and 问题清单
 def test_summary_counts_people_and_functions_per_district(outcome: Outcome, tmp_path: Path) -> None:
     rows = sheet_rows(register_of(outcome, tmp_path), "汇总")
-    assert list(rows[0]) == ["区", "人数", *FUNCTIONS]
+    assert list(rows[0]) == ["区", "附件2报送情况", "人数", *FUNCTIONS]
     assert [r[0] for r in rows[1:-1]] == [d.name for d in CONFIG.districts]
     by_district = {r[0]: list(r[1:]) for r in rows[1:]}
-    assert by_district["黄浦区"] == [3, 1, 1, 1, 1, 0]
-    assert by_district["徐汇区"] == [2, 0, 0, 0, 1, 1]
-    assert by_district["浦东新区"] == [0, 0, 0, 0, 0, 0]
-    assert by_district["合计"] == [5, 1, 1, 1, 2, 1]
+    assert by_district["黄浦区"] == ["已报送", 3, 1, 1, 1, 1, 0]
+    assert by_district["徐汇区"] == ["已报送", 2, 0, 0, 0, 1, 1]
+    # A district that sent nothing says so, not 0.
+    assert by_district["浦东新区"] == ["未报送"] + [None] * 6
+    assert by_district["合计"] == [f"2/{len(CONFIG.districts)}", 5, 1, 1, 1, 2, 1]
 
 
 def test_findings_sheet_lists_every_finding(outcome: Outcome, tmp_path: Path) -> None:
     extra = Catalog(CONFIG).make("annex-unrecognized", file="徐汇区/附件2.xlsx", sheet="Sheet2")
     outcome = with_findings(outcome, extra)
     rows = sheet_rows(register_of(outcome, tmp_path), "问题清单")
-    assert rows[0][:3] == ("规则代码", "严重程度", "文件")
+    # What a clerk reads first: the severity and the message; the rule code comes last.
+    assert rows[0] == (
+        "级别", "问题说明", "区", "账号使用人", "填写内容", "建议改为",
+        "来源文件", "来源工作表", "单元格", "名册行", "规则代码",
+    )  # fmt: skip
     assert len(rows) - 1 == len(outcome.findings)
-    row = next(r for r in rows if r[0] == "annex-unrecognized" and r[3] == "Sheet2")
-    assert row[1] == "错误" and row[2] == "徐汇区/附件2.xlsx" and row[11] == extra.message
+    row = next(r for r in rows if r[-1] == "annex-unrecognized" and r[7] == "Sheet2")
+    assert row[:2] == ("错误", extra.message) and row[6] == "徐汇区/附件2.xlsx"
+
+
+def test_findings_sheet_sorted_by_district_and_linked_to_the_register(
+    outcome: Outcome, tmp_path: Path
+) -> None:
+    wb = openpyxl.load_workbook(register_of(outcome, tmp_path))
+    rows = list(wb["问题清单"].iter_rows(min_row=2))
+    districts = [r[2].value for r in rows]
+    # Configured order (黄浦区 before 徐汇区), not file-name order.
+    assert districts == sorted(districts, key=lambda d: CONFIG.district_rank.get(d or "", 99))
+    linked = [r for r in rows if r[9].hyperlink is not None]
+    assert linked
+    register = wb["名册"]
+    for row in linked:
+        sheet, cell = row[9].hyperlink.location.split("!")
+        assert sheet == "'名册'"
+        target = register[cell]
+        assert row[9].value == f"第{target.row}行"
+        assert target.value == row[3].value  # the 账号使用人 of that 名册 row
 
 
 # ---------------------------------------------------------------- injection
@@ -321,3 +368,8 @@ def test_adjustments_page_setup(outcome: Outcome, tmp_path: Path) -> None:
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
     assert ws.freeze_panes == "A5" and ws.print_title_rows == "$4:$4"
     assert "A2:K2" in {str(r) for r in ws.merged_cells.ranges}
+    # The table is boxed like the paper form; the notes under it are not.
+    table = ws.iter_rows(min_row=4, max_row=7)
+    assert all(c.border.left.style == "thin" for row in table for c in row)
+    assert ws.cell(8, 1).border.left.style is None
+    assert ws.print_area == "'附件1'!$A$1:$M$9"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,12 @@ from consolidate.writing.files import atomic_path
 from consolidate.writing.register import LABELS
 from consolidate.writing.xlsx import (
     TITLE_FONT,
+    Page,
+    Rows,
     column_widths,
+    freeze,
     header_cells,
-    new_sheet,
+    set_widths,
     styled_cell,
     text_cell,
 )
@@ -79,39 +83,67 @@ def write_adjustments(
     """``adjustments.xlsx``: the city's Annex 1 batch for SAMR, in the form's own layout."""
     config = outcome.config
     labels = _labels(lang)
-    spec = config.annexes[1]
     extra = [labels[key] for key in ("received", "forward_by", "file", "row")]
-    header = [c.name for c in spec.columns] + extra
     rows, guessed = adjustment_rows(outcome, received)
     notes = _notes(config)
     if guessed:
         notes.append(labels["fallback"].format(rows="、".join(map(str, guessed))))
     wb = Workbook(write_only=True)
-    ws = new_sheet(wb, ADJUSTMENTS_SHEET, column_widths([header, *rows], cap=40))
-    _form_top(ws, config, outcome.as_of)
-    ws.append(header_cells(ws, header))
-    for row in rows:
-        ws.append([styled_cell(ws, value) for value in row])
-    for line in notes:
-        ws.append([text_cell(ws, line)])
     # What SAMR receives on paper: the form and the two dates, not our source columns.
-    last_row = 4 + len(rows) + len(notes)
-    ws.print_area = f"A1:{get_column_letter(len(header) - 2)}{last_row}"
+    form_sheet(wb, ADJUSTMENTS_SHEET, FormSheet(config, outcome.as_of, extra, rows, notes, 2))
     with atomic_path(path) as tmp:
         wb.save(tmp)
 
 
-def _form_top(ws: Any, config: Config, as_of: dt.date) -> None:
-    """The lines above Annex 1's header: label, title, metadata; header row 4 repeats."""
+# ---------------------------------------------------------------- Annex 1 in the form's layout
+@dataclass
+class FormSheet:
+    """What a sheet in Annex 1's layout holds: the form's columns plus ``extra`` ones."""
+
+    config: Config
+    as_of: dt.date  # the 填报日期 of the city's batch
+    extra: list[str]  # headers after the form's columns (dates, sources, problems)
+    rows: list[list[object]]
+    notes: list[str]  # lines under the table
+    unprinted: int = 0  # trailing extra columns kept off the paper (sources)
+
+
+def form_sheet(wb: Workbook, title: str, sheet: FormSheet) -> Any:
+    """A write-only sheet laid out as Annex 1: label, title, metadata, boxed table, notes.
+
+    Every line of every cell is printed (rows as tall as their wrapped text), one page
+    wide, the header repeated on every page.
+    """
+    spec = sheet.config.annexes[1]
+    header = [c.name for c in spec.columns] + sheet.extra
+    widths = column_widths([header, *sheet.rows])
+    ws = wb.create_sheet(title)
+    set_widths(ws, widths)
+    Page(title_rows=f"{HEADER_ROW}:{HEADER_ROW}", centered=True, margin=0.4).apply(ws)
+    freeze(ws, HEADER_ROW)
+    rows = Rows(ws, widths)
+    _form_top(ws, rows, sheet.config, sheet.as_of, len(spec.columns))
+    rows.append(header_cells(ws, header, box=True), header)
+    for row in sheet.rows:
+        rows.append([styled_cell(ws, value, box=True) for value in row], row)
+    for line in sheet.notes:
+        rows.append([text_cell(ws, line)])
+    printed = len(header) - sheet.unprinted
+    ws.print_area = f"A1:{get_column_letter(printed)}{rows.count}"
+    return ws
+
+
+HEADER_ROW = 4  # below the label, the title and the metadata line
+
+
+def _form_top(ws: Any, rows: Rows, config: Config, as_of: dt.date, width: int) -> None:
+    """The lines above Annex 1's header: label, title, metadata."""
     spec = config.annexes[1]
-    width = len(spec.columns)
-    ws.freeze_panes = "A5"
-    ws.print_title_rows = "4:4"
     ws.merged_cells.add(f"A2:{get_column_letter(width)}2")
     title_style = {"font": TITLE_FONT, "alignment": Alignment(horizontal="center")}
-    ws.append([text_cell(ws, spec.short_title)])
-    ws.append([text_cell(ws, spec.title, **title_style)])
-    ws.append(_metadata_line(ws, config, as_of, width))
+    rows.append([text_cell(ws, spec.short_title)])
+    rows.append([text_cell(ws, spec.title, **title_style)], height=24)
+    rows.append(_metadata_line(ws, config, as_of, width))
 
 
 def _metadata_line(ws: Any, config: Config, as_of: dt.date, width: int) -> list[Any]:

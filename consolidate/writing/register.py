@@ -12,21 +12,30 @@ from collections import Counter
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from consolidate.model.config import Config
+from consolidate.model.finding import SEVERITIES, SEVERITY_RANK, Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import Outcome
 from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
 from consolidate.writing.files import atomic_path
-from consolidate.writing.tables import FINDING_HEADERS, SEVERITY_LABELS, finding_row
-from consolidate.writing.xlsx import table_sheet
+from consolidate.writing.tables import SEVERITY_LABELS
+from consolidate.writing.xlsx import ROW_FILLS, Link, Table, column_widths, table_sheet
 
 REGISTER_SHEET, SUMMARY_SHEET, FINDINGS_SHEET = "名册", "汇总", "问题清单"
 # The Annex 2 columns the register carries, in the form's order (序号 is not kept:
 # it only numbers the rows of one district's file).
-REGISTER_FIELDS = ("bureau", "name", "post", "account", "functions", "mobile", "remarks")
+# 姓名 comes right after 区 so that both stay in view (frozen) while scrolling to 问题.
+REGISTER_FIELDS = ("name", "bureau", "post", "account", "functions", "mobile", "remarks")
+PROBLEMS_WIDTH = 50
+FINDINGS_COLUMNS = (
+    "severity", "message", "district", "person", "value", "suggestion",
+    "file", "sheet", "cell", "in_register", "code",
+)  # fmt: skip
+FINDINGS_WIDTHS = [6, 50, 9, 10, 16, 14, 24, 10, 7, 9, 14]
 YES = "是"
 UNKNOWN_DISTRICT = "（未识别）"
 
@@ -34,14 +43,20 @@ LABELS = {
     "zh": {
         "district": "区", "people": "人数", "total": "合计", "file": "来源文件",
         "sheet": "来源工作表", "row": "来源行", "problems": "问题", "received": "收到日期",
-        "forward_by": "转报截止日期",
+        "forward_by": "转报截止日期", "submitted": "附件2报送情况", "yes": "已报送", "no": "未报送",
+        "severity": "级别", "message": "问题说明", "person": "账号使用人", "value": "填写内容",
+        "suggestion": "建议改为", "cell": "单元格", "code": "规则代码", "in_register": "名册行",
+        "register_row": "第{n}行",
         "fallback": "注：第{rows}行的转报截止日期所在年份的法定节假日安排尚未收录，"
         "按周一至周五推算，请按国务院办公厅公布的放假安排核对。",
     },
     "en": {
         "district": "District", "people": "People", "total": "Total", "file": "Source file",
         "sheet": "Source sheet", "row": "Source row", "problems": "Problems",
-        "received": "Received", "forward_by": "Forward by",
+        "received": "Received", "forward_by": "Forward by", "submitted": "Annex 2",
+        "yes": "received", "no": "not sent", "severity": "Severity", "message": "Problem",
+        "person": "Person", "value": "Value", "suggestion": "Suggestion", "cell": "Cell",
+        "code": "Rule", "in_register": "Register row", "register_row": "row {n}",
         "fallback": "Note: the holiday schedule of the year of the forward-by date of row(s) "
         "{rows} is not known yet; Monday to Friday were counted. Check against the "
         "State Council's published schedule.",
@@ -53,9 +68,9 @@ def _labels(lang: str) -> dict[str, str]:
     return LABELS.get(lang, LABELS["zh"])
 
 
-# ---------------------------------------------------------------- register.xlsx
+# ---------------------------------------------------------------- 名册
 def register_header(config: Config, lang: str = "zh") -> list[str]:
-    """Row 1 of 名册: 区, the Annex 2 columns, one per function, source, problems."""
+    """Row 1 of 名册: 区, 姓名, the other Annex 2 columns, one per function, source, problems."""
     labels = _labels(lang)
     spec = config.annexes[2]
     return [
@@ -66,13 +81,18 @@ def register_header(config: Config, lang: str = "zh") -> list[str]:
     ]  # fmt: skip
 
 
+def register_entries(outcome: Outcome) -> list[tuple[Form, Row]]:
+    """Every kept data row of every used Annex 2 form, in district order: the 名册's rows."""
+    return [
+        (form, row)
+        for form in outcome.in_district_order(outcome.forms_of(2))
+        for row in outcome.kept_rows(form)
+    ]
+
+
 def register_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
     """One row per kept data row of every used Annex 2 form, in district order."""
-    rows = []
-    for form in outcome.in_district_order(outcome.forms_of(2)):
-        for row in outcome.kept_rows(form):
-            rows.append(_register_row(outcome, form, row, lang))
-    return rows
+    return [_register_row(outcome, form, row, lang) for form, row in register_entries(outcome)]
 
 
 def _register_row(outcome: Outcome, form: Form, row: Row, lang: str) -> list[object]:
@@ -87,10 +107,8 @@ def _register_row(outcome: Outcome, form: Form, row: Row, lang: str) -> list[obj
         "mobile": mobile_text(row.cell("mobile")),
         "remarks": row.text("remarks"),
     }
-    problems = [
-        f"{f.code}：{f.text(lang)}" if lang == "zh" else f"{f.code}: {f.text(lang)}"
-        for f in outcome.findings_at(form.file, form.sheet, row.number)
-    ]
+    # The message alone: the rule code is for the 问题清单 and the JSON, not for a clerk.
+    problems = [f.text(lang) for f in outcome.findings_at(form.file, form.sheet, row.number)]
     return [
         form.district or "",
         *(values[key] for key in REGISTER_FIELDS),
@@ -99,56 +117,140 @@ def _register_row(outcome: Outcome, form: Form, row: Row, lang: str) -> list[obj
     ]  # fmt: skip
 
 
-def summary_rows(
-    register: list[list[object]], config: Config, lang: str = "zh"
-) -> list[list[object]]:
-    """People and function holders per district (configured order, then others), and totals."""
-    functions = config.functions
-    first = 1 + len(REGISTER_FIELDS)  # index of the first function yes/no column
+def _row_fills(outcome: Outcome, entries: list[tuple[Form, Row]]) -> list[str | None]:
+    """A light fill by the worst finding of each row with problems, none for clean rows."""
+    fills: list[str | None] = []
+    for form, row in entries:
+        found = outcome.findings_at(form.file, form.sheet, row.number)
+        worst = min((SEVERITY_RANK[f.severity] for f in found), default=None)
+        fills.append(None if worst is None else ROW_FILLS[SEVERITIES[worst]])
+    return fills
+
+
+def _register_widths(header: list[str], rows: list[list[object]]) -> list[float]:
+    """Fitted widths; the problems column wide enough to read a message on one or two lines."""
+    widths = column_widths([header, *rows])
+    widths[-1] = PROBLEMS_WIDTH
+    return widths
+
+
+# ---------------------------------------------------------------- 汇总
+def summary_header(config: Config, lang: str = "zh") -> list[str]:
+    labels = _labels(lang)
+    return [labels["district"], labels["submitted"], labels["people"], *config.functions]
+
+
+def summary_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
+    """People and function holders per district (configured order, then others), and totals.
+
+    A configured district that sent no Annex 2 says so (未报送) instead of counting 0.
+    """
+    labels = _labels(lang)
+    functions = outcome.config.functions
     people: Counter[str] = Counter()
     holders: Counter[tuple[str, str]] = Counter()
-    for row in register:
-        district = str(row[0]) or UNKNOWN_DISTRICT
+    for form, row in register_entries(outcome):
+        district = form.district or UNKNOWN_DISTRICT
         people[district] += 1
-        for i, function in enumerate(functions):
-            holders[(district, function)] += row[first + i] == YES
-    names = [d.name for d in config.districts]
-    names += sorted(set(people) - set(names))
-    rows: list[list[object]] = [
-        [name, people[name], *(holders[(name, f)] for f in functions)] for name in names
-    ]
+        for function in parse_functions(row.text("functions"), outcome.config).known:
+            holders[(district, function)] += 1
+    submitted = {form.district or UNKNOWN_DISTRICT for form in outcome.forms_of(2)}
+    names = [d.name for d in outcome.config.districts]
+    names += sorted(submitted - set(names))
+    rows: list[list[object]] = []
+    for name in names:
+        if name in submitted:
+            counts = [people[name], *(holders[(name, f)] for f in functions)]
+            rows.append([name, labels["yes"], *counts])
+        else:
+            rows.append([name, labels["no"], *([None] * (1 + len(functions)))])
     totals = [sum(holders[(name, f)] for name in names) for f in functions]
-    rows.append([_labels(lang)["total"], sum(people.values()), *totals])
+    rows.append([labels["total"], f"{len(submitted & set(names))}/{len(names)}",
+                 sum(people.values()), *totals])  # fmt: skip
     return rows
+
+
+def _summary_fills(rows: list[list[object]], lang: str) -> list[str | None]:
+    return [ROW_FILLS["error"] if row[1] == _labels(lang)["no"] else None for row in rows]
+
+
+# ---------------------------------------------------------------- 问题清单
+def findings_header(lang: str = "zh") -> list[str]:
+    """The message first (what a clerk reads), the rule code last (for the office's tools)."""
+    labels = _labels(lang)
+    return [labels[key] for key in FINDINGS_COLUMNS]
 
 
 def findings_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
-    """Every finding's JSON fields, severity in words."""
+    """Every finding by district (configured order), file, row; linked to its 名册 row."""
     severities = SEVERITY_LABELS.get(lang, SEVERITY_LABELS["zh"])
+    at_row = {
+        (form.file, form.sheet, row.number): n
+        for n, (form, row) in enumerate(register_entries(outcome), start=2)
+    }
+    name_column = get_column_letter(1 + REGISTER_FIELDS.index("name") + 1)
     rows = []
-    for finding in outcome.findings:
-        row = finding_row(finding, lang)
-        row[1] = severities.get(finding.severity, finding.severity)
-        rows.append(row)
+    for finding in _by_district(outcome):
+        where = at_row.get((finding.file or "", finding.sheet or "", finding.row or 0))
+        link = (
+            Link(
+                _labels(lang)["register_row"].format(n=where),
+                REGISTER_SHEET,
+                f"{name_column}{where}",
+            )
+            if where
+            else None
+        )
+        rows.append([
+            severities.get(finding.severity, finding.severity), finding.text(lang),
+            finding.district, finding.person, finding.value, finding.suggestion,
+            finding.file, finding.sheet, _where(finding, lang),
+            link, finding.code,
+        ])  # fmt: skip
     return rows
 
 
+def _where(finding: Finding, lang: str) -> str | None:
+    """The cell, or the row where a finding has no cell."""
+    if finding.cell or finding.row is None:
+        return finding.cell
+    return _labels(lang)["register_row"].format(n=finding.row)
+
+
+def _by_district(outcome: Outcome) -> list[Finding]:
+    """Findings in configured district order (others last), then file, sheet, row, column."""
+    rank = outcome.config.district_rank
+    return sorted(
+        outcome.findings,
+        key=lambda f: (rank.get(f.district or "", len(rank)), f.district or "", *f.sort_key()),
+    )
+
+
+def _findings_fills(outcome: Outcome) -> list[str | None]:
+    return [ROW_FILLS[f.severity] for f in _by_district(outcome)]
+
+
+# ---------------------------------------------------------------- the workbook
 def write_register(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
     """``register.xlsx``: 名册 (header in row 1, a future baseline), 汇总, 问题清单."""
     config = outcome.config
-    labels = _labels(lang)
     # Every row is built before the workbook exists: openpyxl's write-only sheets spool
     # to the system temp folder, and a failure mid-way would leave personal data there.
-    register = register_rows(outcome, lang)
+    entries = register_entries(outcome)
+    header, register = register_header(config, lang), register_rows(outcome, lang)
+    summary = summary_rows(outcome, lang)
+    findings = findings_rows(outcome, lang)
     tables = [
-        (REGISTER_SHEET, register_header(config, lang), register),
-        (SUMMARY_SHEET, [labels["district"], labels["people"], *config.functions],
-         summary_rows(register, config, lang)),
-        (FINDINGS_SHEET, list(FINDING_HEADERS.get(lang, FINDING_HEADERS["zh"]).values()),
-         findings_rows(outcome, lang)),
+        # 区 and 姓名 stay in view while scrolling right to 问题.
+        Table(REGISTER_SHEET, header, register, _register_widths(header, register),
+              frozen_columns=2, fills=_row_fills(outcome, entries)),
+        Table(SUMMARY_SHEET, summary_header(config, lang), summary,
+              fills=_summary_fills(summary, lang)),
+        Table(FINDINGS_SHEET, findings_header(lang), findings, FINDINGS_WIDTHS,
+              frozen_columns=2, fills=_findings_fills(outcome)),
     ]  # fmt: skip
     wb = Workbook(write_only=True)
-    for title, header, rows in tables:
-        table_sheet(wb, title, header, rows)
+    for table in tables:
+        table_sheet(wb, table)
     with atomic_path(path) as tmp:
         wb.save(tmp)

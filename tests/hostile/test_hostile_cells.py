@@ -200,7 +200,7 @@ def test_line_breaks_zero_width_and_control_characters(tmp_path: Path) -> None:
     assert form.rows[1].text("mobile").replace("\u00a0", "") == "13900000002"
     run = run_inbox(inbox, tmp_path / "out")
     book = openpyxl.load_workbook(run.out / "register.xlsx", read_only=True)
-    names = [r[2] for r in book["名册"].iter_rows(min_row=2, values_only=True)]
+    names = [r[1] for r in book["名册"].iter_rows(min_row=2, values_only=True)]
     book.close()
     assert sorted(names) == sorted(["王建华", "李四", "张三"])
     codes = run.codes(FILE)

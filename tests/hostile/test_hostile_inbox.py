@@ -31,7 +31,7 @@ OUTSIDER = "外部人员"
 
 def _register_names(out: Path) -> list[str]:
     book = openpyxl.load_workbook(out / "register.xlsx", read_only=True)
-    names = [r[2] for r in book["名册"].iter_rows(min_row=2, values_only=True)]
+    names = [r[1] for r in book["名册"].iter_rows(min_row=2, values_only=True)]
     book.close()
     return names
 
