@@ -246,7 +246,12 @@ def test_summary_counts_people_and_functions_per_district(outcome: Outcome, tmp_
 
 
 def test_findings_sheet_lists_every_finding(outcome: Outcome, tmp_path: Path) -> None:
-    extra = Catalog(CONFIG).make("annex-unrecognized", file="徐汇区/附件2.xlsx", sheet="Sheet2")
+    extra = Catalog(CONFIG).make(
+        "annex-unrecognized",
+        file="徐汇区/附件2.xlsx",
+        sheet="Sheet2",
+        reason="找不到表格标题和表头行",
+    )
     outcome = with_findings(outcome, extra)
     rows = sheet_rows(register_of(outcome, tmp_path), "问题清单")
     # What a clerk reads first: the severity and the message; the rule code comes last.

@@ -20,6 +20,7 @@ from consolidate.model.outcome import Change, Outcome
 from consolidate.values.phones import mask_mobiles
 from consolidate.writing.report import render_report
 from tests.helpers import write_annex
+from tests.wordfiles import cover_letter
 
 CONFIG = load_config()
 CATALOG = Catalog(CONFIG)
@@ -136,7 +137,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_annex2(root / "黄浦区" / "附件2（旧）.xlsx", HP, [["王建华", "认证科科长", "hp01", "复审", "13812345678", ""]], date="2026年11月10日")  # fmt: skip
     write_annex2(root / "徐汇区" / f"{IMG}.xlsx", XH, [["李娜", "审批科副科长", "xh01", "复审、发证", "13700001111", ""]], sheet=IMG)  # fmt: skip
     (root / "坏文件.xlsx").write_bytes(b"not a workbook at all")
-    (root / "说明.docx").write_bytes(b"cover letter")
+    cover_letter(root / "说明.docx")
     return root
 
 

@@ -88,6 +88,9 @@ def evaluate(
     ignored: Iterable[str] = (),
 ) -> Outcome:
     """Select the submissions that count and run every rule over them."""
+    # Documents found to hold no annex (cover letters in Word) are listed as ignored.
+    ignored = [*ignored, *(r.source.display for r in results if r.ignored)]
+    results = [r for r in results if not r.ignored]
     selection = select_submissions(results, config)
     ruled = run_rules(selection.forms, config, as_of=as_of, year=year, baseline=baseline)
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]

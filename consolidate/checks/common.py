@@ -48,7 +48,7 @@ class Reporter:
         return self.catalog.make(
             code,
             file=form.file,
-            sheet=form.sheet,
+            sheet=(cell.sheet if cell else None) or form.sheet,
             row=cell.row if cell else row,
             col=cell.col if cell else col,
             column=column,

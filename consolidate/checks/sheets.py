@@ -77,7 +77,7 @@ def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> 
         label = META_LABELS[key]
         if cell is None or not cell.text:
             yield reporter.at(
-                "metadata-missing", form, cell, row=form.metadata_row, col=1,
+                "metadata-missing", form, cell or form.metadata_place(),
                 label=label, example=META_EXAMPLES[key], value=None,
             )  # fmt: skip
         elif is_placeholder(cell.text, config):

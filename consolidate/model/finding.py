@@ -65,9 +65,33 @@ class Finding:
             self.value or "",
         )
 
+    def word_place(self, lang: str = "zh") -> str | None:
+        """Where to look in a Word document, as a clerk counts it (None for a workbook).
+
+        Word shows no A1 references: ``G5`` is said ``第5行 第7列`` of its table, and a
+        finding in the body (``正文``) names its paragraph.
+        """
+        if not self.file or not self.file.lower().endswith(WORD_SUFFIXES) or self.row is None:
+            return None
+        if self.cell:
+            column = column_number(self.cell)
+            return (
+                f"第{self.row}行 第{column}列"
+                if lang != "en"
+                else f"row {self.row}, column {column}"
+            )
+        if self.sheet == BODY:
+            return f"第{self.row}段" if lang != "en" else f"paragraph {self.row}"
+        return f"第{self.row}行" if lang != "en" else f"row {self.row}"
+
     def at(self, **changes: Any) -> Finding:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+
+# Documents read as Word: their tables are the "sheets" 表格1, 表格2 …, their paragraphs 正文.
+WORD_SUFFIXES = (".docx", ".doc", ".wps")
+BODY = "正文"
 
 
 def column_letter(index: int) -> str:

@@ -22,6 +22,9 @@ class Cell(NamedTuple):
     row: int
     col: int
     merged: bool = False  # filled in from a merged range, not the range's own cell
+    # Set when the value was read outside the form's sheet: a paragraph of a Word
+    # document's body (``正文``), ``row`` its paragraph number and ``col`` 0 (no cell).
+    sheet: str | None = None
 
     @property
     def ref(self) -> str:
@@ -84,6 +87,15 @@ class Form:
     district_from: str = ""  # "unit", "rows", "path" or ""
     template_version: str | None = None
     date: dt.date | None = None  # the parsed 填报日期, if any
+    # Where ``metadata_row`` is when not on the form's sheet: a Word document's body
+    # (``正文``), whose paragraphs hold the title and metadata lines.
+    metadata_sheet: str | None = None
+
+    def metadata_place(self) -> Cell:
+        """Where the metadata line is, or belongs: its first cell, or a body paragraph."""
+        if self.metadata_sheet:
+            return Cell("", "", self.metadata_row, 0, sheet=self.metadata_sheet)
+        return Cell("", "", self.metadata_row, 1)
 
     @property
     def file(self) -> str:
@@ -99,6 +111,8 @@ class ReadResult:
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False
     ignored_sheets: list[str] = field(default_factory=list)
+    # A document that holds no annex (a cover letter in Word): listed as ignored, not read.
+    ignored: bool = False
 
     @property
     def rows(self) -> int:

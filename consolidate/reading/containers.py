@@ -22,11 +22,16 @@ _FORMAT_HINTS = {
     ".et": ("这是WPS表格（.et）格式，请在WPS中另存为 .xlsx", "this is a WPS .et workbook; save it as .xlsx"),
     ".ett": ("这是WPS表格模板（.ett）格式，请在WPS中另存为 .xlsx", "this is a WPS .ett template; save it as .xlsx"),
     ".csv": ("这是CSV文本文件，不是Excel表格；请把内容填入模板后另存为 .xlsx", "this is a CSV text file, not a workbook; fill in the template and save it as .xlsx"),
-    ".docx": ("这是Word文件；附件1、附件2须填写在Excel模板中报送（可向市局索取或用 consolidate template 生成模板）", "this is a Word document; fill the annex in the Excel template and send that"),
 }  # fmt: skip
-_FORMAT_HINTS[".doc"] = _FORMAT_HINTS[".docx"]
+for _suffix in (".docx", ".doc", ".wps"):  # a Word name on bytes of no Word format
+    _FORMAT_HINTS[_suffix] = (
+        "Word文档已损坏或不是Word格式",
+        "a corrupt Word document, or not one at all",
+    )
 # The name of the main stream of a Word 97-2003 document, as its OLE directory stores it.
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
+# Old Word formats, read after LibreOffice converts them (RTF is often saved as .doc).
+OLD_WORD = (".doc", ".wps")
 
 
 def _not_a_workbook(suffix: str) -> Unreadable:
@@ -41,18 +46,20 @@ def _not_a_workbook(suffix: str) -> Unreadable:
 
 
 def sniff(data: bytes, suffix: str, config: Config) -> str:
-    """'zip' or 'ole', or raise Unreadable with the reason a clerk understands."""
+    """'zip' or 'ole' (workbooks), 'docx' or 'word' (an old Word document to convert), or
+    raise Unreadable with the reason a clerk understands."""
     if not data:
         raise Unreadable("文件是空的（0字节）", "the file is empty (0 bytes)")
     if data.startswith(ZIP_MAGIC):
-        _check_zip(data, config)
-        return "zip"
+        return "docx" if _check_zip(data, config) else "zip"
     if data.startswith(OLE_MAGIC):
         if _ole_encrypted(data):
             raise Unreadable("文件设置了打开密码", "the file is protected by a password")
-        if _WORD_STREAM in data[:1_000_000] or suffix == ".doc":
-            raise Unreadable(*_FORMAT_HINTS[".doc"])
+        if _WORD_STREAM in data[:1_000_000] or suffix in OLD_WORD:
+            return "word"
         return "ole"
+    if data.startswith(b"{\\rtf") and suffix in (*OLD_WORD, ".docx"):
+        return "word"
     if data.startswith(b"%PDF"):
         raise Unreadable("这是PDF文件，不是Excel表格", "this is a PDF, not a spreadsheet")
     if data.lstrip()[:1] in (b"<",):
@@ -62,7 +69,8 @@ def sniff(data: bytes, suffix: str, config: Config) -> str:
     raise _not_a_workbook(suffix)
 
 
-def _check_zip(data: bytes, config: Config) -> None:
+def _check_zip(data: bytes, config: Config) -> bool:
+    """True for a Word document, False for a workbook to read; raises Unreadable otherwise."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -74,13 +82,14 @@ def _check_zip(data: bytes, config: Config) -> None:
     if "content.xml" in names:
         raise Unreadable(*_FORMAT_HINTS[".ods"])
     if "word/document.xml" in names:
-        raise Unreadable(*_FORMAT_HINTS[".docx"])
+        return True  # scanned by the Word reader
     if "xl/workbook.xml" not in names:
         raise Unreadable(
             "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
         )
     if total > config.limits["max_uncompressed_bytes"]:
         raise zip_bomb(config)
+    return False
 
 
 def _ole_encrypted(data: bytes) -> bool:
@@ -134,7 +143,7 @@ def load_sheets(
             continue
         grid = sheet_grid(workbook, meta.name, limits, scans)
         sheets.append((meta.name, grid if not grid.is_empty() else None))
-    version = _template_version(data, config) if kind == "zip" else None
+    version = template_version(data, config) if kind == "zip" else None
     return sheets, version
 
 
@@ -190,7 +199,7 @@ _CUSTOM_PROPS = "docProps/custom.xml"
 _CUSTOM_PROPS_BYTES = 1_000_000
 
 
-def _template_version(data: bytes, config: Config) -> str | None:
+def template_version(data: bytes, config: Config) -> str | None:
     """The version mark our own templates carry as a custom document property."""
     import xml.etree.ElementTree as ET
 

@@ -19,9 +19,13 @@ class Grid:
         merged: list,
         max_chars: int,
         suspect: dict[tuple[int, int], tuple[str, str]] | None = None,
+        data_end: int | None = None,
     ) -> None:
         self.values = values
         self.height = len(values)
+        # Rows from here on are text under the table, never data rows: the paragraphs
+        # below a Word table (its notes and signature lines). A sheet: its last row.
+        self.data_end = self.height if data_end is None else min(data_end, self.height)
         self.width = max((len(r) for r in values), default=0)
         self.max_chars = max_chars
         self.too_long: list[tuple[int, int]] = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from consolidate.model.config import Config, load_config
 from consolidate.model.form import ReadResult
-from consolidate.reading.workbook import read_file, word_annex
+from consolidate.reading.workbook import read_file
 
 Progress = Callable[[int, int, str], None]
 
@@ -16,15 +16,17 @@ Progress = Callable[[int, int, str], None]
 def discover(
     inbox: Path, skip: Iterable[Path] = (), config: Config | None = None
 ) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Every workbook below ``inbox`` (any depth) and the files ignored, in path order.
+    """Every workbook and Word document below ``inbox`` (any depth) and the files ignored,
+    in path order.
 
     Hidden files and folders, Office lock files (``~$…``), folders starting with ``_``
-    (archives, the baseline), links leading out of the inbox and files that are not
-    spreadsheets (cover letters, scans) are ignored and listed as such.
+    (archives, the baseline), links leading out of the inbox and files that are neither
+    spreadsheets nor Word documents (scans, PDFs) are ignored and listed as such. A Word
+    document found to hold no annex (a cover letter) is listed as ignored once read.
     """
     config = config or load_config()
     suffixes = tuple(config.settings["inbox"]["spreadsheet_suffixes"])
-    word = tuple(config.settings["inbox"]["word_suffixes"])
+    suffixes += tuple(config.settings["inbox"]["word_suffixes"])
     root = inbox.resolve()
     skipped = {p.resolve() for p in skip}
     found: list[tuple[Path, str]] = []
@@ -42,9 +44,7 @@ def discover(
             ):
                 ignored.append(display)
             elif path.suffix.lower() in suffixes:
-                found.append((path, display))
-            elif path.suffix.lower() in word and word_annex(path, config):
-                found.append((path, display))  # an annex filled in Word: reported, not passed over
+                found.append((path, display))  # a Word document without annex: ignored on reading
             else:
                 ignored.append(display)
     return found, ignored

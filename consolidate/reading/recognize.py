@@ -230,7 +230,7 @@ def _data_rows(
     blank = 0
     r = start
     footer = _footer_re(config)
-    for r in range(start, grid.height):
+    for r in range(start, grid.data_end):
         texts = grid.texts(r)
         filled = [t for t in texts if t]
         distinct = set(filled)
@@ -250,7 +250,7 @@ def _data_rows(
         cells = {key: grid.cell(r, col) for key, col in header.columns.items()}
         rows.append(Row(r + 1, cells))
     else:
-        r = grid.height
+        r = grid.data_end
     return rows, blank, r
 
 

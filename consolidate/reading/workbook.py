@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import stat
 from pathlib import Path
@@ -11,10 +10,12 @@ from pathlib import Path
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config, load_config
 from consolidate.model.form import Form, ReadResult, SourceFile
-from consolidate.reading.containers import load_sheets, sniff
-from consolidate.reading.errors import Unreadable
+from consolidate.reading import convert
+from consolidate.reading.containers import OLD_WORD, load_sheets, sniff, template_version
+from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
+from consolidate.reading.word import read_docx
 from consolidate.reading.zipscan import scan_zip
 
 
@@ -100,6 +101,8 @@ def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid
     :class:`Unreadable` with the reason. Used for the baseline register too.
     """
     kind = sniff(data, suffix, config)
+    if kind not in ("zip", "ole"):
+        raise Unreadable("这是Word文件，不是Excel表格", "this is a Word document, not a workbook")
     scans = scan_zip(data, config) if kind == "zip" else None
     return load_sheets(data, kind, config, scans, suffix)[0]
 
@@ -107,6 +110,8 @@ def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid
 def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResult:
     suffix = source.path.suffix.lower()
     kind = sniff(data, suffix, config)
+    if kind in ("docx", "word"):
+        return _read_word(data, kind, source, config)
     scans = scan_zip(data, config) if kind == "zip" else None
     sheets, version = load_sheets(data, kind, config, scans, suffix)
     result = ReadResult(source)
@@ -124,7 +129,9 @@ def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResul
                 f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
             ) from exc
         if not forms:
-            result.findings.append(catalog.make("annex-unrecognized", file=display, sheet=name))
+            result.findings.append(
+                catalog.make("annex-unrecognized", file=display, sheet=name, **NO_ANNEX)
+            )
             continue
         for form in forms:
             form.template_version = version
@@ -132,8 +139,25 @@ def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResul
         read_rows = set().union(*(_rows_read(form) for form in forms))
         result.findings.extend(grid.findings(catalog, display, name, read_rows))
     if not result.forms and not result.findings:
-        result.findings.append(catalog.make("annex-unrecognized", file=display))
+        result.findings.append(catalog.make("annex-unrecognized", file=display, **NO_ANNEX))
     return result
+
+
+def _read_word(data: bytes, kind: str, source: SourceFile, config: Config) -> ReadResult:
+    """A Word document: an old format converted by LibreOffice first, when installed."""
+    if kind == "word":
+        suffix = source.path.suffix.lower()
+        if convert.soffice() is None and not mentions_annex(data, config):
+            return ReadResult(source, ignored=True)  # a cover letter: no need to convert it
+        data = convert.to_docx(
+            data, suffix if suffix in OLD_WORD else ".doc",
+            config.settings["word"]["convert_seconds"], config.limits["max_file_bytes"],
+        )  # fmt: skip
+        if not data.startswith(ZIP_MAGIC) or not sniff(data, ".docx", config) == "docx":
+            raise Unreadable(
+                "LibreOffice转换的结果不是Word文档", "the conversion gave no Word document"
+            )
+    return read_docx(data, source, config, template_version(data, config))
 
 
 def _rows_read(form: Form) -> set[int]:
@@ -144,46 +168,25 @@ def _rows_read(form: Form) -> set[int]:
 
 
 def _unreadable(source: SourceFile, config: Config, why: Unreadable) -> ReadResult:
-    finding = Catalog(config).make("file-unreadable", file=source.display, reason=why.zh)
+    word = source.display.lower().endswith(tuple(config.settings["inbox"]["word_suffixes"]))
+    advice = config.rules["file-unreadable"]["advice"]["word" if word else "workbook"]
+    catalog = Catalog(config)
+    finding = catalog.make(
+        "file-unreadable", file=source.display, reason=why.zh, advice=advice["zh"]
+    )
     finding = finding.at(
-        message_en=Catalog(config).render("file-unreadable", "en", {"reason": why.en})
+        message_en=catalog.render(
+            "file-unreadable", "en", {"reason": why.en, "advice": advice["en"]}
+        )
     )
     return ReadResult(source, findings=[finding], unreadable=True)
 
 
-def word_annex(path: Path, config: Config | None = None) -> int | None:
-    """The annex a Word document holds (1 or 2), or None for any other document.
+def mentions_annex(data: bytes, config: Config) -> bool:
+    """Whether an old Word document names an annex (its UTF-16 text holds a title word).
 
-    Annexes sometimes arrive filled in Word; they must be reported, not passed over as
-    cover letters. The title is looked for in the document's text (``word/document.xml``
-    of a .docx; the UTF-16 text of a Word 97-2003 .doc).
+    Without LibreOffice such a document cannot be read: one naming an annex is reported
+    with what to do, any other (a cover letter) is ignored as before.
     """
-    config = config or load_config()
-    try:
-        if path.stat().st_size > config.limits["max_file_bytes"]:
-            return None
-        data = path.read_bytes()
-    except OSError:
-        return None
-    text = _word_text(data, config)
-    for spec in config.annexes.values():
-        if any(word in text for word in spec.title_keywords):
-            return spec.number
-    return None
-
-
-def _word_text(data: bytes, config: Config) -> str:
-    import re
-    import zipfile
-
-    if data.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                info = archive.getinfo("word/document.xml")
-                if info.file_size > config.limits["max_uncompressed_bytes"]:
-                    return ""
-                xml = archive.read(info).decode("utf-8", "replace")
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-            return ""
-        return re.sub(r"<[^>]+>", "", xml)
-    return data.decode("utf-16-le", "ignore")
+    text = data.decode("utf-16-le", "ignore")
+    return any(word in text for spec in config.annexes.values() for word in spec.title_keywords)

@@ -10,6 +10,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from consolidate.model.config import Config
@@ -304,3 +305,37 @@ def zip_bomb(config: Config) -> Unreadable:
         f"文件解压后超过{mb}MB（可能是恶意构造的文件）",
         f"it unpacks to more than {mb} MB (possibly a zip bomb)",
     )
+
+
+def unpack_parts(data: bytes, config: Config, keep: Callable[[str], bool]) -> dict[str, bytes]:
+    """Unpack every member once within the limits, keeping the bytes of the parts ``keep``
+    accepts (by name).
+
+    For containers other than workbooks (a Word document): the real unpacked bytes are
+    counted as for a workbook, and so are the members (a zip of a million empty files).
+    """
+    budget = config.limits["max_uncompressed_bytes"]
+    kept: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > config.limits["max_zip_parts"]:
+                raise Unreadable(
+                    f"压缩包内有{len(members)}个部件，超过{config.limits['max_zip_parts']}个上限",
+                    f"the zip holds {len(members)} parts, more than {config.limits['max_zip_parts']}",
+                )
+            for info in members:
+                with archive.open(info) as member:
+                    if keep(info.filename):
+                        part = _read_member(member, budget + 1)
+                        budget -= len(part)
+                        kept[info.filename] = bytes(part)
+                    else:
+                        budget -= _drain(member, budget + 1)
+                if budget < 0:
+                    raise zip_bomb(config)
+    except _ZIP_ERRORS as exc:
+        raise Unreadable(
+            "文件已损坏（压缩包内容不完整）", "the file is corrupt (broken zip content)"
+        ) from exc
+    return kept

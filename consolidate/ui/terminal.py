@@ -58,6 +58,8 @@ def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = No
             where = finding.cell or (finding.sheet or "")
             if finding.sheet and finding.cell:
                 where = f"{finding.sheet}!{finding.cell}"
+            if place := finding.word_place(lang):  # Word shows no A1 references
+                where = f"{finding.sheet} {place}"
             table.add_row(
                 f"[{STYLE[finding.severity]}]{words[finding.severity]}[/]",
                 where,

@@ -38,7 +38,7 @@ BAD_FILES = {
     "corrupt zip member": ("损坏.xlsx", corrupt_member_zip, "损坏"),
     "text renamed .xlsx": ("说明.xlsx", text_bytes, "不是Excel"),
     "pdf renamed .xlsx": ("扫描件.xlsx", pdf_bytes, "PDF"),
-    "word renamed .xlsx": ("函.xlsx", docx_bytes, "这是Word文件"),
+    "broken word renamed .xlsx": ("函.xlsx", docx_bytes, "Word文档已损坏"),
     "html saved as .xls": ("导出.xls", lambda: b"<html><table><tr><td>1</td></tr></table></html>", "网页"),
     "empty file": ("空.xlsx", lambda: b"", "空的"),
     "encrypted workbook": ("加密.xlsx", encrypted_xlsx, "密码"),

@@ -318,7 +318,9 @@ def _groups(
 
 
 def _finding_view(finding: Finding, t: dict[str, str], lang: str) -> FindingView:
-    if finding.cell:
+    if place := finding.word_place(lang):  # Word shows no A1 references
+        location = place
+    elif finding.cell:
         location = finding.cell
     elif finding.row is not None:
         location = t["row_n"].format(n=finding.row)
