@@ -104,17 +104,19 @@ def test_findings_sheet_lists_every_finding_with_links(tmp_path, catalog):
     assert workbook.sheetnames == ["问题清单", SHEET]
     listing = workbook["问题清单"]
     rows = list(listing.iter_rows(values_only=True))
-    assert rows[0] == ("文件", "工作表", "单元格", "人员", "内容", "问题", "建议", "级别")
+    # 级别 first, then what to do: a clerk works down the list by severity.
+    assert rows[0] == ("级别", "问题", "单元格", "人员", "内容", "建议改为", "工作表", "文件")
     assert len(rows) == 1 + len(findings)
-    by_message = {row[5]: row for row in rows[1:]}
+    by_message = {row[1]: row for row in rows[1:]}
     phone = by_message[findings[0].message]
-    assert phone[:5] == ("黄浦区/附件2.xlsx", SHEET, "G4", "李明", "1381234567")
-    assert phone[7] == "错误"
+    assert phone == ("错误", findings[0].message, "G4", "李明", "1381234567", None, SHEET,
+                     "黄浦区/附件2.xlsx")  # fmt: skip
+    assert listing["A2"].fill.fgColor.rgb in FILLS.values()
     links = {c.value: c.hyperlink.location for c in listing["C"][1:] if c.hyperlink}
     assert links["G4"] == f"'{SHEET}'!G4"
     assert links["A5"] == f"'{SHEET}'!A5"
     file_level = by_message[findings[9].message]
-    assert file_level[1:3] == (None, None)  # listed only
+    assert (file_level[2], file_level[6]) == (None, None)  # listed only
     assert sum(1 for c in listing["C"][1:] if c.hyperlink) == len(findings) - 1
 
 
@@ -144,17 +146,31 @@ def test_english_headers_and_messages(tmp_path, catalog):
     workbook = openpyxl.load_workbook(out)
     rows = list(workbook["问题清单"].iter_rows(values_only=True))
     assert rows[0] == (
-        "File",
-        "Sheet",
-        "Cell",
-        "Person",
-        "Value",
-        "Problem",
-        "Suggestion",
-        "Severity",
-    )
+        "Severity", "Problem", "Cell", "Person", "Value", "Suggestion", "Sheet", "File",
+    )  # fmt: skip
     assert findings[0].message_en in workbook[SHEET]["G4"].comment.text
-    assert {row[7] for row in rows[1:]} == {"error", "warning", "info"}
+    assert {row[0] for row in rows[1:]} == {"error", "warning", "info"}
+
+
+def test_a_leftover_template_row_is_listed_once(tmp_path, catalog):
+    """Decision 11 gives one placeholder-value per cell; the list shows the row once."""
+    source, out = _xlsx(tmp_path), tmp_path / "out.xlsx"
+    at = {"file": "黄浦区/附件2.xlsx", "sheet": SHEET, "annex": 2, "row": 5}
+    leftovers = [
+        catalog.make("placeholder-value", col=col, value=value, **at)
+        for col, value in ((3, "XXX"), (4, "XX科长"), (7, "138XXXXXXXX"))
+    ]
+    annotate(source, [*leftovers, _findings(catalog)[0]], out)
+    workbook = openpyxl.load_workbook(out)
+    rows = list(workbook["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 2
+    line = next(r for r in rows if r[2] == "C5")
+    assert line[1] == (
+        "第5行是模板示例行，留有占位内容：C5“XXX”、D5“XX科长”、G5“138XXXXXXXX”。"
+        "请删除这一行，或填写真实内容。"
+    )
+    sheet = workbook[SHEET]  # every placeholder cell is still marked
+    assert [_fill(sheet[ref]) for ref in ("C5", "D5", "G5")] == [FILLS["error"]] * 3
 
 
 def test_reannotating_replaces_the_list_and_leaves_no_temp_files(tmp_path, catalog):
@@ -168,15 +184,28 @@ def test_reannotating_replaces_the_list_and_leaves_no_temp_files(tmp_path, catal
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx", "out.xlsx", source.name]
 
 
+XLS_WIDTHS = (6, 30, 14, 22, 18, 20, 15)  # characters
+
+
 def _xls(tmp_path: Path) -> Path:
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet(SHEET)
-    sheet.write_merge(0, 0, 0, 6, "CCC免办及特殊用途进口产品检测处理管理系统账号使用人信息汇总表")
+    boxed = xlwt.easyxf(
+        "borders: left thin, right thin, top thin, bottom thin; alignment: wrap on, vert top"
+    )
+    title = xlwt.easyxf("font: bold on, height 320; alignment: horiz center")
+    sheet.write_merge(
+        0, 0, 0, 6, "CCC免办及特殊用途进口产品检测处理管理系统账号使用人信息汇总表", title
+    )
     for r, values in enumerate(ROWS, start=2):
         for c, value in enumerate(values):
             if value is not None and (r, c) != (3, 1):  # B4 is written merged below
-                sheet.write(r, c, value)
-    sheet.write_merge(3, 4, 1, 1, "上海市黄浦区市场监督管理局")
+                sheet.write(r, c, value, boxed)
+    sheet.write_merge(3, 4, 1, 1, "上海市黄浦区市场监督管理局", boxed)
+    for col, width in enumerate(XLS_WIDTHS):
+        sheet.col(col).width = width * 256
+    sheet.row(0).height_mismatch = True
+    sheet.row(0).height = 40 * 20  # twips
     book.add_sheet("空表")
     path = tmp_path / "黄浦区附件2.xls"
     book.save(str(path))
@@ -199,6 +228,22 @@ def test_xls_input_becomes_annotated_xlsx(tmp_path, catalog):
     assert findings[0].message in sheet["G4"].comment.text
     assert _fill(sheet["B4"]) == FILLS["warning"]
     assert workbook["问题清单"].max_row == 1 + len(findings)
+
+
+def test_an_xls_copy_keeps_its_layout(tmp_path, catalog):
+    """Column widths, row heights, borders and fonts of the .xls; one page wide on paper."""
+    source, out = _xls(tmp_path), tmp_path / "out.xlsx"
+    annotate(source, _findings(catalog), out)
+    sheet = openpyxl.load_workbook(out)[SHEET]
+    widths = [sheet.column_dimensions[c].width for c in "ABCDEFG"]
+    assert widths == pytest.approx(XLS_WIDTHS, abs=0.01)
+    assert sheet.row_dimensions[1].height == 40
+    assert sheet["A1"].font.b and sheet["A1"].alignment.horizontal == "center"
+    assert all(sheet.cell(4, c).border.left.style == "thin" for c in range(1, 8))
+    assert sheet["B4"].alignment.wrap_text
+    assert _fill(sheet["G4"]) == FILLS["error"]  # the marks on top of the layout
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.orientation, sheet.page_setup.paperSize) == ("landscape", 9)
 
 
 def test_unreadable_source_is_an_output_error(tmp_path, catalog):

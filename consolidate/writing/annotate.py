@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 import openpyxl
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
@@ -24,21 +25,37 @@ from consolidate.model.config import Config, load_config
 from consolidate.model.errors import OutputError
 from consolidate.model.finding import SEVERITY_RANK, Finding
 from consolidate.writing.files import atomic_path
-from consolidate.writing.xlsx import xlsx_text
+from consolidate.writing.rebuild import rebuild
+from consolidate.writing.tables import SEVERITY_LABELS
+from consolidate.writing.xlsx import (
+    HEADER_FILL,
+    LINK_FONT,
+    SEVERITY_FILLS,
+    WRAP,
+    Page,
+    freeze,
+    row_height,
+    set_text,
+    set_widths,
+    xlsx_text,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
-# Fill colours (ARGB) by severity: red, yellow, light blue.
-FILLS = {"error": "FFFF7C80", "warning": "FFFFFF00", "info": "FFBDD7EE"}
-SEVERITY_LABELS = {
-    "zh": {"error": "错误", "warning": "警告", "info": "提示"},
-    "en": {"error": "error", "warning": "warning", "info": "info"},
-}
+FILLS = SEVERITY_FILLS  # the cell at fault: red, yellow, light blue
+# The list a clerk works through: how bad, what to do, where (a link), whose line.
 HEADERS = {
-    "zh": ("文件", "工作表", "单元格", "人员", "内容", "问题", "建议", "级别"),
-    "en": ("File", "Sheet", "Cell", "Person", "Value", "Problem", "Suggestion", "Severity"),
+    "zh": ("级别", "问题", "单元格", "人员", "内容", "建议改为", "工作表", "文件"),
+    "en": ("Severity", "Problem", "Cell", "Person", "Value", "Suggestion", "Sheet", "File"),
 }
-WIDTHS = (24, 14, 8, 10, 20, 70, 16, 8)
+WIDTHS = (6, 60, 8, 10, 18, 14, 12, 22)
+LINK_COLUMN = 3
 SUGGESTION_LABEL = {"zh": "建议：", "en": "Suggestion: "}
+# A leftover template row is listed once (its cells are still marked one by one).
+LEFTOVER_ROW = {
+    "zh": "第{row}行是模板示例行，留有占位内容：{cells}。请删除这一行，或填写真实内容。",
+    "en": "Row {row} is a sample row of the template, with placeholders: {cells}. "
+    "Delete the row or fill in real values.",
+}
 AUTHOR = "consolidate"
 
 
@@ -73,69 +90,16 @@ def load_copy(source: Path) -> Workbook:
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False)
         except Exception:  # noqa: BLE001 - openpyxl is stricter than calamine; fall back
-            return _rebuild(data, source)
+            return rebuild(data, source)
         workbook.template = False  # an .xltx is saved as a plain workbook
         return workbook
-    return _rebuild(data, source)
+    return rebuild(data, source)
 
 
-# ---------------------------------------------------------------- .xls and fallbacks
-def _rebuild(data: bytes, source: Path) -> Workbook:
-    """A new workbook holding the values and merged ranges calamine reads, sheet by sheet."""
-    import python_calamine as calamine
-
-    try:
-        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
-        raise OutputError(f"无法为{source.name}生成批注文件：文件无法读取") from exc
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for meta in book.sheets_metadata:
-        if "WorkSheet" not in str(meta.typ):
-            continue  # chart and macro sheets have no cells to mark
-        sheet = workbook.create_sheet(meta.name)
-        _copy_sheet(book.get_sheet_by_name(meta.name), sheet)
-        visible = str(meta.visible)
-        if "VeryHidden" in visible:
-            sheet.sheet_state = "veryHidden"
-        elif "Hidden" in visible:
-            sheet.sheet_state = "hidden"
-    if not workbook.worksheets:
-        workbook.create_sheet("Sheet1")
-    return workbook
-
-
-def _copy_sheet(source: object, sheet: Worksheet) -> None:
-    """Values (at their real row and column) and merged ranges of one calamine sheet."""
-    values = source.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
-    widths: dict[int, int] = {}
-    for r, row in enumerate(values, start=1):
-        for c, value in enumerate(row, start=1):
-            if value == "" or value is None:
-                continue
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)  # .xls stores every number as a float
-            write_value(sheet.cell(r, c), value)
-            widths[c] = max(widths.get(c, 0), _display_width(str(value)))
-    for (r0, c0), (r1, c1) in source.merged_cell_ranges or ():  # type: ignore[attr-defined]
-        sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
-    for c, width in widths.items():
-        sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 40)
-
-
-def _display_width(text: str) -> int:
-    """Columns a text needs: CJK characters are twice as wide as Latin ones."""
-    longest = max(text.split("\n"), key=len, default="")
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in longest)
-
-
-def write_value(cell: Cell, value: object) -> None:
-    """Write a value; text stays text even when it looks like a formula (``=``, ``+``)."""
-    if isinstance(value, str):
-        cell.value = xlsx_text(value)
-        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-    else:
-        cell.value = value
+def annotated_name(name: str) -> str:
+    """``附件2.xls`` -> ``附件2（已标注）.xlsx``: the copy is always an .xlsx workbook."""
+    stem = name.rpartition(".")[0] or name
+    return f"{stem}（已标注）.xlsx"
 
 
 # ---------------------------------------------------------------- marking cells
@@ -183,6 +147,57 @@ def _comment_line(finding: Finding, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- the findings sheet
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line of the list: a finding, or the placeholders of one leftover template row."""
+
+    severity: str
+    message: str
+    sheet: str | None
+    cell: str | None
+    person: str | None = None
+    value: str | None = None
+    suggestion: str | None = None
+    file: str | None = None
+
+
+def _lines(findings: Sequence[Finding], lang: str) -> list[_Line]:
+    """The findings in order, a leftover template row's placeholders as one line."""
+    lines = []
+    ordered = sorted(findings, key=Finding.sort_key)
+    for key, group in groupby(ordered, key=_leftover_row):
+        items = list(group)
+        if key is not None and len(items) > 1:
+            lines.append(_leftover_line(items, lang))
+        else:
+            lines += [_finding_line(f, lang) for f in items]
+    return lines
+
+
+def _leftover_row(finding: Finding) -> tuple | None:
+    if finding.code != "placeholder-value" or finding.row is None:
+        return None
+    return (finding.file, finding.sheet, finding.row)
+
+
+def _leftover_line(items: list[Finding], lang: str) -> _Line:
+    first = items[0]
+    quote = "“{}”" if lang == "zh" else '"{}"'
+    cells = ("、" if lang == "zh" else ", ").join(
+        f"{f.cell}{quote.format(f.value or '')}" for f in items
+    )
+    message = LEFTOVER_ROW[lang].format(row=first.row, cells=cells)
+    return _Line(first.severity, message, first.sheet, first.cell, file=first.file)
+
+
+def _finding_line(finding: Finding, lang: str) -> _Line:
+    cell = finding.cell or (f"A{finding.row}" if finding.row else None)
+    return _Line(
+        finding.severity, finding.text(lang), finding.sheet, cell, finding.person,
+        finding.value, finding.suggestion, finding.file,
+    )  # fmt: skip
+
+
 def _findings_sheet(
     workbook: Workbook, findings: Sequence[Finding], file: str, lang: str, config: Config
 ) -> None:
@@ -192,49 +207,44 @@ def _findings_sheet(
         workbook.remove(workbook[name])
     sheet = workbook.create_sheet(name, 0)
     _select_only(workbook, sheet)
-    for col, (title, width) in enumerate(zip(HEADERS[lang], WIDTHS, strict=True), start=1):
+    set_widths(sheet, WIDTHS)
+    for col, title in enumerate(HEADERS[lang], start=1):
         cell = sheet.cell(1, col, title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="FFD9D9D9")
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    ordered = sorted(findings, key=Finding.sort_key)
+        cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, WRAP
+    lines = _lines(findings, lang)
     sheets = set(workbook.sheetnames)
-    for row, finding in enumerate(ordered, start=2):
-        _list_row(sheet, row, finding, file, lang, sheets)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(WIDTHS))}{max(len(ordered) + 1, 1)}"
+    for row, line in enumerate(lines, start=2):
+        _list_row(sheet, row, line, file, lang, sheets)
+    freeze(sheet, 1)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(WIDTHS))}{max(len(lines) + 1, 1)}"
     # Clerks print the list to work through it: A4 landscape, one page wide, header repeated.
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+    Page(title_rows="1:1").apply(sheet)
 
 
 def _list_row(
-    sheet: Worksheet, row: int, finding: Finding, file: str, lang: str, sheets: set[str]
+    sheet: Worksheet, row: int, line: _Line, file: str, lang: str, sheets: set[str]
 ) -> None:
-    """One finding as a row of the list; its 单元格 links to the cell it points at."""
-    ref = finding.cell or (f"A{finding.row}" if finding.row else None)
-    label = SEVERITY_LABELS[lang].get(finding.severity, finding.severity)
+    """One line of the list; its 单元格 links to the cell it points at."""
+    label = SEVERITY_LABELS[lang].get(line.severity, line.severity)
     values = (
-        finding.file or file, finding.sheet, finding.cell, finding.person,
-        finding.value, finding.text(lang), finding.suggestion, label,
+        label, line.message, line.cell if line.sheet in sheets else None, line.person,
+        line.value, line.suggestion, line.sheet, line.file or file,
     )  # fmt: skip
     for col, value in enumerate(values, start=1):
         cell = sheet.cell(row, col)
         if value is not None:
-            write_value(cell, str(value))
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.cell(row, len(values)).fill = PatternFill(
-        "solid", fgColor=FILLS.get(finding.severity, FILLS["info"])
-    )
-    if finding.sheet in sheets:
-        target = sheet.cell(row, 3)
-        quoted = finding.sheet.replace("'", "''")
-        target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!{ref or 'A1'}")
+            set_text(cell, str(value))
+        cell.alignment = WRAP
+    sheet.row_dimensions[row].height = row_height(values, WIDTHS)
+    sheet.cell(row, 1).fill = PatternFill("solid", fgColor=FILLS.get(line.severity, FILLS["info"]))
+    if line.sheet in sheets:
+        target = sheet.cell(row, LINK_COLUMN)
+        quoted = line.sheet.replace("'", "''")
+        target.hyperlink = Hyperlink(
+            ref=target.coordinate, location=f"'{quoted}'!{line.cell or 'A1'}"
+        )
         target.value = target.value or ("→" if lang == "zh" else "go")
-        target.font = Font(color="FF0563C1", underline="single")
+        target.font = LINK_FONT
 
 
 def _select_only(workbook: Workbook, sheet: Worksheet) -> None:
