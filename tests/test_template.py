@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import zipfile
 from pathlib import Path
 
@@ -220,5 +221,27 @@ def test_short_lists_stay_inline(tmp_path, config):
 
 
 def test_unwritable_output_is_an_output_error(tmp_path):
-    with pytest.raises(OutputError):
-        write_template(tmp_path / "missing" / "附件1.xlsx", 1)
+    (tmp_path / "a file").write_text("")
+    with pytest.raises(OutputError, match="已有同名的文件（不是文件夹）"):
+        write_template(tmp_path / "a file" / "附件1.xlsx", 1)
+
+
+def test_a_missing_folder_is_created(tmp_path):
+    out = tmp_path / "新建" / "子文件夹" / "附件1.xlsx"
+    write_template(out, 1)
+    assert read_file(out).forms[0].annex == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("附件2.docx", "暂不能生成Word模板（附件2.docx）：请把文件名改为以 .xlsx 结尾"),
+        ("附件2.xls", "模板文件名应以 .xlsx 结尾（收到：附件2.xls）"),
+        ("附件2", "模板文件名应以 .xlsx 结尾（收到：附件2）"),
+    ],
+)
+def test_the_format_follows_the_file_name(tmp_path, name, message):
+    """Never an xlsx under a .docx name: a clear refusal until a Word template exists."""
+    with pytest.raises(ConsolidateError, match=re.escape(message)):
+        write_template(tmp_path / name, 2)
+    assert list(tmp_path.iterdir()) == []

@@ -6,6 +6,7 @@ intact, never a half-written file.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -60,4 +61,34 @@ def _mode_of(path: Path) -> int:
 
 
 def _output_error(path: Path, exc: OSError) -> OutputError:
-    return OutputError(f"无法写入输出文件 {path}：{exc.strerror or exc}")
+    return OutputError(f"无法写入输出文件 {path}：{os_reason(exc)}")
+
+
+def ensure_folder(folder: Path | str) -> Path:
+    """Create ``folder`` (and its parents) for outputs, as ``run --out`` does."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出文件夹 {folder}：{os_reason(exc)}") from exc
+    return folder
+
+
+# The system's own wording is English; a clerk reads why in Chinese.
+OS_REASONS = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "磁盘为只读",
+    errno.EEXIST: "已有同名的文件（不是文件夹）",
+    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENAMETOOLONG: "文件名太长",
+    errno.EBUSY: "文件正被其他程序使用",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an operating-system call failed, in Chinese where the reason is a common one."""
+    return OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)

@@ -12,7 +12,7 @@ from typing import Any
 
 from consolidate.model.errors import OutputError
 from consolidate.model.outcome import Outcome
-from consolidate.writing.files import atomic_path
+from consolidate.writing.files import atomic_path, ensure_folder
 from consolidate.writing.tables import findings_csv, findings_json, json_bytes, manifest
 
 OUTPUT_FILES = (
@@ -34,11 +34,7 @@ def write_outputs(
     from consolidate.writing.adjustments import write_adjustments
     from consolidate.writing.register import write_register
 
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹 {out_dir}：{exc.strerror or exc}") from exc
+    out_dir = ensure_folder(out_dir)
     writers: dict[str, Callable[[Path], None]] = {
         "register.xlsx": lambda p: write_register(outcome, p, lang=lang),
         "adjustments.xlsx": lambda p: write_adjustments(outcome, p, received=received, lang=lang),

@@ -22,9 +22,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from consolidate.model.config import AnnexSpec, Config, load_config
 from consolidate.model.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
-from consolidate.writing.files import atomic_path
+from consolidate.writing.files import atomic_path, ensure_folder
+from consolidate.writing.xlsx import Page, freeze
 
 BLANK_ROWS = 20
+ROW_HEIGHT = 18  # points: 20 blank rows and the 备注 line fit one landscape A4 page
 LABEL_ROW, TITLE_ROW, META_ROW = 1, 2, 3
 # Longer inline lists go to the helper sheet: Excel rejects an inline list over 255
 # characters, and WPS is stricter; short fixed lists stay inline so the dropdown
@@ -57,10 +59,35 @@ FUNCTION_KEYS = ("original", "current", "functions")
 def write_template(
     out: Path, annex: int, district: str | None = None, config: Config | None = None
 ) -> None:
-    """Write the blank form of ``annex`` (prefilled for ``district``) to ``out`` atomically."""
+    """Write the blank form of ``annex`` (prefilled for ``district``) to ``out`` atomically.
+
+    The format follows the file name: ``.xlsx`` here; a Word template (``.docx``) is not
+    written yet, and any other name is refused rather than given content it does not hold.
+    """
+    out = Path(out)
+    writer = TEMPLATE_WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise ConsolidateError(_unsupported(out))
+    ensure_folder(out.parent)
+    writer(out, annex, district, config)
+
+
+def _write_xlsx_template(
+    out: Path, annex: int, district: str | None, config: Config | None
+) -> None:
     workbook = build_template(annex, district, config)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
+
+
+# The template formats by file-name suffix (a Word writer joins here).
+TEMPLATE_WRITERS = {".xlsx": _write_xlsx_template}
+
+
+def _unsupported(out: Path) -> str:
+    if out.suffix.lower() == ".docx":
+        return f"暂不能生成Word模板（{out.name}）：请把文件名改为以 .xlsx 结尾，生成Excel模板"
+    return f"模板文件名应以 .xlsx 结尾（收到：{out.name}）"
 
 
 def template_bytes(annex: int, district: str | None = None, config: Config | None = None) -> bytes:
@@ -178,7 +205,7 @@ def _write_header(sheet: Worksheet, spec: AnnexSpec, row: int) -> None:
 def _write_rows(sheet: Worksheet, spec: AnnexSpec, first: int, last: int) -> None:
     """Blank rows numbered 1..n, bordered; the mobile column is text so no digit is lost."""
     for row in range(first, last + 1):
-        sheet.row_dimensions[row].height = 24
+        sheet.row_dimensions[row].height = ROW_HEIGHT
         for col, column in enumerate(spec.columns, start=1):
             cell = sheet.cell(row, col)
             cell.border = BOX
@@ -317,16 +344,14 @@ def lists_sheet_name(config: Config) -> str:
 
 # ---------------------------------------------------------------- print and version mark
 def _print_setup(sheet: Worksheet, header_row: int) -> None:
-    """A4 landscape, one page wide, the header repeated on every page."""
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    """A4 landscape, one page wide, the header repeated on every page.
+
+    The blank form (its rows and the 备注 line) fits one page at full size: the rows and
+    margins are sized for it. A filled form with more rows continues on further pages.
+    """
+    title_rows = f"{header_row}:{header_row}"
+    Page(title_rows=title_rows, centered=True, margin=0.4, vertical_margin=0.5).apply(sheet)
+    freeze(sheet, header_row)
 
 
 def _mark_version(workbook: Workbook, spec: AnnexSpec, config: Config) -> None:

@@ -175,6 +175,7 @@ class Page:
     title_rows: str | None = None  # ``"1:1"``: repeated at the top of every page
     centered: bool = False
     margin: float | None = None  # left and right, in inches
+    vertical_margin: float | None = None  # top and bottom, in inches
 
     def apply(self, ws: Any) -> None:
         """Set this page set-up on a sheet (ordinary or write-only)."""
@@ -189,6 +190,8 @@ class Page:
             ws.print_options.horizontalCentered = True
         if self.margin is not None:
             ws.page_margins.left = ws.page_margins.right = self.margin
+        if self.vertical_margin is not None:
+            ws.page_margins.top = ws.page_margins.bottom = self.vertical_margin
 
 
 def freeze(ws: Any, rows: int, columns: int = 0) -> None:
