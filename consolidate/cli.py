@@ -137,7 +137,7 @@ def _tolerant_console() -> None:
 @click.option(
     "--annotate",
     type=click.Path(path_type=Path),
-    help="另存一份标注问题的工作簿 / write an annotated copy (.xlsx).",
+    help="另存一份标注问题的副本（Word文件为 .docx）/ write an annotated copy (.xlsx; .docx for Word).",
 )
 @as_of_option
 @lang_option

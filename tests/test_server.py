@@ -299,7 +299,7 @@ def test_wrong_type_is_refused_with_a_message(client, tmp_path):
     response = upload(client, (PDF_BYTES, "通知.pdf"))
     page = text_of(response)
     assert response.status_code == 200
-    assert 'role="alert"' in page and "只能检查 Excel 表格" in page and "通知.pdf" in page
+    assert 'role="alert"' in page and "只能检查填写好的附件表格" in page and "通知.pdf" in page
     assert verdicts(page) == []
     mixed = text_of(
         upload(client, (PDF_BYTES, "通知.pdf"), (clean_annex2(tmp_path / "a.xlsx"), "a.xlsx"))

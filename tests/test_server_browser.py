@@ -212,7 +212,7 @@ def test_drag_and_drop_fills_the_file_control(page, base_url):
         """() => { const dt = new DataTransfer(); dt.items.add(new File(["%PDF"], "通知.pdf")); return dt; }"""
     )
     page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
-    assert "只能检查 Excel 表格" in page.locator("#chosen").inner_text()
+    assert "只能检查填写好的附件表格" in page.locator("#chosen").inner_text()
     page.click("#submit")  # refused in the page: nothing is sent
     assert page.url == base_url + "/"
     assert page.csp_errors == []

@@ -38,8 +38,7 @@ ABOVE, BELOW = 8, 12
 # Subtrees whose text is not the paragraph's own: drawings and text boxes, deleted text.
 _SKIP = {f"{W}drawing", f"{W}pict", f"{W}object", f"{W}txbxContent", f"{W}del", f"{W}tbl"}
 _SKIP.add("{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent")
-_DOCUMENT_PART = "word/document.xml"
-_TC = re.compile(rb"<w:tc[\s>]")
+_TC = re.compile(rb"<(?:[\w.-]+:)?tc[\s>/]")
 
 
 def sheet_name(number: int) -> str:
@@ -210,7 +209,7 @@ def _cell_text(tc: Any, r: int, c: int, nested: list[tuple[int, int, Any]]) -> s
 # ---------------------------------------------------------------- reading a document
 def read_docx(data: bytes, source: SourceFile, config: Config, version: str | None) -> ReadResult:
     """Every annex of a .docx held in memory (raises :class:`Unreadable` for a bad file)."""
-    body = _open(data, config)
+    body = read_body(open_document(data, config).element.body)
     catalog = Catalog(config)
     result = ReadResult(source)
     tables = [(n, el) for kind, n, el in body.items if kind == "tbl"]
@@ -237,8 +236,12 @@ def read_docx(data: bytes, source: SourceFile, config: Config, version: str | No
     return result
 
 
-def _open(data: bytes, config: Config) -> Body:
-    """The body of a .docx, after the zip scan; python-docx parses without entities."""
+def open_document(data: bytes, config: Config) -> Any:
+    """A .docx as a python-docx document, after the zip scan (also for annotating it).
+
+    python-docx's lxml parser resolves no entities and reads nothing from the network;
+    the scan has refused DTDs, oversized parts and too many table cells before.
+    """
     parts = unpack_parts(data, config, lambda name: name.endswith((".xml", ".rels")))
     for xml in parts.values():
         if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # Word never writes one
@@ -246,16 +249,17 @@ def _open(data: bytes, config: Config) -> Body:
                 "文件内容异常（XML中含有DTD声明，可能是恶意构造的文件）",
                 "the document's XML declares a DTD (possibly a hostile file)",
             )
-    cells = len(_TC.findall(parts.get(_DOCUMENT_PART, b"")))
+    # Counted in every part, under any prefix: the main part's name comes from the rels.
+    cells = sum(len(_TC.findall(xml)) for xml in parts.values())
     if cells > config.limits["max_table_cells"]:
         raise Unreadable(
             f"文档的表格共有{cells}个单元格，超过{config.limits['max_table_cells']}个上限",
             f"the document's tables hold {cells} cells, more than {config.limits['max_table_cells']}",
         )
-    import docx  # python-docx: its lxml parser resolves no entities and reads no network
+    import docx
 
     try:
-        document = docx.Document(io.BytesIO(data))
+        return docx.Document(io.BytesIO(data))
     except ValueError as exc:  # a macro document, a template, another main part
         raise Unreadable(
             "这不是普通的Word文档（可能是模板或含宏的文档），请另存为 .docx",
@@ -265,7 +269,6 @@ def _open(data: bytes, config: Config) -> Body:
         raise Unreadable(
             "Word文档已损坏或不完整", "the Word document is corrupt or incomplete"
         ) from exc
-    return read_body(document.element.body)
 
 
 def _read_table(

@@ -34,7 +34,8 @@ from flask import Flask, Request, Response, abort, render_template, request, sen
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from consolidate.model.config import Config, load_config
-from consolidate.model.finding import Finding
+from consolidate.model.finding import WORD_SUFFIXES, Finding
+from consolidate.reading import convert
 from consolidate.reading.errors import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ ANNOTATED_TTL = 600  # seconds an annotated copy stays downloadable
 ANNOTATED_MAX = 50  # annotated copies kept at most (oldest dropped first)
 ANNOTATED_MAX_BYTES = 200_000_000
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEMPLATE_NAMES = {1: "附件1-账号调整需求信息报表.xlsx", 2: "附件2-账号使用人信息汇总表.xlsx"}
 MAX_NAME_CHARS = 120
 # openpyxl needs far more memory than the reader: above this much unpacked XML the page
@@ -197,7 +199,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | No
             "max_bytes": app.config["MAX_CONTENT_LENGTH"],
             "max_files": app.config["MAX_UPLOAD_FILES"],
             "ttl_minutes": max(1, round(app.config["ANNOTATED_TTL"] / 60)),
-            "suffixes": SUPPORTED_SUFFIXES,
+            "suffixes": accepted_suffixes(),
         }
         return render_template(
             "serve.html.j2", limits=limits, words=SEVERITY_WORDS, **context
@@ -245,7 +247,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | No
                 problem=f"标注文件已过期或不存在（只保留{minutes}分钟）。请重新上传文件检查后再下载。",
             )
         name, data = item
-        return send_file(BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+        mime = DOCX_MIME if name.endswith(".docx") else XLSX_MIME
+        return send_file(BytesIO(data), mimetype=mime, as_attachment=True, download_name=name)
 
     @app.get("/template/<int:annex>")
     def template(annex: int):
@@ -360,13 +363,14 @@ def _check_uploads(
     from consolidate import api
     from consolidate.writing.annotate import annotate
 
-    accepted = [u for u in uploads if _suffix(u.name) in SUPPORTED_SUFFIXES]
-    rejected = [u.name for u in uploads if _suffix(u.name) not in SUPPORTED_SUFFIXES]
+    suffixes = accepted_suffixes()
+    accepted = [u for u in uploads if _suffix(u.name) in suffixes]
+    rejected = [u.name for u in uploads if _suffix(u.name) not in suffixes]
     if not accepted:
         shown = "、".join(rejected)
         raise UploadProblem(
-            f"只能检查 Excel 表格（{'、'.join(SUPPORTED_SUFFIXES)}）。收到的“{shown}”不是这类文件。"
-            "PDF、Word、图片请不要上传；请上传填写好的附件1、附件2表格。"
+            f"只能检查填写好的附件表格（{'、'.join(suffixes)}）。收到的“{shown}”不是这类文件。"
+            "PDF、图片请不要上传；请上传填写好的附件1、附件2。"
         )
     as_of = app.config["AS_OF"] or dt.date.today()
     with tempfile.TemporaryDirectory(
@@ -383,7 +387,12 @@ def _check_uploads(
         )
         by_file = {k: list(g) for k, g in groupby(outcome.findings, key=lambda f: f.file or "")}
         views = []
-        for path, result in zip(paths, outcome.results, strict=True):
+        read = {r.source.display: r for r in outcome.results}  # a Word cover letter: ignored
+        rejected += [u.name for u in accepted if u.name not in read]
+        for path, upload in zip(paths, accepted, strict=True):
+            if upload.name not in read:
+                continue
+            result = read[upload.name]
             name = result.source.display
             found = by_file.pop(name, [])
             view = FileView(
@@ -391,7 +400,7 @@ def _check_uploads(
             )
             view.superseded = outcome.status.get(name) == "superseded"
             if found and not result.unreadable and not _too_big_to_annotate(path):
-                out = folder / f"{path.stem}-annotated.xlsx"
+                out = folder / f"{path.stem}-annotated{_annotated_suffix(name)}"
                 try:
                     annotate(path, found, out, lang="zh", config=settings)
                     view.token = store.put(_annotated_name(name), out.read_bytes())
@@ -427,7 +436,17 @@ def _cross(outcome: Any) -> tuple[list[str], bool]:
 
 def _annotated_name(name: str) -> str:
     stem = name.rpartition(".")[0] or name
-    return f"{stem}（已标注）.xlsx"
+    return f"{stem}（已标注）{_annotated_suffix(name)}"
+
+
+def _annotated_suffix(name: str) -> str:
+    """An annotated copy keeps the kind of its file: a Word document stays one (.docx)."""
+    return ".docx" if name.lower().endswith(WORD_SUFFIXES) else ".xlsx"
+
+
+def accepted_suffixes() -> tuple[str, ...]:
+    """Workbooks and .docx; .doc and .wps only where LibreOffice can convert them."""
+    return (*SUPPORTED_SUFFIXES, ".docx", *((".doc", ".wps") if convert.soffice() else ()))
 
 
 def _megabytes(size: int) -> str:

@@ -23,7 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from consolidate.model.config import Config, load_config
 from consolidate.model.errors import OutputError
-from consolidate.model.finding import SEVERITY_RANK, Finding
+from consolidate.model.finding import SEVERITY_RANK, WORD_SUFFIXES, Finding
+from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.files import atomic_path
 from consolidate.writing.rebuild import rebuild
 from consolidate.writing.tables import SEVERITY_LABELS
@@ -66,8 +67,11 @@ def annotate(
     lang: str = "zh",
     config: Config | None = None,
 ) -> None:
-    """Write ``out`` (.xlsx): ``source`` with ``findings`` marked and listed."""
+    """Write ``out``: ``source`` with ``findings`` marked and listed — a workbook as .xlsx,
+    a Word document as .docx (:mod:`.annotate_word`)."""
     source, out = Path(source), Path(out)
+    if source.suffix.lower() in WORD_SUFFIXES:
+        return annotate_docx(source, findings, out, lang, config)
     if out.resolve() == source.resolve():
         raise OutputError(f"批注文件不能覆盖原文件：{out}")
     lang = lang if lang in HEADERS else "zh"

@@ -36,7 +36,7 @@
       } else if (maxBytes && total > maxBytes) {
         message = "文件合计 " + (total / 1e6).toFixed(1) + "MB，超过 " + Math.round(maxBytes / 1e6) + "MB 上限，请分几次上传。";
       } else if (wrong.length && wrong.length === files.length) {
-        message = "只能检查 Excel 表格（" + suffixes.join("、") + "）：" + wrong.join("、") + " 不是。";
+        message = "只能检查填写好的附件表格（" + suffixes.join("、") + "）：" + wrong.join("、") + " 不是。";
       }
       if (message) {
         chosen.className = "chosen bad";

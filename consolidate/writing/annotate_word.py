@@ -1,0 +1,213 @@
+"""Write a copy of an annex filled in Word with its findings marked, as a .docx.
+
+Each flagged table cell is shaded by its worst severity and carries a Word comment with
+the messages; a flagged paragraph of the body (the metadata line) is shaded and commented
+the same way; a problem list closes the document. The submitted file is only read: an old
+.doc/.wps is converted by LibreOffice as for reading, and the copy is a .docx.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from consolidate.model.config import Config, load_config
+from consolidate.model.errors import OutputError
+from consolidate.model.finding import BODY, SEVERITY_RANK, Finding, column_number
+from consolidate.reading import convert
+from consolidate.reading.containers import sniff
+from consolidate.reading.errors import Unreadable
+from consolidate.reading.word import Body, read_body, table_layout
+from consolidate.writing.files import atomic_path
+
+# Shading by severity (hex RGB, as Word stores it): red, yellow, light blue — as in .xlsx.
+FILLS = {"error": "FF7C80", "warning": "FFFF00", "info": "BDD7EE"}
+LABELS = {
+    "zh": {"error": "错误", "warning": "警告", "info": "提示", "title": "问题清单",
+           "headers": ("位置", "人员", "内容", "问题及修改方法", "建议改为", "级别"),
+           "whole": "整个文件", "suggestion": "建议："},
+    "en": {"error": "error", "warning": "warning", "info": "info", "title": "Problems found",
+           "headers": ("Where", "Person", "Value", "Problem and fix", "Suggestion", "Severity"),
+           "whole": "whole file", "suggestion": "Suggestion: "},
+}  # fmt: skip
+AUTHOR, INITIALS = "consolidate", "CS"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def annotate_docx(
+    source: Path,
+    findings: Sequence[Finding],
+    out: Path,
+    lang: str = "zh",
+    config: Config | None = None,
+) -> None:
+    """Write ``out`` (.docx): ``source`` with ``findings`` shaded, commented and listed."""
+    source, out = Path(source), Path(out)
+    if out.resolve() == source.resolve():
+        raise OutputError(f"批注文件不能覆盖原文件：{out}")
+    if out.suffix.lower() != ".docx":
+        raise OutputError(f"Word文件的标注副本应保存为 .docx 文件：{out}")
+    config = config or load_config()
+    lang = lang if lang in LABELS else "zh"
+    document = _open(source, config)
+    body = read_body(document.element.body)
+    for (sheet, row, col), group in _by_place(findings).items():
+        target = _target(document, body, sheet, row, col, config)
+        if target is not None:
+            _mark(document, target, group, lang)
+    _problem_list(document, findings, lang)
+    with atomic_path(out) as tmp:
+        document.save(str(tmp))
+
+
+def _open(source: Path, config: Config) -> Any:
+    """The submitted document as python-docx opens it, through the reader's checks."""
+    from consolidate.reading.word import open_document
+
+    try:
+        data = source.read_bytes()
+        if sniff(data, source.suffix.lower(), config) == "word":
+            data = convert.to_docx(
+                data, source.suffix.lower(), config.settings["word"]["convert_seconds"],
+                config.limits["max_file_bytes"],
+            )  # fmt: skip
+        return open_document(data, config)
+    except OSError as exc:
+        raise OutputError(f"无法读取{source}：{exc.strerror}") from exc
+    except Unreadable as exc:
+        raise OutputError(f"无法为{source.name}生成批注文件：{exc.zh}") from exc
+
+
+def _by_place(findings: Sequence[Finding]) -> dict[tuple[str, int, int], list[Finding]]:
+    """Findings grouped by the table cell or body paragraph they mark (col 0: a paragraph)."""
+    groups: dict[tuple[str, int, int], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.sheet and finding.row is not None and (finding.cell or finding.sheet == BODY):
+            col = column_number(finding.cell) if finding.cell else 0
+            groups[(finding.sheet, finding.row, col)].append(finding)
+    return groups
+
+
+def _target(document: Any, body: Body, sheet: str, row: int, col: int, config: Config) -> Any:
+    """The python-docx paragraph or cell at a finding's place (None: not in this copy)."""
+    from docx.table import Table, _Cell
+    from docx.text.paragraph import Paragraph
+
+    if sheet == BODY:
+        p = body.paragraph(row)
+        return Paragraph(p, document._body) if p is not None else None
+    number = sheet.removeprefix("表格")
+    table = body.table(int(number)) if number.isdigit() else None
+    if table is None:
+        return None
+    layout = table_layout(table, config.limits, sheet)
+    at = (row - 1, col - 1)
+    for (r0, c0), (r1, c1) in layout.merged:  # a merged cell: its top-left holds the comment
+        if r0 <= at[0] <= r1 and c0 <= at[1] <= c1:
+            at = (r0, c0)
+    tc = layout.cells.get(at)
+    return _Cell(tc, Table(table, document._body)) if tc is not None else None
+
+
+def _mark(document: Any, target: Any, group: list[Finding], lang: str) -> None:
+    """Shade a cell or paragraph by its worst finding and comment it with every message."""
+    from docx.oxml import parse_xml
+    from docx.table import _Cell
+
+    group = sorted(group, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), f.code))
+    fill = FILLS.get(group[0].severity, FILLS["info"])
+    shading = parse_xml(
+        f'<w:shd xmlns:w="{W[1:-1]}" w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    )
+    if isinstance(target, _Cell):
+        props = target._tc.get_or_add_tcPr()
+        paragraph = target.paragraphs[0]
+    else:
+        props = target._p.get_or_add_pPr()
+        paragraph = target
+    for old in props.findall(f"{W}shd"):
+        props.remove(old)
+    _insert(props, shading, AFTER_SHD[props.tag.rpartition("}")[2]])
+    runs = paragraph.runs or [paragraph.add_run("")]
+    comment = document.add_comment(runs, text="", author=AUTHOR, initials=INITIALS)
+    first = True
+    for finding in group:
+        for line in _comment_lines(finding, lang):
+            if first:
+                comment.paragraphs[0].add_run(line)
+                first = False
+            else:
+                comment.add_paragraph(line)
+
+
+# The children a schema wants after the one inserted (Word refuses a misplaced element).
+AFTER_SHD = {
+    "tcPr": ("noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark", "headers",
+             "cellIns", "cellDel", "cellMerge", "tcPrChange"),
+    "pPr": ("tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
+            "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+            "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+            "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId",
+            "cnfStyle", "rPr", "sectPr", "pPrChange"),
+}  # fmt: skip
+AFTER_BORDERS = (
+    "shd",
+    "tblLayout",
+    "tblCellMar",
+    "tblLook",
+    "tblCaption",
+    "tblDescription",
+    "tblPrChange",
+)
+
+
+def _insert(parent: Any, element: Any, before: tuple[str, ...]) -> None:
+    """Insert ``element`` before the first child named in ``before``, else at the end."""
+    for child in parent:
+        if isinstance(child.tag, str) and child.tag.rpartition("}")[2] in before:
+            child.addprevious(element)
+            return
+    parent.append(element)
+
+
+def _comment_lines(finding: Finding, lang: str) -> list[str]:
+    words = LABELS[lang]
+    lines = [f"【{words.get(finding.severity, finding.severity)}】{finding.text(lang)}"]
+    if finding.suggestion:
+        lines.append(f"{words['suggestion']}{finding.suggestion}")
+    return lines
+
+
+def _problem_list(document: Any, findings: Sequence[Finding], lang: str) -> None:
+    """The list of every finding at the end of the document, worst first within a place."""
+    words = LABELS[lang]
+    document.add_page_break()
+    heading = document.add_paragraph()
+    heading.add_run(words["title"]).bold = True
+    table = document.add_table(rows=1, cols=len(words["headers"]))
+    _grid_borders(table)
+    for cell, text in zip(table.rows[0].cells, words["headers"], strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
+    for finding in sorted(findings, key=Finding.sort_key):
+        where = finding.word_place(lang)
+        place = f"{finding.sheet} {where}" if where else (finding.sheet or words["whole"])
+        values = (
+            place, finding.person or "", finding.value or "", finding.text(lang),
+            finding.suggestion or "", words.get(finding.severity, finding.severity),
+        )  # fmt: skip
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = text
+
+
+def _grid_borders(table: Any) -> None:
+    """Thin borders on every cell (the default table style of a new document has none)."""
+    from docx.oxml import parse_xml
+
+    borders = "".join(
+        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    element = parse_xml(f'<w:tblBorders xmlns:w="{W[1:-1]}">{borders}</w:tblBorders>')
+    _insert(table._tbl.tblPr, element, AFTER_BORDERS)

@@ -1,0 +1,90 @@
+"""The annotated copy of an annex filled in Word is a .docx: problem cells shaded, a Word
+comment on each, a problem list at the end; LibreOffice opens it; the original untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from consolidate.api import check
+from consolidate.cli import main
+from consolidate.model.errors import OutputError
+from consolidate.writing.annotate import annotate
+from tests.helpers import AS_OF
+from tests.test_word_submissions import A2_ROWS
+from tests.wordfiles import annex_docx, soffice_convert
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture
+def annotated(tmp_path: Path) -> tuple[Path, Path, list]:
+    source = annex_docx(tmp_path / "黄浦区附件2.docx", 2, A2_ROWS, date="2099年1月1日")
+    findings = check([source], as_of=AS_OF).findings
+    out = tmp_path / "黄浦区附件2（已标注）.docx"
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    annotate(source, findings, out)
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == before
+    return source, out, findings
+
+
+def shading(cell) -> str | None:
+    shd = cell._tc.find(f"{W}tcPr/{W}shd")
+    return None if shd is None else shd.get(f"{W}fill")
+
+
+def test_problem_cells_are_shaded_and_commented(annotated):
+    _, out, findings = annotated
+    document = docx.Document(out)
+    table = document.tables[0]
+    assert shading(table.cell(2, 6)) == "FF7C80"  # 李娜's mobile, G3: an error
+    assert shading(table.cell(1, 6)) is None  # 王建华's is fine
+    places = {(f.sheet, f.row, f.cell) for f in findings if f.cell or f.sheet == "正文"}
+    comments = list(document.comments)
+    assert len(comments) == len(places) == 7
+    texts = "\n".join(c.text for c in comments)
+    assert "手机号应为11位" in texts and "填报日期" in texts
+    assert all(c.author == "consolidate" for c in comments)
+    # The metadata paragraph (正文 paragraph 3) is shaded and commented too.
+    assert document.paragraphs[2]._p.find(f"{W}pPr/{W}shd") is not None
+
+
+def test_a_problem_list_closes_the_document(annotated):
+    _, out, findings = annotated
+    listing = docx.Document(out).tables[-1]
+    assert [c.text for c in listing.rows[0].cells][:4] == ["位置", "人员", "内容", "问题及修改方法"]
+    rows = [[c.text for c in row.cells] for row in listing.rows[1:]]
+    assert len(rows) == len(findings)
+    assert ["表格1 第3行 第7列", "李娜"] in [r[:2] for r in rows]
+    assert "正文 第3段" in [r[0] for r in rows]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by .ci/run")
+def test_libreoffice_opens_the_copy_and_keeps_its_comments(annotated, tmp_path: Path):
+    _, out, _ = annotated
+    [pdf] = soffice_convert([out], "pdf", tmp_path / "pdf")
+    [resaved] = soffice_convert([out], "docx:MS Word 2007 XML", tmp_path / "resaved")
+    assert pdf.stat().st_size > 0
+    texts = "\n".join(c.text for c in docx.Document(resaved).comments)
+    assert texts.count("【错误】") == 7
+
+
+def test_check_annotate_on_a_word_file(annotated, tmp_path: Path):
+    source, _, _ = annotated
+    out = tmp_path / "批注.docx"
+    result = CliRunner().invoke(
+        main, ["check", str(source), "--annotate", str(out), "--as-of", "2026-11-26"]
+    )
+    assert result.exit_code == 1, result.output
+    assert len(list(docx.Document(out).comments)) == 7
+
+
+def test_a_word_copy_must_be_a_docx(annotated, tmp_path: Path):
+    source, _, findings = annotated
+    with pytest.raises(OutputError, match=r"\.docx"):
+        annotate(source, findings, tmp_path / "批注.xlsx")
