@@ -14,7 +14,7 @@ SPEC = ROOT.parent / "shared" / "spec" / "RULES.md"
 # Codes the spec gained this round, with the issue that builds them: the test below fails
 # as soon as one reaches the catalog without being taken off this list.
 PENDING = {
-    "row-outside-table": 12, "row-hidden": 12, "forward-overdue": 14,
+    "forward-overdue": 14,
     "uscc-invalid": 19, "recommend-type-unknown": 19, "unit-duplicate": 19,
     "extension-not-listed": 19, "new-already-listed": 19, "extension-lapsed": 19,
     "extension-fields-missing": 19, "review-not-passed": 19, "recommend-late": 19,

@@ -62,6 +62,7 @@ def run_rules(
         result.findings += sheets.duplicates(form, reporter, rows)
         result.findings += sheets.contacts(form, reporter, rows)
         result.findings += sheets.letters(form, reporter, rows)
+        result.findings += sheets.table_rows(form, reporter, rows)
     for annex in (1, 2):
         result.findings += row_findings(judged[annex], annex, config)
     result.findings += people.shared_phones(judged[1] + judged[2], reporter)

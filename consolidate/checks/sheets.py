@@ -1,4 +1,5 @@
-"""Rules over one sheet: structure, metadata, template leftovers, sequence, duplicates."""
+"""Rules over one sheet: structure, metadata, template leftovers, sequence, duplicates,
+hidden rows and people below the end of the table."""
 
 from __future__ import annotations
 
@@ -216,3 +217,14 @@ def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding
                 "docno-invalid", form, row, "letter", hint=f"应写作“{fixed}”。", hint_en=f"Write {fixed}.",
                 suggestion=text.replace(match.group(0), fixed),
             )  # fmt: skip
+
+
+# ---------------------------------------------------------------- rows the sheet hides or leaves out
+def table_rows(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
+    """row-hidden on data rows hidden in the sheet (read and judged all the same);
+    row-outside-table on a person's data below the end of the table (not counted)."""
+    for row in rows:
+        if row.number in form.hidden_rows:
+            yield reporter.at_cell("row-hidden", form, row, "name")
+    for row in form.outside_rows:
+        yield reporter.at_cell("row-outside-table", form, row, "name", end=form.end_row)

@@ -41,6 +41,9 @@ class AnnexSpec:
     columns: tuple[Column, ...]
     content_fields: tuple[str, ...]
     metadata_required: tuple[str, ...]
+    # A header is this annex's only when it names a column of every group (its own
+    # columns, not generic ones such as 序号, 单位, 电话 or 备注).
+    identifying_columns: tuple[tuple[str, ...], ...] = ()
 
     def column(self, key: str) -> Column:
         """The column with this key."""
@@ -85,6 +88,7 @@ class Config:
                 columns=columns,
                 content_fields=tuple(raw["content_fields"]),
                 metadata_required=tuple(raw["metadata_required"]),
+                identifying_columns=tuple(tuple(g) for g in raw["identifying_columns"]),
             )
             out[spec.number] = spec
         return out

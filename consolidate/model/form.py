@@ -68,6 +68,26 @@ class SourceFile:
 
 
 @dataclass(slots=True)
+class RowCounts:
+    """Every non-empty row below a form's header, by what the reader made of it.
+
+    ``nonempty`` is counted straight from the sheet, apart from the walk that sorts the
+    rows: when the parts do not add up to it, a row was lost (RULES.md decision 16).
+    """
+
+    nonempty: int = 0  # rows below the header holding any text of their own
+    data: int = 0  # read as data rows (the rules keep or reject them)
+    template: int = 0  # blank numbered rows, column numbers, the header repeated
+    closing: int = 0  # the lines that end the table and what stands under them
+    outside: int = 0  # a person's data below the end of the table (row-outside-table)
+
+    @property
+    def exact(self) -> bool:
+        """True when every non-empty row is accounted for, once."""
+        return self.nonempty == self.data + self.template + self.closing + self.outside
+
+
+@dataclass(slots=True)
 class Form:
     """One sheet recognised as Annex 1 or Annex 2."""
 
@@ -81,7 +101,11 @@ class Form:
     metadata: dict[str, Cell]
     metadata_row: int
     rows: list[Row]
-    blank_rows: int = 0
+    counts: RowCounts = field(default_factory=RowCounts)
+    # A person's data found below the end of the table: reported, never counted.
+    outside_rows: list[Row] = field(default_factory=list)
+    hidden_rows: frozenset[int] = frozenset()  # 1-based rows hidden in the sheet
+    end_row: int | None = None  # the line that ended the table (notes …); None: the sheet's end
     title_row: int | None = None
     district: str | None = None
     district_from: str = ""  # "unit", "rows", "path" or ""
@@ -100,6 +124,11 @@ class Form:
     @property
     def file(self) -> str:
         return self.source.display
+
+    @property
+    def blank_rows(self) -> int:
+        """Rows below the header that hold no data (blank numbered template rows …)."""
+        return self.counts.template
 
 
 @dataclass(slots=True)

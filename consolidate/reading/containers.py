@@ -1,18 +1,33 @@
 """The file as a container: format sniffing, zip and OLE checks, loading the sheets.
 
-Every sheet reaches python-calamine only after the checks of :mod:`.zipscan`.
+One pass: the bytes are opened as a zip (or OLE container) once, and :mod:`.zipscan`
+(or :mod:`.biff`) looks inside in that pass; every sheet reaches python-calamine only
+after those checks.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass, field
+
+import defusedxml.ElementTree as DefusedET
+import olefile
 
 from consolidate.model.config import Config
 from consolidate.model.finding import column_letter
+from consolidate.reading.biff import read_biff
 from consolidate.reading.errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
 from consolidate.reading.grid import Grid, grid_of
-from consolidate.reading.zipscan import SheetScan, check_extent, zip_bomb
+from consolidate.reading.zipscan import (
+    CUSTOM_PROPS,
+    CUSTOM_PROPS_BYTES,
+    ZIP_ERRORS,
+    SheetScan,
+    check_extent,
+    scan_archive,
+    zip_bomb,
+)
 
 # ---------------------------------------------------------------- containers and formats
 # What to tell a clerk about a file the parser cannot take, by its ending.
@@ -45,21 +60,35 @@ def _not_a_workbook(suffix: str) -> Unreadable:
     return Unreadable(zh, en)
 
 
-def sniff(data: bytes, suffix: str, config: Config) -> str:
-    """'zip' or 'ole' (workbooks), 'docx' or 'word' (an old Word document to convert), or
-    raise Unreadable with the reason a clerk understands."""
+@dataclass(frozen=True, slots=True)
+class Container:
+    """What one pass over the file's container found, before calamine reads the sheets."""
+
+    # "zip" (.xlsx/.xlsm) or "ole" (.xls): a workbook; "docx", or "word" (an old Word
+    # document to convert first): for the Word reader.
+    kind: str
+    scans: dict[str, SheetScan] | None = None  # zip: each worksheet's scan
+    version: str | None = None  # the template mark of our own workbooks
+    hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # ole: hidden rows
+
+    def hidden_rows(self, sheet: str) -> frozenset[int]:
+        if self.scans is not None:
+            scan = self.scans.get(sheet)
+            return scan.hidden if scan else frozenset()
+        return self.hidden.get(sheet, frozenset())
+
+
+def open_container(data: bytes, suffix: str, config: Config) -> Container:
+    """Sniff the format and look inside, once; raise Unreadable with the reason a clerk
+    understands."""
     if not data:
         raise Unreadable("文件是空的（0字节）", "the file is empty (0 bytes)")
     if data.startswith(ZIP_MAGIC):
-        return "docx" if _check_zip(data, config) else "zip"
+        return _open_zip(data, config)
     if data.startswith(OLE_MAGIC):
-        if _ole_encrypted(data):
-            raise Unreadable("文件设置了打开密码", "the file is protected by a password")
-        if _WORD_STREAM in data[:1_000_000] or suffix in OLD_WORD:
-            return "word"
-        return "ole"
+        return _open_ole(data, suffix, config)
     if data.startswith(b"{\\rtf") and suffix in (*OLD_WORD, ".docx"):
-        return "word"
+        return Container("word")
     if data.startswith(b"%PDF"):
         raise Unreadable("这是PDF文件，不是Excel表格", "this is a PDF, not a spreadsheet")
     if data.lstrip()[:1] in (b"<",):
@@ -69,59 +98,71 @@ def sniff(data: bytes, suffix: str, config: Config) -> str:
     raise _not_a_workbook(suffix)
 
 
-def _check_zip(data: bytes, config: Config) -> bool:
-    """True for a Word document, False for a workbook to read; raises Unreadable otherwise."""
+def _open_zip(data: bytes, config: Config) -> Container:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except ZIP_ERRORS as exc:
         raise Unreadable("文件已损坏（压缩包不完整）", "the file is corrupt (broken zip)") from exc
-    if "xl/workbook.bin" in names:
-        raise Unreadable(*_FORMAT_HINTS[".xlsb"])
-    if "content.xml" in names:
-        raise Unreadable(*_FORMAT_HINTS[".ods"])
-    if "word/document.xml" in names:
-        return True  # scanned by the Word reader
-    if "xl/workbook.xml" not in names:
-        raise Unreadable(
-            "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
-        )
-    if total > config.limits["max_uncompressed_bytes"]:
-        raise zip_bomb(config)
-    return False
+    with archive:
+        names = set(archive.namelist())
+        if "xl/workbook.bin" in names:
+            raise Unreadable(*_FORMAT_HINTS[".xlsb"])
+        if "content.xml" in names:
+            raise Unreadable(*_FORMAT_HINTS[".ods"])
+        if "word/document.xml" in names:
+            return Container("docx")  # unpacked and scanned by the Word reader
+        if "xl/workbook.xml" not in names:
+            raise Unreadable(
+                "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
+            )
+        # The sizes the directory declares are checked first: unpacking is then counted.
+        if (
+            sum(info.file_size for info in archive.infolist())
+            > config.limits["max_uncompressed_bytes"]
+        ):
+            raise zip_bomb(config)
+        scan = scan_archive(archive, config)
+    return Container("zip", scan.sheets, _template_version(scan.custom, config))
 
 
-def _ole_encrypted(data: bytes) -> bool:
-    """True for an encrypted workbook (an .xlsx with a password is an OLE container)."""
+def _open_ole(data: bytes, suffix: str, config: Config) -> Container:
+    """An OLE container: an encrypted workbook (.xlsx with a password is one), a Word 97-2003
+    document, or an .xls whose BIFF records tell the hidden rows."""
+    word = _WORD_STREAM in data[:1_000_000] or suffix in OLD_WORD
     try:
-        import olefile  # installed with msoffcrypto-tool
-
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
-                return True
-        import msoffcrypto
-
-        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+                raise _password()
+            if word:
+                return Container("word")
+            stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
+            if stream is None or ole.get_size(stream) > config.limits["max_file_bytes"]:
+                return Container("ole")
+            biff = read_biff(ole.openstream(stream).read())
+    except Unreadable:
+        raise
     except Exception:  # noqa: BLE001 - a broken container is judged by calamine next
-        return False
+        return Container("word" if word else "ole")
+    if biff.encrypted:
+        raise _password()
+    return Container("ole", hidden=biff.hidden)
+
+
+def _password() -> Unreadable:
+    return Unreadable("文件设置了打开密码", "the file is protected by a password")
 
 
 def load_sheets(
-    data: bytes,
-    kind: str,
-    config: Config,
-    scans: dict[str, SheetScan] | None = None,
-    suffix: str = "",
-) -> tuple[list[tuple[str, Grid | None]], str | None]:
-    """Every visible worksheet as a grid (None for sheets to ignore) and the template mark."""
+    data: bytes, container: Container, config: Config, suffix: str = ""
+) -> list[tuple[str, Grid | None]]:
+    """Every visible worksheet as a grid (None for sheets to ignore)."""
     import python_calamine as calamine
 
     limits = config.limits
     try:
         workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError as exc:
-        raise Unreadable("文件设置了打开密码", "the file is protected by a password") from exc
+        raise _password() from exc
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
         if suffix in _FORMAT_HINTS:
             raise _not_a_workbook(suffix) from exc
@@ -141,24 +182,23 @@ def load_sheets(
         if not visible or "WorkSheet" not in str(meta.typ) or meta.name in helpers:
             sheets.append((meta.name, None))
             continue
-        grid = sheet_grid(workbook, meta.name, limits, scans)
+        grid = sheet_grid(workbook, meta.name, limits, container)
         sheets.append((meta.name, grid if not grid.is_empty() else None))
-    version = template_version(data, config) if kind == "zip" else None
-    return sheets, version
+    return sheets
 
 
-def sheet_grid(
-    workbook: object, name: str, limits: dict[str, int], scans: dict[str, SheetScan] | None
-) -> Grid:
+def sheet_grid(workbook: object, name: str, limits: dict[str, int], container: Container) -> Grid:
     """One sheet as a grid, its extent checked first when the zip was scanned."""
     scan = None
+    scans = container.scans
     if scans is not None:
         # A name the scan did not map (odd workbook.xml): judge by the worst sheet.
         scan = scans.get(name) or _worst(scans.values())
         check_extent(name, scan.rows, scan.columns, limits)
     try:
         sheet = workbook.get_sheet_by_name(name)  # type: ignore[attr-defined]
-        return grid_of(sheet, limits, scan.suspect if scan else None)
+        suspect = scan.suspect if scan else None
+        return grid_of(sheet, limits, suspect, container.hidden_rows(name))
     except Unreadable:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -195,22 +235,28 @@ def _worst(scans: object) -> SheetScan:
     return worst
 
 
-_CUSTOM_PROPS = "docProps/custom.xml"
-_CUSTOM_PROPS_BYTES = 1_000_000
-
-
 def template_version(data: bytes, config: Config) -> str | None:
-    """The version mark our own templates carry as a custom document property."""
-    import xml.etree.ElementTree as ET
-
-    wanted = config.settings["template"]["property"]
+    """The version mark of a document held in memory (a Word document: workbooks have it
+    from their one pass, :attr:`Container.version`)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo(_CUSTOM_PROPS)
-            if info.file_size > _CUSTOM_PROPS_BYTES:
+            info = archive.getinfo(CUSTOM_PROPS)
+            if info.file_size > CUSTOM_PROPS_BYTES:
                 return None
-            root = ET.fromstring(archive.read(info))
-    except (KeyError, zipfile.BadZipFile, OSError, ET.ParseError):
+            custom = archive.read(info)
+    except (KeyError, *ZIP_ERRORS):
+        return None
+    return _template_version(custom, config)
+
+
+def _template_version(custom: bytes | None, config: Config) -> str | None:
+    """The version mark our own templates carry as a custom document property."""
+    if custom is None:
+        return None
+    wanted = config.settings["template"]["property"]
+    try:
+        root = DefusedET.fromstring(custom)
+    except Exception:  # noqa: BLE001 - bad or hostile XML: no mark
         return None
     # Parsed rather than matched: writers differ in namespaces and attribute order.
     for prop in root:

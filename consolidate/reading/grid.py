@@ -20,6 +20,7 @@ class Grid:
         max_chars: int,
         suspect: dict[tuple[int, int], tuple[str, str]] | None = None,
         data_end: int | None = None,
+        hidden: frozenset[int] = frozenset(),
     ) -> None:
         self.values = values
         self.height = len(values)
@@ -31,6 +32,7 @@ class Grid:
         self.too_long: list[tuple[int, int]] = []
         # Cells whose '' hides an error value or a formula without result (_suspect_cells).
         self.suspect = suspect or {}
+        self.hidden = hidden  # 0-based rows hidden in the sheet (hidden or zero height)
         self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
         # Merged ranges never overlap, so together they cover at most the grid: a file
         # repeating or overlapping ranges a million times stops at that budget.
@@ -75,6 +77,14 @@ class Grid:
         if any(len(text) > self.max_chars for text in texts):
             return None
         return texts + [""] * (self.width - len(texts))
+
+    def own(self, r: int) -> list[str]:
+        """The texts of row ``r`` that are its own: merged cells covering it from above or
+        the left left out (a row holding only those is empty)."""
+        texts = self.texts(r)
+        if r not in self._merged_rows:
+            return texts
+        return [t if (r, c) not in self.anchor else "" for c, t in enumerate(texts)]
 
     def text(self, r: int, c: int) -> str:
         text = cell_text(self.raw(r, c))
@@ -121,9 +131,15 @@ class Grid:
         return found
 
 
-def grid_of(sheet: object, limits: dict[str, int], suspect: dict | None = None) -> Grid:
+def grid_of(
+    sheet: object,
+    limits: dict[str, int],
+    suspect: dict | None = None,
+    hidden: frozenset[int] = frozenset(),
+) -> Grid:
     # calamine has built its block already; checked again for .xls, which is not scanned.
     end = sheet.end or (-1, -1)  # type: ignore[attr-defined]
     check_extent(sheet.name, end[0] + 1, end[1] + 1, limits)  # type: ignore[attr-defined]
     values = sheet.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
-    return Grid(values, sheet.merged_cell_ranges or [], limits["max_cell_chars"], suspect)  # type: ignore[attr-defined]
+    merged = sheet.merged_cell_ranges or []  # type: ignore[attr-defined]
+    return Grid(values, merged, limits["max_cell_chars"], suspect, hidden=hidden)

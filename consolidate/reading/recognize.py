@@ -9,10 +9,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from consolidate.model.config import AnnexSpec, Config, load_config
-from consolidate.model.form import Cell, Form, Row, SourceFile
+from consolidate.model.form import Cell, Form, Row, RowCounts, SourceFile
 from consolidate.reading.grid import Grid
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import normalize_district
+from consolidate.values.functions import parse_functions
+from consolidate.values.names import normalize_name
 from consolidate.values.text import header_key, squash
 
 
@@ -83,11 +85,11 @@ def _header_hit(text: str, spec: AnnexSpec) -> tuple[str, tuple[int, int]] | Non
 
 
 def _find_header(
-    grid: Grid, config: Config, title_annex: int | None, first: int = 0
+    grid: Grid, config: Config, title: tuple[int | None, int | None], first: int = 0
 ) -> _Header | None:
     """The header row: the best-recognised row (or pair of rows) of the first rows."""
+    title_annex, title_row = title
     limit = min(grid.height, first + config.layout["header_search_rows"])
-    minimum = config.layout["min_header_columns"]
     found: list[_Header] = []
     for r in range(first, limit):
         if found and r > max(h.row for h in found) + 3:
@@ -97,15 +99,26 @@ def _find_header(
             continue
         double = two_row_candidates(grid, r, single) if r + 1 < grid.height else None
         for spec in config.annexes.values():
-            bonus = 5.0 if title_annex == spec.number else 0.0
+            # A title above the header tells which annex the header is (a title below it
+            # is the next annex's).
+            above = title_row is not None and title_row < r
+            bonus = 5.0 if above and title_annex == spec.number else 0.0
             for rows, candidates in ((1, single), (2, double)):
                 if candidates is None:
                     continue
                 columns, score = assign_columns(candidates, spec)
-                if len(columns) >= minimum:
+                if is_annex_header(columns, spec, config):
                     found.append(_Header(spec.number, r, rows, columns, score + bonus))
     # Best score; on a tie one header row beats two, and the first row beats later ones.
     return max(found, key=lambda h: (h.score, -h.rows, -h.row), default=None)
+
+
+def is_annex_header(columns: dict[str, int], spec: AnnexSpec, config: Config) -> bool:
+    """Enough columns, among them the annex's own (its name and functions or adjustment
+    columns): an order list or a payroll with 序号, 单位, 电话 is no annex."""
+    if len(columns) < config.layout["min_header_columns"]:
+        return False
+    return all(any(key in columns for key in group) for group in spec.identifying_columns)
 
 
 def two_row_candidates(grid: Grid, r: int, single: list[list[str]]) -> list[list[str]]:
@@ -133,6 +146,26 @@ def _title_annex(texts: set[str], config: Config) -> int | None:
     return None
 
 
+# 附件2 written beside the title, in the same row.
+_ANNEX_LABEL = re.compile(r"^附\s*件\s*[0-9一二]\s*[:：]?$")
+
+
+def title_alone(
+    grid: Grid, r: int, config: Config, free: frozenset[int] = frozenset()
+) -> int | None:
+    """The annex whose title stands alone in row ``r`` (at most beside 附件N), if any.
+
+    Only such a row is a title: words of a title inside a data row (a 备注 that says
+    账号调整, a 来函标题) are not. Texts in the ``free`` columns (备注, 来函标题, 联系人 of the
+    table above) are free text, never a title.
+    """
+    own = grid.own(r)
+    texts = {t for c, t in enumerate(own) if t and c not in free and not _ANNEX_LABEL.match(t)}
+    if len(texts) != 1 or any(own[c] for c in free if c < len(own)):
+        return None
+    return _title_annex(texts, config)
+
+
 @lru_cache(maxsize=4)
 def _title_re(config: Config) -> tuple[re.Pattern[str], dict[str, int]]:
     annex_of = {
@@ -145,52 +178,62 @@ def _title_re(config: Config) -> tuple[re.Pattern[str], dict[str, int]]:
 def _find_title(
     grid: Grid, config: Config, limit: int, first: int = 0
 ) -> tuple[int | None, int | None]:
-    """(annex number, 0-based row) of a title naming an annex, in the first rows."""
+    """(annex number, 0-based row) of the first title standing alone in the first rows."""
     for r in range(first, min(first + limit, grid.height)):
-        annex = _title_annex(set(grid.texts(r)), config)
+        annex = title_alone(grid, r, config)
         if annex:
             return annex, r
     return None, None
 
 
-def parse_sheet(
-    grid: Grid, sheet: str, source: SourceFile, config: Config | None = None
-) -> Form | None:
-    """The first annex of a sheet (see :func:`parse_forms` for sheets holding several)."""
-    forms = parse_forms(grid, sheet, source, config)
-    return forms[0] if forms else None
-
-
 def parse_forms(
     grid: Grid, sheet: str, source: SourceFile, config: Config | None = None
 ) -> list[Form]:
-    """Every annex of a sheet, top to bottom (a clerk may paste both into one sheet)."""
+    """Every annex of a sheet, top to bottom (a clerk may paste both into one sheet).
+
+    Each form accounts for every non-empty row below its header, down to where the next
+    form begins (its title, else its header) or the end of the sheet (decision 16).
+    """
     config = config or load_config()
-    forms: list[Form] = []
+    tables: list[_Table] = []
     first = 0
     while first < grid.height:
-        parsed = _parse_from(grid, sheet, source, config, first)
-        if parsed is None:
+        table = _parse_from(grid, sheet, source, config, first)
+        if table is None:
             break
-        form, end = parsed
-        forms.append(form)
-        first = max(end, first + 1)
-    return forms
+        tables.append(table)
+        first = max(table.end, first + 1)
+    for i, table in enumerate(tables):
+        stop = tables[i + 1].begin if i + 1 < len(tables) else grid.height
+        _close(grid, table, max(stop, table.end), config)
+    return [table.form for table in tables]
+
+
+@dataclass(slots=True)
+class _Table:
+    """A form being read, with where it lies in the grid (0-based rows)."""
+
+    form: Form
+    header: _Header
+    begin: int  # its title row, else its header row
+    start: int  # the first row below the header
+    end: int  # the line that ends it (or the grid's height)
 
 
 def _parse_from(
     grid: Grid, sheet: str, source: SourceFile, config: Config, first: int
-) -> tuple[Form, int] | None:
+) -> _Table | None:
     """The annex whose title or header comes first from row ``first`` on, and its end."""
-    title_annex, title_row = _find_title(grid, config, config.layout["header_search_rows"], first)
-    header = _find_header(grid, config, title_annex, first)
+    title = _find_title(grid, config, config.layout["header_search_rows"], first)
+    header = _find_header(grid, config, title, first)
     if header is None:
         return None
+    title_row = title[1]
+    if title_row is not None and title_row > header.row:
+        title_row = None  # the next annex's title
     spec = config.annexes[header.annex]
     start = header.row + header.rows
-    if start < grid.height and is_number_row(grid.texts(start)):
-        start += 1
-    rows, blank, end = _data_rows(grid, spec, header, start, config)
+    rows, counts, end = _data_rows(grid, spec, header, start, config)
     metadata, meta_row = _metadata(grid, config, header.row, end, first)
     form = Form(
         source=source,
@@ -203,12 +246,15 @@ def _parse_from(
         metadata=metadata,
         metadata_row=meta_row if meta_row is not None else max(header.row, 1),
         rows=rows,
-        blank_rows=blank,
+        counts=counts,
+        hidden_rows=frozenset(r + 1 for r in grid.hidden),
+        end_row=end + 1 if end < grid.data_end else None,
         title_row=title_row + 1 if title_row is not None else None,
         date=parse_date(metadata["date"].raw) if "date" in metadata else None,
     )
     form.district, form.district_from = resolve_district(form, config)
-    return form, end
+    begin = title_row if title_row is not None else header.row
+    return _Table(form, header, min(begin, header.row), start, end)
 
 
 def is_number_row(texts: list[str]) -> bool:
@@ -217,51 +263,163 @@ def is_number_row(texts: list[str]) -> bool:
     return len(numbers) >= 4 and numbers == [str(i) for i in range(1, len(numbers) + 1)]
 
 
+# Columns of free text: whatever they hold, it is data (decision 16).
+FREE_TEXT = ("remarks", "letter", "contact")
+
+
 def _data_rows(
     grid: Grid, spec: AnnexSpec, header: _Header, start: int, config: Config
-) -> tuple[list[Row], int, int]:
-    """Data rows until the notes; blank numbered rows skipped. Returns rows, blanks, end."""
-    notes = tuple(config.layout["notes_prefixes"])
-    markers = set(config.layout["end_markers"])
-    totals = tuple(config.layout["total_labels"])
+) -> tuple[list[Row], RowCounts, int]:
+    """The data rows from ``start`` to the line that ends the table (decision 16).
+
+    Returns the rows, the counts of every non-empty row so far, and the 0-based row of
+    the ending line (the grid's height when the sheet ends first). Blank rows do not end
+    the table; rows without content in the content columns are template rows.
+    """
     content = [header.columns[k] for k in spec.content_fields if k in header.columns]
     header_texts = [grid.texts(header.row)[c] for c in header.columns.values()]
     rows: list[Row] = []
-    blank = 0
-    r = start
-    footer = _footer_re(config)
+    counts = RowCounts()
+    # Below data_end only text under the table (a Word table's paragraphs): never data.
     for r in range(start, grid.data_end):
+        own = grid.own(r)
+        if not any(own):
+            continue  # an empty row (or one only a merged cell from above covers)
+        if ending_line(grid, r, config, header.columns, spec.number):
+            return rows, counts, r
         texts = grid.texts(r)
-        filled = [t for t in texts if t]
-        distinct = set(filled)
-        if filled and (filled[0].startswith(notes) or distinct & markers):
-            break  # the notes, or 以下空白
-        if filled and squash(filled[0]).startswith(totals):
-            continue  # 合计 12人: a total line, nobody's row
-        if any(footer.match(t) for t in distinct):
-            break  # the signature lines under the table (填报人：…, 审核人：…)
-        if _title_annex(distinct, config):
-            break  # the next annex pasted below this one
-        if not any(texts[c] and not grid.is_merged_fill(r, c) for c in content):
-            blank += 1 if distinct else 0
+        if (
+            not any(own[c] for c in content)
+            or (r == start and is_number_row(texts))
+            or [texts[c] for c in header.columns.values()] == header_texts
+        ):
+            counts.template += 1  # a blank numbered row, column numbers, the header again
             continue
-        if [texts[c] for c in header.columns.values()] == header_texts:
-            continue  # the header repeated (pasted pages)
-        cells = {key: grid.cell(r, col) for key, col in header.columns.items()}
-        rows.append(Row(r + 1, cells))
-    else:
-        r = grid.data_end
-    return rows, blank, r
+        rows.append(Row(r + 1, {key: grid.cell(r, col) for key, col in header.columns.items()}))
+        counts.data += 1
+    return rows, counts, grid.data_end
+
+
+def ending_line(grid: Grid, r: int, config: Config, columns: dict[str, int], annex: int) -> str:
+    """What ends the table at row ``r``: 'notes', 'signature', 'total', 'marker', 'title'
+    or '' for a row that may be a data row.
+
+    Judged on the row as a whole (decision 16): its first non-empty cell names the line,
+    and the row holds no person's data in the table's columns; or a title stands alone
+    in it. Text further right, in 备注, 来函标题 or any other column, never ends the table.
+    """
+    own = grid.own(r)
+    at = next((c for c, t in enumerate(own) if t), None)
+    if at is None:
+        return ""
+    free = frozenset(columns[k] for k in FREE_TEXT if k in columns)
+    if title_alone(grid, r, config, free):
+        return "title"
+    kind = _line_kind(squash(own[at]), config)
+    if not kind:
+        return ""
+    rest = {key: own[c] for key, c in columns.items() if c != at and c < len(own)}
+    return "" if _whole_person(rest, annex, config) else kind
+
+
+def _line_kind(first: str, config: Config) -> str:
+    """What a row whose first non-empty cell says ``first`` (squashed) may be."""
+    endings = _endings(config)
+    if endings.notes.match(first):
+        return "notes"
+    if first.startswith(endings.totals):
+        return "total"
+    if first in endings.markers:
+        return "marker"
+    if endings.labels.match(first.strip("()（）")):
+        return "signature"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Endings:
+    notes: re.Pattern[str]
+    labels: re.Pattern[str]
+    totals: tuple[str, ...]
+    markers: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def _endings(config: Config) -> _Endings:
+    layout = config.layout
+    words = {squash(p).rstrip(":") for p in layout["notes_prefixes"]}
+    notes = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    labels = set(layout["footer_labels"]) | {
+        label for labels in config.metadata_labels.values() for label in labels
+    }
+    alternatives = "|".join(re.escape(squash(x)) for x in sorted(labels, key=len, reverse=True))
+    return _Endings(
+        # 备注：… / 注1. … / 说明 alone — not 注销, the adjustment an Annex 1 row may start with.
+        notes=re.compile(rf"^(?:{notes})(?:$|[:.、0-9一二三四五六七八九十①-⑩(（])"),
+        # 填报人：… / 审核人 alone / 填报单位(盖章)：… / 盖章
+        labels=re.compile(rf"^(?:{alternatives})(?:[(（][^)）]{{0,10}}[)）])?(?:[:]|$)"),
+        totals=tuple(squash(t) for t in layout["total_labels"]),
+        markers=frozenset(squash(m) for m in layout["end_markers"]),
+    )
+
+
+def _close(grid: Grid, table: _Table, stop: int, config: Config) -> None:
+    """Account for the rows from the ending line to ``stop``: the closing lines, and a
+    person's data standing below them (row-outside-table, never counted)."""
+    form, columns = table.form, table.header.columns
+    counts = form.counts
+    for r in range(table.end, stop):
+        own = grid.own(r)
+        if not any(own):
+            continue
+        mine = {key: own[c] for key, c in columns.items() if c < len(own)}
+        if not ending_line(grid, r, config, columns, form.annex) and holds_person(
+            mine, form.annex, config
+        ):
+            cells = {key: grid.cell(r, col) for key, col in columns.items()}
+            form.outside_rows.append(Row(r + 1, cells))
+            counts.outside += 1
+        else:
+            counts.closing += 1
+    counts.nonempty = sum(1 for r in range(table.start, stop) if any(grid.own(r)))
+
+
+# Columns holding account functions, by annex.
+_FUNCTION_KEYS = {1: ("original", "current"), 2: ("functions",)}
+_NAME = re.compile(r"^(?:[\u3400-\u9fff·]{2,15}|[A-Za-z][A-Za-z .'-]{1,30})$")
+
+
+_PHONE_DIGITS = 7  # a landline's 8 digits, a mobile with one digit missing
+
+
+def holds_person(texts: dict[str, str], annex: int, config: Config) -> bool:
+    """A person's data (key -> text): a name and a phone, or a name and known functions."""
+    if not _NAME.match(normalize_name(texts.get("name", ""))):
+        return False
+    if sum(ch.isdigit() for ch in texts.get("mobile", "")) >= _PHONE_DIGITS:
+        return True
+    return _has_functions(texts, annex, config)
+
+
+def _whole_person(texts: dict[str, str], annex: int, config: Config) -> bool:
+    """A data row whatever its first cell says: a name with known functions, or with a
+    mobile and a post. Stricter than :func:`holds_person`: a signature line may well put
+    a name and a phone under the name and mobile columns (联系人： 张明 电话： 139…)."""
+    if not _NAME.match(normalize_name(texts.get("name", ""))):
+        return False
+    if _has_functions(texts, annex, config):
+        return True
+    post = texts.get("post", "")
+    return bool(post) and ":" not in squash(post) and holds_person(texts, annex, config)
+
+
+def _has_functions(texts: dict[str, str], annex: int, config: Config) -> bool:
+    keys = _FUNCTION_KEYS.get(annex, ())
+    return any(parse_functions(texts.get(key, ""), config).known for key in keys)
 
 
 # A label may carry a note in brackets before its colon: 填报单位（盖章）：
 _NOTE = r"\s*(?:[（(][^）)]{0,10}[）)])?\s*"
-
-
-@lru_cache(maxsize=4)
-def _footer_re(config: Config) -> re.Pattern[str]:
-    labels = sorted(config.layout["footer_labels"], key=len, reverse=True)
-    return re.compile(r"^\s*(?:" + "|".join(re.escape(x) for x in labels) + r")" + _NOTE + r"[:：]")
 
 
 @lru_cache(maxsize=4)
@@ -280,7 +438,7 @@ def _metadata(
     first_row: int | None = None
     below = range(end, min(end + 12, grid.height))
     # Lines below belong to this table until the title of another annex begins.
-    below = list(itertools.takewhile(lambda r: not _title_annex(set(grid.texts(r)), config), below))
+    below = list(itertools.takewhile(lambda r: not title_alone(grid, r, config), below))
     scan = list(range(first, header_row)) + below
     for r in scan:
         pending: tuple[str, Cell] | None = None

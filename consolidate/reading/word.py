@@ -333,10 +333,7 @@ class _Place:
 
     def form(self, form: Form) -> Form:
         """The form located in the document (its rows are all table rows)."""
-        rows = [
-            Row(row.number - len(self.above), {k: self.cell(c) for k, c in row.cells.items()})
-            for row in form.rows
-        ]
+        rows = [self.row(row) for row in form.rows]
         meta_sheet, meta_row = self.at(max(form.metadata_row, 1))
         title_sheet, title_row = self.at(form.title_row) if form.title_row else (BODY, None)
         return replace(
@@ -347,7 +344,13 @@ class _Place:
             metadata_row=meta_row,
             metadata_sheet=meta_sheet,
             title_row=None if title_sheet else title_row,
+            outside_rows=[self.row(row) for row in form.outside_rows],
+            end_row=form.end_row - len(self.above) if form.end_row else None,
         )
+
+    def row(self, row: Row) -> Row:
+        """A row of the table (never a paragraph: below the table nothing is data)."""
+        return Row(row.number - len(self.above), {k: self.cell(c) for k, c in row.cells.items()})
 
     def finding(self, finding: Finding) -> Finding:
         if finding.row is None:

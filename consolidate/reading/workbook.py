@@ -11,12 +11,11 @@ from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config, load_config
 from consolidate.model.form import Form, ReadResult, SourceFile
 from consolidate.reading import convert
-from consolidate.reading.containers import OLD_WORD, load_sheets, sniff, template_version
+from consolidate.reading.containers import OLD_WORD, load_sheets, open_container, template_version
 from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.word import read_docx
-from consolidate.reading.zipscan import scan_zip
 
 
 # ---------------------------------------------------------------- entry points
@@ -100,20 +99,18 @@ def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid
     The same checked path as submissions (format sniffing, zip scan, limits); raises
     :class:`Unreadable` with the reason. Used for the baseline register too.
     """
-    kind = sniff(data, suffix, config)
-    if kind not in ("zip", "ole"):
+    container = open_container(data, suffix, config)
+    if container.kind not in ("zip", "ole"):
         raise Unreadable("这是Word文件，不是Excel表格", "this is a Word document, not a workbook")
-    scans = scan_zip(data, config) if kind == "zip" else None
-    return load_sheets(data, kind, config, scans, suffix)[0]
+    return load_sheets(data, container, config, suffix)
 
 
 def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResult:
     suffix = source.path.suffix.lower()
-    kind = sniff(data, suffix, config)
-    if kind in ("docx", "word"):
-        return _read_word(data, kind, source, config)
-    scans = scan_zip(data, config) if kind == "zip" else None
-    sheets, version = load_sheets(data, kind, config, scans, suffix)
+    container = open_container(data, suffix, config)
+    if container.kind in ("docx", "word"):
+        return _read_word(data, container.kind, source, config)
+    sheets = load_sheets(data, container, config, suffix)
     result = ReadResult(source)
     catalog = Catalog(config)
     display = source.display
@@ -134,7 +131,7 @@ def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResul
             )
             continue
         for form in forms:
-            form.template_version = version
+            form.template_version = container.version
         result.forms.extend(forms)
         read_rows = set().union(*(_rows_read(form) for form in forms))
         result.findings.extend(grid.findings(catalog, display, name, read_rows))
@@ -153,7 +150,7 @@ def _read_word(data: bytes, kind: str, source: SourceFile, config: Config) -> Re
             data, suffix if suffix in OLD_WORD else ".doc",
             config.settings["word"]["convert_seconds"], config.limits["max_file_bytes"],
         )  # fmt: skip
-        if not data.startswith(ZIP_MAGIC) or not sniff(data, ".docx", config) == "docx":
+        if not data.startswith(ZIP_MAGIC) or open_container(data, ".docx", config).kind != "docx":
             raise Unreadable(
                 "LibreOffice转换的结果不是Word文档", "the conversion gave no Word document"
             )

@@ -1,4 +1,7 @@
-"""A look inside the zip before calamine: real unpacked sizes, sheet extents, suspect cells.
+"""A look inside the zip before calamine, in one pass: real sizes, extents, cells, rows.
+
+The real unpacked sizes, each sheet's extent, its suspect cells and hidden rows, and the
+custom document properties.
 
 Suspect cells are those whose empty value hides an error or a formula without result.
 """
@@ -20,7 +23,7 @@ from consolidate.reading.errors import Unreadable
 # ---------------------------------------------------------------- a look inside the zip first
 # Rows a sheet may hold beyond max_rows_per_sheet data rows: title, metadata, header, notes.
 HEADER_ROOM = 100
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError)  # fmt: skip
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError)  # fmt: skip
 _CHUNK = 1 << 20
 
 
@@ -33,12 +36,26 @@ class SheetScan:
     # 0-based (row, col) -> (zh, en) reason for cells whose value calamine reads as ''
     suspect: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # error values shown
+    hidden: frozenset[int] = frozenset()  # 0-based rows hidden (calamine does not say)
 
     def worst(self, other: SheetScan) -> SheetScan:
         return SheetScan(max(self.rows, other.rows), max(self.columns, other.columns))
 
 
-def scan_zip(data: bytes, config: Config) -> dict[str, SheetScan]:
+@dataclass(slots=True)
+class ZipScan:
+    """Everything one pass over a workbook's zip finds: each worksheet's scan (by sheet
+    name; "" for parts no name maps to) and the custom document properties."""
+
+    sheets: dict[str, SheetScan] = field(default_factory=dict)
+    custom: bytes | None = None  # docProps/custom.xml, when small enough to parse
+
+
+CUSTOM_PROPS = "docProps/custom.xml"
+CUSTOM_PROPS_BYTES = 1_000_000
+
+
+def scan_archive(archive: zipfile.ZipFile, config: Config) -> ZipScan:
     """Unpack every member once, counting, and scan each worksheet's XML (by sheet name).
 
     Two things calamine cannot be trusted with: the sizes in the zip directory are written
@@ -49,30 +66,34 @@ def scan_zip(data: bytes, config: Config) -> dict[str, SheetScan]:
     unknown are kept under the key "".
     """
     budget = config.limits["max_uncompressed_bytes"]
-    scans: dict[str, SheetScan] = {}
+    found = ZipScan()
+    scans = found.sheets
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            sheet_of = _sheet_parts(archive, budget)
-            for info in archive.infolist():
-                name = sheet_of.get(info.filename)
-                with archive.open(info) as member:
-                    if name is None and not _may_be_sheet(info.filename, sheet_of):
-                        budget -= _drain(member, budget + 1)
-                        scan = None
-                    else:
-                        xml = _read_member(member, budget + 1)
-                        budget -= len(xml)
-                        scan = _scan_sheet(xml, config.limits) if budget >= 0 else None
-                if budget < 0:
-                    raise zip_bomb(config)
-                if scan is not None:
-                    key = name if name is not None else ""
-                    scans[key] = scans[key].worst(scan) if key in scans else scan
-    except _ZIP_ERRORS as exc:
+        sheet_of = _sheet_parts(archive, budget)
+        for info in archive.infolist():
+            name = sheet_of.get(info.filename)
+            with archive.open(info) as member:
+                if info.filename == CUSTOM_PROPS and info.file_size <= CUSTOM_PROPS_BYTES:
+                    found.custom = bytes(_read_member(member, CUSTOM_PROPS_BYTES + 1))
+                    budget -= len(found.custom)
+                    scan = None
+                elif name is None and not _may_be_sheet(info.filename, sheet_of):
+                    budget -= _drain(member, budget + 1)
+                    scan = None
+                else:
+                    xml = _read_member(member, budget + 1)
+                    budget -= len(xml)
+                    scan = _scan_sheet(xml, config.limits) if budget >= 0 else None
+            if budget < 0:
+                raise zip_bomb(config)
+            if scan is not None:
+                key = name if name is not None else ""
+                scans[key] = scans[key].worst(scan) if key in scans else scan
+    except ZIP_ERRORS as exc:
         raise Unreadable(
             "文件已损坏（压缩包内容不完整）", "the file is corrupt (broken zip content)"
         ) from exc
-    return scans
+    return found
 
 
 def _read_member(member: io.BufferedIOBase, limit: int) -> bytearray:
@@ -103,7 +124,7 @@ _BOOK_PART_BYTES = 16_000_000
 
 def _sheet_parts(archive: zipfile.ZipFile, budget: int) -> dict[str, str]:
     """Worksheet part -> sheet name, from xl/workbook.xml and its relationships."""
-    import xml.etree.ElementTree as ET
+    import defusedxml.ElementTree as ET
 
     cap = min(budget, _BOOK_PART_BYTES)
     try:
@@ -111,7 +132,7 @@ def _sheet_parts(archive: zipfile.ZipFile, budget: int) -> dict[str, str]:
             book = ET.fromstring(bytes(_read_member(member, cap)))
         with archive.open("xl/_rels/workbook.xml.rels") as member:
             rels = ET.fromstring(bytes(_read_member(member, cap)))
-    except Exception:  # noqa: BLE001 - no part, bad XML, unknown encoding …
+    except Exception:  # noqa: BLE001 - no part, bad or hostile XML, unknown encoding …
         return {}  # then every part is scanned, under ""
     targets = {}
     for rel in rels.iter():
@@ -140,7 +161,7 @@ def _scan_sheet(xml: bytes | bytearray, limits: dict[str, int]) -> SheetScan:
                 rows, cols = _extent_parsed(xml, bound)
     errors: dict[tuple[int, int], str] = {}
     suspect = _suspect_cells(xml, errors) if _may_hold_suspects(xml) else {}
-    return SheetScan(rows, cols, suspect, errors)
+    return SheetScan(rows, cols, suspect, errors, _hidden_rows(xml))
 
 
 # One attribute, its value quoted either way (XML allows both, and > inside a value).
@@ -283,6 +304,34 @@ def _suspect_cells(
     return found
 
 
+# A <row> start tag, and the attributes that hide a row: hidden="1", or a height of zero.
+_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row(?P<attrs>(?:" + _ATTR + rb")*)\s*/?>")
+_HIDING = re.compile(rb"""(?:hidden\s*=\s*["'](?:1|true)["']|ht\s*=\s*["']0*(?:\.0*)?["'])""")
+
+
+def _hidden_rows(xml: bytes | bytearray) -> frozenset[int]:
+    """0-based rows hidden in Excel (a departed person hidden instead of deleted)."""
+    if not _HIDING.search(xml):  # the usual sheet: one search at C speed
+        return frozenset()
+    hidden = set()
+    row = 0
+    for match in _ROW_TAG.finditer(xml):
+        pairs = re.finditer(_ATTR, match["attrs"])
+        attrs = {m[1]: m[2] if m[2] is not None else m[3] for m in pairs}
+        ref = attrs.get(b"r", b"")
+        row = int(ref) if ref.isdigit() else row + 1  # no r: the row after the last
+        if attrs.get(b"hidden") in (b"1", b"true") or _zero(attrs.get(b"ht")):
+            hidden.add(row - 1)
+    return frozenset(hidden)
+
+
+def _zero(height: bytes | None) -> bool:
+    try:
+        return height is not None and float(height) == 0
+    except ValueError:
+        return False
+
+
 def check_extent(name: str, rows: int, columns: int, limits: dict[str, int]) -> None:
     """Refuse a sheet whose content reaches beyond the configured rows or columns."""
     max_rows, max_cols = limits["max_rows_per_sheet"], limits["max_columns"]
@@ -334,7 +383,7 @@ def unpack_parts(data: bytes, config: Config, keep: Callable[[str], bool]) -> di
                         budget -= _drain(member, budget + 1)
                 if budget < 0:
                     raise zip_bomb(config)
-    except _ZIP_ERRORS as exc:
+    except ZIP_ERRORS as exc:
         raise Unreadable(
             "文件已损坏（压缩包内容不完整）", "the file is corrupt (broken zip content)"
         ) from exc
