@@ -283,6 +283,7 @@ def test_manifest_lists_every_input(inbox: Path, tmp_path: Path) -> None:
     assert old["superseded_by"] == "黄浦区/附件2.xlsx"
     assert old["sheets"] == [
         {"sheet": "附件2", "annex": 2, "district": "黄浦区", "rows": 1, "rejected": 0,
+         "nonempty_rows": 2, "other_rows": 1, "outside_rows": 0,  # the notes line
          "status": "superseded", "superseded_by": "黄浦区/附件2.xlsx"},
     ]  # fmt: skip
     used = files["黄浦区/附件2.xlsx"]
@@ -292,7 +293,7 @@ def test_manifest_lists_every_input(inbox: Path, tmp_path: Path) -> None:
     assert files["徐汇区/损坏.xlsx"]["sheets"] == []
     assert data["summary"] == {
         "files": 6, "used": 2, "superseded": 1, "unreadable": 1, "ignored": 2,
-        "rows": 4, "rows_used": 3, "rows_rejected": 0,
+        "rows": 4, "rows_used": 3, "rows_rejected": 0, "rows_outside": 0,
     }  # fmt: skip
 
 

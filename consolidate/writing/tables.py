@@ -126,6 +126,9 @@ def manifest(outcome: Outcome) -> dict[str, Any]:
             "rows": sum(sheet["rows"] for sheet in rows),
             "rows_used": sum(sheet["rows"] for sheet in rows if sheet["status"] == "used"),
             "rows_rejected": sum(sheet["rejected"] for sheet in rows if sheet["status"] == "used"),
+            "rows_outside": sum(
+                sheet["outside_rows"] for sheet in rows if sheet["status"] == "used"
+            ),
         },
     }
 
@@ -140,6 +143,10 @@ def _manifest_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
             {
                 "sheet": form.sheet, "annex": form.annex, "district": form.district,
                 "rows": len(form.rows), "rejected": rejected,
+                # Every non-empty row below the header: rows + other + outside (decision 16).
+                "nonempty_rows": form.counts.nonempty,
+                "other_rows": form.counts.template + form.counts.closing,
+                "outside_rows": form.counts.outside,
                 "status": "superseded" if replaced_by else "used", "superseded_by": replaced_by,
             }
         )  # fmt: skip

@@ -584,6 +584,16 @@ def assert_nothing_lost(inbox: Path, run: RunOutputs) -> None:
                 continue
             kept = sheet["rows"] - sheet["rejected"]
             annex = sheet["annex"]
+            # Every non-empty row below the header is a data row, another line, or a
+            # person's data outside the table that a finding reports (decision 16).
+            assert sheet["nonempty_rows"] == (
+                sheet["rows"] + sheet["other_rows"] + sheet["outside_rows"]
+            ), (entry["file"], sheet)
+            outside = [
+                f for f in by_file.get(entry["file"], [])
+                if f["sheet"] == sheet["sheet"] and f["code"] == "row-outside-table"
+            ]  # fmt: skip
+            assert len(outside) == sheet["outside_rows"], entry["file"]
             totals[annex][0] += sheet["rows"]
             totals[annex][1] += kept
             totals[annex][2] += sheet["rejected"]
@@ -640,7 +650,11 @@ def _assert_report_accounting(path: Path, totals: dict[int, list[int]]) -> None:
     foot = re.search(r"<tfoot>(.*?)</tfoot>", section[0], re.S)
     assert foot
     numbers = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', foot[1])]
-    assert numbers == [*totals[2], *totals[1]], (numbers, totals)
+    # Per annex: read, kept, rejected, other lines, outside the table, non-empty rows.
+    annex2, annex1 = numbers[:6], numbers[6:]
+    assert [*annex2[:3], *annex1[:3]] == [*totals[2], *totals[1]], (numbers, totals)
+    for read, _kept, _rejected, other, outside, nonempty in (annex2, annex1):
+        assert nonempty == read + other + outside, numbers
 
 
 def csv_rows(path: Path) -> list[list[str]]:

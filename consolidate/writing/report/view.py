@@ -81,17 +81,25 @@ class AnnexCell:
 
 @dataclass
 class Accounting:
-    """Rows read = rows kept (register / batch) + rows rejected, for one annex."""
+    """Rows read = rows kept (register / batch) + rows rejected, for one annex; and every
+    non-empty row below the header = rows read + other lines + rows outside the table."""
 
     annex: int
     read: int
     kept: int
     rejected: int
+    other: int = 0  # blank template rows, the notes, signature and total lines
+    outside: int = 0  # a person's data below the end of the table (row-outside-table)
+    nonempty: int = 0  # counted straight from the sheet
 
     @property
     def ok(self) -> bool:
-        """True when every row read is either kept or rejected, once."""
-        return self.read == self.kept + self.rejected
+        """True when every row read is either kept or rejected, once, and every non-empty
+        row of the sheet is one of the kinds above (no row lost)."""
+        return (
+            self.read == self.kept + self.rejected
+            and self.nonempty == self.read + self.other + self.outside
+        )
 
 
 @dataclass
@@ -284,8 +292,11 @@ def _accounting(
     dropped = sum(1 for file, sheet, _row in rejected if (file, sheet) in sheets)
     kept = sum(1 for f in forms for r in f.rows if (f.file, f.sheet, r.number) not in rejected)
     return Accounting(
-        annex=annex, read=sum(len(f.rows) for f in forms), kept=kept, rejected=dropped
-    )
+        annex=annex, read=sum(len(f.rows) for f in forms), kept=kept, rejected=dropped,
+        other=sum(f.counts.template + f.counts.closing for f in forms),
+        outside=sum(f.counts.outside for f in forms),
+        nonempty=sum(f.counts.nonempty for f in forms),
+    )  # fmt: skip
 
 
 def _total_accounting(districts: list[DistrictView]) -> list[Accounting]:
@@ -298,6 +309,9 @@ def _total_accounting(districts: list[DistrictView]) -> list[Accounting]:
                 read=sum(a.read for a in lines),
                 kept=sum(a.kept for a in lines),
                 rejected=sum(a.rejected for a in lines),
+                other=sum(a.other for a in lines),
+                outside=sum(a.outside for a in lines),
+                nonempty=sum(a.nonempty for a in lines),
             )
         )
     return totals
