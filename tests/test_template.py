@@ -235,13 +235,12 @@ def test_a_missing_folder_is_created(tmp_path):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("附件2.docx", "暂不能生成Word模板（附件2.docx）：请把文件名改为以 .xlsx 结尾"),
-        ("附件2.xls", "模板文件名应以 .xlsx 结尾（收到：附件2.xls）"),
-        ("附件2", "模板文件名应以 .xlsx 结尾（收到：附件2）"),
+        ("附件2.xls", "模板文件名应以 .xlsx 或 .docx 结尾（收到：附件2.xls）"),
+        ("附件2", "模板文件名应以 .xlsx 或 .docx 结尾（收到：附件2）"),
     ],
 )
 def test_the_format_follows_the_file_name(tmp_path, name, message):
-    """Never an xlsx under a .docx name: a clear refusal until a Word template exists."""
+    """Never a workbook under another name: a clear refusal."""
     with pytest.raises(ConsolidateError, match=re.escape(message)):
         write_template(tmp_path / name, 2)
     assert list(tmp_path.iterdir()) == []

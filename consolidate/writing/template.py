@@ -23,6 +23,7 @@ from consolidate.model.config import AnnexSpec, Config, load_config
 from consolidate.model.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
+from consolidate.writing.template_word import write_word_form
 from consolidate.writing.xlsx import Page, freeze
 
 BLANK_ROWS = 20
@@ -61,8 +62,8 @@ def write_template(
 ) -> None:
     """Write the blank form of ``annex`` (prefilled for ``district``) to ``out`` atomically.
 
-    The format follows the file name: ``.xlsx`` here; a Word template (``.docx``) is not
-    written yet, and any other name is refused rather than given content it does not hold.
+    The format follows the file name: ``.xlsx``, or ``.docx`` for the notice's Word
+    table; any other name is refused rather than given content it does not hold.
     """
     out = Path(out)
     writer = TEMPLATE_WRITERS.get(out.suffix.lower())
@@ -80,14 +81,23 @@ def _write_xlsx_template(
         workbook.save(tmp)
 
 
-# The template formats by file-name suffix (a Word writer joins here).
-TEMPLATE_WRITERS = {".xlsx": _write_xlsx_template}
+def _write_docx_template(
+    out: Path, annex: int, district: str | None, config: Config | None
+) -> None:
+    """The form as the notice's Word table (:mod:`.template_word`)."""
+    config = config or load_config()
+    spec = _spec(annex, config)
+    unit = bureau_name(district, config) if district else ""
+    notes = notes_text(spec, config)
+    write_word_form(out, spec, config, unit=unit, notes=notes, widths=WIDTHS)
+
+
+# The template formats by file-name suffix.
+TEMPLATE_WRITERS = {".xlsx": _write_xlsx_template, ".docx": _write_docx_template}
 
 
 def _unsupported(out: Path) -> str:
-    if out.suffix.lower() == ".docx":
-        return f"暂不能生成Word模板（{out.name}）：请把文件名改为以 .xlsx 结尾，生成Excel模板"
-    return f"模板文件名应以 .xlsx 结尾（收到：{out.name}）"
+    return f"模板文件名应以 .xlsx 或 .docx 结尾（收到：{out.name}）"
 
 
 def template_bytes(annex: int, district: str | None = None, config: Config | None = None) -> bytes:
@@ -102,9 +112,7 @@ def build_template(
 ) -> Workbook:
     """The blank form of ``annex`` as an openpyxl workbook."""
     config = config or load_config()
-    if annex not in config.annexes:
-        raise ConsolidateError(f"没有附件{annex}，只能是 {'、'.join(map(str, config.annexes))}")
-    spec = config.annexes[annex]
+    spec = _spec(annex, config)
     unit = bureau_name(district, config) if district else ""
     workbook = Workbook()
     sheet = workbook.active
@@ -118,6 +126,12 @@ def build_template(
     _print_setup(sheet, header_row)
     _mark_version(workbook, spec, config)
     return workbook
+
+
+def _spec(annex: int, config: Config) -> AnnexSpec:
+    if annex not in config.annexes:
+        raise ConsolidateError(f"没有附件{annex}，只能是 {'、'.join(map(str, config.annexes))}")
+    return config.annexes[annex]
 
 
 def bureau_name(district: str, config: Config) -> str:
