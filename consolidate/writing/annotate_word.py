@@ -17,7 +17,7 @@ from consolidate.model.config import Config, load_config
 from consolidate.model.errors import OutputError
 from consolidate.model.finding import BODY, SEVERITY_RANK, Finding, column_number
 from consolidate.reading import convert
-from consolidate.reading.containers import sniff
+from consolidate.reading.containers import open_container
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.word import Body, read_body, table_layout
 from consolidate.writing.files import atomic_path
@@ -68,7 +68,7 @@ def _open(source: Path, config: Config) -> Any:
 
     try:
         data = source.read_bytes()
-        if sniff(data, source.suffix.lower(), config) == "word":
+        if open_container(data, source.suffix.lower(), config).kind == "word":
             data = convert.to_docx(
                 data, source.suffix.lower(), config.settings["word"]["convert_seconds"],
                 config.limits["max_file_bytes"],
