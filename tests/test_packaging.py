@@ -152,3 +152,42 @@ def test_the_installed_wheel_runs_the_sample_inbox_like_the_checkout(
         mine = json.loads((out / name).read_text(encoding="utf-8"))
         assert mine == json.loads((tmp_path / "checkout" / name).read_text(encoding="utf-8"))
     assert len(json.loads((out / "findings.json").read_text(encoding="utf-8"))["findings"]) > 20
+
+
+SPAWN_SITECUSTOMIZE = """
+import os
+if os.environ.get("TEST_SPAWN_MARKS"):
+    # Every interpreter of this venv leaves a mark; a spawned worker is a new interpreter.
+    open(os.path.join(os.environ["TEST_SPAWN_MARKS"], str(os.getpid())), "w").close()
+    import multiprocessing
+    multiprocessing.set_start_method("spawn", force=True)
+    import consolidate.reading.inbox
+    consolidate.reading.inbox.PARALLEL_FROM = 2
+"""
+
+
+def test_the_installed_command_reads_in_spawned_workers_as_on_windows(
+    installed: Path, tmp_path: Path
+):
+    """Windows has no fork: the console script's workers are fresh interpreters."""
+    site = next((installed / "lib").glob("python3*/site-packages"))
+    (site / "sitecustomize.py").write_text(SPAWN_SITECUSTOMIZE, encoding="utf-8")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    findings = {}
+    try:
+        for tag, env in (("one", {}), ("spawned", {"TEST_SPAWN_MARKS": str(marks)})):
+            out = tmp_path / tag
+            done = subprocess.run(
+                [str(installed / "bin" / "consolidate"), "run", str(INBOX), "--out", str(out)]
+                + RUN_ARGS,
+                env={**_clean_env(), **env},
+                cwd=tmp_path,
+                capture_output=True,
+            )
+            assert done.returncode == 1, done.stderr.decode("utf-8", "replace")
+            findings[tag] = (out / "findings.json").read_bytes()
+    finally:
+        (site / "sitecustomize.py").unlink()
+    assert findings["one"] == findings["spawned"]
+    assert len(list(marks.iterdir())) >= 3  # the command and at least two workers

@@ -57,6 +57,9 @@ def printable_name(name: str) -> str:
 
 # Below this many files one process is faster than starting workers.
 PARALLEL_FROM = 64
+# None: the platform's default (fork on Linux, spawn on Windows). The workers get only
+# paths and strings and a module-level function, so spawn works too (tests run it).
+START_METHOD: str | None = None
 
 
 def read_all(
@@ -71,10 +74,12 @@ def read_all(
                 progress(i, len(files), display)
             results.append(read_file(path, display, config))
     else:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         jobs = [(path, display, str(config.root)) for path, display in files]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        context = multiprocessing.get_context(START_METHOD)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for i, result in enumerate(pool.map(_read_in_worker, jobs, chunksize=16)):
                 if progress:
                     progress(i, len(files), result.source.display)

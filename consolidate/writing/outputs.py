@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 from consolidate.model.errors import OutputError
 from consolidate.model.outcome import Outcome
@@ -43,47 +41,39 @@ def write_outputs(
         "findings.csv": lambda p: p.write_bytes(findings_csv(outcome, lang)),
         "manifest.json": lambda p: p.write_bytes(json_bytes(manifest(outcome))),
     }
+    _refuse_files_in_use(out_dir, writers)
     # Every file goes to a temporary name first; they replace the previous outputs
     # together at the end, so a failure midway leaves the previous set untouched.
-    parallel = _can_fork() and outcome.summary()["rows"] >= PARALLEL_WRITE_ROWS
+    # One after the other in this process: the same on Windows (no fork) as on Linux.
     with ExitStack() as stack:
-        children = []
         for name, write in writers.items():
             path = stack.enter_context(atomic_path(out_dir / name))
-            if parallel and name.endswith(".xlsx"):
-                children.append((name, _start_child(write, path)))  # openpyxl is the slow part
-            else:
+            try:
                 write(path)
-        for name, child in children:
-            child.join()
-            if child.exitcode != 0:
-                raise OutputError(f"写出 {name} 失败（子进程退出码 {child.exitcode}）")
+            except OutputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the old outputs stay; say which file
+                raise OutputError(f"写出 {name} 失败（{type(exc).__name__}: {exc}）") from exc
     return {name: out_dir / name for name in writers}
 
 
-# Above this many rows the two workbooks are written in forked processes, beside the rest.
-PARALLEL_WRITE_ROWS = 5_000
+def _refuse_files_in_use(out_dir: Path, names: Iterable[str]) -> None:
+    """Stop before writing if a previous output cannot be replaced.
 
-
-def _can_fork() -> bool:
-    # fork shares the outcome without pickling it; other platforms write one by one.
-    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
-
-
-def _start_child(write: Callable[[Path], None], path: Path) -> Any:
-    import multiprocessing
-
-    child = multiprocessing.get_context("fork").Process(target=_child_main, args=(write, path))
-    child.start()
-    return child
-
-
-def _child_main(write: Callable[[Path], None], path: Path) -> None:
-    """Write one output; a failure is an exit code for the parent, never a traceback."""
-    try:
-        write(path)
-    except BaseException:  # noqa: BLE001 - the parent reports it as an OutputError
-        os._exit(1)
+    On Windows a workbook open in Excel or WPS cannot be replaced; found only at the
+    end, some outputs would already be new and others old.
+    """
+    for name in names:
+        path = out_dir / name
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise OutputError(
+                f"{path} 无法改写（{exc.strerror or exc}）：如已在 Excel/WPS 中打开，请先关闭"
+            ) from exc
+        os.close(fd)
 
 
 def _report_bytes(outcome: Outcome, lang: str, show_phones: bool) -> bytes:
