@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from consolidate.checks import evaluate
 from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Config, load_config
 from consolidate.model.errors import InputError, OutputError
+from consolidate.model.finding import Finding
+from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.reading.inbox import Progress, discover, read_all
 from consolidate.reading.workbook import read_file
@@ -99,3 +101,49 @@ def export_schemas(folder: Path | str) -> list[Path]:
     for name in names:
         atomic_write_bytes(folder / name, (DEFAULT_SCHEMAS / name).read_bytes())
     return [folder / name for name in names]
+
+
+# ---------------------------------------------------------------- annotated copies
+def annotation_refusal(result: ReadResult, lang: str = "zh") -> str | None:
+    """Why no annotated copy of this checked file can be made; None when one can.
+
+    Decided here once for the CLI and the web page: an unreadable file must never reach
+    openpyxl, and a workbook that unpacks to more than openpyxl should hold is refused.
+    """
+    from consolidate.writing.annotate import too_big_to_annotate
+
+    zh = lang != "en"
+    if result.unreadable:
+        return "文件无法读取，未生成标注副本" if zh else "the file is unreadable: no annotated copy"
+    if too_big_to_annotate(result.source.path):
+        return "文件太大，未生成标注副本" if zh else "the file is too large for an annotated copy"
+    return None
+
+
+def write_annotated(
+    result: ReadResult, findings: Sequence[Finding], out: Path, *, lang: str, config: Config
+) -> None:
+    """The annotated copy of one checked file (check :func:`annotation_refusal` first)."""
+    from consolidate.writing.annotate import annotate
+
+    annotate(result.source.path, findings, out, lang=lang, config=config)
+
+
+def annotated_paths(outcome: Outcome, folder: Path) -> dict[str, Path]:
+    """Where each checked file's copy goes in ``folder``: its path below the folder given
+    (or beside the other files given), named ``…（已标注）.xlsx``."""
+    from consolidate.writing.annotate import annotated_name
+
+    displays = [r.source.display for r in outcome.results]
+    parents = [PurePosixPath(d.replace("\\", "/")).parent.parts for d in displays]
+    common = 0
+    while (
+        parents and all(len(p) > common for p in parents) and len({p[common] for p in parents}) == 1
+    ):
+        common += 1
+    out = {}
+    for display in displays:
+        parts = PurePosixPath(display.replace("\\", "/")).parts[common:]
+        safe = [p for p in parts[:-1] if p not in ("", ".", "..", "/")]
+        out[display] = folder.joinpath(*safe, annotated_name(parts[-1]))
+    return out

@@ -2,7 +2,8 @@
 
 Each command parses its options, calls one library function, prints, and chooses the
 exit code (0 no error finding, 1 error findings, 2 could not run). Heavy libraries are
-imported inside the commands so that ``consolidate --help`` starts fast.
+imported inside the commands so that ``consolidate --help`` starts fast. Argument errors
+and help headings are in Chinese (English with ``--lang en``): :mod:`consolidate.ui.usage`.
 """
 
 from __future__ import annotations
@@ -14,68 +15,45 @@ from pathlib import Path
 
 import click
 
-EXIT_RAN, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+from consolidate.ui.usage import Choice, Date, Group, Integer, fail
 
-
-def _as_of(value: str | None) -> dt.date:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"日期应写作 YYYY-MM-DD，例如 2026-11-26（收到：{value}）"
-        ) from exc
-
-
-def _fail(message: str) -> None:
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(EXIT_FAILED)
-
-
-class _Group(click.Group):
-    """Turns the tool's own failures into a Chinese message and exit code 2."""
-
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
-        from consolidate.model.errors import ConsolidateError
-
-        try:
-            return super().invoke(ctx)
-        except ConsolidateError as exc:
-            _fail(str(exc))
-        except (KeyboardInterrupt, BrokenPipeError):
-            sys.exit(EXIT_FAILED)
-        except click.exceptions.Exit:
-            raise
-        except click.UsageError as exc:
-            # click's own wording is English; a clerk gets the Chinese line first.
-            _fail(f"命令参数不正确：{exc.format_message().rstrip('.')}。用法见 consolidate --help")
-        except click.ClickException:
-            raise
-        except OSError as exc:
-            _fail(f"无法读写文件：{exc.filename or ''} {exc.strerror or exc}")
-        except Exception as exc:  # noqa: BLE001 - a traceback shown to a user is a bug
-            _fail(f"程序内部错误（{type(exc).__name__}: {exc}）。请把此信息告知市局认证处。")
-
+_fail = fail
 
 # Options shared by check and run.
 as_of_option = click.option(
-    "--as-of", "as_of", help="以此日期为“今天” / treat this date as today (YYYY-MM-DD)."
+    "--as-of",
+    "as_of",
+    type=Date(),
+    metavar="DATE",
+    help="以此日期为“今天”，如 2026-11-27 或 2026/11/27 / treat this date as today.",
 )
 lang_option = click.option(
     "--lang",
-    type=click.Choice(["zh", "en"]),
+    type=Choice(["zh", "en"]),
     default="zh",
     show_default=True,
     help="提示语言 / message language.",
 )
 
+EXAMPLES = """\b
+示例 / examples:
+  consolidate check 附件2.xlsx                       屏幕上列出问题
+  consolidate check 附件1.xlsx 附件2.xlsx            两表一起核对
+  consolidate check 报送文件夹/ --annotate 标注/      每个文件一份标注副本
+  consolidate run 收件箱/ --out 输出/ --baseline 上年/register.xlsx
+  consolidate template --annex 2 --district 黄浦区 附件2.xlsx
+  consolidate serve --host 0.0.0.0 --port 8000
+"""
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="consolidate")
+
+@click.group(cls=Group, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    package_name="consolidate", message="%(prog)s %(version)s", help="显示版本 / show the version."
+)
 @click.option(
     "--schemas",
     type=click.Path(path_type=Path),
+    metavar="DIR",
     help="配置文件夹（默认用随程序安装的配置；同环境变量 CONSOLIDATE_SCHEMAS）"
     " / configuration folder (default: the one installed with the program).",
 )
@@ -121,23 +99,38 @@ def _tolerant_console() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
-@main.command()
+CHECK_EXAMPLES = """\b
+示例 / examples:
+  consolidate check 附件2.xlsx
+  consolidate check 附件1.xlsx 附件2.xlsx --as-of 2026/11/27
+  consolidate check 附件2.xlsx --annotate 附件2（已标注）.xlsx
+  consolidate check 报送文件夹/ --annotate 标注副本/
+  consolidate check 附件2.xlsx --format json --output 结果/findings.json
+"""
+
+
+@main.command(epilog=CHECK_EXAMPLES)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "html"]),
+    type=Choice(["table", "json", "html"]),
     default="table",
     show_default=True,
     help="输出格式 / output format.",
 )
 @click.option(
-    "--output", type=click.Path(path_type=Path), help="写入文件而不是屏幕 / write to this file."
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="写入文件而不是屏幕 / write to this file.",
 )
 @click.option(
     "--annotate",
     type=click.Path(path_type=Path),
-    help="另存一份标注问题的副本（Word文件为 .docx）/ write an annotated copy (.xlsx; .docx for Word).",
+    metavar="PATH",
+    help="标注副本：一个文件给文件名（.xlsx，Word文件为 .docx），多个文件或文件夹给一个文件夹"
+    " / annotated copy: a file name for one input (.xlsx; .docx for Word), a folder for several.",
 )
 @as_of_option
 @lang_option
@@ -146,39 +139,83 @@ def check(
     fmt: str,
     output: Path | None,
     annotate: Path | None,
-    as_of: str | None,
+    as_of: dt.date | None,
     lang: str,
 ) -> None:
     """区局报送前自查表格（可给文件夹）/ a district checks its own file(s) or folder before sending."""
     from consolidate import api
 
-    outcome = api.check(list(files), as_of=_as_of(as_of))
+    single = _annotation_file(files, annotate, lang) if annotate else None
+    outcome = api.check(list(files), as_of=as_of or dt.date.today())
     if fmt == "json":
         from consolidate.writing.tables import findings_json
 
-        text = findings_json(outcome, lang).decode("utf-8")
+        _emit(findings_json(outcome, lang).decode("utf-8"), output)
     elif fmt == "html":
         from consolidate.writing.report import render_report
 
-        text = render_report(outcome, lang=lang)
+        _emit(render_report(outcome, lang=lang), output)
     else:
         from consolidate.ui.terminal import findings_table
 
-        text = None
+        if output is not None:
+            _folder_of(output)
         findings_table(outcome, lang=lang, file=output)
-    if text is not None:
-        _emit(text, output)
     if annotate:
-        from consolidate.writing.annotate import annotate as write_annotated
-
-        if len(files) != 1:
-            _fail("--annotate 只能用于一个文件 / --annotate takes one file")
-        if outcome.results[0].unreadable:
-            # Nothing to annotate, and a hostile file must not reach openpyxl.
-            _fail("文件无法读取，未生成标注文件 / the file is unreadable: no annotated copy")
-        write_annotated(files[0], outcome.findings, annotate, lang=lang)
-        click.echo(f"已写出标注文件 / annotated copy: {annotate}", err=True)
+        _annotate(outcome, annotate, single, lang)
     sys.exit(outcome.exit_code)
+
+
+def _annotation_file(files: tuple[Path, ...], target: Path, lang: str) -> bool:
+    """True when ``--annotate`` names one copy; refused before checking when it cannot."""
+    from consolidate.writing.annotate import annotated_name
+
+    if target.is_dir() or not target.suffix:
+        return False
+    if len(files) != 1 or files[0].is_dir():
+        _fail(
+            "--annotate 给的是一个文件名，但要检查多个文件或一个文件夹：请给一个文件夹，"
+            "每个文件各写一份标注副本"
+            if lang != "en"
+            else "--annotate names one file but several files or a folder are checked:"
+            " give a folder (one annotated copy per input)"
+        )
+    expected = Path(annotated_name(files[0].name)).suffix
+    if target.suffix.lower() != expected:
+        _fail(
+            f"标注副本的文件名应以 {expected} 结尾（收到：{target.name}）"
+            if lang != "en"
+            else f"the annotated copy's name must end in {expected} (got {target.name})"
+        )
+    return True
+
+
+def _annotate(outcome, target: Path, single: bool | None, lang: str) -> None:
+    """One annotated copy per checked file: ``target`` itself, or inside the folder ``target``."""
+    from consolidate import api
+
+    paths = {outcome.results[0].source.display: target} if single else None
+    paths = paths or api.annotated_paths(outcome, target)
+    for result in outcome.results:
+        display = result.source.display
+        refusal = api.annotation_refusal(result, lang)
+        if refusal:
+            if single:
+                _fail(refusal)
+            click.echo(f"{display}：{refusal}", err=True)
+            continue
+        out = paths[display]
+        _folder_of(out)
+        found = [f for f in outcome.findings if f.file == display]
+        api.write_annotated(result, found, out, lang=lang, config=outcome.config)
+        click.echo(f"已写出标注副本 / annotated copy: {out}", err=True)
+
+
+def _folder_of(path: Path) -> None:
+    """Create the folder an output goes into, as ``run --out`` does."""
+    from consolidate.writing.files import ensure_folder
+
+    ensure_folder(path.parent)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -187,41 +224,60 @@ def _emit(text: str, output: Path | None) -> None:
         return
     from consolidate.writing.files import atomic_write_bytes
 
+    _folder_of(output)
     atomic_write_bytes(output, text.encode("utf-8"))
 
 
-@main.command()
+RUN_EXAMPLES = """\b
+示例 / examples:
+  consolidate run 收件箱/ --out 输出/
+  consolidate run 收件箱/ --out 输出/ --year 2026 --baseline 上年/register.xlsx
+  consolidate run 收件箱/ --out 输出/ --as-of 2026/11/30 --received 2026-11-27
+"""
+
+
+@main.command(epilog=RUN_EXAMPLES)
 @click.argument("inbox", type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(path_type=Path),
+    metavar="DIR",
     help="输出文件夹 / output folder.",
 )
 @click.option(
     "--baseline",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="上年名册 register.xlsx / last year's register.",
 )
-@click.option("--year", type=int, help="年度汇总年份（默认取 --as-of 的年份）/ roll-up year.")
+@click.option(
+    "--year",
+    type=Integer(2000, 2100),
+    metavar="YEAR",
+    help="年度汇总年份（默认取 --as-of 的年份）/ roll-up year.",
+)
 @as_of_option
 @lang_option
 @click.option(
     "--show-phones", is_flag=True, help="报告中显示完整手机号 / show full mobiles in the report."
 )
 @click.option(
-    "--received", help="收到日期（默认取文件时间）/ date the files were received (YYYY-MM-DD)."
+    "--received",
+    type=Date(),
+    metavar="DATE",
+    help="收到日期（默认取文件时间）/ date the files were received.",
 )
 def run(
     inbox: Path,
     out: Path,
     baseline: Path | None,
     year: int | None,
-    as_of: str | None,
+    as_of: dt.date | None,
     lang: str,
     show_phones: bool,
-    received: str | None,
+    received: dt.date | None,
 ) -> None:
     """市局汇总收件文件夹 / the city office consolidates an inbox folder."""
     from consolidate import api
@@ -232,26 +288,38 @@ def run(
         _fail(f"找不到上年名册：{baseline}")
     with progress_bar() as progress:
         outcome = api.consolidate_inbox(
-            inbox, as_of=_as_of(as_of), year=year, baseline_path=baseline, progress=progress
+            inbox,
+            as_of=as_of or dt.date.today(),
+            year=year,
+            baseline_path=baseline,
+            progress=progress,
         )
     written = write_outputs(
         outcome,
         out,
         lang=lang,
         show_phones=show_phones,
-        received=_as_of(received) if received else None,
+        received=received,
     )
     run_summary(outcome, written, lang=lang)
     sys.exit(outcome.exit_code)
 
 
-@main.command()
+TEMPLATE_EXAMPLES = """\b
+示例 / examples:
+  consolidate template --annex 1 附件1.xlsx
+  consolidate template --annex 2 --district 黄浦区 模板/附件2.xlsx
+"""
+
+
+@main.command(epilog=TEMPLATE_EXAMPLES)
 @click.option(
-    "--annex", type=click.Choice(["1", "2"]), required=True, help="附件1 或 附件2 / which annex."
+    "--annex", type=Choice(["1", "2"]), required=True, help="附件1 或 附件2 / which annex."
 )
-@click.option("--district", help="预填的区，例如 黄浦区 / district to prefill.")
+@click.option("--district", metavar="NAME", help="预填的区，例如 黄浦区 / district to prefill.")
 @click.argument("out", type=click.Path(path_type=Path))
-def template(annex: str, district: str | None, out: Path) -> None:
+@lang_option
+def template(annex: str, district: str | None, out: Path, lang: str) -> None:
     """生成空白表格模板 / write a blank form with dropdowns."""
     from consolidate.model.config import load_config
     from consolidate.values.districts import normalize_district
@@ -262,7 +330,11 @@ def template(annex: str, district: str | None, out: Path) -> None:
     if district:
         name = normalize_district(district, config)
         if name is None:
-            _fail(f"“{district}”不是配置中的区 / not a configured district")
+            _fail(
+                f"“{district}”不是配置中的区"
+                if lang != "en"
+                else f"{district} is not a configured district"
+            )
     write_template(out, int(annex), name, config)
     click.echo(f"已写出模板 / template written: {out}")
 
@@ -273,7 +345,7 @@ def schemas() -> None:
 
 
 @schemas.command("export")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 def export_schemas(folder: Path) -> None:
     """把默认配置复制到文件夹，供修改后用 --schemas 指定 / copy the default configuration out to edit."""
     from consolidate import api
@@ -287,11 +359,17 @@ def export_schemas(folder: Path) -> None:
 @click.option(
     "--host",
     default="127.0.0.1",
+    metavar="HOST",
     show_default=True,
     help="监听地址；局域网访问用 0.0.0.0 / address to listen on.",
 )
 @click.option(
-    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口 / port."
+    "--port",
+    default=8000,
+    show_default=True,
+    type=Integer(1, 65535),
+    metavar="PORT",
+    help="端口 / port.",
 )
 def serve(host: str, port: int) -> None:
     """区局自查网页（供内网使用）/ the clerks' self-check web page for the intranet."""

@@ -3,38 +3,57 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from consolidate.model.outcome import Outcome
 from consolidate.reading.inbox import Progress
+from consolidate.writing.listing import ListLine, list_lines
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 LABEL = {
     "zh": {"error": "错误", "warning": "警告", "info": "提示", "cell": "单元格", "person": "人员",
-           "value": "内容", "message": "问题及修改方法", "level": "级别", "ok": "未发现问题，可以报送。",
+           "value": "内容", "message": "问题及修改方法", "suggestion": "建议改为", "level": "级别", "ok": "未发现问题，可以报送。",
            "fix": "需要修改后再报送", "look": "有需要核对的提示", "rows": "数据行"},
     "en": {"error": "error", "warning": "warning", "info": "info", "cell": "Cell", "person": "Person",
-           "value": "Value", "message": "Problem and fix", "level": "Level", "ok": "No problem found: ready to send.",
+           "value": "Value", "message": "Problem and fix", "suggestion": "Suggestion", "level": "Level", "ok": "No problem found: ready to send.",
            "fix": "must be corrected before sending", "look": "has points to check", "rows": "data rows"},
 }  # fmt: skip
 
 
-def _console(file: IO[str] | Path | None = None, stderr: bool = False):
+COLUMNS: dict[str, dict[str, Any]] = {
+    "level": {"no_wrap": True}, "cell": {"max_width": 14}, "person": {"max_width": 8},
+    "value": {"max_width": 14}, "message": {"ratio": 1}, "suggestion": {"max_width": 14},
+}  # fmt: skip
+
+
+def _console(file: IO[str] | None = None, stderr: bool = False):
     from rich.console import Console
 
-    if isinstance(file, Path):
-        return Console(file=file.open("w", encoding="utf-8"), width=160, no_color=True)
+    if file is not None:
+        return Console(file=file, width=160, no_color=True)
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = None) -> None:
-    """The findings grouped by file: cell, person, value, message, colour by severity."""
-    from rich.table import Table
+    """The findings grouped by file: cell, person, value, message, suggestion, by severity.
 
-    console = _console(file)
+    To the terminal, or as plain text written atomically to ``file``.
+    """
+    if file is None:
+        _findings_table(outcome, _console(), lang)
+        return
+    from consolidate.writing.files import atomic_write_bytes
+
+    buffer = io.StringIO()
+    _findings_table(outcome, _console(buffer), lang)
+    atomic_write_bytes(file, buffer.getvalue().encode("utf-8"))
+
+
+def _findings_table(outcome: Outcome, console: Any, lang: str) -> None:
     words = LABEL[lang]
     by_file = {k: list(g) for k, g in groupby(outcome.findings, key=lambda f: f.file or "")}
     for result in outcome.results:
@@ -45,39 +64,63 @@ def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = No
         if not found:
             console.print(f"  [green]√ {words['ok']}[/green]")  # √ exists in GBK, ✓ does not
             continue
-        table = Table(show_lines=False, expand=False)
-        for header in (
-            words["level"],
-            words["cell"],
-            words["person"],
-            words["value"],
-            words["message"],
-        ):
-            table.add_column(header, overflow="fold")
-        for finding in found:
-            where = finding.cell or (finding.sheet or "")
-            if finding.sheet and finding.cell:
-                where = f"{finding.sheet}!{finding.cell}"
-            if place := finding.word_place(lang):  # Word shows no A1 references
-                where = f"{finding.sheet} {place}"
-            table.add_row(
-                f"[{STYLE[finding.severity]}]{words[finding.severity]}[/]",
-                where,
-                finding.person or "",
-                (finding.value or "")[:40],
-                finding.text(lang),
-            )
-        console.print(table)
+        lines = list_lines(found, lang)
+        if console.width >= TABLE_MIN_WIDTH:
+            console.print(_table(lines, words, lang))
+        else:
+            _blocks(console, lines, words, lang)
         counts = outcome_counts(found)
         verdict = words["fix"] if counts["error"] else words["look"]
-        console.print(
-            f"  {verdict}：{words['error']} {counts['error']}，{words['warning']} {counts['warning']}，{words['info']} {counts['info']}"
-        )
+        tally = "，".join(f"{words[k]} {counts[k]}" for k in ("error", "warning", "info"))
+        console.print(f"  {verdict}：{tally}")
     for name, rest in by_file.items():  # findings without a file, e.g. district-missing
         for finding in rest:
             console.print(
                 f"[{STYLE[finding.severity]}]{words[finding.severity]}[/] {name} {finding.text(lang)}"
             )
+
+
+# Below this many columns a table leaves the message too narrow: one block per finding.
+TABLE_MIN_WIDTH = 110
+
+
+def _table(lines: list[ListLine], words: dict[str, str], lang: str) -> Any:
+    from rich.table import Table
+
+    table = Table(show_lines=False, expand=True)
+    for key in COLUMNS:
+        # The message takes the room left; values and suggestions stay narrow.
+        table.add_column(words[key], overflow="fold", **COLUMNS[key])
+    for line in lines:
+        table.add_row(
+            f"[{STYLE[line.severity]}]{words[line.severity]}[/]",
+            line.where(lang),
+            line.person or "",
+            (line.value or "")[:40],
+            line.message,
+            line.suggestion or "",
+        )
+    return table
+
+
+def _blocks(console: Any, lines: list[ListLine], words: dict[str, str], lang: str) -> None:
+    """Each finding as a short block: where and whose, then the message, value, suggestion."""
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.text import Text
+
+    colon = "：" if lang != "en" else ": "
+    for line in lines:
+        head = f"[{STYLE[line.severity]}]{words[line.severity]}[/]  {escape(line.where(lang))}"
+        console.print(f"  {head}  {escape(line.person or '')}".rstrip())
+        texts = [line.message]
+        texts += [
+            f"{words[key]}{colon}{value[:80]}"
+            for key, value in (("value", line.value), ("suggestion", line.suggestion))
+            if value
+        ]
+        for text in texts:  # wrapped lines keep the indent
+            console.print(Padding(Text(text, overflow="fold"), (0, 0, 0, 4), expand=False))
 
 
 def outcome_counts(findings) -> dict[str, int]:
@@ -109,24 +152,35 @@ def progress_bar() -> Iterator[Progress]:
 
 
 def run_summary(outcome: Outcome, written: dict[str, Path], *, lang: str = "zh") -> None:
-    """Files used / superseded / unreadable, rows, findings, and where the outputs are."""
+    """Files used / superseded / unreadable, rows, findings, and where the outputs are.
+
+    Short lines, so that an 80-column terminal never wraps one inside a number.
+    """
     console = _console()
     status = list(outcome.status.values())
     summary = outcome.summary()
+    files = (
+        status.count("used"), status.count("superseded"), status.count("unreadable"),
+        len(outcome.ignored),
+    )  # fmt: skip
     if lang == "en":
-        console.print(
-            f"Files: {status.count('used')} used, {status.count('superseded')} superseded, "
-            f"{status.count('unreadable')} unreadable, {len(outcome.ignored)} ignored; rows {summary['rows']}; "
-            f"[red]{summary['errors']} errors[/], [yellow]{summary['warnings']} warnings[/], {summary['infos']} infos."
-        )
+        lines = [
+            "Files: {} used, {} superseded, {} unreadable, {} ignored".format(*files),
+            f"Rows: {summary['rows']}",
+            f"[red]{summary['errors']} errors[/], [yellow]{summary['warnings']} warnings[/], "
+            f"{summary['infos']} infos",
+        ]
     else:
-        console.print(
-            f"文件：采用 {status.count('used')} 个，被替代 {status.count('superseded')} 个，"
-            f"无法读取 {status.count('unreadable')} 个，忽略 {len(outcome.ignored)} 个；数据行 {summary['rows']} 行；"
-            f"[red]错误 {summary['errors']}[/]，[yellow]警告 {summary['warnings']}[/]，提示 {summary['infos']}。"
-        )
+        lines = [
+            "文件：采用 {} 个，被替代 {} 个，无法读取 {} 个，忽略 {} 个".format(*files),
+            f"数据行：{summary['rows']} 行",
+            f"问题：[red]错误 {summary['errors']}[/]，[yellow]警告 {summary['warnings']}[/]，"
+            f"提示 {summary['infos']}",
+        ]
+    for line in lines:
+        console.print(line)
     for name, path in written.items():
-        console.print(f"  {name}: {path}")
+        console.print(f"  {name}: {path}", overflow="fold")
     report = written.get("report.html")
     if report:
-        console.print(f"[bold]报告 / report: {report.resolve()}[/bold]")
+        console.print(f"[bold]报告 / report: {report.resolve()}[/bold]", overflow="fold")

@@ -7,10 +7,9 @@ sheet lists every finding with a link to its cell. The submitted file is only re
 from __future__ import annotations
 
 import io
+import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 
 import openpyxl
@@ -26,6 +25,7 @@ from consolidate.model.errors import OutputError
 from consolidate.model.finding import SEVERITY_RANK, WORD_SUFFIXES, Finding
 from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.files import atomic_path
+from consolidate.writing.listing import ListLine, list_lines
 from consolidate.writing.rebuild import rebuild
 from consolidate.writing.tables import SEVERITY_LABELS
 from consolidate.writing.xlsx import (
@@ -51,12 +51,6 @@ HEADERS = {
 WIDTHS = (6, 60, 8, 10, 18, 14, 12, 22)
 LINK_COLUMN = 3
 SUGGESTION_LABEL = {"zh": "建议：", "en": "Suggestion: "}
-# A leftover template row is listed once (its cells are still marked one by one).
-LEFTOVER_ROW = {
-    "zh": "第{row}行是模板示例行，留有占位内容：{cells}。请删除这一行，或填写真实内容。",
-    "en": "Row {row} is a sample row of the template, with placeholders: {cells}. "
-    "Delete the row or fill in real values.",
-}
 AUTHOR = "consolidate"
 
 
@@ -100,10 +94,25 @@ def load_copy(source: Path) -> Workbook:
     return rebuild(data, source)
 
 
+# openpyxl needs far more memory than the reader: above this much unpacked XML no
+# annotated copy is made (the findings are still shown).
+ANNOTATE_MAX_UNPACKED = 50_000_000
+
+
+def too_big_to_annotate(path: Path) -> bool:
+    """True for a workbook whose parts unpack to more than openpyxl should hold."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(i.file_size for i in archive.infolist()) > ANNOTATE_MAX_UNPACKED
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False  # .xls: rebuilt from calamine's values, bounded by the input's size
+
+
 def annotated_name(name: str) -> str:
-    """``附件2.xls`` -> ``附件2（已标注）.xlsx``: the copy is always an .xlsx workbook."""
+    """``附件2.xls`` -> ``附件2（已标注）.xlsx``; a Word document's copy stays one (.docx)."""
     stem = name.rpartition(".")[0] or name
-    return f"{stem}（已标注）.xlsx"
+    suffix = ".docx" if name.lower().endswith(WORD_SUFFIXES) else ".xlsx"
+    return f"{stem}（已标注）{suffix}"
 
 
 # ---------------------------------------------------------------- marking cells
@@ -151,57 +160,6 @@ def _comment_line(finding: Finding, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- the findings sheet
-@dataclass(frozen=True, slots=True)
-class _Line:
-    """One line of the list: a finding, or the placeholders of one leftover template row."""
-
-    severity: str
-    message: str
-    sheet: str | None
-    cell: str | None
-    person: str | None = None
-    value: str | None = None
-    suggestion: str | None = None
-    file: str | None = None
-
-
-def _lines(findings: Sequence[Finding], lang: str) -> list[_Line]:
-    """The findings in order, a leftover template row's placeholders as one line."""
-    lines = []
-    ordered = sorted(findings, key=Finding.sort_key)
-    for key, group in groupby(ordered, key=_leftover_row):
-        items = list(group)
-        if key is not None and len(items) > 1:
-            lines.append(_leftover_line(items, lang))
-        else:
-            lines += [_finding_line(f, lang) for f in items]
-    return lines
-
-
-def _leftover_row(finding: Finding) -> tuple | None:
-    if finding.code != "placeholder-value" or finding.row is None:
-        return None
-    return (finding.file, finding.sheet, finding.row)
-
-
-def _leftover_line(items: list[Finding], lang: str) -> _Line:
-    first = items[0]
-    quote = "“{}”" if lang == "zh" else '"{}"'
-    cells = ("、" if lang == "zh" else ", ").join(
-        f"{f.cell}{quote.format(f.value or '')}" for f in items
-    )
-    message = LEFTOVER_ROW[lang].format(row=first.row, cells=cells)
-    return _Line(first.severity, message, first.sheet, first.cell, file=first.file)
-
-
-def _finding_line(finding: Finding, lang: str) -> _Line:
-    cell = finding.cell or (f"A{finding.row}" if finding.row else None)
-    return _Line(
-        finding.severity, finding.text(lang), finding.sheet, cell, finding.person,
-        finding.value, finding.suggestion, finding.file,
-    )  # fmt: skip
-
-
 def _findings_sheet(
     workbook: Workbook, findings: Sequence[Finding], file: str, lang: str, config: Config
 ) -> None:
@@ -215,7 +173,7 @@ def _findings_sheet(
     for col, title in enumerate(HEADERS[lang], start=1):
         cell = sheet.cell(1, col, title)
         cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, WRAP
-    lines = _lines(findings, lang)
+    lines = list_lines(findings, lang)
     sheets = set(workbook.sheetnames)
     for row, line in enumerate(lines, start=2):
         _list_row(sheet, row, line, file, lang, sheets)
@@ -226,7 +184,7 @@ def _findings_sheet(
 
 
 def _list_row(
-    sheet: Worksheet, row: int, line: _Line, file: str, lang: str, sheets: set[str]
+    sheet: Worksheet, row: int, line: ListLine, file: str, lang: str, sheets: set[str]
 ) -> None:
     """One line of the list; its 单元格 links to the cell it points at."""
     label = SEVERITY_LABELS[lang].get(line.severity, line.severity)

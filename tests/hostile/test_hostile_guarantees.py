@@ -185,7 +185,7 @@ FAILURES = {
     "missing file": ["check", "{tmp}/没有.xlsx"],
     "bad date": ["check", "{inbox}/黄浦区/附件2.xlsx", "--as-of", "2026-13-45"],
     "annotate two files": ["check", "{inbox}/黄浦区/附件2.xlsx", "{inbox}/黄浦区/附件1.xlsx", "--annotate", "{tmp}/a.xlsx"],
-    "output folder missing": ["check", "{inbox}/黄浦区/附件2.xlsx", "--format", "json", "--output", "{tmp}/无/x.json"],
+    "output below a file": ["check", "{inbox}/黄浦区/附件2.xlsx", "--format", "json", "--output", "{inbox}/黄浦区/附件1.xlsx/x.json"],
     "run without --out": ["run", "{inbox}"],
     "unknown annex": ["template", "--annex", "3", "{tmp}/t.xlsx"],
     "unknown district": ["template", "--annex", "2", "--district", "火星区", "{tmp}/t.xlsx"],
