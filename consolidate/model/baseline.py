@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consolidate.model.finding import column_letter
+from consolidate.model.form import RowCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class Baseline:
     district_column: int | None  # 1-based column of ``区`` when the table has one
     headers: dict[str, str] = field(default_factory=dict)  # field key -> header text
     rows: list[BaselinePerson] = field(default_factory=list)
+    counts: RowCounts = field(default_factory=RowCounts)  # every non-empty row, accounted
 
     @property
     def districts(self) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,9 @@ from consolidate.values.text import header_key, squash
 
 # ---------------------------------------------------------------- recognising a form
 @dataclass(frozen=True, slots=True)
-class _Header:
+class Header:
+    """A header row found in a grid, and the columns it names."""
+
     annex: int
     row: int  # 0-based first header row
     rows: int  # 1 or 2
@@ -86,29 +89,59 @@ def _header_hit(text: str, spec: AnnexSpec) -> tuple[str, tuple[int, int]] | Non
 
 def _find_header(
     grid: Grid, config: Config, title: tuple[int | None, int | None], first: int = 0
-) -> _Header | None:
-    """The header row: the best-recognised row (or pair of rows) of the first rows."""
+) -> Header | None:
+    """The header row of a form: its annex's own columns, the title above it helping."""
     title_annex, title_row = title
-    limit = min(grid.height, first + config.layout["header_search_rows"])
-    found: list[_Header] = []
+
+    def bonus(spec: AnnexSpec, r: int, columns: dict[str, int]) -> float:
+        # A title above the header tells which annex the header is (a title below it is
+        # the next annex's).
+        above = title_row is not None and title_row < r
+        return 5.0 if above and title_annex == spec.number else 0.0
+
+    return find_header(
+        grid, tuple(config.annexes.values()),
+        lambda columns, spec: is_annex_header(columns, spec, config),
+        first=first, rows=config.layout["header_search_rows"], bonus=bonus,
+    )  # fmt: skip
+
+
+def find_header(
+    grid: Grid,
+    specs: tuple[AnnexSpec, ...],
+    accept: Callable[[dict[str, int], AnnexSpec], bool],
+    *,
+    first: int = 0,
+    rows: int,
+    bonus: Callable[[AnnexSpec, int, dict[str, int]], float] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Header | None:
+    """The best-recognised header row (or pair of rows) among ``rows`` rows from ``first``.
+
+    The one header search of the reader: forms and the baseline use it. ``accept`` says
+    whether the columns found make a header of that spec; header texts whose key is in
+    ``skip`` are never a column.
+    """
+    limit = min(grid.height, first + rows)
+    found: list[Header] = []
     for r in range(first, limit):
         if found and r > max(h.row for h in found) + 3:
             break  # the header is behind us: the rows below are data
-        single = [[t] for t in grid.texts(r)]
-        if sum(1 for t in single if t[0]) < 2:
+        single = [[] if header_key(t) in skip else [t] for t in grid.texts(r)]
+        if sum(1 for t in single if t and t[0]) < 2:
             continue
-        double = two_row_candidates(grid, r, single) if r + 1 < grid.height else None
-        for spec in config.annexes.values():
-            # A title above the header tells which annex the header is (a title below it
-            # is the next annex's).
-            above = title_row is not None and title_row < r
-            bonus = 5.0 if above and title_annex == spec.number else 0.0
-            for rows, candidates in ((1, single), (2, double)):
+        double = None
+        if r + 1 < grid.height:
+            double = two_row_candidates(grid, r, [[t] for t in grid.texts(r)])
+            double = [[] if header_key(c[0]) in skip else c for c in double]
+        for spec in specs:
+            for height, candidates in ((1, single), (2, double)):
                 if candidates is None:
                     continue
                 columns, score = assign_columns(candidates, spec)
-                if is_annex_header(columns, spec, config):
-                    found.append(_Header(spec.number, r, rows, columns, score + bonus))
+                if accept(columns, spec):
+                    extra = bonus(spec, r, columns) if bonus else 0.0
+                    found.append(Header(spec.number, r, height, columns, score + extra))
     # Best score; on a tie one header row beats two, and the first row beats later ones.
     return max(found, key=lambda h: (h.score, -h.rows, -h.row), default=None)
 
@@ -205,7 +238,10 @@ def parse_forms(
         first = max(table.end, first + 1)
     for i, table in enumerate(tables):
         stop = tables[i + 1].begin if i + 1 < len(tables) else grid.height
-        _close(grid, table, max(stop, table.end), config)
+        form = table.form
+        form.outside_rows = close_rows(
+            grid, table.header, table.end, max(stop, table.end), form.counts, config
+        )
     return [table.form for table in tables]
 
 
@@ -214,9 +250,8 @@ class _Table:
     """A form being read, with where it lies in the grid (0-based rows)."""
 
     form: Form
-    header: _Header
+    header: Header
     begin: int  # its title row, else its header row
-    start: int  # the first row below the header
     end: int  # the line that ends it (or the grid's height)
 
 
@@ -232,8 +267,7 @@ def _parse_from(
     if title_row is not None and title_row > header.row:
         title_row = None  # the next annex's title
     spec = config.annexes[header.annex]
-    start = header.row + header.rows
-    rows, counts, end = _data_rows(grid, spec, header, start, config)
+    rows, counts, end = data_rows(grid, spec, header, config)
     metadata, meta_row = _metadata(grid, config, header.row, end, first)
     form = Form(
         source=source,
@@ -254,7 +288,7 @@ def _parse_from(
     )
     form.district, form.district_from = resolve_district(form, config)
     begin = title_row if title_row is not None else header.row
-    return _Table(form, header, min(begin, header.row), start, end)
+    return _Table(form, header, min(begin, header.row), end)
 
 
 def is_number_row(texts: list[str]) -> bool:
@@ -267,15 +301,16 @@ def is_number_row(texts: list[str]) -> bool:
 FREE_TEXT = ("remarks", "letter", "contact")
 
 
-def _data_rows(
-    grid: Grid, spec: AnnexSpec, header: _Header, start: int, config: Config
+def data_rows(
+    grid: Grid, spec: AnnexSpec, header: Header, config: Config
 ) -> tuple[list[Row], RowCounts, int]:
-    """The data rows from ``start`` to the line that ends the table (decision 16).
+    """The data rows below the header down to the line that ends the table (decision 16).
 
     Returns the rows, the counts of every non-empty row so far, and the 0-based row of
     the ending line (the grid's height when the sheet ends first). Blank rows do not end
     the table; rows without content in the content columns are template rows.
     """
+    start = header.row + header.rows
     content = [header.columns[k] for k in spec.content_fields if k in header.columns]
     header_texts = [grid.texts(header.row)[c] for c in header.columns.values()]
     rows: list[Row] = []
@@ -363,25 +398,29 @@ def _endings(config: Config) -> _Endings:
     )
 
 
-def _close(grid: Grid, table: _Table, stop: int, config: Config) -> None:
-    """Account for the rows from the ending line to ``stop``: the closing lines, and a
-    person's data standing below them (row-outside-table, never counted)."""
-    form, columns = table.form, table.header.columns
-    counts = form.counts
-    for r in range(table.end, stop):
+def close_rows(
+    grid: Grid, header: Header, end: int, stop: int, counts: RowCounts, config: Config
+) -> list[Row]:
+    """Account for the rows from the ending line ``end`` to ``stop`` in ``counts``: the
+    closing lines, and a person's data standing below them (row-outside-table, never
+    counted), which are returned. Counts the non-empty rows below the header too."""
+    columns = header.columns
+    outside = []
+    for r in range(end, stop):
         own = grid.own(r)
         if not any(own):
             continue
         mine = {key: own[c] for key, c in columns.items() if c < len(own)}
-        if not ending_line(grid, r, config, columns, form.annex) and holds_person(
-            mine, form.annex, config
+        if not ending_line(grid, r, config, columns, header.annex) and holds_person(
+            mine, header.annex, config
         ):
-            cells = {key: grid.cell(r, col) for key, col in columns.items()}
-            form.outside_rows.append(Row(r + 1, cells))
+            outside.append(Row(r + 1, {key: grid.cell(r, col) for key, col in columns.items()}))
             counts.outside += 1
         else:
             counts.closing += 1
-    counts.nonempty = sum(1 for r in range(table.start, stop) if any(grid.own(r)))
+    start = header.row + header.rows
+    counts.nonempty = sum(1 for r in range(start, stop) if any(grid.own(r)))
+    return outside
 
 
 # Columns holding account functions, by annex.
