@@ -179,8 +179,9 @@ def run_summary(outcome: Outcome, written: dict[str, Path], *, lang: str = "zh")
         ]
     for line in lines:
         console.print(line)
+    # Paths are never broken by us (the terminal wraps them): they stay copyable.
     for name, path in written.items():
-        console.print(f"  {name}: {path}", overflow="fold")
+        console.print(f"  {name}: {path}", soft_wrap=True)
     report = written.get("report.html")
     if report:
-        console.print(f"[bold]报告 / report: {report.resolve()}[/bold]", overflow="fold")
+        console.print(f"[bold]报告 / report: {report.resolve()}[/bold]", soft_wrap=True)
