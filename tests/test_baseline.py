@@ -476,3 +476,24 @@ def test_baseline_as_xls_with_numbered_header(tmp_path: Path):
     assert [(p.district, p.name, p.mobile, p.functions, p.row) for p in base.rows] == [
         ("黄浦区", "王建华", "13900000001", ("复审", "监管"), 3)
     ]
+
+
+def test_baseline_table_ends_where_a_submission_would(tmp_path: Path):
+    """The submissions' recogniser: blank rows do not end it, 共计 does; a person below is
+    outside the table (counted apart, not read as last year's)."""
+    header = ["区", "姓名", "账号功能", "手机号", "备注"]
+    path = write_table(
+        tmp_path / "last.xlsx",
+        [
+            header,
+            ["黄浦区", "王建华", "复审", "13900000001", "2025年账号调整后新增复审"],
+            [],
+            ["徐汇区", "李明", "监管", "13900000005", "填报人：本人"],
+            ["共计 2人"],
+            ["黄浦区", "周九", "监管", "13900000009", None],
+        ],
+    )
+    base = read_baseline(path, "last.xlsx", CONFIG)
+    assert [(p.name, p.row) for p in base.rows] == [("王建华", 2), ("李明", 4)]
+    assert (base.counts.data, base.counts.closing, base.counts.outside) == (2, 1, 1)
+    assert base.counts.exact
