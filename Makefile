@@ -7,7 +7,7 @@ INBOX ?= sample_inputs
 OUT ?= out
 CONSOLIDATE_ARGS ?= --baseline $(INBOX)/_baseline/register-2025.xlsx
 
-.PHONY: consolidate test lint format bench serve clean
+.PHONY: consolidate test lint format bench serve clean offline offline-test
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,5 +38,15 @@ bench: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/consolidate serve
 
+# The office's install kit (README 在内网电脑上安装): wheels for win_amd64 and manylinux,
+# install.bat/install.sh. Needs the package registry; fails if a compiled dependency
+# has no wheel for either platform (the table it prints lists them).
+offline: $(STAMP)
+	$(BIN)/python scripts/offline.py --out dist/consolidate-offline.zip
+
+# Installs that zip with install.sh into a temp folder with no index reachable and runs it.
+offline-test: offline
+	$(BIN)/python -m pytest -m bundle tests/test_bundle.py
+
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf $(OUT) .pytest_cache dist
