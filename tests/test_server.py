@@ -210,15 +210,15 @@ def test_store_keeps_the_newest_and_drops_expired():
     assert store.get(second) is None and store.get(first) and store.get(third)
     store.put("big.xlsx", b"x" * 10)
     assert len(store) == 1
+    assert store.put("huge.xlsx", b"x" * 11) is None  # larger than the whole store
     assert AnnotatedStore(ttl=0, max_entries=5, max_bytes=99).get("none") is None
 
 
 def test_findings_still_show_when_no_annotated_copy_can_be_made(client, tmp_path, monkeypatch):
-    import consolidate.ui.server
     import consolidate.writing.annotate
 
     path = faulty_annex2(tmp_path / "f.xlsx")
-    monkeypatch.setattr(consolidate.ui.server, "ANNOTATE_MAX_UNPACKED", 1)
+    monkeypatch.setattr(consolidate.writing.annotate, "ANNOTATE_MAX_UNPACKED", 1)
     page = text_of(upload(client, (path, "f.xlsx")))
     assert len(finding_rows(page)) == 2 and "/annotated/" not in page
     assert "无法生成标注副本" in page

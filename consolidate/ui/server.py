@@ -21,8 +21,6 @@ import tempfile
 import threading
 import time
 import unicodedata
-import zipfile
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -30,11 +28,21 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, Response, abort, render_template, request, send_file
+from cachetools import TTLCache
+from flask import (
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+)
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from consolidate.model.config import Config, load_config
-from consolidate.model.finding import WORD_SUFFIXES, Finding
+from consolidate.model.finding import Finding, count_by_severity
 from consolidate.reading import convert
 from consolidate.reading.errors import SUPPORTED_SUFFIXES
 
@@ -59,49 +67,53 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEMPLATE_NAMES = {1: "附件1-账号调整需求信息报表.xlsx", 2: "附件2-账号使用人信息汇总表.xlsx"}
 MAX_NAME_CHARS = 120
-# openpyxl needs far more memory than the reader: above this much unpacked XML the page
-# shows the findings but offers no annotated copy.
-ANNOTATE_MAX_UNPACKED = 50_000_000
 SEVERITY_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 # ---------------------------------------------------------------- annotated copies
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """One annotated copy waiting for its download (an owner can join it here)."""
+
+    name: str
+    data: bytes
+
+
 class AnnotatedStore:
-    """A small in-memory LRU of annotated workbooks, keyed by unguessable tokens."""
+    """Annotated copies in memory for a few minutes, under unguessable tokens.
+
+    A ``cachetools.TTLCache``: entries expire after ``ttl`` seconds and the least recently
+    used goes first when full. Its size is counted in bytes, each copy at least
+    ``max_bytes / max_entries``, so that both the bytes and the number of copies stay
+    bounded. cachetools is not thread-safe: waitress serves from several threads.
+    """
 
     def __init__(self, ttl: float, max_entries: int, max_bytes: int) -> None:
-        self.ttl, self.max_entries, self.max_bytes = ttl, max_entries, max_bytes
-        self._items: OrderedDict[str, tuple[float, str, bytes]] = OrderedDict()
+        self._floor = max(1, max_bytes // max(1, max_entries))
+        self._cache: TTLCache[str, Annotated] = TTLCache(
+            maxsize=max_bytes, ttl=ttl, getsizeof=lambda item: max(len(item.data), self._floor)
+        )
         self._lock = threading.Lock()
 
-    def put(self, name: str, data: bytes) -> str:
+    def put(self, name: str, data: bytes) -> str | None:
+        """Keep a copy; its token, or None when it is larger than the whole store."""
         token = secrets.token_urlsafe(24)
         with self._lock:
-            self._expire(time.monotonic())
-            self._items[token] = (time.monotonic() + self.ttl, name, data)
-            while len(self._items) > self.max_entries or self._size() > self.max_bytes:
-                self._items.popitem(last=False)
+            try:
+                self._cache[token] = Annotated(name, data)
+            except ValueError:  # cachetools: "value too large"
+                return None
         return token
 
     def get(self, token: str) -> tuple[str, bytes] | None:
         with self._lock:
-            self._expire(time.monotonic())
-            item = self._items.get(token)
-            if item is None:
-                return None
-            self._items.move_to_end(token)
-            return item[1], item[2]
+            item = self._cache.get(token)
+        return None if item is None else (item.name, item.data)
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._items)
-
-    def _size(self) -> int:
-        return sum(len(data) for _, _, data in self._items.values())
-
-    def _expire(self, now: float) -> None:
-        for token in [t for t, (until, _, _) in self._items.items() if until <= now]:
-            del self._items[token]
+            self._cache.expire()
+            return len(self._cache)
 
 
 # ---------------------------------------------------------------- the page's view model
@@ -120,10 +132,8 @@ class FileView:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for finding in self.findings:
-            counts[finding.severity] = counts.get(finding.severity, 0) + 1
-        return counts
+        """``{"errors": n, "warnings": n, "infos": n}``."""
+        return count_by_severity(self.findings)
 
     @property
     def ok(self) -> bool:
@@ -170,11 +180,36 @@ class _App(Flask):
 
 
 # ---------------------------------------------------------------- the app
+@dataclass
+class Services:
+    """What the page's handlers share: the configuration, the copies, the templates."""
+
+    settings: Config
+    store: AnnotatedStore
+    templates: dict[int, bytes] = field(default_factory=dict)  # made on first download
+
+
 def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | None = None) -> Flask:
     """The Flask app; ``config`` overrides app settings (tests: ``AS_OF``, limits)."""
     settings = settings or load_config()
-    server = settings.settings.get("server", {})
     app = _App(__name__)
+    _configure(app, settings, config or {})
+    store = AnnotatedStore(
+        app.config["ANNOTATED_TTL"], app.config["ANNOTATED_MAX"], app.config["ANNOTATED_MAX_BYTES"]
+    )
+    app.extensions["consolidate"] = Services(settings, store)
+    for rule, method, view in ROUTES:
+        app.add_url_rule(rule, view.__name__, view, methods=[method])
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _internal_error)
+    app.after_request(_headers)
+    return app
+
+
+def _configure(app: Flask, settings: Config, overrides: Mapping[str, Any]) -> None:
+    """Limits from ``schemas/settings.toml`` ([server]), then the caller's overrides."""
+    server = settings.settings.get("server", {})
     app.config.update(
         MAX_CONTENT_LENGTH=int(server.get("max_upload_bytes", 10_000_000)),
         MAX_UPLOAD_FILES=int(server.get("max_upload_files", 10)),
@@ -186,120 +221,131 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | No
         ANNOTATED_MAX_BYTES=ANNOTATED_MAX_BYTES,
         JSON_AS_ASCII=False,
     )
-    app.config.update(config or {})
-    store = AnnotatedStore(
-        app.config["ANNOTATED_TTL"], app.config["ANNOTATED_MAX"], app.config["ANNOTATED_MAX_BYTES"]
+    app.config.update(overrides)
+
+
+def _services() -> Services:
+    return current_app.extensions["consolidate"]
+
+
+def _minutes() -> int:
+    return max(1, round(current_app.config["ANNOTATED_TTL"] / 60))
+
+
+def _page(status: int = 200, **context: Any) -> tuple[str, int]:
+    """The one page: the upload form, and the results or a problem when there are some."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limits = {
+        "max_mb": _megabytes(limit),
+        "max_bytes": limit,
+        "max_files": current_app.config["MAX_UPLOAD_FILES"],
+        "ttl_minutes": _minutes(),
+        "suffixes": accepted_suffixes(),
+    }
+    return render_template("serve.html.j2", limits=limits, words=SEVERITY_WORDS, **context), status
+
+
+# ---------------------------------------------------------------- pages
+def index() -> tuple[str, int]:
+    return _page()
+
+
+def check() -> tuple[str, int]:
+    started = time.perf_counter()
+    try:
+        uploads = _uploads(current_app.config["MAX_UPLOAD_FILES"])
+        results = _check_uploads(uploads, current_app.config["AS_OF"], _services())
+    except UploadProblem as problem:
+        log.info("upload refused: status=%d ms=%d", problem.status, _ms(started))
+        return _page(problem.status, problem=problem.message)
+    counts = count_by_severity(f for view in results.files for f in view.findings)
+    log.info(
+        "upload checked: files=%d refused=%d errors=%d warnings=%d infos=%d ms=%d",
+        len(results.files), len(results.rejected), counts["errors"], counts["warnings"],
+        counts["infos"], _ms(started),
+    )  # fmt: skip
+    return _page(results=results)
+
+
+def check_again() -> tuple[str, int]:
+    return _page()  # a reload of the results page after its data is gone
+
+
+def favicon() -> tuple[str, int]:
+    return "", 204  # no icon: browsers ask anyway
+
+
+def annotated(token: str) -> Any:
+    item = _services().store.get(token)
+    if item is None:
+        return _page(
+            404,
+            problem=f"标注文件已过期或不存在（只保留{_minutes()}分钟）。请重新上传文件检查后再下载。",
+        )
+    name, data = item
+    mime = DOCX_MIME if name.endswith(".docx") else XLSX_MIME
+    return send_file(BytesIO(data), mimetype=mime, as_attachment=True, download_name=name)
+
+
+def template(annex: int) -> Any:
+    if annex not in TEMPLATE_NAMES:
+        abort(404)
+    services = _services()
+    if annex not in services.templates:
+        from consolidate.writing.template import template_bytes
+
+        services.templates[annex] = template_bytes(annex, None, services.settings)
+    return send_file(
+        BytesIO(services.templates[annex]), mimetype=XLSX_MIME, as_attachment=True,
+        download_name=TEMPLATE_NAMES[annex],
+    )  # fmt: skip
+
+
+ROUTES = (
+    ("/", "GET", index),
+    ("/check", "POST", check),
+    ("/check", "GET", check_again),
+    ("/favicon.ico", "GET", favicon),
+    ("/annotated/<token>", "GET", annotated),
+    ("/template/<int:annex>", "GET", template),
+)
+
+
+# ---------------------------------------------------------------- errors and headers
+def _too_large(_exc: HTTPException) -> tuple[str, int]:
+    log.info("upload refused: too large")
+    return _page(
+        413,
+        problem=f"上传的文件太大：一次最多上传{_megabytes(current_app.config['MAX_CONTENT_LENGTH'])}MB。"
+        "请分几次上传，或检查是否选错了文件。",
     )
-    app.extensions["consolidate"] = {"settings": settings, "store": store}
-    templates: dict[int, bytes] = {}
 
-    def page(status: int = 200, **context: Any) -> tuple[str, int]:
-        limits = {
-            "max_mb": _megabytes(app.config["MAX_CONTENT_LENGTH"]),
-            "max_bytes": app.config["MAX_CONTENT_LENGTH"],
-            "max_files": app.config["MAX_UPLOAD_FILES"],
-            "ttl_minutes": max(1, round(app.config["ANNOTATED_TTL"] / 60)),
-            "suffixes": accepted_suffixes(),
-        }
-        return render_template(
-            "serve.html.j2", limits=limits, words=SEVERITY_WORDS, **context
-        ), status
 
-    @app.get("/")
-    def index():
-        return page()
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    if exc.code == 405:
+        return _page(405, problem="请用本页的“开始检查”按钮上传文件。")
+    if exc.code == 404:
+        return _page(404, problem="没有这个页面。请从自查页面首页开始。")
+    return _page(exc.code or 400, problem="请求无法处理，请回到首页重新上传。")
 
-    @app.post("/check")
-    def check():
-        started = time.perf_counter()
-        try:
-            uploads = _uploads(app.config["MAX_UPLOAD_FILES"])
-            results = _check_uploads(uploads, app, settings, store)
-        except UploadProblem as problem:
-            log.info("upload refused: status=%d ms=%d", problem.status, _ms(started))
-            return page(problem.status, problem=problem.message)
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for view in results.files:
-            for key, n in view.counts.items():
-                counts[key] += n
-        log.info(
-            "upload checked: files=%d refused=%d errors=%d warnings=%d infos=%d ms=%d",
-            len(results.files), len(results.rejected), counts["error"], counts["warning"],
-            counts["info"], _ms(started),
-        )  # fmt: skip
-        return page(results=results)
 
-    @app.get("/favicon.ico")
-    def favicon():
-        return "", 204  # no icon: browsers ask anyway
+def _internal_error(exc: Exception) -> tuple[str, int]:
+    log.error("internal error: %s", type(exc).__name__)  # the type only: no names, no values
+    return _page(
+        500,
+        problem="检查时出现程序内部错误，文件未保存。请稍后再试；如仍出错，请联系市局认证处。",
+    )
 
-    @app.get("/check")
-    def check_get():
-        return page()  # a reload of the results page after its data is gone
 
-    @app.get("/annotated/<token>")
-    def annotated(token: str):
-        item = store.get(token)
-        if item is None:
-            minutes = max(1, round(app.config["ANNOTATED_TTL"] / 60))
-            return page(
-                404,
-                problem=f"标注文件已过期或不存在（只保留{minutes}分钟）。请重新上传文件检查后再下载。",
-            )
-        name, data = item
-        mime = DOCX_MIME if name.endswith(".docx") else XLSX_MIME
-        return send_file(BytesIO(data), mimetype=mime, as_attachment=True, download_name=name)
-
-    @app.get("/template/<int:annex>")
-    def template(annex: int):
-        if annex not in TEMPLATE_NAMES:
-            abort(404)
-        if annex not in templates:
-            from consolidate.writing.template import template_bytes
-
-            templates[annex] = template_bytes(annex, None, settings)
-        return send_file(
-            BytesIO(templates[annex]), mimetype=XLSX_MIME, as_attachment=True,
-            download_name=TEMPLATE_NAMES[annex],
-        )  # fmt: skip
-
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_exc: HTTPException):
-        log.info("upload refused: too large")
-        return page(
-            413,
-            problem=f"上传的文件太大：一次最多上传{_megabytes(app.config['MAX_CONTENT_LENGTH'])}MB。"
-            "请分几次上传，或检查是否选错了文件。",
-        )
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        if exc.code == 405:
-            return page(405, problem="请用本页的“开始检查”按钮上传文件。")
-        if exc.code == 404:
-            return page(404, problem="没有这个页面。请从自查页面首页开始。")
-        return page(exc.code or 400, problem="请求无法处理，请回到首页重新上传。")
-
-    @app.errorhandler(Exception)
-    def internal_error(exc: Exception):
-        log.error("internal error: %s", type(exc).__name__)  # the type only: no names, no values
-        return page(
-            500,
-            problem="检查时出现程序内部错误，文件未保存。请稍后再试；如仍出错，请联系市局认证处。",
-        )
-
-    @app.after_request
-    def headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "public, max-age=3600"
-        else:
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Pragma"] = "no-cache"
-        return response
-
-    return app
+def _headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "public, max-age=3600"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
 
 
 # ---------------------------------------------------------------- uploads
@@ -356,12 +402,9 @@ def _suffix(name: str) -> str:
     return f".{suffix.lower()}" if dot else ""
 
 
-def _check_uploads(
-    uploads: list[Upload], app: Flask, settings: Config, store: AnnotatedStore
-) -> Results:
+def _check_uploads(uploads: list[Upload], as_of: dt.date | None, services: Services) -> Results:
     """Run ``api.check`` on the accepted files together; annotate the ones with findings."""
     from consolidate import api
-    from consolidate.writing.annotate import annotate
 
     suffixes = accepted_suffixes()
     accepted = [u for u in uploads if _suffix(u.name) in suffixes]
@@ -372,7 +415,8 @@ def _check_uploads(
             f"只能检查填写好的附件表格（{'、'.join(suffixes)}）。收到的“{shown}”不是这类文件。"
             "PDF、图片请不要上传；请上传填写好的附件1、附件2。"
         )
-    as_of = app.config["AS_OF"] or dt.date.today()
+    settings = services.settings
+    as_of = as_of or dt.date.today()
     with tempfile.TemporaryDirectory(
         prefix="consolidate-serve-", ignore_cleanup_errors=True
     ) as tmp:
@@ -399,28 +443,29 @@ def _check_uploads(
                 name, result.rows, found, result.unreadable, sorted({f.annex for f in result.forms})
             )
             view.superseded = outcome.status.get(name) == "superseded"
-            if found and not result.unreadable and not _too_big_to_annotate(path):
-                out = folder / f"{path.stem}-annotated{_annotated_suffix(name)}"
-                try:
-                    annotate(path, found, out, lang="zh", config=settings)
-                    view.token = store.put(_annotated_name(name), out.read_bytes())
-                except Exception as exc:  # noqa: BLE001 - the findings still show
-                    log.warning("annotated copy failed: %s", type(exc).__name__)
-                    view.annotate_failed = True
-            elif found and not result.unreadable:
-                view.annotate_failed = True
+            if found and not result.unreadable:  # a file without findings needs no copy
+                view.token = _annotate(result, found, folder / path.stem, services)
+                view.annotate_failed = view.token is None
             views.append(view)
     other = [f for rest in by_file.values() for f in rest]
     return Results(views, other, rejected, *_cross(outcome))
 
 
-def _too_big_to_annotate(path: Path) -> bool:
-    """True for a workbook whose parts unpack to more than openpyxl should hold."""
+def _annotate(result: Any, found: list[Finding], stem: Path, services: Services) -> str | None:
+    """The download token of the file's annotated copy; None when none could be made."""
+    from consolidate import api
+    from consolidate.writing.annotate import annotated_name
+
+    if api.annotation_refusal(result) is not None:
+        return None
+    name = annotated_name(result.source.display)
+    out = stem.with_name(f"{stem.name}-annotated{Path(name).suffix}")
     try:
-        with zipfile.ZipFile(path) as archive:
-            return sum(i.file_size for i in archive.infolist()) > ANNOTATE_MAX_UNPACKED
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False  # .xls: rebuilt from calamine's values, bounded by the upload size
+        api.write_annotated(result, found, out, lang="zh", config=services.settings)
+        return services.store.put(name, out.read_bytes())
+    except Exception as exc:  # noqa: BLE001 - the findings still show
+        log.warning("annotated copy failed: %s", type(exc).__name__)
+        return None
 
 
 def _cross(outcome: Any) -> tuple[list[str], bool]:
@@ -432,16 +477,6 @@ def _cross(outcome: Any) -> tuple[list[str], bool]:
     both = sorted(d for d, seen in annexes.items() if seen >= {1, 2})
     alone = bool(outcome.forms) and not both
     return both, alone
-
-
-def _annotated_name(name: str) -> str:
-    stem = name.rpartition(".")[0] or name
-    return f"{stem}（已标注）{_annotated_suffix(name)}"
-
-
-def _annotated_suffix(name: str) -> str:
-    """An annotated copy keeps the kind of its file: a Word document stays one (.docx)."""
-    return ".docx" if name.lower().endswith(WORD_SUFFIXES) else ".xlsx"
 
 
 def accepted_suffixes() -> tuple[str, ...]:
