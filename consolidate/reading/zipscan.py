@@ -228,8 +228,14 @@ def _extent_parsed(xml: bytes | bytearray, bound: tuple[int, int] | None) -> tup
         if name.rpartition(":")[2] == "c":
             open_cell = None
 
+    def no_entities(*_args: object) -> None:
+        # A worksheet declares no entities: one that does is hostile (an entity bomb), as
+        # defusedxml judges; the regex bound stands, or the sheet is corrupt.
+        raise ValueError("entity declared")
+
     parser = expat.ParserCreate()
     parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = no_entities
     try:
         for at in range(0, len(xml), _CHUNK):
             parser.Parse(bytes(xml[at : at + _CHUNK]), False)

@@ -3,9 +3,11 @@ and memory stays bounded (peaks measured in a fresh process)."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -309,3 +311,34 @@ def test_a_baseline_with_a_far_cell_is_refused_not_a_crash(tmp_path: Path) -> No
     )
     assert done.returncode == 2, done.stderr[-500:]
     assert "上年名册" in done.stderr
+
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    + "]>"
+)
+
+
+@pytest.mark.parametrize("part", ["sheet", "workbook"])
+def test_an_entity_bomb_in_the_xml_is_refused_not_expanded(part: str):
+    """XML of untrusted workbooks is parsed with defusedxml (and expat without entities)."""
+    grid = annex_grid(2, [a2_values(1)])
+    sheet = sheet_xml(grid).replace('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', "")
+    if part == "sheet":  # rows without r="…": the reader follows positions with a parser
+        sheet = LAUGHS + re.sub(r' r="[A-Z]*\d+"', "", sheet).replace("lolz", "worksheet")
+        data = xlsx_bytes([("附件2", sheet)])
+        assert "XML格式错误" in _reason(data)
+    else:
+        data = xlsx_bytes([("附件2", sheet)])
+        book = LAUGHS.replace("lolz", "workbook") + "<workbook>&lol9;</workbook>"
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for item in src.infolist():
+                body = book.encode() if item.filename == "xl/workbook.xml" else src.read(item)
+                dst.writestr(item, body)
+        result = read_bytes(out.getvalue(), "黄浦区/附件2.xlsx")
+        assert result.findings and not result.forms  # judged: never expanded, never a crash
