@@ -862,7 +862,9 @@ def to_xlwt(wb, s: Sheet) -> None:
 def save(path: Path, sheets: list[Sheet], when: dt.date) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
-    if suffix == ".xls":
+    if suffix == ".docx":
+        save_docx(path, sheets[0], when)
+    elif suffix == ".xls":
         wb = xlwt.Workbook(encoding="utf-8")
         for s in sheets:
             to_xlwt(wb, s)
@@ -880,6 +882,58 @@ def save(path: Path, sheets: list[Sheet], when: dt.date) -> None:
         path.write_bytes(_fixed_zip(buffer.getvalue(), stamp, macro=suffix == ".xlsm"))
     t = time.mktime((when.year, when.month, when.day, 17, 0, 0, 0, 0, -1))
     os.utime(path, (t, t))
+
+
+def table_rows(s: Sheet) -> tuple[int, int]:
+    """First and last row of the table (header and data rows) of a sheet laid out for Word."""
+    rows = sorted({r for (r, _), (_, style) in s.cells.items() if style in ("head", "cell")})
+    return rows[0], rows[-1]
+
+
+def word_place(s: Sheet, r: int, c: int) -> tuple[str, int, str | None]:
+    """Where a cell of the laid-out sheet is in its Word twin (FORMS.md): 表格1 row and grid
+    column, or the body paragraph (正文) of a line above or below the table."""
+    first, last = table_rows(s)
+    if first <= r <= last:
+        return "表格1", r - first + 1, a1(r - first, c)
+    lines = sorted({row for (row, _) in s.cells if not first <= row <= last})
+    return "正文", lines.index(r) + 1, None
+
+
+def save_docx(path: Path, s: Sheet, when: dt.date) -> None:
+    """The sheet as the notice's Word form: lines above and below the table as paragraphs
+    (their cells joined), the table with its merged cells (python-docx, as Word writes)."""
+    import docx
+
+    first, last = table_rows(s)
+    ncols = 1 + max(c for (_, c) in s.cells)
+
+    def text(value) -> str:
+        return cn_date(value) if isinstance(value, dt.date) else "" if value is None else str(value)
+
+    def line(r: int) -> str:
+        return "      ".join(text(v) for (row, _), (v, _) in sorted(s.cells.items()) if row == r and text(v))
+
+    document = docx.Document()
+    document.core_properties.author = "user"
+    for r in sorted({row for (row, _) in s.cells if row < first}):
+        document.add_paragraph(line(r))
+    table = document.add_table(rows=last - first + 1, cols=ncols)
+    table.style = "Table Grid"
+    for r1, c1, r2, c2 in s.merges:
+        if first <= r1 <= last:
+            table.cell(r1 - first, c1).merge(table.cell(r2 - first, c2))
+    for (r, c), (value, _) in sorted(s.cells.items()):
+        if first <= r <= last and text(value):
+            table.cell(r - first, c).text = text(value)
+    for r in sorted({row for (row, _) in s.cells if row > last}):
+        for part in line(r).split("\n"):
+            document.add_paragraph(part)
+    stamp = dt.datetime(when.year, when.month, when.day, 9, 30)
+    document.core_properties.created = document.core_properties.modified = stamp
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(_fixed_zip(buffer.getvalue(), stamp, macro=False))
 
 
 def _fixed_zip(data: bytes, stamp: dt.datetime, macro: bool) -> bytes:
@@ -976,9 +1030,26 @@ def file_plan() -> list[FileSpec]:
           [("Sheet1", 1, Opts(date="2026年11月10日", contact="each", number_row=True))], D(2026, 11, 10), "表头下有列序号行；每行都填联系人（无问题）"),
         x("奉贤区/奉贤区附件2.xlsx",
           [("Sheet1", 2, Opts(date="2026年11月11日", number_row=True, mobile="float"))], D(2026, 11, 11), "表头下有列序号行；手机号为数字（无问题）"),
-        x("崇明区/崇明区附件1（账号调整）.xlsx",
-          [("Sheet1", 1, Opts(date="2026年11月19日", contact="merge"))], D(2026, 11, 19), "崇明区唯一的文件（未报送附件2）"),
+        x("崇明区/崇明区附件1（账号调整）.docx",
+          [("表格1", 1, Opts(date="2026年11月19日", contact="merge"))], D(2026, 11, 19),
+          "Word文件，按通知附件原样填写：标题和填报信息为段落，表格中联系人、来函文号跨行合并；崇明区唯一的附件（未报送附件2），另附Word来函"),
     ]  # fmt: skip
+
+
+def write_letter(path: Path, when: dt.date) -> None:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.author = "user"
+    for text in ("关于调整CCC免办系统账号的函", "市市场监管局认证处：",
+                 "因人员岗位调整，现将我局CCC免办系统账号调整需求报上（见附件1），请予办理。",
+                 "上海市崇明区市场监督管理局", cn_date(when)):  # fmt: skip
+        document.add_paragraph(text)
+    stamp = dt.datetime(when.year, when.month, when.day, 9, 30)
+    document.core_properties.created = document.core_properties.modified = stamp
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(_fixed_zip(buffer.getvalue(), stamp, macro=False))
 
 
 def district_of(path: str, city: list[District]) -> District:
@@ -1038,10 +1109,15 @@ def write_inbox(city: list[District], gen: Generator, notes: dict) -> tuple[list
             kinds.append((sheet_name, annex, entry[3] if len(entry) > 3 else ""))
             for rid, fld, code, what, scope in plants:
                 r, c = locs[rid][fld]
-                expected.append({"file": spec.path, "sheet": sheet_name, "row": r + 1, "cell": a1(r, c),
+                at = (sheet_name, r + 1, a1(r, c))
+                if spec.path.endswith(".docx"):
+                    at = word_place(s, r, c)
+                expected.append({"file": spec.path, "sheet": at[0], "row": at[1], "cell": at[2],
                                  "code": code, "district": d.name, "scope": scope, "what": what})  # fmt: skip
         save(OUT / spec.path, sheets, spec.when)
         files.append((spec.path, d.name, kinds, spec.when, spec.shape))
+    # a cover letter in Word beside 崇明区's annex: ignored, listed in the manifest
+    write_letter(OUT / "崇明区" / "关于调整CCC免办系统账号的函.docx", D(2026, 11, 19))
     # the older 静安区 roster is replaced by the corrected one
     expected.append({"file": "静安区/静安区附件2.xlsx", "sheet": None, "row": None, "cell": None,
                      "code": "submission-superseded", "district": "静安区", "scope": "file",
