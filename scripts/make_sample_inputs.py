@@ -912,7 +912,9 @@ def save_docx(path: Path, s: Sheet, when: dt.date) -> None:
         return cn_date(value) if isinstance(value, dt.date) else "" if value is None else str(value)
 
     def line(r: int) -> str:
-        return "      ".join(text(v) for (row, _), (v, _) in sorted(s.cells.items()) if row == r and text(v))
+        return "      ".join(
+            text(v) for (row, _), (v, _) in sorted(s.cells.items()) if row == r and text(v)
+        )
 
     document = docx.Document()
     document.core_properties.author = "user"
