@@ -18,7 +18,6 @@ sys.path.insert(0, str(ROOT))
 
 from consolidate.model.config import load_config  # noqa: E402
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 # The stages in the order data flows, as the import-linter contract of pyproject.toml has them.
 STAGES = ("model", "values", "reading", "checks", "writing", "ui")
 TOP_LEVEL = ("api.py", "cli.py", "__main__.py")
@@ -29,13 +28,13 @@ def rule_table() -> str:
     config = load_config()
     lines = ["| 代码 code | 级别 severity | 依据 source | 提示 message (zh) |", "|---|---|---|---|"]
     for code, rule in config.rules.items():
-        severity = rule["severity"]
-        if "severity_by_annex" in rule:
-            severity = " / ".join(f"附件{k}: {v}" for k, v in rule["severity_by_annex"].items())
-        elif "severity_optional" in rule:
-            severity = f"{severity}（可选列: {rule['severity_optional']}）"
-        source = config.sources[rule["source"]]["zh"]
-        message = rule["zh"].replace("|", "\\|")
+        severity = rule.severity
+        if rule.severity_by_annex:
+            severity = " / ".join(f"附件{k}: {v}" for k, v in rule.severity_by_annex.items())
+        elif rule.severity_optional:
+            severity = f"{severity}（可选列: {rule.severity_optional}）"
+        source = config.sources[rule.source].zh
+        message = rule.zh.replace("|", "\\|")
         lines.append(f"| `{code}` | {severity} | {source} | {message} |")
     return "\n".join(lines)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
+
 from consolidate.model.catalog import Catalog
+from consolidate.model.config import Bilingual
 from consolidate.model.finding import SEVERITIES
 from tests.helpers import CONFIG
 
@@ -41,9 +45,11 @@ def test_catalog_matches_the_spec():
 
 def test_every_catalog_entry_is_complete():
     for code, rule in CONFIG.rules.items():
-        assert rule["severity"] in SEVERITIES, code
-        assert rule["zh"] and rule["en"], code
-        assert rule.get("source") in CONFIG.sources, code
+        assert rule.severity in SEVERITIES, code
+        assert rule.zh and rule.en, code
+        assert rule.source in CONFIG.sources, code
+        for phrases in rule.phrases.values():
+            assert all(p.zh and p.en for p in phrases.values()), code
 
 
 def test_every_code_is_emitted_by_the_code():
@@ -74,25 +80,49 @@ def test_code_emits_no_code_outside_the_catalog():
 def test_messages_render_in_both_languages_without_leftover_fields():
     catalog = Catalog(CONFIG)
     finding = catalog.make(
-        "phone-invalid",
-        file="a.xlsx",
-        sheet="S",
-        row=7,
-        col=7,
-        value="1381234567",
-        reason="当前为10位",
-    )
+        "phone-invalid", file="a.xlsx", sheet="S", row=7, col=7, value="1381234567",
+        reason="length", length=10,
+    )  # fmt: skip
     assert (
         finding.cell == "G7" and "当前为10位" in finding.message and "沪市监" not in finding.message
     )
-    assert finding.message_en.startswith("The mobile")
-    assert "{" not in finding.message
+    assert finding.message_en.startswith("The mobile") and "it has 10 digits" in finding.message_en
+    assert "{" not in finding.message + finding.message_en
 
 
-def test_english_messages_take_the_english_parameters():
-    catalog = Catalog(CONFIG)
-    finding = catalog.make(
-        "seq-invalid", value="x", reason="不是数字", reason_en="is not a number", expected=3
+def test_phrases_render_in_the_message_language():
+    finding = Catalog(CONFIG).make(
+        "seq-invalid", file="a.xlsx", row=3, col=1, value="x", reason="not-a-number", expected=3
     )
     assert "不是数字" in finding.message and "is not a number" in finding.message_en
     assert "不是数字" not in finding.message_en
+
+
+def test_bilingual_parameters_and_dates_render_per_language():
+    catalog = Catalog(CONFIG)
+    reason = Bilingual("文件已加密", "the file is encrypted")
+    finding = catalog.make("file-unreadable", file="a.xlsx", reason=reason)
+    assert "文件已加密" in finding.message and "the file is encrypted" in finding.message_en
+    late = catalog.make(
+        "district-missing", district="黄浦区", year=2026, deadline=dt.date(2026, 11, 30)
+    )
+    assert "截止日期为2026年11月30日" in late.message and "(due 2026-11-30)" in late.message_en
+
+
+@pytest.mark.parametrize(
+    ("code", "location"),
+    [
+        ("phone-invalid", {"file": "a.xlsx", "sheet": "S"}),  # a cell rule without a row
+        ("submission-superseded", {"file": "a.xlsx", "row": 3}),  # a file rule with one
+        ("district-missing", {"file": "a.xlsx"}),  # located at no file
+    ],
+)
+def test_a_finding_must_point_where_its_scope_says(code, location):
+    with pytest.raises(ValueError, match=code):
+        Catalog(CONFIG).make(code, **location)
+
+
+def test_location_fields_are_not_message_parameters():
+    """``district`` is where the finding is; the message shows it, nothing overrides it."""
+    finding = Catalog(CONFIG).make("district-missing", district="黄浦区", year=2026)
+    assert finding.district == "黄浦区" and finding.message.startswith("黄浦区未报送")

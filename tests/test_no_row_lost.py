@@ -6,6 +6,7 @@ whatever words it holds. Every non-empty row below the header is accounted for.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -67,7 +68,7 @@ def table(
 
 
 def read(values: list[list[object]]) -> list[Form]:
-    return parse_forms(Grid(values, [], CONFIG.limits["max_cell_chars"]), "S", SOURCE, CONFIG)
+    return parse_forms(Grid(values, [], CONFIG.limits.max_cell_chars), "S", SOURCE, CONFIG)
 
 
 def rows_of(values: list[list[object]]) -> list[int]:
@@ -189,16 +190,20 @@ def schema_words() -> list[str]:
             for key, value in node.items():
                 words.add(str(key))
                 walk(value)
-        elif isinstance(node, list):
+        elif isinstance(node, (list, tuple)):
             for item in node:
                 walk(item)
+        elif dataclasses.is_dataclass(node):
+            walk(dataclasses.asdict(node))
 
-    for part in ("forms", "vocabularies", "posts", "districts"):
-        walk(CONFIG.data[part])
+    config = CONFIG
+    for part in (config.annexes, config.meta, config.layout, config.vocabularies, config.posts):
+        walk(part)
+    walk([config.city, *config.districts])
     layout = CONFIG.layout
-    labels = [*layout["footer_labels"], *(x for v in CONFIG.metadata_labels.values() for x in v)]
+    labels = [*layout.footer_labels, *(x for v in CONFIG.meta.values() for x in v.variants)]
     words |= {f"{label}：张明" for label in labels} | {f"{label}:" for label in labels}
-    words |= {f"{word} 3人" for word in layout["total_labels"]}
+    words |= {f"{word} 3人" for word in layout.total_labels}
     words |= {"021-64220000", "(021)64220000", "64220000转2826", "13900000099", "+86 139 0000 0099"}
     words |= {"联系电话：021-64220000转2826", "2026年10月账号调整后新增发证功能", "关于报送……账号调整需求的函"}  # fmt: skip
     return sorted(w for w in words if w.strip() and len(w) <= 80)

@@ -210,7 +210,7 @@ def _finding(value: str = '=HYPERLINK("http://x","y")', row: int = FIRST):
     return Catalog(CONFIG).make(
         "name-suspicious", file="黄浦区/附件2.xlsx", sheet="附件2", row=row, col=3,
         column="账号使用人姓名", value=value, person=value, district="黄浦区", annex=2,
-        reason="含有数字或字母",
+        reason="letters",
     )  # fmt: skip
 
 

@@ -166,11 +166,11 @@ def test_problems_column_lists_the_row_findings(outcome: Outcome, tmp_path: Path
     catalog = Catalog(CONFIG)
     extra = catalog.make(
         "phone-invalid", file="徐汇区/附件2.xlsx", sheet="附件2", row=FIRST + 1, col=7,
-        value="021-64870000", reason="这是固定电话号码",
+        value="021-64870000", reason="landline",
     )  # fmt: skip
     second = catalog.make(
         "name-suspicious", file="徐汇区/附件2.xlsx", sheet="附件2", row=FIRST + 1, col=3,
-        value="钱七", reason="测试",
+        value="钱七", reason="short",
     )  # fmt: skip
     outcome = with_findings(outcome, extra, second)
     rows = sheet_rows(register_of(outcome, tmp_path), "名册")[1:]
@@ -250,7 +250,7 @@ def test_findings_sheet_lists_every_finding(outcome: Outcome, tmp_path: Path) ->
         "annex-unrecognized",
         file="徐汇区/附件2.xlsx",
         sheet="Sheet2",
-        reason="找不到表格标题和表头行",
+        reason="no-header",
     )
     outcome = with_findings(outcome, extra)
     rows = sheet_rows(register_of(outcome, tmp_path), "问题清单")

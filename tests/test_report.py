@@ -237,7 +237,7 @@ def test_missing_and_late_districts_are_marked(outcome: Outcome) -> None:
 def test_findings_grouped_by_file_with_badge_and_text(outcome: Outcome) -> None:
     findings = [
         make("phone-invalid", file="黄浦区/附件2.xlsx", sheet="Sheet1", row=4, col=7, district="黄浦区",
-             value="1381234567", person="王建华", reason="当前为10位"),
+             value="1381234567", person="王建华", reason="length", length=10),
         make("function-unknown", file="黄浦区/附件2.xlsx", sheet="Sheet1", row=5, col=6, district="黄浦区",
              value="审核", person="李四", entry="审核", hint="", suggestion="初审"),
         make("seq-invalid", file="黄浦区/其他.xlsx", sheet="Sheet1", row=4, col=1, district="黄浦区", value="9"),
@@ -377,7 +377,7 @@ def _phone_findings(outcome: Outcome) -> Outcome:
         make("phone-shared", file="黄浦区/附件2.xlsx", sheet="Sheet1", row=4, col=7, district="黄浦区",
              value="13812345678", person="王建华", others="李四（13812345678，徐汇区/附件2.xlsx 第5行）"),
         make("phone-invalid", file="黄浦区/附件2.xlsx", sheet="Sheet1", row=5, col=7, district="黄浦区",
-             value="+86 139-1234-5678 ", reason="x", suggestion="13912345678"),
+             value="+86 139-1234-5678 ", reason="not-digits", suggestion="13912345678"),
     ]  # fmt: skip
     change = Change(
         district="徐汇区", kind="added", name="李娜", mobile="13700001111", before=(),

@@ -285,7 +285,7 @@ def test_template_outdated_once_per_form():
     form = build_form(2, [a2_row()])
     form.template_version = "2020.1"
     assert codes_at([form], "template-outdated") == [("template-outdated", None)]
-    form.template_version = CONFIG.settings["template"]["version"]
+    form.template_version = CONFIG.settings.template.version
     assert codes_at([form], "template-outdated") == []
 
 

@@ -331,9 +331,9 @@ def test_too_large(tmp_path):
 
 
 def test_limits_come_from_settings(app):
-    server = CONFIG.settings["server"]
-    assert app.config["MAX_CONTENT_LENGTH"] == server["max_upload_bytes"]
-    assert app.config["MAX_UPLOAD_FILES"] == server["max_upload_files"]
+    server = CONFIG.settings.server
+    assert app.config["MAX_CONTENT_LENGTH"] == server.max_upload_bytes
+    assert app.config["MAX_UPLOAD_FILES"] == server.max_upload_files
 
 
 def test_internal_error_is_a_page_not_a_traceback(client, tmp_path, monkeypatch):

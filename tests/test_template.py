@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import re
 import zipfile
 from pathlib import Path
@@ -50,7 +50,7 @@ def test_template_reads_back_as_its_annex(tmp_path, config, annex, district):
     assert list(form.columns) == [c.key for c in spec.columns]
     assert form.blank_rows == BLANK_ROWS
     assert set(form.metadata) == set(spec.metadata_required)
-    assert form.template_version == config.settings["template"]["version"]
+    assert form.template_version == config.settings.template.version
     unit = form.metadata["unit"].text
     assert unit == (f"上海市{district}市场监督管理局" if district else "")
     assert form.district == district
@@ -60,9 +60,9 @@ def test_template_reads_back_as_its_annex(tmp_path, config, annex, district):
 def test_version_mark_is_the_custom_property(tmp_path, config, annex):
     with zipfile.ZipFile(_write(tmp_path, annex, None)) as archive:
         xml = archive.read("docProps/custom.xml").decode()
-    template = config.settings["template"]
-    assert f'name="{template["property"]}"' in xml
-    assert f">{template['version']}</vt:lpwstr>" in xml
+    template = config.settings.template
+    assert f'name="{template.property}"' in xml
+    assert f">{template.version}</vt:lpwstr>" in xml
 
 
 def test_annex1_dropdowns_and_prompts(tmp_path, config):
@@ -183,7 +183,7 @@ def test_filled_template_round_trip(tmp_path, config, annex):
 def test_template_bytes_match_the_file_layout(config):
     [form] = read_bytes(template_bytes(2, "徐汇区"), "附件2.xlsx").forms
     assert (form.annex, form.district, form.rows) == (2, "徐汇区", [])
-    assert form.template_version == config.settings["template"]["version"]
+    assert form.template_version == config.settings.template.version
 
 
 def test_district_alias_is_accepted(tmp_path):
@@ -209,9 +209,7 @@ def test_write_is_atomic_and_replaces(tmp_path):
 
 def test_short_lists_stay_inline(tmp_path, config):
     """With few districts every list is inline and no helper sheet is written."""
-    data = copy.deepcopy(config.data)
-    data["districts"]["district"] = data["districts"]["district"][:3]
-    small = Config(root=config.root, data=data)
+    small = dataclasses.replace(config, districts=config.districts[:3])
     out = tmp_path / "t.xlsx"
     write_template(out, 2, None, small)
     workbook = openpyxl.load_workbook(out)

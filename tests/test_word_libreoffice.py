@@ -4,6 +4,7 @@ same people and findings as the Excel twin."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -82,7 +83,7 @@ def test_a_conversion_that_takes_too_long_is_stopped(written, monkeypatch):
     from consolidate.model.config import load_config
 
     config = load_config()
-    data = dict(config.data)
-    data["settings"] = {**config.settings, "word": {"convert_seconds": 0.01}}
-    result = read_file(written["附件2"]["doc"], config=type(config)(config.root, data))
+    word = dataclasses.replace(config.settings.word, convert_seconds=0.01)
+    fast = dataclasses.replace(config, settings=dataclasses.replace(config.settings, word=word))
+    result = read_file(written["附件2"]["doc"], config=fast)
     assert result.unreadable and "秒" in result.findings[0].message

@@ -5,6 +5,7 @@ cover letters in Word are ignored and listed (RULES.md decision 21)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import zipfile
 from pathlib import Path
 
@@ -314,9 +315,11 @@ def test_a_document_declaring_entities_is_refused(tmp_path: Path):
 def test_too_many_table_cells_is_refused_before_parsing(tmp_path: Path):
     config = load_config()
     path = annex_docx(tmp_path / "附件2.docx", 2, A2_ROWS)
-    small = copy.deepcopy(config.data)
-    small["settings"]["limits"]["max_table_cells"] = 20
-    result = read_file(path, config=type(config)(config.root, small))
+    limits = dataclasses.replace(config.limits, max_table_cells=20)
+    small = dataclasses.replace(
+        config, settings=dataclasses.replace(config.settings, limits=limits)
+    )
+    result = read_file(path, config=small)
     assert result.unreadable and "单元格" in result.findings[0].message
 
 

@@ -37,7 +37,7 @@ def test_the_word_template_is_the_notice_layout(tmp_path: Path, annex: int, head
     assert document.paragraphs[-1].text.startswith(("备注", "2．"))
     [form] = read_file(out).forms
     assert (form.annex, form.sheet, form.rows, form.missing_columns) == (annex, "表格1", [], ())
-    assert form.template_version == CONFIG.settings["template"]["version"]
+    assert form.template_version == CONFIG.settings.template.version
     assert form.metadata["unit"].text == "上海市黄浦区市场监督管理局"
 
 

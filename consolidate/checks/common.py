@@ -23,8 +23,16 @@ class Person:
     mobile: str
 
 
+_FROM_CELL = object()  # the finding's value: the cell's text unless given
+
+
 class Reporter:
-    """Makes findings that point at the cell of a form a person must look at."""
+    """Makes findings that point at the cell of a form a person must look at.
+
+    Keyword arguments that are not a location field (``column``, ``value``,
+    ``suggestion``, ``optional``, ``row``/``col`` of a cell-less finding) are the message
+    parameters of the rule.
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -33,18 +41,30 @@ class Reporter:
     def column_name(self, form: Form, key: str) -> str:
         return self.config.annexes[form.annex].column(key).name
 
-    def at_cell(self, code: str, form: Form, row: Row, key: str, **params: Any) -> Finding:
+    def at_cell(
+        self, code: str, form: Form, row: Row, key: str, *, column: str | None = None, **params: Any
+    ) -> Finding:
         """A finding on the cell of ``key`` in ``row`` (the top-left of a merged cell)."""
         cell = row.cell(key)
-        column = params.pop("column", None) or self.column_name(form, key)
+        column = column or self.column_name(form, key)
         return self.at(code, form, cell, column=column, person=person_name(row), **params)
 
     def at(
-        self, code: str, form: Form, cell: Cell | None, *, column: str | None = None, **params: Any
+        self,
+        code: str,
+        form: Form,
+        cell: Cell | None,
+        *,
+        column: str | None = None,
+        value: Any = _FROM_CELL,
+        row: int | None = None,
+        col: int | None = None,
+        **params: Any,
     ) -> Finding:
-        """A finding on any cell of a form (metadata, header), or on the sheet (cell None)."""
-        params.setdefault("value", cell.text if cell else None)
-        row, col = params.pop("row", None), params.pop("col", None)
+        """A finding on any cell of a form (metadata, header), or at ``row``/``col`` when
+        there is no cell (a missing metadata line, a missing column)."""
+        if value is _FROM_CELL:
+            value = cell.text if cell else None
         return self.catalog.make(
             code,
             file=form.file,
@@ -52,6 +72,7 @@ class Reporter:
             row=cell.row if cell else row,
             col=cell.col if cell else col,
             column=column,
+            value=value,
             district=form.district,
             annex=form.annex,
             **params,

@@ -202,22 +202,12 @@ def _removed(
     )  # fmt: skip
     if cancelled:
         return None, change
-    catalog = reporter.catalog
     column = baseline.column_name("name") or reporter.config.annexes[2].column("name").name
-    params = {
-        "value": listed.name_text, "suggestion": "", "column": column, "name": person.name,
-        "district": listed.district or "未知区", "functions": listed.canonical,
-    }  # fmt: skip
-    finding = catalog.make(
+    finding = reporter.catalog.make(
         "unreported-removal", file=baseline.display, sheet=baseline.sheet, row=listed.row,
         col=listed.name_col, column=column, value=listed.name_text, district=listed.district,
         annex=2, person=person.name, name=person.name, functions=listed.canonical,
     )  # fmt: skip
-    # ``district`` is also a location field of make(): render the message with it.
-    finding = finding.at(
-        message=catalog.render("unreported-removal", "zh", params),
-        message_en=catalog.render("unreported-removal", "en", params),
-    )
     return finding, change
 
 

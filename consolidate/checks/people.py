@@ -146,8 +146,7 @@ def rollup(
     rosters: list[Form], config: Config, reporter: Reporter, year: int, as_of: dt.date
 ) -> Iterator[Finding]:
     """district-missing for configured districts without an Annex 2; submission-late."""
-    month, day = (int(x) for x in config.settings["deadlines"]["rollup_month_day"].split("-"))
-    deadline = dt.date(year, month, day)
+    deadline = config.settings.deadlines.rollup(year)
     sent = {form.district for form in rosters}
     for district in config.districts:
         if district.rollup and district.name not in sent:
@@ -156,18 +155,12 @@ def rollup(
                 district=district.name,
                 annex=2,
                 year=year,
-                deadline=_zh_date(deadline),
-                deadline_en=deadline.isoformat(),
+                deadline=deadline,
             )
     for form in rosters:
         date = form.date
         if date and deadline < date <= as_of:
             yield reporter.at(
-                "submission-late", form, form.metadata["date"], column="填报日期",
-                date=_zh_date(date), deadline=_zh_date(deadline), year=year,
-                date_en=date.isoformat(), deadline_en=deadline.isoformat(),
+                "submission-late", form, form.metadata["date"], column=config.meta["date"].name,
+                date=date, deadline=deadline, year=year,
             )  # fmt: skip
-
-
-def _zh_date(date: dt.date) -> str:
-    return f"{date.year}年{date.month}月{date.day}日"

@@ -103,17 +103,17 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
 
 
 # ---------------------------------------------------------------- the tests behind the checks
-def _name_problem(text: str) -> tuple[str, str] | None:
-    """Why a name looks wrong (zh, en), or None."""
+def _name_problem(text: str) -> tuple[str, int] | None:
+    """Why a name looks wrong (the reason's key in the catalog, the longest allowed)."""
     name = normalize_name(text)
-    if any(ch.isdigit() for ch in name) or any("a" <= ch.lower() <= "z" for ch in name):
-        return "含有数字或字母", "holds digits or Latin letters"
-    count = cjk_count(name)
     longest = 15 if "·" in name else 6
+    if any(ch.isdigit() for ch in name) or any("a" <= ch.lower() <= "z" for ch in name):
+        return "letters", longest
+    count = cjk_count(name)
     if count < 2:
-        return "少于2个汉字", "has fewer than 2 Chinese characters"
+        return "short", longest
     if count > longest:
-        return f"超过{longest}个汉字", f"has more than {longest} Chinese characters"
+        return "long", longest
     return None
 
 
@@ -265,30 +265,8 @@ def explain(
     return reporter.at_cell(code, form, row, key, **params)
 
 
-HINTS_EN = {
-    "name": "Write the account holder's name.",
-    "post": "Write the department and post, e.g. 认证科科长.",
-    "mobile": "Write the 11-digit mobile.",
-    "account": "Write the login name of the account.",
-    "functions": "Write the functions: 初审, 复审, 发证, 监管, 管理员.",
-    "adjustment": "Write 开通, 注销, 增加功能 or 减少功能.",
-    "original": "This adjustment type needs the functions before the change.",
-    "current": "This adjustment type needs the functions after the change.",
-}
-
-
 def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    hints = {
-        "name": "请填写账号使用人的姓名。",
-        "post": "请填写所在部门及职务，例如“认证科科长”。",
-        "mobile": "请填写11位手机号。",
-        "account": "请填写系统中的登录账号名称。",
-        "functions": "请填写账号功能：初审、复审、发证、监管、管理员。",
-        "adjustment": "请填写：开通、注销、增加功能或减少功能。",
-        "original": "此调整方式需填写调整前的账号功能。",
-        "current": "此调整方式需填写调整后的账号功能。",
-    }
-    return {"hint": hints.get(key, ""), "hint_en": HINTS_EN.get(key, "")}
+    return {"hint": key}
 
 
 def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
@@ -298,23 +276,21 @@ def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, 
         re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", re.sub(r"[\s-]", "", fold_width(row.text(key))))
     )
     suggestion = inside.pop() if len(inside) == 1 else None
-    return {"reason": mobile.reason_zh, "reason_en": mobile.reason_en, "suggestion": suggestion}
+    return {"reason": mobile.reason, "length": len(mobile.digits), "suggestion": suggestion}
 
 
 def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     parsed = functions_in(row.text(key), config)
-    synonyms = config.vocabularies["functions"]["suggest"]
+    synonyms = config.vocabularies.functions.suggest
     pairs = [(entry, suggest(entry, config.functions, synonyms)) for entry in parsed.unknown]
     close = [s for _, s in pairs if s]
-    hint = f"是否应为“{'、'.join(close)}”？" if close else ""
     fixed = list(parsed.known) + [s for s in close if s not in parsed.known]
     order = {f: i for i, f in enumerate(config.functions)}
     suggestion = "、".join(sorted(set(fixed), key=order.__getitem__)) if close else None
-    hint_en = f"Did you mean {'、'.join(close)}?" if close else ""
     return {
         "entry": "、".join(e for e, _ in pairs),
-        "hint": hint,
-        "hint_en": hint_en,
+        "hint": "close" if close else None,
+        "close": "、".join(close),
         "suggestion": suggestion,
     }
 
@@ -328,23 +304,16 @@ def _explain_rank(form: Form, row: Row, key: str, config: Config) -> dict[str, A
     texts = {k: row.text(k) for k in row.cells}
     _, function, requirement = _rank_verdict(texts, form.annex, config)
     rank = classify_post(row.text("post"), config)
-    label = config.posts["levels"][requirement]["label_zh"] if requirement else ""
-    label_en = config.posts["levels"][requirement]["label_en"] if requirement else ""
-    if rank.level == OFF:
-        reason = f"属于“{rank.keyword}”人员，不是行政编"
-        reason_en = f"is off the civil-service establishment ({rank.keyword})"
-    else:
-        reason = f"为“{rank.keyword}”，低于科级" if rank.keyword else ""
-        reason_en = f"is below section level ({rank.keyword})" if rank.keyword else ""
+    reason = "off" if rank.level == OFF else "below" if rank.keyword else None
     return {
-        "function": function, "requirement": label, "requirement_en": label_en,
-        "post": row.text("post"), "reason": reason, "reason_en": reason_en,
+        "function": function, "post": row.text("post"), "reason": reason, "keyword": rank.keyword,
+        "requirement": config.posts.levels[requirement].label if requirement else "",
     }  # fmt: skip
 
 
 def _explain_name(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    problem = _name_problem(row.text(key)) or ("", "")
-    return {"reason": problem[0], "reason_en": problem[1]}
+    reason, longest = _name_problem(row.text(key)) or (None, 0)
+    return {"reason": reason, "longest": longest}
 
 
 def _explain_duties(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
@@ -352,13 +321,9 @@ def _explain_duties(form: Form, row: Row, key: str, config: Config) -> dict[str,
 
 
 def _explain_adjustment(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    synonyms = config.vocabularies["adjustments"]["suggest"]
+    synonyms = config.vocabularies.adjustments.suggest
     close = suggest(row.text(key), config.adjustments, synonyms)
-    return {
-        "hint": f"是否应为“{close}”？" if close else "",
-        "hint_en": f"Did you mean {close}?" if close else "",
-        "suggestion": close,
-    }
+    return {"hint": "close" if close else None, "close": close or "", "suggestion": close}
 
 
 def _explain_sets(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
@@ -367,15 +332,12 @@ def _explain_sets(form: Form, row: Row, key: str, config: Config) -> dict[str, A
     gained = [f for f in current.known if f not in original.known]
     lost = [f for f in original.known if f not in current.known]
     kind = squash(row.text("adjustment"))
-    other, other_en, functions = (
-        ("减少", "removed", lost) if kind == "增加功能" else ("增加", "added", gained)
-    )
+    other, functions = ("removed", lost) if kind == "增加功能" else ("added", gained)
     return {
         "original": original.canonical,
         "current": current.canonical,
         "adjustment": kind,
         "other": other,
-        "other_en": other_en,
         "functions": "、".join(functions),
         "suggestion": "无" if key in ("original", "current") and kind in ("开通", "注销") else None,
     }

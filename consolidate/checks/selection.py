@@ -41,11 +41,7 @@ def select_submissions(results: list[ReadResult], config: Config) -> Selection:
                 selection.superseded_by[(display, form.sheet)] = original
             selection.findings.append(
                 catalog.make(
-                    "submission-superseded", file=display, newer=f"内容完全相同的文件 {original}"
-                ).at(
-                    message_en=catalog.render(
-                        "submission-superseded", "en", {"newer": f"identical file {original}"}
-                    )
+                    "submission-superseded", file=display, copy="identical", newer=original
                 )
             )
             continue

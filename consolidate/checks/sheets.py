@@ -10,19 +10,11 @@ from collections.abc import Iterator
 from consolidate.checks.common import Reporter, person_of
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
-from consolidate.model.form import Form, Row
+from consolidate.model.form import Cell, Form, Row
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import normalize_district
 from consolidate.values.phones import contact_phones, phone_ok
 from consolidate.values.text import fold_width, is_placeholder
-
-META_EXAMPLES = {
-    "unit": "上海市黄浦区市场监督管理局",
-    "filler": "张三",
-    "department": "认证科",
-    "date": "2026年11月20日",
-}
-META_LABELS = {"unit": "填报单位", "filler": "填报人", "department": "所在部门", "date": "填报日期"}
 
 
 def placeholder_rows(
@@ -59,7 +51,7 @@ def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -
         yield reporter.on_sheet(
             "annex-empty", form, annex_title=f"{spec.short_title}（{_short(spec.title)}）"
         )
-    current = config.settings["template"]["version"]
+    current = config.settings.template.version
     if form.template_version and form.template_version != current:
         yield reporter.catalog.make(
             "template-outdated", file=form.file, district=form.district, annex=form.annex,
@@ -75,16 +67,16 @@ def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> 
     """metadata-missing, placeholder-value, date-invalid, district-unknown on the metadata."""
     for key in config.annexes[form.annex].metadata_required:
         cell = form.metadata.get(key)
-        label = META_LABELS[key]
+        label = config.meta[key].name
         if cell is None or not cell.text:
             yield reporter.at(
                 "metadata-missing", form, cell or form.metadata_place(),
-                label=label, example=META_EXAMPLES[key], value=None,
+                label=label, example=config.meta[key].example, value=None,
             )  # fmt: skip
         elif is_placeholder(cell.text, config):
             yield reporter.at("placeholder-value", form, cell, column=label)
         elif key == "date":
-            yield from _date(form, cell, reporter, as_of)
+            yield from _date(form, cell, reporter, as_of, label)
         elif key == "unit" and normalize_district(cell.text, config) is None:
             yield reporter.at(
                 "district-unknown", form, cell, column=label, suggestion=_unit_name(form, config)
@@ -92,25 +84,19 @@ def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> 
 
 
 def _unit_name(form: Form, config: Config) -> str | None:
-    return f"{config.city['name']}{form.district}市场监督管理局" if form.district else None
+    return f"{config.city.name}{form.district}市场监督管理局" if form.district else None
 
 
-def _date(form: Form, cell, reporter: Reporter, as_of: dt.date) -> Iterator[Finding]:
+def _date(
+    form: Form, cell: Cell, reporter: Reporter, as_of: dt.date, label: str
+) -> Iterator[Finding]:
     date = parse_date(cell.raw)
     if date is None:
-        yield reporter.at(
-            "date-invalid",
-            form,
-            cell,
-            column="填报日期",
-            reason="不是有效日期",
-            reason_en="is not a real date",
-        )
+        yield reporter.at("date-invalid", form, cell, column=label, reason="not-a-date")
     elif date > as_of:
         yield reporter.at(
-            "date-invalid", form, cell, column="填报日期", value=date.isoformat(),
-            reason=f"晚于今天（{as_of.isoformat()}）",
-            reason_en=f"is later than today ({as_of.isoformat()})",
+            "date-invalid", form, cell, column=label, value=date.isoformat(),
+            reason="future", today=as_of.isoformat(),
         )  # fmt: skip
 
 
@@ -140,22 +126,11 @@ def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Fin
         text = fold_width(row.text("seq")).strip().rstrip(".、")  # "1." and "1、" are 1
         if text == str(expected):
             continue
-        if not text:
-            reason, reason_en = "未填写", "is empty"
-        elif not text.isdigit():
-            reason, reason_en = "不是数字", "is not a number"
-        else:
-            reason, reason_en = "重复或顺序不对", "is repeated or out of order"
+        reason = "empty" if not text else "not-a-number" if not text.isdigit() else "order"
         yield reporter.at_cell(
-            "seq-invalid",
-            form,
-            row,
-            "seq",
-            expected=expected,
-            reason=reason,
-            reason_en=reason_en,
+            "seq-invalid", form, row, "seq", expected=expected, reason=reason,
             suggestion=str(expected),
-        )
+        )  # fmt: skip
 
 
 def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
@@ -172,8 +147,7 @@ def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Find
                 row,
                 "name",
                 name=person.name,
-                first=f"第{first[person].number}行",
-                first_en=f"row {first[person].number}",
+                first=first[person].number,
             )
         else:
             first[person] = row
@@ -195,7 +169,9 @@ def contacts(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Findin
         if bad:
             yield reporter.at_cell("contact-phone-invalid", form, row, "contact", value=cell.text)
     if not any_phone:
-        yield reporter.on_sheet("contact-missing", form, column="区局联系人")
+        yield reporter.on_sheet(
+            "contact-missing", form, column=reporter.column_name(form, "contact")
+        )
 
 
 _DOCNO_ANY = re.compile(r"[〔\[\(（【［]\s*((?:19|20)\d{2})\s*[〕\]\)）】］]\s*(\d+)\s*号")
@@ -214,7 +190,7 @@ def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding
         if match:
             fixed = f"〔{match.group(1)}〕{match.group(2)}号"
             yield reporter.at_cell(
-                "docno-invalid", form, row, "letter", hint=f"应写作“{fixed}”。", hint_en=f"Write {fixed}.",
+                "docno-invalid", form, row, "letter", hint="fix", fixed=fixed,
                 suggestion=text.replace(match.group(0), fixed),
             )  # fmt: skip
 

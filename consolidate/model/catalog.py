@@ -1,10 +1,21 @@
-"""The rule catalog of ``schemas/rules.toml``: makes findings with their messages rendered."""
+"""The rule catalog of ``schemas/rules.toml``: makes findings with their messages rendered.
+
+A finding's location (file, sheet, row, column, value, district, person, suggestion) and
+its message parameters are kept apart: the location is given by name to
+:meth:`Catalog.make`, the parameters only fill the message. A message may show the
+location's ``{value}``, ``{column}``, ``{district}``, ``{person}`` and ``{suggestion}``.
+Every word of a message lives in the catalog, in both languages: a parameter is either a
+plain value (a name, a number, a date), a :class:`Bilingual` text, or the key of one of
+the rule's ``phrases``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from consolidate.model.config import Config
+from consolidate.model.config import ROWLESS_SCOPES, Bilingual, Config, Rule
 from consolidate.model.finding import Finding, column_letter
 
 
@@ -20,8 +31,7 @@ class Catalog:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.rules = config.rules
-        self.sources = config.sources
+        self.rules: Mapping[str, Rule] = config.rules
 
     def __contains__(self, code: str) -> bool:
         return code in self.rules
@@ -29,23 +39,34 @@ class Catalog:
     def severity(self, code: str, *, annex: int | None = None, optional: bool = False) -> str:
         """The configured severity of ``code`` (by annex, or for an optional column)."""
         rule = self.rules[code]
-        if optional and "severity_optional" in rule:
-            return rule["severity_optional"]
-        by_annex = rule.get("severity_by_annex")
-        if by_annex and annex is not None and str(annex) in by_annex:
-            return by_annex[str(annex)]
-        return rule["severity"]
+        if optional and rule.severity_optional:
+            return rule.severity_optional
+        if annex is not None and annex in rule.severity_by_annex:
+            return rule.severity_by_annex[annex]
+        return rule.severity
 
-    def render(self, code: str, lang: str, params: dict[str, Any]) -> str:
+    def render(self, code: str, lang: str, params: Mapping[str, Any]) -> str:
         """The message of ``code`` in ``lang`` with its source appended."""
         rule = self.rules[code]
-        if lang == "en":  # a parameter given as ``reason_en`` is used for ``{reason}``
-            params = {**params, **{k[:-3]: v for k, v in params.items() if k.endswith("_en")}}
-        body = rule[lang].format_map(_Params({k: _show(v) for k, v in params.items()}))
-        source = self.sources.get(rule.get("source", ""), {}).get(lang)
-        if not source:
+        plain = {k: _show(v, lang) for k, v in params.items() if k not in rule.phrases}
+        worded = {}
+        for name, phrases in rule.phrases.items():
+            key = params.get(name)
+            if isinstance(key, Bilingual):  # worded where it was found (the reader's reasons)
+                worded[name] = key.text(lang)
+            elif key:  # a key the catalog lacks is a bug in the rule: fail loudly
+                worded[name] = phrases[key].text(lang)
+            else:
+                worded[name] = ""
+        # A phrase may hold parameters, and other phrases (one level deep).
+        values = _Params(plain | worded)
+        values |= {name: text.format_map(values) for name, text in worded.items()}
+        body = (rule.en if lang == "en" else rule.zh).format_map(values)
+        source = self.config.sources.get(rule.source)
+        if source is None:
             return body
-        return f"{body}（依据：{source}）" if lang == "zh" else f"{body} (Source: {source})"
+        cited = source.text(lang)
+        return f"{body}（依据：{cited}）" if lang == "zh" else f"{body} (Source: {cited})"
 
     def make(
         self,
@@ -64,20 +85,22 @@ class Catalog:
         optional: bool = False,
         **params: Any,
     ) -> Finding:
-        """A finding of ``code`` at a location; ``params`` fill the message template."""
+        """A finding of ``code`` at a location; ``params`` fill the message template only."""
         if code not in self.rules:
             raise KeyError(f"finding code not in the catalog: {code}")
-        shown = None if value is None else _show(value)
-        params = {
+        _check_scope(code, self.rules[code].scope, file, row)
+        shown = None if value is None else _show(value, "zh")
+        located = {
             "value": shown or "", "suggestion": suggestion or "", "column": column or "",
-            "district": district or "", "person": person or "", **params,
+            "district": district or "", "person": person or "",
         }  # fmt: skip
+        texts = {**located, **params}
         cell = f"{column_letter(col)}{row}" if col and row else None
         return Finding(
             code=code,
             severity=self.severity(code, annex=annex, optional=optional),
-            message=self.render(code, "zh", params),
-            message_en=self.render(code, "en", params),
+            message=self.render(code, "zh", texts),
+            message_en=self.render(code, "en", texts),
             file=file,
             sheet=sheet,
             row=row,
@@ -91,9 +114,23 @@ class Catalog:
         )
 
 
-def _show(value: Any) -> str:
+def _check_scope(code: str, scope: str, file: str | None, row: int | None) -> None:
+    """A finding points where its catalog entry says (RULES.md decision 2)."""
+    if scope in ROWLESS_SCOPES and row is not None:
+        raise ValueError(f"{code} is located at a {scope} (rules.toml), not at a row")
+    if scope not in (*ROWLESS_SCOPES, "sheet") and row is None:
+        raise ValueError(f"{code} is located at a {scope} (rules.toml): it needs a row")
+    if scope == "none" and file is not None:
+        raise ValueError(f"{code} is located at no file (rules.toml)")
+
+
+def _show(value: Any, lang: str) -> str:
+    if isinstance(value, Bilingual):
+        return value.text(lang)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat() if lang == "en" else f"{value.year}年{value.month}月{value.day}日"
     if isinstance(value, (list, tuple, set, frozenset)):
         return "、".join(str(v) for v in value) or "无"
     return str(value)

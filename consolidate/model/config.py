@@ -1,15 +1,28 @@
-"""The office-editable configuration under ``schemas/``, loaded once and read-only."""
+"""The office-editable configuration under ``schemas/``, validated at load, read-only after.
+
+Each TOML file is checked against typed frozen dataclasses (pydantic, already loaded by
+pandera): a mis-edited file stops the run with a :class:`ConfigError` that names the file,
+the key and the problem in Chinese, rather than a ``KeyError`` deep inside a rule.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
+import re
+import string
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar, dataclass_transform
+
+from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 
 from consolidate.model.errors import ConfigError
+from consolidate.model.finding import SEVERITIES
 
 SCHEMAS_ENV = "CONSOLIDATE_SCHEMAS"
 # The defaults ship inside the wheel as package data (pyproject.toml maps the top-level
@@ -19,31 +32,107 @@ DEFAULT_SCHEMAS = (
     _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 )
 FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings")
+Severity = Literal["error", "warning", "info"]
+# Where a finding of a rule points (RULES.md "located at"): none, file and column have no
+# row; a sheet finding may name the row where it is seen (a table in a Word text box); the
+# others always have one.
+ROWLESS_SCOPES = ("none", "file", "column")
+Scope = Literal["none", "file", "sheet", "column", "header", "metadata", "row", "cell"]
+
+# Unknown keys are refused (a misspelt key would otherwise be ignored in silence).
+STRICT = ConfigDict(extra="forbid")
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass_transform(frozen_default=True)
+def frozen(*, eq: bool = True) -> Callable[[type[T]], type[T]]:
+    """A frozen plain dataclass that pydantic validates strictly when the file is loaded.
+
+    Plain dataclasses rather than pydantic's: nothing is built at import (a cold start of
+    ``check`` pays only for the files it loads), and a :class:`Bilingual` made at run time
+    (a reason the reader words) is not validated as a catalog template.
+    """
+
+    def wrap(cls: type[T]) -> type[T]:
+        made = dataclasses.dataclass(frozen=True, eq=eq)(cls)
+        made.__pydantic_config__ = STRICT  # type: ignore[attr-defined]
+        return made
+
+    return wrap
+
+
+# ---------------------------------------------------------------- value checks
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"不是有效的正则表达式（{exc}）") from None
+    return text
+
+
+def _character_class(text: str) -> str:
+    _regex(f"[{text}]")
+    return text
+
+
+def _template(text: str) -> str:
+    try:
+        list(string.Formatter().parse(text))
+    except ValueError:
+        raise ValueError("花括号 { } 不成对（消息中的参数写作 {name}）") from None
+    return text
+
+
+def _month_day(text: str) -> str:
+    try:
+        dt.date.fromisoformat(f"2024-{text}")  # a leap year: 02-29 is a day
+    except ValueError:
+        raise ValueError('应为“月-日”，例如 "11-30"') from None
+    return text
+
+
+Regex = Annotated[str, AfterValidator(_regex)]
+Template = Annotated[str, AfterValidator(_template)]
+Words = tuple[str, ...]
+
+
+# ---------------------------------------------------------------- shared
+@frozen()
+class Bilingual:
+    """A text in Chinese and English (labels, sources, message phrases)."""
+
+    zh: Template
+    en: Template
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+# ---------------------------------------------------------------- forms.toml
+@frozen()
 class Column:
     """One column of a form: its key in code, canonical header and header variants."""
 
     key: str
     name: str
-    variants: tuple[str, ...]
+    variants: Words
     required: bool = True
+    notice: str | None = None  # the header as the notice's Word table prints it
 
 
-@dataclass(frozen=True, eq=False)  # hashed by identity: a cache key on every header cell
+@frozen(eq=False)  # hashed by identity: a cache key per cell
 class AnnexSpec:
     """One annex (form) as configured in ``schemas/forms.toml``."""
 
     number: int
     title: str
-    title_keywords: tuple[str, ...]
+    title_keywords: Words
     columns: tuple[Column, ...]
-    content_fields: tuple[str, ...]
-    metadata_required: tuple[str, ...]
+    content_fields: Words
+    metadata_required: Words
     # A header is this annex's only when it names a column of every group (its own
     # columns, not generic ones such as 序号, 单位, 电话 or 备注).
-    identifying_columns: tuple[tuple[str, ...], ...] = ()
+    identifying_columns: tuple[Words, ...] = ()
 
     def column(self, key: str) -> Column:
         """The column with this key."""
@@ -55,99 +144,388 @@ class AnnexSpec:
         return f"附件{self.number}"
 
 
-@dataclass(frozen=True)
+@frozen()
+class MetaField:
+    """A metadata line above or below the table: its label, an example, label variants."""
+
+    name: str
+    example: str
+    variants: Words
+
+
+@frozen()
+class Layout:
+    """How a table sits on a sheet: where its header may be, which rows end it."""
+
+    header_search_rows: int
+    notes_prefixes: Words
+    footer_labels: Words
+    total_labels: Words
+    end_markers: Words
+    min_header_columns: int
+
+
+@frozen()
+class _FormsFile:
+    meta: dict[str, MetaField]
+    layout: Layout
+    annex1: AnnexSpec
+    annex2: AnnexSpec
+
+
+# ---------------------------------------------------------------- vocabularies.toml
+@frozen()
+class FunctionWords:
+    """The account functions, the words for none, separators and suggestions."""
+
+    values: Words
+    none: Words
+    separators: Annotated[str, AfterValidator(_character_class)]
+    separator_words: Words
+    suggest: dict[str, str] = field(default_factory=dict)
+
+
+@frozen()
+class AdjustmentWords:
+    """The adjustment types of Annex 1 and suggestions for other words."""
+
+    values: Words
+    suggest: dict[str, str] = field(default_factory=dict)
+
+
+@frozen()
+class Placeholders:
+    """Regular expressions that mark a template leftover."""
+
+    patterns: tuple[Regex, ...]
+
+
+@frozen()
+class Vocabularies:
+    functions: FunctionWords
+    adjustments: AdjustmentWords
+    placeholders: Placeholders
+
+
+# ---------------------------------------------------------------- districts.toml
+@frozen()
+class City:
+    """The city office: its name, office, unit, and words stripped from bureau names."""
+
+    name: str
+    office: str
+    office_unit: str
+    strip_words: Words
+
+
+@frozen()
 class District:
     """A district bureau that sends forms."""
 
     name: str
-    aliases: tuple[str, ...] = ()
+    aliases: Words = ()
     rollup: bool = True
 
 
-@dataclass(frozen=True, eq=False)
+@frozen()
+class _DistrictsFile:
+    city: City
+    district: tuple[District, ...]
+
+
+# ---------------------------------------------------------------- posts.toml
+@frozen()
+class Level:
+    """A post requirement level, as the messages name it."""
+
+    label_zh: str
+    label_en: str
+
+    @property
+    def label(self) -> Bilingual:
+        return Bilingual(self.label_zh, self.label_en)
+
+
+@frozen()
+class Ranks:
+    """Rank keywords by level; the longest keyword found in a post decides."""
+
+    section_or_above: Words
+    below_section: Words
+    off_establishment: Words
+
+
+@frozen()
+class Posts:
+    """Post requirements per function, their levels, and the rank keywords."""
+
+    requirements: dict[str, str]
+    levels: dict[str, Level]
+    ranks: Ranks
+
+
+# ---------------------------------------------------------------- rules.toml
+@frozen()
+class Rule:
+    """One finding code of the catalog: severity, where it points, source and message.
+
+    ``phrases``: wordings of a message parameter by key (``reason = "empty"`` renders the
+    rule's ``phrases.reason.empty`` in the message's language).
+    """
+
+    severity: Severity
+    scope: Scope
+    source: str
+    zh: Template
+    en: Template
+    severity_optional: Severity | None = None
+    severity_by_annex: dict[int, Severity] = field(default_factory=dict)
+    phrases: dict[str, dict[str, Bilingual]] = field(default_factory=dict)
+
+
+@frozen()
+class _RulesFile:
+    sources: dict[str, Bilingual]
+    severities: dict[Severity, Bilingual]
+    rules: dict[str, Rule]
+
+
+# ---------------------------------------------------------------- settings.toml
+@frozen()
+class Deadlines:
+    rollup_month_day: Annotated[str, AfterValidator(_month_day)]
+    forward_working_days: int
+
+    def rollup(self, year: int) -> dt.date:
+        """The roll-up deadline of ``year``."""
+        return dt.date.fromisoformat(f"{year}-{self.rollup_month_day}")
+
+
+@frozen()
+class TemplateSettings:
+    version: str
+    property: str
+    helper_sheets: Words
+
+
+@frozen()
+class Inbox:
+    spreadsheet_suffixes: Words
+    word_suffixes: Words
+
+
+@frozen()
+class Limits:
+    """Beyond these a file is not read, and the reason is a finding."""
+
+    max_file_bytes: int
+    max_uncompressed_bytes: int
+    max_sheets: int
+    max_rows_per_sheet: int
+    max_columns: int
+    max_cell_chars: int
+    max_zip_parts: int
+    max_table_cells: int
+
+
+@frozen()
+class Word:
+    convert_seconds: float
+
+
+@frozen()
+class Server:
+    max_upload_bytes: int
+    max_upload_files: int
+
+
+@frozen()
+class Settings:
+    deadlines: Deadlines
+    template: TemplateSettings
+    inbox: Inbox
+    word: Word
+    limits: Limits
+    server: Server
+
+
+# ---------------------------------------------------------------- all of schemas/
+@dataclasses.dataclass(frozen=True, eq=False)
 class Config:
-    """All of ``schemas/``: the forms, vocabularies, districts, posts, rules, settings."""
+    """All of ``schemas/``, validated; hashed by identity (a cache key of many helpers)."""
 
     root: Path
-    data: dict[str, dict[str, Any]] = field(repr=False)
-
-    @cached_property
-    def annexes(self) -> dict[int, AnnexSpec]:
-        forms = self.data["forms"]
-        out = {}
-        for key in ("annex1", "annex2"):
-            raw = forms[key]
-            columns = tuple(
-                Column(c["key"], c["name"], tuple(c["variants"]), c.get("required", True))
-                for c in raw["columns"]
-            )
-            spec = AnnexSpec(
-                number=raw["number"],
-                title=raw["title"],
-                title_keywords=tuple(raw["title_keywords"]),
-                columns=columns,
-                content_fields=tuple(raw["content_fields"]),
-                metadata_required=tuple(raw["metadata_required"]),
-                identifying_columns=tuple(tuple(g) for g in raw["identifying_columns"]),
-            )
-            out[spec.number] = spec
-        return out
+    annexes: dict[int, AnnexSpec]
+    meta: dict[str, MetaField]
+    layout: Layout
+    vocabularies: Vocabularies
+    city: City
+    districts: tuple[District, ...]
+    posts: Posts
+    rules: dict[str, Rule]
+    sources: dict[str, Bilingual]
+    severities: dict[str, Bilingual]
+    settings: Settings
 
     @property
-    def layout(self) -> dict[str, Any]:
-        return self.data["forms"]["layout"]
+    def functions(self) -> Words:
+        """The account functions, in the order every output lists them."""
+        return self.vocabularies.functions.values
 
     @property
-    def metadata_labels(self) -> dict[str, list[str]]:
-        return self.data["forms"]["meta"]
+    def adjustments(self) -> Words:
+        """The adjustment types of Annex 1."""
+        return self.vocabularies.adjustments.values
 
-    @cached_property
-    def districts(self) -> tuple[District, ...]:
-        return tuple(
-            District(d["name"], tuple(d.get("aliases", ())), d.get("rollup", True))
-            for d in self.data["districts"]["district"]
-        )
+    @property
+    def limits(self) -> Limits:
+        return self.settings.limits
 
     @cached_property
     def district_rank(self) -> dict[str, int]:
         """District name -> its place in the configured order (reports list them so)."""
         return {d.name: i for i, d in enumerate(self.districts)}
 
-    @property
-    def city(self) -> dict[str, Any]:
-        return self.data["districts"]["city"]
+    def severity_label(self, severity: str, lang: str = "zh") -> str:
+        """``错误`` / ``warning``: the one place severity words come from."""
+        return self.severities[severity].text(lang)
 
-    @property
-    def functions(self) -> tuple[str, ...]:
-        return tuple(self.data["vocabularies"]["functions"]["values"])
 
-    @property
-    def vocabularies(self) -> dict[str, Any]:
-        return self.data["vocabularies"]
+# ---------------------------------------------------------------- loading
+FILE_TYPES: dict[str, Any] = {
+    "forms": _FormsFile,
+    "vocabularies": Vocabularies,
+    "districts": _DistrictsFile,
+    "posts": Posts,
+    "rules": _RulesFile,
+    "settings": Settings,
+}
 
-    @property
-    def adjustments(self) -> tuple[str, ...]:
-        return tuple(self.data["vocabularies"]["adjustments"]["values"])
 
-    @property
-    def posts(self) -> dict[str, Any]:
-        return self.data["posts"]
+def parse_config(data: Mapping[str, Mapping[str, Any]], root: Path) -> Config:
+    """Validate the parsed TOML of each file (name -> table) into a :class:`Config`."""
+    parts = {name: _validate(name, data.get(name, {}), root) for name in FILES}
+    forms, districts, rules = parts["forms"], parts["districts"], parts["rules"]
+    config = Config(
+        root=root,
+        annexes={spec.number: spec for spec in (forms.annex1, forms.annex2)},
+        meta=forms.meta,
+        layout=forms.layout,
+        vocabularies=parts["vocabularies"],
+        city=districts.city,
+        districts=districts.district,
+        posts=parts["posts"],
+        rules=rules.rules,
+        sources=rules.sources,
+        severities=rules.severities,
+        settings=parts["settings"],
+    )
+    problems = list(_cross_checks(config))
+    if problems:
+        raise ConfigError(_report(root, problems))
+    return config
 
-    @property
-    def rules(self) -> dict[str, dict[str, Any]]:
-        return self.data["rules"]["rules"]
 
-    @property
-    def sources(self) -> dict[str, dict[str, str]]:
-        return self.data["rules"]["sources"]
+def _validate(name: str, raw: Mapping[str, Any], root: Path) -> Any:
+    try:
+        return TypeAdapter(FILE_TYPES[name]).validate_python(raw)
+    except ValidationError as exc:
+        problems = [(name, _where(e["loc"]), _problem(e)) for e in exc.errors()]
+        raise ConfigError(_report(root, problems)) from None
 
-    @property
-    def settings(self) -> dict[str, Any]:
-        return self.data["settings"]
 
-    @property
-    def limits(self) -> dict[str, int]:
-        return self.data["settings"]["limits"]
+def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
+    """Keys that must name something configured elsewhere: (file, key, problem)."""
+    problems = []
+    functions, adjustments = set(config.functions), set(config.adjustments)
+    vocab = config.vocabularies
+    for word, target in vocab.functions.suggest.items():
+        if target not in functions:
+            problems.append(
+                ("vocabularies", f"functions.suggest.{word}", _not_in(target, functions))
+            )
+    for word, target in vocab.adjustments.suggest.items():
+        if target not in adjustments:
+            where = f"adjustments.suggest.{word}"
+            problems.append(("vocabularies", where, _not_in(target, adjustments)))
+    for function, level in config.posts.requirements.items():
+        if function not in functions:
+            problems.append(("posts", f"requirements.{function}", _not_in(function, functions)))
+        if level not in config.posts.levels:
+            problems.append(
+                ("posts", f"requirements.{function}", _not_in(level, config.posts.levels))
+            )
+    for spec in config.annexes.values():
+        keys = {c.key for c in spec.columns}
+        for fields, known in (("content_fields", keys), ("metadata_required", set(config.meta))):
+            for key in getattr(spec, fields):
+                if key not in known:
+                    problems.append(("forms", f"annex{spec.number}.{fields}", _not_in(key, known)))
+    if sorted(config.annexes) != [1, 2]:
+        problems.append(("forms", "annex1.number / annex2.number", "应分别为 1 和 2"))
+    for code, rule in config.rules.items():
+        if rule.source not in config.sources:
+            problems.append(("rules", f"rules.{code}.source", _not_in(rule.source, config.sources)))
+    for severity in SEVERITIES:
+        if severity not in config.severities:
+            problems.append(("rules", f"severities.{severity}", "缺少此项"))
+    return problems
+
+
+def _not_in(value: object, known: object) -> str:
+    return f"“{value}”不在已配置的范围内（{'、'.join(map(str, known))}）"
+
+
+# Pydantic's error types in the words of the office (the rest keep pydantic's message).
+PROBLEMS = {
+    "missing": "缺少此项",
+    "missing_argument": "缺少此项",
+    "unexpected_keyword_argument": "不认识此项（拼写有误，或是多余的一项）",
+    "extra_forbidden": "不认识此项（拼写有误，或是多余的一项）",
+    "string_type": "应为文字（用英文引号括起），实际为 {input}",
+    "int_type": "应为整数，实际为 {input}",
+    "int_parsing": "应为整数，实际为 {input}",
+    "int_from_float": "应为整数，实际为 {input}",
+    "bool_type": "应为 true 或 false，实际为 {input}",
+    "bool_parsing": "应为 true 或 false，实际为 {input}",
+    "list_type": '应为列表，例如 ["甲", "乙"]，实际为 {input}',
+    "tuple_type": '应为列表，例如 ["甲", "乙"]，实际为 {input}',
+    "dict_type": "应为一个表（[名称] 或 {{ … }}），实际为 {input}",
+    "dataclass_type": "应为一个表（[名称] 或 {{ … }}），实际为 {input}",
+    "dataclass_args_type": "应为一个表（[名称] 或 {{ … }}），实际为 {input}",
+    "literal_error": "应为 {expected} 之一，实际为 {input}",
+}
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    if error["type"] == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    template = PROBLEMS.get(error["type"])
+    if template is None:
+        return str(error["msg"])
+    shown = repr(error.get("input"))
+    shown = shown if len(shown) <= 40 else shown[:37] + "…"
+    expected = str(error.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
+    return template.format(input=shown, expected=expected)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    """``("annex1", "columns", 3, "key")`` -> ``annex1.columns（第4个）.key``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"（第{part + 1}个）"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "（整个文件）"
+
+
+def _report(root: Path, problems: list[tuple[str, str, str]]) -> str:
+    lines = [f"配置有误（{root}），请改正后重试："]
+    lines += [f"  {name}.toml 中 {where}：{problem}" for name, where, problem in problems[:20]]
+    if len(problems) > 20:
+        lines.append(f"  ……另有 {len(problems) - 20} 处")
+    return "\n".join(lines)
 
 
 def _load_dir(root: Path) -> Config:
@@ -160,7 +538,7 @@ def _load_dir(root: Path) -> Config:
             raise ConfigError(f"配置文件缺失：{path}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"配置文件格式错误：{path}：{exc}") from exc
-    return Config(root=root, data=data)
+    return parse_config(data, root)
 
 
 def load_config(root: str | Path | None = None) -> Config:

@@ -14,7 +14,6 @@ from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-LANGS = ("zh", "en")
 JSON_FIELDS = (
     "code", "severity", "file", "sheet", "row", "cell", "column", "value",
     "district", "annex", "person", "message", "suggestion",

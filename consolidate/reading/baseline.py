@@ -48,8 +48,8 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
         raise InputError(f"找不到上年名册文件：{display}") from exc
     except OSError as exc:
         raise InputError(f"上年名册文件无法打开：{display}（{exc.strerror}）") from exc
-    if len(data) > config.limits["max_file_bytes"]:
-        mb = config.limits["max_file_bytes"] // 1_000_000
+    if len(data) > config.limits.max_file_bytes:
+        mb = config.limits.max_file_bytes // 1_000_000
         raise InputError(f"上年名册文件超过{mb}MB上限：{display}")
     try:
         found = _first_register_sheet(data, path.suffix.lower(), config)

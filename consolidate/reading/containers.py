@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import defusedxml.ElementTree as DefusedET
 import olefile
 
-from consolidate.model.config import Config
+from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
 from consolidate.reading.biff import read_biff
 from consolidate.reading.errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
@@ -118,7 +118,7 @@ def _open_zip(data: bytes, config: Config) -> Container:
         # The sizes the directory declares are checked first: unpacking is then counted.
         if (
             sum(info.file_size for info in archive.infolist())
-            > config.limits["max_uncompressed_bytes"]
+            > config.limits.max_uncompressed_bytes
         ):
             raise zip_bomb(config)
         scan = scan_archive(archive, config)
@@ -136,7 +136,7 @@ def _open_ole(data: bytes, suffix: str, config: Config) -> Container:
             if word:
                 return Container("word")
             stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
-            if stream is None or ole.get_size(stream) > config.limits["max_file_bytes"]:
+            if stream is None or ole.get_size(stream) > config.limits.max_file_bytes:
                 return Container("ole")
             biff = read_biff(ole.openstream(stream).read())
     except Unreadable:
@@ -170,12 +170,12 @@ def load_sheets(
             "文件已损坏或不是Excel格式", f"corrupt or not a workbook ({type(exc).__name__})"
         ) from exc
     metadata = workbook.sheets_metadata
-    if len(metadata) > limits["max_sheets"]:
+    if len(metadata) > limits.max_sheets:
         raise Unreadable(
-            f"工作表有{len(metadata)}个，超过{limits['max_sheets']}个上限",
-            f"{len(metadata)} sheets, more than the limit of {limits['max_sheets']}",
+            f"工作表有{len(metadata)}个，超过{limits.max_sheets}个上限",
+            f"{len(metadata)} sheets, more than the limit of {limits.max_sheets}",
         )
-    helpers = set(config.settings["template"].get("helper_sheets", ()))
+    helpers = set(config.settings.template.helper_sheets)
     sheets: list[tuple[str, Grid | None]] = []
     for meta in metadata:
         visible = str(meta.visible).endswith("Visible") and "Hidden" not in str(meta.visible)
@@ -187,7 +187,7 @@ def load_sheets(
     return sheets
 
 
-def sheet_grid(workbook: object, name: str, limits: dict[str, int], container: Container) -> Grid:
+def sheet_grid(workbook: object, name: str, limits: Limits, container: Container) -> Grid:
     """One sheet as a grid, its extent checked first when the zip was scanned."""
     scan = None
     scans = container.scans
@@ -253,7 +253,7 @@ def _template_version(custom: bytes | None, config: Config) -> str | None:
     """The version mark our own templates carry as a custom document property."""
     if custom is None:
         return None
-    wanted = config.settings["template"]["property"]
+    wanted = config.settings.template.property
     try:
         root = DefusedET.fromstring(custom)
     except Exception:  # noqa: BLE001 - bad or hostile XML: no mark

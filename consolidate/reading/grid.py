@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from consolidate.model.catalog import Catalog
+from consolidate.model.config import Bilingual, Limits
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell
 from consolidate.reading.zipscan import check_extent
@@ -115,25 +116,30 @@ class Grid:
         """Cells the reader had to cut short, and cells whose value it cannot trust — the
         latter only in ``rows`` (1-based) when given: a formula in a blank template row or
         in the notes is nobody's data (blank rows never produce findings)."""
-        limit = self.max_chars
-        cut = f"内容超过{limit}个字符，只读取了前{limit}个"
-        cut_en = f"longer than {limit} characters, only the first {limit} were read"
-        suspect = {at: why for at, why in self.suspect.items() if rows is None or at[0] + 1 in rows}
-        reasons = dict.fromkeys(self.too_long, (cut, cut_en)) | suspect
-        found = []
-        for (r, c), (zh, en) in sorted(reasons.items()):
-            finding = catalog.make(
-                "cell-unreadable", file=file, sheet=sheet, row=r + 1, col=c + 1, reason=zh
-            )
-            found.append(
-                finding.at(message_en=catalog.render("cell-unreadable", "en", {"reason": en}))
-            )
-        return found
+        suspect = {
+            at: Bilingual(*why)
+            for at, why in self.suspect.items()
+            if rows is None or at[0] + 1 in rows
+        }
+        reasons: dict[tuple[int, int], Bilingual | str] = dict.fromkeys(self.too_long, "too-long")
+        reasons |= suspect
+        return [
+            catalog.make(
+                "cell-unreadable",
+                file=file,
+                sheet=sheet,
+                row=r + 1,
+                col=c + 1,
+                reason=reason,
+                limit=self.max_chars,
+            )  # fmt: skip
+            for (r, c), reason in sorted(reasons.items())
+        ]
 
 
 def grid_of(
     sheet: object,
-    limits: dict[str, int],
+    limits: Limits,
     suspect: dict | None = None,
     hidden: frozenset[int] = frozenset(),
 ) -> Grid:
@@ -142,4 +148,4 @@ def grid_of(
     check_extent(sheet.name, end[0] + 1, end[1] + 1, limits)  # type: ignore[attr-defined]
     values = sheet.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
     merged = sheet.merged_cell_ranges or []  # type: ignore[attr-defined]
-    return Grid(values, merged, limits["max_cell_chars"], suspect, hidden=hidden)
+    return Grid(values, merged, limits.max_cell_chars, suspect, hidden=hidden)

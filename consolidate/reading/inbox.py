@@ -25,8 +25,7 @@ def discover(
     document found to hold no annex (a cover letter) is listed as ignored once read.
     """
     config = config or load_config()
-    suffixes = tuple(config.settings["inbox"]["spreadsheet_suffixes"])
-    suffixes += tuple(config.settings["inbox"]["word_suffixes"])
+    suffixes = config.settings.inbox.spreadsheet_suffixes + config.settings.inbox.word_suffixes
     root = inbox.resolve()
     skipped = {p.resolve() for p in skip}
     found: list[tuple[Path, str]] = []

@@ -102,7 +102,7 @@ def _find_header(
     return find_header(
         grid, tuple(config.annexes.values()),
         lambda columns, spec: is_annex_header(columns, spec, config),
-        first=first, rows=config.layout["header_search_rows"], bonus=bonus,
+        first=first, rows=config.layout.header_search_rows, bonus=bonus,
     )  # fmt: skip
 
 
@@ -149,7 +149,7 @@ def find_header(
 def is_annex_header(columns: dict[str, int], spec: AnnexSpec, config: Config) -> bool:
     """Enough columns, among them the annex's own (its name and functions or adjustment
     columns): an order list or a payroll with 序号, 单位, 电话 is no annex."""
-    if len(columns) < config.layout["min_header_columns"]:
+    if len(columns) < config.layout.min_header_columns:
         return False
     return all(any(key in columns for key in group) for group in spec.identifying_columns)
 
@@ -259,7 +259,7 @@ def _parse_from(
     grid: Grid, sheet: str, source: SourceFile, config: Config, first: int
 ) -> _Table | None:
     """The annex whose title or header comes first from row ``first`` on, and its end."""
-    title = _find_title(grid, config, config.layout["header_search_rows"], first)
+    title = _find_title(grid, config, config.layout.header_search_rows, first)
     header = _find_header(grid, config, title, first)
     if header is None:
         return None
@@ -382,10 +382,10 @@ class _Endings:
 @lru_cache(maxsize=4)
 def _endings(config: Config) -> _Endings:
     layout = config.layout
-    words = {squash(p).rstrip(":") for p in layout["notes_prefixes"]}
+    words = {squash(p).rstrip(":") for p in layout.notes_prefixes}
     notes = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    labels = set(layout["footer_labels"]) | {
-        label for labels in config.metadata_labels.values() for label in labels
+    labels = set(layout.footer_labels) | {
+        label for meta in config.meta.values() for label in meta.variants
     }
     alternatives = "|".join(re.escape(squash(x)) for x in sorted(labels, key=len, reverse=True))
     return _Endings(
@@ -393,8 +393,8 @@ def _endings(config: Config) -> _Endings:
         notes=re.compile(rf"^(?:{notes})(?:$|[:.、0-9一二三四五六七八九十①-⑩(（])"),
         # 填报人：… / 审核人 alone / 填报单位(盖章)：… / 盖章
         labels=re.compile(rf"^(?:{alternatives})(?:[(（][^)）]{{0,10}}[)）])?(?:[:]|$)"),
-        totals=tuple(squash(t) for t in layout["total_labels"]),
-        markers=frozenset(squash(m) for m in layout["end_markers"]),
+        totals=tuple(squash(t) for t in layout.total_labels),
+        markers=frozenset(squash(m) for m in layout.end_markers),
     )
 
 
@@ -463,7 +463,7 @@ _NOTE = r"\s*(?:[（(][^）)]{0,10}[）)])?\s*"
 
 @lru_cache(maxsize=4)
 def _label_re(config: Config) -> tuple[re.Pattern[str], dict[str, str]]:
-    by_label = {label: key for key, labels in config.metadata_labels.items() for label in labels}
+    by_label = {label: key for key, meta in config.meta.items() for label in meta.variants}
     alternatives = "|".join(re.escape(label) for label in sorted(by_label, key=len, reverse=True))
     return re.compile(rf"({alternatives}){_NOTE}(?:[:：]|$)"), by_label
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config
+from consolidate.model.config import Config, Limits
 from consolidate.model.finding import BODY, Finding
 from consolidate.model.form import Cell, Form, ReadResult, Row, SourceFile
 from consolidate.reading.errors import NO_ANNEX, Unreadable
@@ -123,9 +123,9 @@ def paragraph_text(paragraph: Any) -> str:
     return "".join(parts)
 
 
-def table_layout(table: Any, limits: dict[str, int], name: str) -> Layout:
+def table_layout(table: Any, limits: Limits, name: str) -> Layout:
     """A table's cells at their grid positions, merged cells as ranges (like a sheet's)."""
-    max_cols = limits["max_columns"]
+    max_cols = limits.max_columns
     values: list[list[str]] = []
     cells: dict[tuple[int, int], Any] = {}
     nested: list[tuple[int, int, Any]] = []
@@ -251,10 +251,10 @@ def open_document(data: bytes, config: Config) -> Any:
             )
     # Counted in every part, under any prefix: the main part's name comes from the rels.
     cells = sum(len(_TC.findall(xml)) for xml in parts.values())
-    if cells > config.limits["max_table_cells"]:
+    if cells > config.limits.max_table_cells:
         raise Unreadable(
-            f"文档的表格共有{cells}个单元格，超过{config.limits['max_table_cells']}个上限",
-            f"the document's tables hold {cells} cells, more than {config.limits['max_table_cells']}",
+            f"文档的表格共有{cells}个单元格，超过{config.limits.max_table_cells}个上限",
+            f"the document's tables hold {cells} cells, more than {config.limits.max_table_cells}",
         )
     import docx
 
@@ -283,7 +283,7 @@ def _read_table(
     )
     offset = len(above)
     merged = [((r0 + offset, c0), (r1 + offset, c1)) for (r0, c0), (r1, c1) in layout.merged]
-    grid = Grid(rows, merged, config.limits["max_cell_chars"], data_end=offset + len(layout.values))
+    grid = Grid(rows, merged, config.limits.max_cell_chars, data_end=offset + len(layout.values))
     place = _Place(sheet_name(n), above, len(layout.values), below)
     forms = [place.form(form) for form in parse_forms(grid, place.sheet, source, config)]
     findings = [place.finding(f) for f in grid.findings(catalog, source.display, place.sheet)]
@@ -379,7 +379,7 @@ def _hidden_forms(
                 found.append(
                     catalog.make(
                         "annex-unrecognized", file=source.display, sheet=sheet_name(n),
-                        row=r + 1, col=c + 1, annex=annex, **_nested(annex, "表格里的表格", "a table inside a table"),
+                        row=r + 1, col=c + 1, annex=annex, reason="nested", place="table", number=annex,
                     )
                 )  # fmt: skip
     seen: set[tuple[int | None, int]] = set()
@@ -393,17 +393,10 @@ def _hidden_forms(
                     found.append(
                         catalog.make(
                             "annex-unrecognized", file=source.display, sheet=BODY, row=number,
-                            annex=annex, **_nested(annex, "文本框", "a text box"),
+                            annex=annex, reason="nested", place="text-box", number=annex,
                         )
                     )  # fmt: skip
     return found
-
-
-def _nested(annex: int, zh: str, en: str) -> dict[str, str]:
-    return {
-        "reason": f"附件{annex}的表格放在{zh}中，这样的表格不会被读取；请把它直接放在Word正文中",
-        "reason_en": f"the table of Annex {annex} is in {en}, which is not read; put it in the document body",
-    }
 
 
 def _annex_of(table: Any, config: Config, source: SourceFile) -> int | None:
@@ -412,7 +405,7 @@ def _annex_of(table: Any, config: Config, source: SourceFile) -> int | None:
         layout = table_layout(table, config.limits, "")
     except Unreadable:
         return None
-    grid = Grid(layout.values, layout.merged, config.limits["max_cell_chars"])
+    grid = Grid(layout.values, layout.merged, config.limits.max_cell_chars)
     forms = parse_forms(grid, "", source, config)
     return forms[0].annex if forms else None
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config, load_config
+from consolidate.model.config import Bilingual, Config, load_config
 from consolidate.model.form import Form, ReadResult, SourceFile
 from consolidate.reading import convert
 from consolidate.reading.containers import OLD_WORD, load_sheets, open_container, template_version
@@ -24,7 +24,7 @@ def read_file(path: Path, display: str | None = None, config: Config | None = No
     config = config or load_config()
     display = display or str(path)
     try:
-        data, info = _read_stable(path, config.limits["max_file_bytes"])
+        data, info = _read_stable(path, config.limits.max_file_bytes)
     except Unreadable as why:
         return _unreadable(SourceFile(display, path, "", 0, 0.0), config, why)
     return read_bytes(data, display, path=path, mtime=info.st_mtime, config=config)
@@ -148,7 +148,7 @@ def _read_word(data: bytes, kind: str, source: SourceFile, config: Config) -> Re
             return ReadResult(source, ignored=True)  # a cover letter: no need to convert it
         data = convert.to_docx(
             data, suffix if suffix in OLD_WORD else ".doc",
-            config.settings["word"]["convert_seconds"], config.limits["max_file_bytes"],
+            config.settings.word.convert_seconds, config.limits.max_file_bytes,
         )  # fmt: skip
         if not data.startswith(ZIP_MAGIC) or open_container(data, ".docx", config).kind != "docx":
             raise Unreadable(
@@ -165,17 +165,11 @@ def _rows_read(form: Form) -> set[int]:
 
 
 def _unreadable(source: SourceFile, config: Config, why: Unreadable) -> ReadResult:
-    word = source.display.lower().endswith(tuple(config.settings["inbox"]["word_suffixes"]))
-    advice = config.rules["file-unreadable"]["advice"]["word" if word else "workbook"]
-    catalog = Catalog(config)
-    finding = catalog.make(
-        "file-unreadable", file=source.display, reason=why.zh, advice=advice["zh"]
-    )
-    finding = finding.at(
-        message_en=catalog.render(
-            "file-unreadable", "en", {"reason": why.en, "advice": advice["en"]}
-        )
-    )
+    word = source.display.lower().endswith(config.settings.inbox.word_suffixes)
+    finding = Catalog(config).make(
+        "file-unreadable", file=source.display, reason=Bilingual(why.zh, why.en),
+        advice="word" if word else "workbook",
+    )  # fmt: skip
     return ReadResult(source, findings=[finding], unreadable=True)
 
 

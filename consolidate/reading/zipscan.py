@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from consolidate.model.config import Config
+from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
 from consolidate.reading.errors import Unreadable
 
@@ -65,7 +65,7 @@ def scan_archive(archive: zipfile.ZipFile, config: Config) -> ZipScan:
     extent is checked here, before calamine sees the sheet. Worksheets whose sheet name is
     unknown are kept under the key "".
     """
-    budget = config.limits["max_uncompressed_bytes"]
+    budget = config.limits.max_uncompressed_bytes
     found = ZipScan()
     scans = found.sheets
     try:
@@ -149,8 +149,8 @@ def _sheet_parts(archive: zipfile.ZipFile, budget: int) -> dict[str, str]:
     return parts
 
 
-def _scan_sheet(xml: bytes | bytearray, limits: dict[str, int]) -> SheetScan:
-    max_rows, max_cols = limits["max_rows_per_sheet"] + HEADER_ROOM, limits["max_columns"]
+def _scan_sheet(xml: bytes | bytearray, limits: Limits) -> SheetScan:
+    max_rows, max_cols = limits.max_rows_per_sheet + HEADER_ROOM, limits.max_columns
     if _NO_REF_TAG.search(xml):  # positions follow from the previous row or cell
         rows, cols = _extent_parsed(xml, None)
     else:
@@ -338,9 +338,9 @@ def _zero(height: bytes | None) -> bool:
         return False
 
 
-def check_extent(name: str, rows: int, columns: int, limits: dict[str, int]) -> None:
+def check_extent(name: str, rows: int, columns: int, limits: Limits) -> None:
     """Refuse a sheet whose content reaches beyond the configured rows or columns."""
-    max_rows, max_cols = limits["max_rows_per_sheet"], limits["max_columns"]
+    max_rows, max_cols = limits.max_rows_per_sheet, limits.max_columns
     if rows > max_rows + HEADER_ROOM:
         raise Unreadable(
             f"工作表“{name}”的内容到第{rows}行，超过{max_rows}行上限",
@@ -355,7 +355,7 @@ def check_extent(name: str, rows: int, columns: int, limits: dict[str, int]) -> 
 
 
 def zip_bomb(config: Config) -> Unreadable:
-    mb = config.limits["max_uncompressed_bytes"] // 1_000_000
+    mb = config.limits.max_uncompressed_bytes // 1_000_000
     return Unreadable(
         f"文件解压后超过{mb}MB（可能是恶意构造的文件）",
         f"it unpacks to more than {mb} MB (possibly a zip bomb)",
@@ -369,15 +369,15 @@ def unpack_parts(data: bytes, config: Config, keep: Callable[[str], bool]) -> di
     For containers other than workbooks (a Word document): the real unpacked bytes are
     counted as for a workbook, and so are the members (a zip of a million empty files).
     """
-    budget = config.limits["max_uncompressed_bytes"]
+    budget = config.limits.max_uncompressed_bytes
     kept: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-            if len(members) > config.limits["max_zip_parts"]:
+            if len(members) > config.limits.max_zip_parts:
                 raise Unreadable(
-                    f"压缩包内有{len(members)}个部件，超过{config.limits['max_zip_parts']}个上限",
-                    f"the zip holds {len(members)} parts, more than {config.limits['max_zip_parts']}",
+                    f"压缩包内有{len(members)}个部件，超过{config.limits.max_zip_parts}个上限",
+                    f"the zip holds {len(members)} parts, more than {config.limits.max_zip_parts}",
                 )
             for info in members:
                 with archive.open(info) as member:

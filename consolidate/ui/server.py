@@ -42,7 +42,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from consolidate.model.config import Config, load_config
-from consolidate.model.finding import Finding, count_by_severity
+from consolidate.model.finding import SEVERITIES, Finding, count_by_severity
 from consolidate.reading import convert
 from consolidate.reading.errors import SUPPORTED_SUFFIXES
 
@@ -67,7 +67,6 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEMPLATE_NAMES = {1: "附件1-账号调整需求信息报表.xlsx", 2: "附件2-账号使用人信息汇总表.xlsx"}
 MAX_NAME_CHARS = 120
-SEVERITY_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 # ---------------------------------------------------------------- annotated copies
@@ -209,10 +208,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | No
 
 def _configure(app: Flask, settings: Config, overrides: Mapping[str, Any]) -> None:
     """Limits from ``schemas/settings.toml`` ([server]), then the caller's overrides."""
-    server = settings.settings.get("server", {})
+    server = settings.settings.server
     app.config.update(
-        MAX_CONTENT_LENGTH=int(server.get("max_upload_bytes", 10_000_000)),
-        MAX_UPLOAD_FILES=int(server.get("max_upload_files", 10)),
+        MAX_CONTENT_LENGTH=server.max_upload_bytes,
+        MAX_UPLOAD_FILES=server.max_upload_files,
         MAX_FORM_MEMORY_SIZE=100_000,
         MAX_FORM_PARTS=200,
         AS_OF=None,  # a fixed date for tests; the page itself checks as of today
@@ -242,7 +241,9 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
         "ttl_minutes": _minutes(),
         "suffixes": accepted_suffixes(),
     }
-    return render_template("serve.html.j2", limits=limits, words=SEVERITY_WORDS, **context), status
+    settings = _services().settings
+    words = {severity: settings.severity_label(severity) for severity in SEVERITIES}
+    return render_template("serve.html.j2", limits=limits, words=words, **context), status
 
 
 # ---------------------------------------------------------------- pages

@@ -9,16 +9,17 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
+from consolidate.model.finding import SEVERITIES, count_by_severity
 from consolidate.model.outcome import Outcome
 from consolidate.reading.inbox import Progress
 from consolidate.writing.listing import ListLine, list_lines
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 LABEL = {
-    "zh": {"error": "错误", "warning": "警告", "info": "提示", "cell": "单元格", "person": "人员",
+    "zh": {"cell": "单元格", "person": "人员",
            "value": "内容", "message": "问题及修改方法", "suggestion": "建议改为", "level": "级别", "ok": "未发现问题，可以报送。",
            "fix": "需要修改后再报送", "look": "有需要核对的提示", "rows": "数据行"},
-    "en": {"error": "error", "warning": "warning", "info": "info", "cell": "Cell", "person": "Person",
+    "en": {"cell": "Cell", "person": "Person",
            "value": "Value", "message": "Problem and fix", "suggestion": "Suggestion", "level": "Level", "ok": "No problem found: ready to send.",
            "fix": "must be corrected before sending", "look": "has points to check", "rows": "data rows"},
 }  # fmt: skip
@@ -54,7 +55,8 @@ def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = No
 
 
 def _findings_table(outcome: Outcome, console: Any, lang: str) -> None:
-    words = LABEL[lang]
+    config = outcome.config
+    words = LABEL[lang] | {s: config.severity_label(s, lang) for s in SEVERITIES}
     by_file = {k: list(g) for k, g in groupby(outcome.findings, key=lambda f: f.file or "")}
     for result in outcome.results:
         name = result.source.display
@@ -69,9 +71,9 @@ def _findings_table(outcome: Outcome, console: Any, lang: str) -> None:
             console.print(_table(lines, words, lang))
         else:
             _blocks(console, lines, words, lang)
-        counts = outcome_counts(found)
-        verdict = words["fix"] if counts["error"] else words["look"]
-        tally = "，".join(f"{words[k]} {counts[k]}" for k in ("error", "warning", "info"))
+        counts = count_by_severity(found)
+        verdict = words["fix"] if counts["errors"] else words["look"]
+        tally = "，".join(f"{words[k]} {counts[k + 's']}" for k in SEVERITIES)
         console.print(f"  {verdict}：{tally}")
     for name, rest in by_file.items():  # findings without a file, e.g. district-missing
         for finding in rest:
@@ -123,13 +125,6 @@ def _blocks(console: Any, lines: list[ListLine], words: dict[str, str], lang: st
             console.print(Padding(Text(text, overflow="fold"), (0, 0, 0, 4), expand=False))
 
 
-def outcome_counts(findings) -> dict[str, int]:
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts
-
-
 @contextlib.contextmanager
 def progress_bar() -> Iterator[Progress]:
     """A progress bar on stderr for long inboxes (silent when not a terminal)."""
@@ -171,11 +166,12 @@ def run_summary(outcome: Outcome, written: dict[str, Path], *, lang: str = "zh")
             f"{summary['infos']} infos",
         ]
     else:
+        word = outcome.config.severity_label
         lines = [
             "文件：采用 {} 个，被替代 {} 个，无法读取 {} 个，忽略 {} 个".format(*files),
             f"数据行：{summary['rows']} 行",
-            f"问题：[red]错误 {summary['errors']}[/]，[yellow]警告 {summary['warnings']}[/]，"
-            f"提示 {summary['infos']}",
+            f"问题：[red]{word('error')} {summary['errors']}[/]，"
+            f"[yellow]{word('warning')} {summary['warnings']}[/]，{word('info')} {summary['infos']}",
         ]
     for line in lines:
         console.print(line)

@@ -17,7 +17,7 @@ def normalize_district(text: str, config: Config) -> str | None:
     if key in table:
         return table[key]
     stripped = key
-    for word in sorted(config.city["strip_words"], key=len, reverse=True):
+    for word in sorted(config.city.strip_words, key=len, reverse=True):
         stripped = stripped.replace(word, "")
     if stripped in table:
         return table[stripped]

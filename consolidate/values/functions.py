@@ -39,13 +39,13 @@ def _separator_re(separators: str, words: tuple[str, ...]) -> re.Pattern[str]:
 
 def parse_functions(text: str, config: Config) -> Functions:
     """Split a functions cell on every separator of FORMS.md into a sorted set."""
-    vocab = config.vocabularies["functions"]
-    order = {name: i for i, name in enumerate(vocab["values"])}
-    none_words = set(vocab["none"])
+    vocab = config.vocabularies.functions
+    order = {name: i for i, name in enumerate(vocab.values)}
+    none_words = set(vocab.none)
     folded = fold_width(text).strip()
     if folded in none_words or not folded:
         return Functions((), (), (), (), is_none=bool(folded))
-    splitter = _separator_re(vocab["separators"], tuple(vocab["separator_words"]))
+    splitter = _separator_re(vocab.separators, vocab.separator_words)
     entries = tuple(e for e in (p.strip() for p in splitter.split(folded)) if e)
     entries = tuple(e for e in entries if e not in none_words) or ()
     seen: list[str] = []

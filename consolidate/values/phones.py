@@ -13,13 +13,13 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 @dataclass(frozen=True, slots=True)
 class Mobile:
-    """A mobile number as typed and as normalised; ``valid`` when it is a mainland mobile."""
+    """A mobile number as typed and as normalised; ``valid`` when it is a mainland mobile,
+    else ``reason`` says why (a key of phone-invalid's reasons in the catalog)."""
 
     raw: str
     digits: str
     valid: bool
-    reason_zh: str = ""
-    reason_en: str = ""
+    reason: str = ""
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-–—_.·()（）]")
@@ -39,19 +39,19 @@ def normalize_mobile(value: object) -> Mobile:
             break
     if MOBILE_RE.match(text):
         return Mobile(raw, text, True)
-    return Mobile(raw, text, False, *_mobile_reason(text))
+    return Mobile(raw, text, False, _mobile_reason(text))
 
 
-def _mobile_reason(digits: str) -> tuple[str, str]:
+def _mobile_reason(digits: str) -> str:
     if not digits:
-        return "未填写", "empty"
+        return "empty"
     if not digits.isdigit():
-        return "含有数字以外的字符", "it holds characters other than digits"
+        return "not-digits"
     if len(digits) != 11:
-        return f"当前为{len(digits)}位", f"it has {len(digits)} digits"
+        return "length"
     if digits.startswith("0"):
-        return "是固定电话号码", "this is a landline number"
-    return "不是手机号段", "it is not a mobile prefix"
+        return "landline"
+    return "prefix"
 
 
 def mobile_text(cell: Cell | None) -> str:

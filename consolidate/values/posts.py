@@ -50,8 +50,8 @@ class Rank:
 
 @lru_cache(maxsize=2)
 def _keywords(config: Config) -> tuple[tuple[str, str], ...]:
-    ranks = config.posts["ranks"]
-    pairs = [(word, level) for level in (SECTION, BELOW, OFF) for word in ranks[level]]
+    ranks = config.posts.ranks
+    pairs = [(word, level) for level in (SECTION, BELOW, OFF) for word in getattr(ranks, level)]
     return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
 
 
@@ -75,7 +75,7 @@ def classify_post(text: str, config: Config) -> Rank:
 
 def requirements_held(functions: tuple[str, ...], config: Config) -> list[tuple[str, str]]:
     """(function, requirement) pairs for the held functions that have a post requirement."""
-    wanted = config.posts["requirements"]
+    wanted = config.posts.requirements
     return [(f, wanted[f]) for f in functions if f in wanted]
 
 

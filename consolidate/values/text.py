@@ -80,5 +80,5 @@ def is_placeholder(text: str, config: Config) -> bool:
     """True for template leftovers: ``XX``, ``吴XX``, ``138XXXXXXXX``, ``202X年X月X日``."""
     if not text:
         return False
-    patterns = tuple(config.vocabularies["placeholders"]["patterns"])
+    patterns = config.vocabularies.placeholders.patterns
     return bool(_placeholder_re(patterns).search(unicodedata.normalize("NFKC", text)))

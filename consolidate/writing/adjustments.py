@@ -45,7 +45,7 @@ def adjustment_rows(
 ) -> tuple[list[list[object]], list[int]]:
     """Annex 1 rows in the form's columns plus received, forward-by and source; inexact 序号."""
     config = outcome.config
-    days = config.settings["deadlines"]["forward_working_days"]
+    days = config.settings.deadlines.forward_working_days
     rows: list[list[object]] = []
     guessed: list[int] = []
     for form in outcome.in_district_order(outcome.forms_of(1)):
@@ -149,7 +149,7 @@ def _form_top(ws: Any, rows: Rows, config: Config, as_of: dt.date, width: int) -
 def _metadata_line(ws: Any, config: Config, as_of: dt.date, width: int) -> list[Any]:
     """填报单位 at the left, 填报日期 towards the right, as on the form."""
     line: list[Any] = [None] * width
-    line[0] = text_cell(ws, f"填报单位：{config.city['office']}")
+    line[0] = text_cell(ws, f"填报单位：{config.city.office}")
     line[max(1, width - 3)] = text_cell(ws, f"填报日期：{as_of.year}年{as_of.month}月{as_of.day}日")
     return line
 

@@ -27,7 +27,6 @@ from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.files import atomic_path
 from consolidate.writing.listing import ListLine, list_lines
 from consolidate.writing.rebuild import rebuild
-from consolidate.writing.tables import SEVERITY_LABELS
 from consolidate.writing.xlsx import (
     HEADER_FILL,
     LINK_FONT,
@@ -72,7 +71,7 @@ def annotate(
     workbook = load_copy(source)
     config = config or load_config()
     for (sheet, ref), group in _by_cell(findings, workbook).items():
-        _mark(workbook[sheet], ref, group, lang)
+        _mark(workbook[sheet], ref, group, lang, config)
     _findings_sheet(workbook, findings, source.name, lang, config)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
@@ -139,20 +138,20 @@ def _anchor(sheet: Worksheet, ref: str) -> str:
     return ref
 
 
-def _mark(sheet: Worksheet, ref: str, group: list[Finding], lang: str) -> None:
+def _mark(sheet: Worksheet, ref: str, group: list[Finding], lang: str, config: Config) -> None:
     """Fill one cell by its worst finding and comment it with every message."""
     group = sorted(group, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), f.code))
     cell = sheet[ref]
     cell.fill = PatternFill("solid", fgColor=FILLS.get(group[0].severity, FILLS["info"]))
-    text = "\n\n".join(_comment_line(f, lang) for f in group)
+    text = "\n\n".join(_comment_line(f, lang, config) for f in group)
     if cell.comment is not None:  # keep what the district wrote, ours below it
         text = f"{cell.comment.text}\n\n{text}"
     lines = sum(len(part) // 24 + 1 for part in text.split("\n"))
     cell.comment = Comment(text, AUTHOR, height=min(20 * lines + 20, 600), width=320)
 
 
-def _comment_line(finding: Finding, lang: str) -> str:
-    label = SEVERITY_LABELS[lang].get(finding.severity, finding.severity)
+def _comment_line(finding: Finding, lang: str, config: Config) -> str:
+    label = config.severity_label(finding.severity, lang)
     line = f"【{label}】{finding.text(lang)}"
     if finding.suggestion:
         line += f"\n{SUGGESTION_LABEL[lang]}{finding.suggestion}"
@@ -176,7 +175,7 @@ def _findings_sheet(
     lines = list_lines(findings, lang)
     sheets = set(workbook.sheetnames)
     for row, line in enumerate(lines, start=2):
-        _list_row(sheet, row, line, file, lang, sheets)
+        _list_row(sheet, row, line, file, lang, sheets, config)
     freeze(sheet, 1)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(WIDTHS))}{max(len(lines) + 1, 1)}"
     # Clerks print the list to work through it: A4 landscape, one page wide, header repeated.
@@ -184,10 +183,16 @@ def _findings_sheet(
 
 
 def _list_row(
-    sheet: Worksheet, row: int, line: ListLine, file: str, lang: str, sheets: set[str]
+    sheet: Worksheet,
+    row: int,
+    line: ListLine,
+    file: str,
+    lang: str,
+    sheets: set[str],
+    config: Config,
 ) -> None:
     """One line of the list; its 单元格 links to the cell it points at."""
-    label = SEVERITY_LABELS[lang].get(line.severity, line.severity)
+    label = config.severity_label(line.severity, lang)
     values = (
         label, line.message, line.cell if line.sheet in sheets else None, line.person,
         line.value, line.suggestion, line.sheet, line.file or file,
@@ -218,5 +223,5 @@ def _select_only(workbook: Workbook, sheet: Worksheet) -> None:
 
 def findings_sheet_name(config: Config) -> str:
     """The findings list's sheet: the first of settings' helper_sheets (``问题清单``)."""
-    helpers = config.settings["template"]["helper_sheets"]
+    helpers = config.settings.template.helper_sheets
     return helpers[0] if helpers else "问题清单"

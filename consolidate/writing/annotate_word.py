@@ -15,7 +15,7 @@ from typing import Any
 
 from consolidate.model.config import Config, load_config
 from consolidate.model.errors import OutputError
-from consolidate.model.finding import BODY, SEVERITY_RANK, Finding, column_number
+from consolidate.model.finding import BODY, SEVERITIES, SEVERITY_RANK, Finding, column_number
 from consolidate.reading import convert
 from consolidate.reading.containers import open_container
 from consolidate.reading.errors import Unreadable
@@ -25,10 +25,10 @@ from consolidate.writing.files import atomic_path
 # Shading by severity (hex RGB, as Word stores it): red, yellow, light blue — as in .xlsx.
 FILLS = {"error": "FF7C80", "warning": "FFFF00", "info": "BDD7EE"}
 LABELS = {
-    "zh": {"error": "错误", "warning": "警告", "info": "提示", "title": "问题清单",
+    "zh": {"title": "问题清单",
            "headers": ("位置", "人员", "内容", "问题及修改方法", "建议改为", "级别"),
            "whole": "整个文件", "suggestion": "建议："},
-    "en": {"error": "error", "warning": "warning", "info": "info", "title": "Problems found",
+    "en": {"title": "Problems found",
            "headers": ("Where", "Person", "Value", "Problem and fix", "Suggestion", "Severity"),
            "whole": "whole file", "suggestion": "Suggestion: "},
 }  # fmt: skip
@@ -56,8 +56,8 @@ def annotate_docx(
     for (sheet, row, col), group in _by_place(findings).items():
         target = _target(document, body, sheet, row, col, config)
         if target is not None:
-            _mark(document, target, group, lang)
-    _problem_list(document, findings, lang)
+            _mark(document, target, group, _words(lang, config), lang)
+    _problem_list(document, findings, _words(lang, config), lang)
     with atomic_path(out) as tmp:
         document.save(str(tmp))
 
@@ -70,8 +70,8 @@ def _open(source: Path, config: Config) -> Any:
         data = source.read_bytes()
         if open_container(data, source.suffix.lower(), config).kind == "word":
             data = convert.to_docx(
-                data, source.suffix.lower(), config.settings["word"]["convert_seconds"],
-                config.limits["max_file_bytes"],
+                data, source.suffix.lower(), config.settings.word.convert_seconds,
+                config.limits.max_file_bytes,
             )  # fmt: skip
         return open_document(data, config)
     except OSError as exc:
@@ -111,7 +111,7 @@ def _target(document: Any, body: Body, sheet: str, row: int, col: int, config: C
     return _Cell(tc, Table(table, document._body)) if tc is not None else None
 
 
-def _mark(document: Any, target: Any, group: list[Finding], lang: str) -> None:
+def _mark(document: Any, target: Any, group: list[Finding], words: dict, lang: str) -> None:
     """Shade a cell or paragraph by its worst finding and comment it with every message."""
     from docx.oxml import parse_xml
     from docx.table import _Cell
@@ -134,7 +134,7 @@ def _mark(document: Any, target: Any, group: list[Finding], lang: str) -> None:
     comment = document.add_comment(runs, text="", author=AUTHOR, initials=INITIALS)
     first = True
     for finding in group:
-        for line in _comment_lines(finding, lang):
+        for line in _comment_lines(finding, words, lang):
             if first:
                 comment.paragraphs[0].add_run(line)
                 first = False
@@ -172,17 +172,20 @@ def _insert(parent: Any, element: Any, before: tuple[str, ...]) -> None:
     parent.append(element)
 
 
-def _comment_lines(finding: Finding, lang: str) -> list[str]:
-    words = LABELS[lang]
+def _words(lang: str, config: Config) -> dict:
+    """The labels of ``lang`` with the severity words of the catalog."""
+    return LABELS[lang] | {s: config.severity_label(s, lang) for s in SEVERITIES}
+
+
+def _comment_lines(finding: Finding, words: dict, lang: str) -> list[str]:
     lines = [f"【{words.get(finding.severity, finding.severity)}】{finding.text(lang)}"]
     if finding.suggestion:
         lines.append(f"{words['suggestion']}{finding.suggestion}")
     return lines
 
 
-def _problem_list(document: Any, findings: Sequence[Finding], lang: str) -> None:
+def _problem_list(document: Any, findings: Sequence[Finding], words: dict, lang: str) -> None:
     """The list of every finding at the end of the document, worst first within a place."""
-    words = LABELS[lang]
     document.add_page_break()
     heading = document.add_paragraph()
     heading.add_run(words["title"]).bold = True

@@ -22,7 +22,6 @@ from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
 from consolidate.writing.files import atomic_path
-from consolidate.writing.tables import SEVERITY_LABELS
 from consolidate.writing.xlsx import ROW_FILLS, Link, Table, column_widths, table_sheet
 
 REGISTER_SHEET, SUMMARY_SHEET, FINDINGS_SHEET = "名册", "汇总", "问题清单"
@@ -183,7 +182,6 @@ def findings_header(lang: str = "zh") -> list[str]:
 
 def findings_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
     """Every finding by district (configured order), file, row; linked to its 名册 row."""
-    severities = SEVERITY_LABELS.get(lang, SEVERITY_LABELS["zh"])
     at_row = {
         (form.file, form.sheet, row.number): n
         for n, (form, row) in enumerate(register_entries(outcome), start=2)
@@ -202,7 +200,7 @@ def findings_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
             else None
         )
         rows.append([
-            severities.get(finding.severity, finding.severity), finding.text(lang),
+            outcome.config.severity_label(finding.severity, lang), finding.text(lang),
             finding.district, finding.person, finding.value, finding.suggestion,
             finding.file, finding.sheet, _where(finding, lang),
             link, finding.code,

@@ -27,10 +27,6 @@ FINDING_HEADERS: dict[str, dict[str, str]] = {
     },
     "en": {key: key for key in JSON_FIELDS},
 }  # fmt: skip
-SEVERITY_LABELS = {
-    "zh": {"error": "错误", "warning": "警告", "info": "提示"},
-    "en": {"error": "error", "warning": "warning", "info": "info"},
-}
 
 
 def safe_text(value: object) -> str:

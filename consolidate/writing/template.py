@@ -19,7 +19,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from consolidate.model.config import AnnexSpec, Config, load_config
+from consolidate.model.config import AnnexSpec, Config, MetaField, load_config
 from consolidate.model.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
@@ -117,7 +117,7 @@ def build_template(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = spec.short_title
-    header_row = _write_top(sheet, spec, config.metadata_labels, unit)
+    header_row = _write_top(sheet, spec, config.meta, unit)
     first, last = header_row + 1, header_row + BLANK_ROWS
     _write_header(sheet, spec, header_row)
     _write_rows(sheet, spec, first, last)
@@ -140,16 +140,16 @@ def bureau_name(district: str, config: Config) -> str:
     if name is None:
         known = "、".join(d.name for d in config.districts)
         raise ConsolidateError(f"“{district}”不是已配置的区（可选：{known}）")
-    return f"{config.city['name']}{name}市场监督管理局"
+    return f"{config.city.name}{name}市场监督管理局"
 
 
 def bureau_names(config: Config) -> list[str]:
     """The full names of every configured district bureau, in configuration order."""
-    return [f"{config.city['name']}{d.name}市场监督管理局" for d in config.districts]
+    return [f"{config.city.name}{d.name}市场监督管理局" for d in config.districts]
 
 
 # ---------------------------------------------------------------- layout
-def _write_top(sheet: Worksheet, spec: AnnexSpec, labels: dict[str, list[str]], unit: str) -> int:
+def _write_top(sheet: Worksheet, spec: AnnexSpec, meta: dict[str, MetaField], unit: str) -> int:
     """Label, title and metadata lines; returns the header row."""
     width = len(spec.columns)
     sheet.cell(LABEL_ROW, 1, spec.short_title).font = Font(name="黑体", size=12)
@@ -162,7 +162,7 @@ def _write_top(sheet: Worksheet, spec: AnnexSpec, labels: dict[str, list[str]], 
     for offset, line in enumerate(lines):
         for key, label_cols, value_cols in line:
             # The first configured label is the one the notice prints.
-            label = labels[key][0]
+            label = meta[key].name
             _meta_pair(sheet, META_ROW + offset, (key, label), label_cols, value_cols, unit)
     return META_ROW + len(lines)
 
@@ -234,7 +234,7 @@ def _write_rows(sheet: Worksheet, spec: AnnexSpec, first: int, last: int) -> Non
 def notes_text(spec: AnnexSpec, config: Config) -> str:
     """The 备注 under the table, built from the vocabularies the checker uses."""
     functions = "、".join(config.functions)
-    none = config.vocabularies["functions"]["none"][0]
+    none = config.vocabularies.functions.none[0]
     if spec.number == 1:
         return (
             f"备注：1．账号调整方式填写：{'、'.join(config.adjustments)}。\n"
@@ -299,7 +299,7 @@ def _functions_validation(
     example = "、".join(functions[1:3])
     prompt = f"可填写：{'、'.join(functions)}。多个功能用“、”分隔，如“{example}”。"
     if spec.number == 1:  # 无 is allowed in Annex 1 only (RULES.md decision 7)
-        none = config.vocabularies["functions"]["none"][0]
+        none = config.vocabularies.functions.none[0]
         choices.append(none)
         prompt += f"没有功能填“{none}”。"
     # The error alert stays off: typing several functions separated by 、 must never
@@ -352,7 +352,7 @@ class _Lists:
 
 def lists_sheet_name(config: Config) -> str:
     """The hidden sheet holding long dropdown lists: the second of settings' helper_sheets."""
-    helpers = config.settings["template"]["helper_sheets"]
+    helpers = config.settings.template.helper_sheets
     return helpers[1] if len(helpers) > 1 else "选项"
 
 
@@ -370,9 +370,7 @@ def _print_setup(sheet: Worksheet, header_row: int) -> None:
 
 def _mark_version(workbook: Workbook, spec: AnnexSpec, config: Config) -> None:
     """The custom document property that tells template-outdated which template this is."""
-    template = config.settings["template"]
-    workbook.custom_doc_props.append(
-        StringProperty(name=template["property"], value=str(template["version"]))
-    )
+    template = config.settings.template
+    workbook.custom_doc_props.append(StringProperty(name=template.property, value=template.version))
     workbook.properties.title = spec.title
-    workbook.properties.creator = config.city.get("office_unit", "consolidate")
+    workbook.properties.creator = config.city.office_unit

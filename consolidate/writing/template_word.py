@@ -91,10 +91,9 @@ def _top(document: Any, spec: AnnexSpec, config: Config, unit: str) -> None:
     """附件N, the title, and the metadata line with the labels the reader knows."""
     _paragraph(document, spec.short_title, size=16, font=TITLE_FONT)
     _paragraph(document, spec.title, size=18, font=TITLE_FONT, bold=True, center=True)
-    labels = config.metadata_labels
     keys = ("unit", "date") if spec.number == 1 else ("unit", "filler", "department", "date")
     values = {"unit": unit}
-    line = "\t\t".join(f"{labels[key][0]}：{values.get(key, '')}" for key in keys)
+    line = "\t\t".join(f"{config.meta[key].name}：{values.get(key, '')}" for key in keys)
     _paragraph(document, line, size=12)
 
 
@@ -139,10 +138,7 @@ def _cell(cell: Any, text: str, bold: bool = False) -> None:
 
 def _notice_headers(spec: AnnexSpec, config: Config) -> list[str]:
     """Each column's header as the notice prints it (``notice`` in forms.toml), else its name."""
-    raw = {
-        c["key"]: c.get("notice") for c in config.data["forms"][f"annex{spec.number}"]["columns"]
-    }
-    return [raw.get(c.key) or c.name for c in spec.columns]
+    return [c.notice or c.name for c in spec.columns]
 
 
 def _borders(table: Any) -> None:
@@ -165,15 +161,15 @@ def _properties(document: Any, spec: AnnexSpec, config: Config) -> None:
     from docx.opc.part import Part
 
     document.core_properties.title = spec.title
-    document.core_properties.author = config.city.get("office_unit", "consolidate")
-    template = config.settings["template"]
+    document.core_properties.author = config.city.office_unit
+    template = config.settings.template
     xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" '
-        f"name={quoteattr(str(template['property']))}>"
-        f"<vt:lpwstr>{escape(str(template['version']))}</vt:lpwstr></property></Properties>"
+        f"name={quoteattr(template.property)}>"
+        f"<vt:lpwstr>{escape(template.version)}</vt:lpwstr></property></Properties>"
     )
     package = document.part.package
     part = Part(PackURI("/docProps/custom.xml"), CUSTOM_PROPS, xml.encode("utf-8"), package)

@@ -206,7 +206,7 @@ def test_every_failure_is_a_chinese_message_and_exit_2(case: str, tmp_path: Path
 
 
 # ---------------------------------------------------------------- the reader never raises
-SUFFIXES = st.sampled_from(CONFIG.settings["inbox"]["spreadsheet_suffixes"] + [".txt", ""])
+SUFFIXES = st.sampled_from([*CONFIG.settings.inbox.spreadsheet_suffixes, ".txt", ""])
 HOSTILE = settings(
     max_examples=120,
     deadline=None,

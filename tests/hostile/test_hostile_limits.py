@@ -66,7 +66,7 @@ def test_bomb_is_refused_before_unpacking(kind: str, bombs: dict[str, Path]) -> 
     path = bombs[kind]
     assert path.stat().st_size < MB  # small zip …
     message = _reason(path.read_bytes())  # … that unpacks to more than the limit
-    assert f"解压后超过{LIMITS['max_uncompressed_bytes'] // MB}MB" in message
+    assert f"解压后超过{LIMITS.max_uncompressed_bytes // MB}MB" in message
 
 
 @pytest.mark.parametrize("kind", ["sheet-lying", "strings-lying"])
@@ -155,7 +155,7 @@ def test_100k_rows_pass_the_default_row_limit_as_a_finding(roster_100k: Path) ->
     result = read_file(roster_100k, "黄浦区/附件2.xlsx")
     assert result.unreadable
     message = result.findings[0].message
-    assert f"超过{LIMITS['max_rows_per_sheet']}行上限" in message
+    assert f"超过{LIMITS.max_rows_per_sheet}行上限" in message
 
 
 def test_100k_rows_run_end_to_end(roster_100k: Path, tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_100k_rows_within_a_raised_limit_are_all_read_in_bounded_memory(
 # ---------------------------------------------------------------- sheets and cells
 def test_1000_sheets_pass_the_sheet_limit_as_a_finding() -> None:
     message = _reason(many_sheets(1000))
-    assert f"工作表有1000个，超过{LIMITS['max_sheets']}个上限" in message
+    assert f"工作表有1000个，超过{LIMITS.max_sheets}个上限" in message
 
 
 def test_sheet_limit_comes_from_configuration(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_sheet_limit_comes_from_configuration(tmp_path: Path) -> None:
 
 
 def test_very_long_cell_text_is_cut_and_reported() -> None:
-    limit = LIMITS["max_cell_chars"]
+    limit = LIMITS.max_cell_chars
     long_name = "王" * 200_000
     data = annex_xlsx(2, [a2_values(1, remarks=long_name)])
     result = read_bytes(data, "黄浦区/附件2.xlsx")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from consolidate.model.config import Config
+from consolidate.model.finding import SEVERITIES
 from consolidate.values.phones import mask_mobiles
 from consolidate.writing.report.labels import LABELS
 from consolidate.writing.report.view import Verbatim, build_view
@@ -23,12 +25,22 @@ if TYPE_CHECKING:
 
 def render_report(outcome: Outcome, *, lang: str = "zh", show_phones: bool = False) -> str:
     """The report page of an outcome as one self-contained HTML document."""
-    t = LABELS.get(lang, LABELS["zh"])
+    t = LABELS.get(lang, LABELS["zh"]) | severity_words(outcome.config, lang)
     view = build_view(outcome, t, lang)
     env = _environment(show_phones)
     return env.get_template("report.html.j2").render(
         t=t, lang=lang, show_phones=show_phones, **view
     )
+
+
+def severity_words(config: Config, lang: str) -> dict[str, str]:
+    """``error`` -> its label from the catalog, ``errors`` -> the heading of its count."""
+    words = {}
+    for severity in SEVERITIES:
+        label = config.severity_label(severity, lang)
+        words[severity] = label
+        words[f"{severity}s"] = label if lang == "zh" else f"{label.capitalize()}s"
+    return words
 
 
 def _environment(show_phones: bool) -> Environment:
