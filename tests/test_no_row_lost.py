@@ -212,19 +212,19 @@ def schema_words() -> list[str]:
 WORDS = schema_words()
 
 
-# The first data row (next to the header: no header may be seen in it) and the last one
-# (just above the notes: it must not be taken for the end).
-@pytest.mark.parametrize("at", [0, 2], ids=["first row", "last row"])
 @pytest.mark.parametrize("annex", [1, 2])
-def test_any_word_of_schemas_planted_in_any_data_cell_changes_no_row(annex: int, at: int):
-    base = [person(annex, n) for n in (1, 2, 3)]
+def test_any_word_of_schemas_planted_in_any_data_cell_changes_no_row(annex: int):
+    """One word in one cell at a time, in the last data row: it stands within the rows
+    where the header is looked for (no header may be seen in it) and just above the notes
+    (it must not be taken for the end: it would be lost, and the rows below it with it)."""
+    base = [person(annex, n) for n in (1, 2)]
     expected = rows_of(table(annex, base))
-    assert expected == [4, 5, 6]
+    assert expected == [4, 5]
     lost = []
     for column in range(len(base[0])):
         for word in WORDS:
             rows = [list(r) for r in base]
-            rows[at][column] = word
+            rows[-1][column] = word
             (form,) = read(table(annex, rows))
             if [r.number for r in form.rows] != expected or not form.counts.exact:
                 lost.append((column, word))

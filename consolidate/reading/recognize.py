@@ -127,13 +127,14 @@ def find_header(
     for r in range(first, limit):
         if found and r > max(h.row for h in found) + 3:
             break  # the header is behind us: the rows below are data
-        single = [[] if header_key(t) in skip else [t] for t in grid.texts(r)]
-        if sum(1 for t in single if t and t[0]) < 2:
+        texts = grid.texts(r)
+        if sum(1 for t in texts if t) < 2:
             continue
-        double = None
-        if r + 1 < grid.height:
-            double = two_row_candidates(grid, r, [[t] for t in grid.texts(r)])
-            double = [[] if header_key(c[0]) in skip else c for c in double]
+        single = [[t] for t in texts]
+        double = two_row_candidates(grid, r, single) if r + 1 < grid.height else None
+        if skip:
+            single = [[] if header_key(t) in skip else [t] for t in texts]
+            double = double and [[] if header_key(c[0]) in skip else c for c in double]
         for spec in specs:
             for height, candidates in ((1, single), (2, double)):
                 if candidates is None:
