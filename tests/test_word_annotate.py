@@ -81,6 +81,7 @@ def test_check_annotate_on_a_word_file(annotated, tmp_path: Path):
         main, ["check", str(source), "--annotate", str(out), "--as-of", "2026-11-26"]
     )
     assert result.exit_code == 1, result.output
+    assert "表格1 第3行 第7列" in result.output and "正文 第3段" in result.output
     assert len(list(docx.Document(out).comments)) == 7
 
 
@@ -88,3 +89,25 @@ def test_a_word_copy_must_be_a_docx(annotated, tmp_path: Path):
     source, _, findings = annotated
     with pytest.raises(OutputError, match=r"\.docx"):
         annotate(source, findings, tmp_path / "批注.xlsx")
+
+
+def test_the_self_check_page_takes_a_word_annex_and_a_cover_letter(annotated, tmp_path: Path):
+    import io
+    from urllib.parse import quote
+
+    from consolidate.ui.server import create_app
+    from tests.helpers import CONFIG
+    from tests.test_server import text_of, token_of, upload
+    from tests.wordfiles import cover_letter
+
+    source, _, _ = annotated
+    client = create_app({"AS_OF": AS_OF}, settings=CONFIG).test_client()
+    letter = cover_letter(tmp_path / "来函.docx")
+    page = text_of(upload(client, (source, "黄浦区附件2.docx"), (letter, "来函.docx")))
+    assert "表格1 第3行 第7列" in page  # the place as a clerk counts it in Word
+    assert "来函.docx" in page  # no annex in it: named as not checked
+    response = client.get(f"/annotated/{token_of(page)}")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("wordprocessingml.document")
+    assert response.headers["Content-Disposition"].endswith(quote("黄浦区附件2（已标注）.docx"))
+    assert len(list(docx.Document(io.BytesIO(response.data)).comments)) == 7
