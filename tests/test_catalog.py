@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from pathlib import Path
 
 import pytest
 
+import consolidate.checks  # noqa: F401 - every rule module registers its codes
+from consolidate.checks.common import Reporter
+from consolidate.checks.registry import REGISTRY
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Bilingual
 from consolidate.model.finding import SEVERITIES
-from tests.helpers import CONFIG
+from tests.helpers import CONFIG, a2_row, build_form
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "spec" / "RULES.md"
@@ -34,10 +38,6 @@ def spec_codes() -> set[str]:
     return set(re.findall(r"^\| `([a-z0-9-]+)`", text, re.MULTILINE))
 
 
-def source_text(folder: str) -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / folder).rglob("*.py"))
-
-
 def test_catalog_matches_the_spec():
     assert set(CONFIG.rules) == spec_codes() - set(PENDING)
     assert set(CONFIG.rules) & set(PENDING) == set(), "take built codes off PENDING"
@@ -52,10 +52,32 @@ def test_every_catalog_entry_is_complete():
             assert all(p.zh and p.en for p in phrases.values()), code
 
 
-def test_every_code_is_emitted_by_the_code():
-    code = source_text("consolidate")
-    missing = [c for c in CONFIG.rules if f'"{c}"' not in code]
-    assert missing == []
+def test_every_catalog_code_is_registered_by_the_code_that_emits_it():
+    assert sorted(REGISTRY) == sorted(CONFIG.rules)
+    for code, entry in REGISTRY.items():
+        assert entry.emitters, code
+        for emitter in entry.emitters:  # a real module or function of the package
+            assert _resolve(emitter) is not None, (code, emitter)
+
+
+def _resolve(dotted: str) -> object:
+    """``consolidate.checks.sheets.metadata`` -> the function (or the module)."""
+    parts = dotted.split(".")
+    for n in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:n]))
+        except ImportError:
+            continue
+        for name in parts[n:]:
+            found = getattr(found, name)
+        return found
+    return None
+
+
+def test_a_rule_on_form_columns_is_located_at_a_cell_or_row_in_the_catalog():
+    for code, entry in REGISTRY.items():
+        if entry.columns:
+            assert CONFIG.rules[code].scope in ("cell", "row"), code
 
 
 def test_every_code_has_a_test():
@@ -71,10 +93,15 @@ def test_every_code_has_a_test():
     assert missing == []
 
 
-def test_code_emits_no_code_outside_the_catalog():
-    code = source_text("consolidate")
-    emitted = set(re.findall(r'(?:make|at_cell|at|on_sheet)\(\s*"([a-z]+(?:-[a-z0-9]+)+)"', code))
-    assert emitted - set(CONFIG.rules) == set()
+def test_a_rule_cannot_emit_an_unregistered_code_or_point_elsewhere():
+    reporter = Reporter(CONFIG)
+    form = build_form(2, [a2_row()])
+    row = form.rows[0]
+    with pytest.raises(KeyError, match="not registered"):
+        reporter.at_cell("made-up-code", form, row, "name")
+    with pytest.raises(ValueError, match="does not point at the column mobile"):
+        reporter.at_cell("name-suspicious", form, row, "mobile")
+    assert reporter.at_cell("name-suspicious", form, row, "name", reason="short").cell
 
 
 def test_messages_render_in_both_languages_without_leftover_fields():

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from consolidate.checks.registry import REGISTRY, RuleEntry
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
@@ -45,6 +46,8 @@ class Reporter:
         self, code: str, form: Form, row: Row, key: str, *, column: str | None = None, **params: Any
     ) -> Finding:
         """A finding on the cell of ``key`` in ``row`` (the top-left of a merged cell)."""
+        if not registered(code).points_at(key):  # a bug in the rule, not in the input
+            raise ValueError(f"{code} does not point at the column {key} (checks/registry.py)")
         cell = row.cell(key)
         column = column or self.column_name(form, key)
         return self.at(code, form, cell, column=column, person=person_name(row), **params)
@@ -65,6 +68,7 @@ class Reporter:
         there is no cell (a missing metadata line, a missing column)."""
         if value is _FROM_CELL:
             value = cell.text if cell else None
+        registered(code)
         return self.catalog.make(
             code,
             file=form.file,
@@ -80,6 +84,7 @@ class Reporter:
 
     def on_sheet(self, code: str, form: Form, **params: Any) -> Finding:
         """A finding on the whole sheet (row and cell null)."""
+        registered(code)
         return self.catalog.make(
             code,
             file=form.file,
@@ -88,6 +93,14 @@ class Reporter:
             annex=form.annex,
             **params,
         )
+
+
+def registered(code: str) -> RuleEntry:
+    """The registry entry of a code a rule is about to emit."""
+    entry = REGISTRY.get(code)
+    if entry is None:
+        raise KeyError(f"{code} is not registered (checks/registry.py)")
+    return entry
 
 
 def person_name(row: Row) -> str:

@@ -16,15 +16,15 @@ from dataclasses import replace
 
 from consolidate.checks.common import Person, Reporter, functions_of, person_of, where
 from consolidate.checks.people import adjustment_of, requests_by_person
+from consolidate.checks.registry import rule
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import Config
+from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import Change
 
 FormRows = list[tuple[Form, Row]]
 KIND_ORDER = {"removed": 0, "added": 1, "functions": 2}
-ADD, REMOVE, OPEN, CANCEL = "增加功能", "减少功能", "开通", "注销"
 
 
 def compare_with_baseline(
@@ -125,11 +125,12 @@ def _identified(person: Person) -> bool:
 
 
 # ---------------------------------------------------------------- the three changes
+@rule("unreported-new-account", "name")
 def _added(
     form: Form, row: Row, person: Person, asked: FormRows, config: Config, reporter: Reporter
 ) -> tuple[Finding | None, Change]:
     """unreported-new-account unless the person has a 开通 request."""
-    opened = next(((f, r) for f, r in asked if adjustment_of(r) == OPEN), None)
+    opened = next(((f, r) for f, r in asked if adjustment_of(r, config) == OPEN), None)
     change = Change(
         district=form.district, kind="added", name=person.name, mobile=person.mobile,
         before=(), after=functions_of(row, "functions", config).known, explained=opened is not None,
@@ -140,6 +141,7 @@ def _added(
     return reporter.at_cell("unreported-new-account", form, row, "name", name=person.name), change
 
 
+@rule("unreported-function-change", "functions")
 def _functions(
     form: Form,
     row: Row,
@@ -180,21 +182,27 @@ def _explaining(
     holds a request of each type needed."""
     gained, lost = new - old, old - new
     wanted = {ADD} if not lost else {REMOVE} if not gained else {ADD, REMOVE}
-    changes = [(f, r) for f, r in asked if adjustment_of(r) in (ADD, REMOVE)]
+    changes = [(f, r) for f, r in asked if adjustment_of(r, config) in (ADD, REMOVE)]
     for form, row in changes:
-        if adjustment_of(row) in wanted and set(functions_of(row, "current", config).known) == new:
+        if (
+            adjustment_of(row, config) in wanted
+            and set(functions_of(row, "current", config).known) == new
+        ):
             return form, row
     if not changes or set(functions_of(changes[-1][1], "current", config).known) != new:
         return None
-    kinds = {adjustment_of(r) for _, r in changes}
+    kinds = {adjustment_of(r, config) for _, r in changes}
     return changes[-1] if len(wanted) == 2 or wanted <= kinds else None
 
 
+@rule("unreported-removal")
 def _removed(
     listed: BaselinePerson, person: Person, asked: FormRows, baseline: Baseline, reporter: Reporter
 ) -> tuple[Finding | None, Change]:
     """unreported-removal, at the baseline's row, unless the person has a 注销 request."""
-    cancelled = next(((f, r) for f, r in asked if adjustment_of(r) == CANCEL), None)
+    cancelled = next(
+        ((f, r) for f, r in asked if adjustment_of(r, reporter.config) == CANCEL), None
+    )
     change = Change(
         district=listed.district, kind="removed", name=person.name, mobile=person.mobile,
         before=listed.functions, after=(), explained=cancelled is not None,
@@ -212,6 +220,7 @@ def _removed(
 
 
 # ---------------------------------------------------------------- Annex 1 against the baseline
+@rule("original-disagrees-baseline", "original")
 def _originals(
     requests: FormRows,
     asked: dict[Person, FormRows],
@@ -226,7 +235,7 @@ def _originals(
     """
     findings = []
     for form, row in requests:
-        if adjustment_of(row) not in (CANCEL, ADD, REMOVE):
+        if adjustment_of(row, config) not in (CANCEL, ADD, REMOVE):
             continue
         person = person_of(row)
         original = functions_of(row, "original", config)
@@ -238,7 +247,7 @@ def _originals(
         chained = {
             frozenset(functions_of(r, "current", config).known)
             for f, r in asked.get(person, [])
-            if (f, r) != (form, row) and adjustment_of(r) in (OPEN, ADD, REMOVE)
+            if (f, r) != (form, row) and adjustment_of(r, config) in (OPEN, ADD, REMOVE)
         }
         if frozenset(original.known) in chained:
             continue

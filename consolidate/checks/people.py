@@ -7,14 +7,17 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from consolidate.checks.common import Person, Reporter, functions_of, person_of, where
-from consolidate.model.config import Config
+from consolidate.checks.registry import rule
+from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
+from consolidate.values.functions import adjustment_role
 from consolidate.values.text import squash
 
 FormRows = list[tuple[Form, Row]]
 
 
+@rule("phone-shared", "mobile")
 def shared_phones(rows: FormRows, reporter: Reporter) -> Iterator[Finding]:
     """One mobile given for two different names, anywhere in the run: on every row involved."""
     by_mobile: dict[str, FormRows] = defaultdict(list)
@@ -36,6 +39,7 @@ def shared_phones(rows: FormRows, reporter: Reporter) -> Iterator[Finding]:
             )
 
 
+@rule("person-multi-district", "name")
 def multi_district(rosters: FormRows, reporter: Reporter) -> Iterator[Finding]:
     """The same person listed by two districts' Annex 2."""
     by_person: dict[Person, FormRows] = defaultdict(list)
@@ -63,6 +67,7 @@ def multi_district(rosters: FormRows, reporter: Reporter) -> Iterator[Finding]:
             )
 
 
+@rule("account-name-duplicate", "account")
 def duplicate_accounts(rosters: FormRows, reporter: Reporter) -> Iterator[Finding]:
     """One account name used by two different people in the city."""
     by_account: dict[str, FormRows] = defaultdict(list)
@@ -98,10 +103,14 @@ def requests_by_person(requests: FormRows) -> dict[Person, list[tuple[Form, Row]
     return out
 
 
-def adjustment_of(row: Row) -> str:
-    return squash(row.text("adjustment"))
+def adjustment_of(row: Row, config: Config) -> str | None:
+    """The role of a request's adjustment type (``open``, ``cancel``, ``add``, ``remove``)."""
+    return adjustment_role(row.text("adjustment"), config)
 
 
+@rule("cancel-still-listed", "name")
+@rule("open-not-listed", "name")
+@rule("functions-disagree", "functions")
 def cross_annex(
     requests: FormRows, rosters: FormRows, config: Config, reporter: Reporter
 ) -> Iterator[Finding]:
@@ -114,8 +123,8 @@ def cross_annex(
     for person, asked in wanted.items():
         for form, row in asked:
             hit = listed.get((form.district, person))
-            kind = adjustment_of(row)
-            if kind == "注销" and hit:
+            kind = adjustment_of(row, config)
+            if kind == CANCEL and hit:
                 yield reporter.at_cell(
                     "cancel-still-listed",
                     hit[0],
@@ -124,11 +133,11 @@ def cross_annex(
                     name=person.name,
                     request=where(form, row),
                 )
-            elif kind == "开通" and not hit:
+            elif kind == OPEN and not hit:
                 yield reporter.at_cell("open-not-listed", form, row, "name", name=person.name)
         last_form, last_row = asked[-1]
         hit = listed.get((last_form.district, person))
-        if hit and adjustment_of(last_row) in ("开通", "增加功能", "减少功能"):
+        if hit and adjustment_of(last_row, config) in (OPEN, ADD, REMOVE):
             wanted_functions = functions_of(last_row, "current", config)
             listed_functions = functions_of(hit[1], "functions", config)
             if wanted_functions.known and set(wanted_functions.known) != set(
@@ -142,6 +151,8 @@ def cross_annex(
 
 
 # ---------------------------------------------------------------- the annual roll-up
+@rule("district-missing")
+@rule("submission-late")
 def rollup(
     rosters: list[Form], config: Config, reporter: Reporter, year: int, as_of: dt.date
 ) -> Iterator[Finding]:

@@ -18,17 +18,21 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from consolidate.checks.common import Reporter, functions_in, mobile_of
-from consolidate.model.config import Config
+from consolidate.checks.registry import ANY, rule
+from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
-from consolidate.values.functions import suggest
+from consolidate.values.functions import adjustment_role, suggest
 from consolidate.values.names import cjk_count, normalize_name
 from consolidate.values.posts import OFF, classify_post, meets, parse_post, requirements_held
 from consolidate.values.text import fold_width, squash
 
+# Decision 7: the adjustment types whose 当前 / 原 must name functions.
+NEEDS = {"current": (OPEN, ADD, REMOVE), "original": (CANCEL, ADD, REMOVE)}
 # The functions column of each annex: the functions a person holds after the change.
 HELD = {1: "current", 2: "functions"}
 FUNCTION_COLUMNS = {1: ("original", "current"), 2: ("functions",)}
+FUNCTION_KEYS = (*FUNCTION_COLUMNS[1], *FUNCTION_COLUMNS[2])
 
 
 def _series_check(code: str, test: Callable[[str], bool]) -> pa.Check:
@@ -61,11 +65,8 @@ def wide_tests(annex: int, config: Config) -> dict[str, Callable[[dict[str, str]
 def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrameSchema:
     """The pandera schema of an annex, from the forms and vocabularies in ``schemas/``."""
     spec = config.annexes[annex]
-    always_required = {"name", "post", "mobile"} | (
-        {"account", "functions"} if annex == 2 else {"adjustment"}
-    )
     checks: dict[str, list[pa.Check]] = {c.key: [] for c in spec.columns}
-    for key in always_required:
+    for key in spec.required_cells:
         checks[key].append(pa.Check(lambda s: s.str.len() > 0, name="required-missing"))
     checks["mobile"].append(_series_check("phone-invalid", lambda t: not t or mobile_of(t).valid))
     checks["name"].append(_series_check("name-suspicious", lambda t: not t or not _name_problem(t)))
@@ -88,9 +89,10 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
             )
         )
     else:
-        vocab = set(config.adjustments)
         checks["adjustment"].append(
-            _series_check("adjustment-type-unknown", lambda t: not t or squash(t) in vocab)
+            _series_check(
+                "adjustment-type-unknown", lambda t: not t or adjustment_role(t, config) is not None
+            )
         )
     return pa.DataFrameSchema(
         {
@@ -131,19 +133,20 @@ def _rank_verdict_of(post: str, held_text: str, config: Config) -> tuple[bool | 
     if not post:
         return True, "", ""
     for function, requirement in requirements_held(functions_in(held_text, config).known, config):
-        verdict = meets(classify_post(post, config), requirement)
+        verdict = meets(classify_post(post, config), config.posts.levels[requirement])
         if verdict is not True:
             return verdict, function, requirement
     return True, "", ""
 
 
-def _duties_conflict(row: pd.Series, annex: int, config: Config) -> bool:
+def _duties_conflict(row: pd.Series, annex: int, config: Config) -> tuple[str, str] | None:
+    """The first pair of functions the row's person may not hold together, if held."""
     held = set(_held(row, annex, config))
-    return {"初审", "复审"} <= held
+    return next((p for p in config.vocabularies.functions.conflicting if set(p) <= held), None)
 
 
-def _type(row: pd.Series) -> str:
-    return squash(row.get("adjustment", ""))
+def _role(row: pd.Series, config: Config) -> str | None:
+    return adjustment_role(row.get("adjustment", ""), config)
 
 
 def _sets(row: pd.Series, config: Config) -> tuple[set[str], set[str]]:
@@ -154,39 +157,34 @@ def _sets(row: pd.Series, config: Config) -> tuple[set[str], set[str]]:
 
 def _needs(row: pd.Series, key: str, config: Config) -> bool:
     """Decision 7: 当前 of 开通/增加/减少 and 原 of 注销/增加/减少 must name functions."""
-    kinds = {
-        "current": ("开通", "增加功能", "减少功能"),
-        "original": ("注销", "增加功能", "减少功能"),
-    }
-    text = row.get(key, "")
-    parsed = functions_in(text, config)
-    return _type(row) in kinds[key] and not parsed.known and not parsed.unknown
+    parsed = functions_in(row.get(key, ""), config)
+    return _role(row, config) in NEEDS[key] and not parsed.known and not parsed.unknown
 
 
 def _open_has_original(row: pd.Series, config: Config) -> bool:
     parsed = functions_in(row.get("original", ""), config)
-    return _type(row) == "开通" and bool(parsed.known or parsed.unknown)
+    return _role(row, config) == OPEN and bool(parsed.known or parsed.unknown)
 
 
 def _cancel_has_current(row: pd.Series, config: Config) -> bool:
     parsed = functions_in(row.get("current", ""), config)
-    return _type(row) == "注销" and bool(parsed.known or parsed.unknown)
+    return _role(row, config) == CANCEL and bool(parsed.known or parsed.unknown)
 
 
 def _add_gains_nothing(row: pd.Series, config: Config) -> bool:
     original, current = _sets(row, config)
-    return _type(row) == "增加功能" and bool(original and current) and not (current - original)
+    return _role(row, config) == ADD and bool(original and current) and not (current - original)
 
 
 def _remove_loses_nothing(row: pd.Series, config: Config) -> bool:
     original, current = _sets(row, config)
-    return _type(row) == "减少功能" and bool(original and current) and not (original - current)
+    return _role(row, config) == REMOVE and bool(original and current) and not (original - current)
 
 
 def _mixed(row: pd.Series, config: Config) -> bool:
     original, current = _sets(row, config)
     gained, lost = current - original, original - current
-    return _type(row) in ("增加功能", "减少功能") and bool(gained) and bool(lost)
+    return _role(row, config) in (ADD, REMOVE) and bool(gained) and bool(lost)
 
 
 ADJUSTMENT_TESTS: dict[str, Callable[[pd.Series, Config], bool]] = {
@@ -257,18 +255,34 @@ def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> li
     return findings
 
 
+Explainer = Callable[[Form, Row, str, Config], dict[str, Any]]
+EXPLAINERS: dict[str, Explainer] = {}  # code -> its message parameters and suggestion
+
+
+def explains(code: str, *columns: str) -> Callable[[Explainer], Explainer]:
+    """Register a row rule (:mod:`.registry`) and the explainer of its failures."""
+
+    def wrap(function: Explainer) -> Explainer:
+        EXPLAINERS[code] = rule(code, *columns)(function)
+        return function
+
+    return wrap
+
+
 def explain(
     reporter: Reporter, code: str, form: Form, row: Row, key: str, config: Config
 ) -> Finding:
     """The finding for one failed check, with its message parameters and suggestion."""
-    params: dict[str, Any] = EXPLAINERS.get(code, lambda *_: {})(form, row, key, config)
+    params = EXPLAINERS[code](form, row, key, config)
     return reporter.at_cell(code, form, row, key, **params)
 
 
+@explains("required-missing", ANY)
 def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     return {"hint": key}
 
 
+@explains("phone-invalid", "mobile")
 def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     mobile = mobile_of(row.text(key))
     # "手机：13812345678" or "13812345678（办）": propose the one mobile written inside.
@@ -279,6 +293,7 @@ def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, 
     return {"reason": mobile.reason, "length": len(mobile.digits), "suggestion": suggestion}
 
 
+@explains("function-unknown", *FUNCTION_KEYS)
 def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     parsed = functions_in(row.text(key), config)
     synonyms = config.vocabularies.functions.suggest
@@ -295,11 +310,14 @@ def _explain_function(form: Form, row: Row, key: str, config: Config) -> dict[st
     }
 
 
+@explains("function-repeated", *FUNCTION_KEYS)
 def _explain_repeated(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     parsed = functions_in(row.text(key), config)
     return {"function": "、".join(parsed.repeated), "suggestion": parsed.canonical}
 
 
+@explains("rank-insufficient", "post")
+@explains("rank-unknown", "post")
 def _explain_rank(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     texts = {k: row.text(k) for k in row.cells}
     _, function, requirement = _rank_verdict(texts, form.annex, config)
@@ -311,52 +329,54 @@ def _explain_rank(form: Form, row: Row, key: str, config: Config) -> dict[str, A
     }  # fmt: skip
 
 
+@explains("name-suspicious", "name")
 def _explain_name(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     reason, longest = _name_problem(row.text(key)) or (None, 0)
     return {"reason": reason, "longest": longest}
 
 
+@explains("duties-conflict", *HELD.values())
 def _explain_duties(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
-    return {"name": normalize_name(row.text("name"))}
+    texts = {k: row.text(k) for k in row.cells}
+    first, second = _duties_conflict(texts, form.annex, config) or ("", "")
+    return {"name": normalize_name(row.text("name")), "first": first, "second": second}
 
 
+@explains("former-staff-listed", "post")
+def _explain_former(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
+    return {"post": row.text("post")}
+
+
+@explains("adjustment-type-unknown", "adjustment")
 def _explain_adjustment(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     synonyms = config.vocabularies.adjustments.suggest
     close = suggest(row.text(key), config.adjustments, synonyms)
     return {"hint": "close" if close else None, "close": close or "", "suggestion": close}
 
 
+@explains("open-has-original", "original")
+@explains("cancel-has-current", "current")
+@explains("add-gains-nothing", "current")
+@explains("remove-loses-nothing", "current")
+@explains("adjustment-mixed", "current")
 def _explain_sets(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     original = functions_in(row.text("original"), config)
     current = functions_in(row.text("current"), config)
     gained = [f for f in current.known if f not in original.known]
     lost = [f for f in original.known if f not in current.known]
     kind = squash(row.text("adjustment"))
-    other, functions = ("removed", lost) if kind == "增加功能" else ("added", gained)
+    role = adjustment_role(kind, config)
+    other, functions = ("removed", lost) if role == ADD else ("added", gained)
     return {
         "original": original.canonical,
         "current": current.canonical,
         "adjustment": kind,
         "other": other,
         "functions": "、".join(functions),
-        "suggestion": "无" if key in ("original", "current") and kind in ("开通", "注销") else None,
+        "suggestion": _none_word(config) if role in (OPEN, CANCEL) else None,
     }
 
 
-EXPLAINERS: dict[str, Callable[[Form, Row, str, Config], dict[str, Any]]] = {
-    "required-missing": _explain_required,
-    "phone-invalid": _explain_phone,
-    "function-unknown": _explain_function,
-    "function-repeated": _explain_repeated,
-    "rank-insufficient": _explain_rank,
-    "rank-unknown": _explain_rank,
-    "name-suspicious": _explain_name,
-    "duties-conflict": _explain_duties,
-    "former-staff-listed": lambda f, r, k, c: {"post": r.text("post")},
-    "adjustment-type-unknown": _explain_adjustment,
-    "open-has-original": _explain_sets,
-    "cancel-has-current": _explain_sets,
-    "add-gains-nothing": _explain_sets,
-    "remove-loses-nothing": _explain_sets,
-    "adjustment-mixed": _explain_sets,
-}
+def _none_word(config: Config) -> str:
+    """``无``: how the forms write an empty set of functions."""
+    return config.vocabularies.functions.none[0]

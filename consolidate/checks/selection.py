@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from consolidate.checks.registry import rule
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config
 from consolidate.model.form import Form, ReadResult
@@ -22,6 +23,7 @@ from consolidate.values.text import is_placeholder, squash
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
 
 
+@rule("submission-superseded")
 def select_submissions(results: list[ReadResult], config: Config) -> Selection:
     """Drop identical copies and older rosters; say so with ``submission-superseded``."""
     catalog = Catalog(config)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from consolidate.checks.common import Reporter, person_of
+from consolidate.checks.registry import ANY, rule
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
@@ -17,6 +18,7 @@ from consolidate.values.phones import contact_phones, phone_ok
 from consolidate.values.text import fold_width, is_placeholder
 
 
+@rule("placeholder-value", ANY)
 def placeholder_rows(
     form: Form, config: Config, reporter: Reporter
 ) -> tuple[list[Finding], set[int]]:
@@ -37,6 +39,9 @@ def placeholder_rows(
     return findings, rejected
 
 
+@rule("column-missing")
+@rule("annex-empty")
+@rule("template-outdated")
 def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
     """column-missing, annex-empty, template-outdated."""
     spec = config.annexes[form.annex]
@@ -63,6 +68,10 @@ def _short(title: str) -> str:
     return title.replace("CCC免办及特殊用途进口产品检测处理管理系统", "")
 
 
+@rule("metadata-missing")
+@rule("placeholder-value")
+@rule("date-invalid")
+@rule("district-unknown")
 def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> Iterator[Finding]:
     """metadata-missing, placeholder-value, date-invalid, district-unknown on the metadata."""
     for key in config.annexes[form.annex].metadata_required:
@@ -100,6 +109,7 @@ def _date(
         )  # fmt: skip
 
 
+@rule("district-mismatch", "bureau")
 def district_mismatch(
     form: Form, config: Config, reporter: Reporter, rows: list[Row]
 ) -> Iterator[Finding]:
@@ -116,6 +126,7 @@ def district_mismatch(
             )  # fmt: skip
 
 
+@rule("seq-invalid", "seq")
 def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Finding]:
     """序号 must run 1…n over the data rows (decision 3)."""
     if "seq" not in form.columns:
@@ -133,6 +144,7 @@ def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Fin
         )  # fmt: skip
 
 
+@rule("person-duplicate", "name")
 def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
     """The same person (name + mobile) twice in one sheet: on the second and later rows."""
     first: dict[object, Row] = {}
@@ -154,6 +166,8 @@ def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Find
 
 
 # ---------------------------------------------------------------- Annex 1 contact and letter
+@rule("contact-missing")
+@rule("contact-phone-invalid", "contact")
 def contacts(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
     """contact-missing (no row names a contact with a phone) and contact-phone-invalid."""
     if form.annex != 1 or "contact" not in form.columns or not rows:
@@ -178,6 +192,7 @@ _DOCNO_ANY = re.compile(r"[〔\[\(（【［]\s*((?:19|20)\d{2})\s*[〕\]\)）】
 _DOCNO_OK = re.compile(r"〔(?:19|20)\d{2}〕\d+号")
 
 
+@rule("docno-invalid", "letter")
 def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
     """docno-invalid: a document number with the wrong brackets around its year."""
     if form.annex != 1 or "letter" not in form.columns:
@@ -196,6 +211,8 @@ def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding
 
 
 # ---------------------------------------------------------------- rows the sheet hides or leaves out
+@rule("row-hidden", "name")
+@rule("row-outside-table", "name")
 def table_rows(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
     """row-hidden on data rows hidden in the sheet (read and judged all the same);
     row-outside-table on a person's data below the end of the table (not counted)."""

@@ -130,6 +130,7 @@ class AnnexSpec:
     columns: tuple[Column, ...]
     content_fields: Words
     metadata_required: Words
+    required_cells: Words  # cells every data row must fill (required-missing)
     # A header is this annex's only when it names a column of every group (its own
     # columns, not generic ones such as 序号, 单位, 电话 or 备注).
     identifying_columns: tuple[Words, ...] = ()
@@ -182,15 +183,36 @@ class FunctionWords:
     none: Words
     separators: Annotated[str, AfterValidator(_character_class)]
     separator_words: Words
+    conflicting: tuple[tuple[str, str], ...] = ()  # pairs one person may not hold together
     suggest: dict[str, str] = field(default_factory=dict)
+
+
+# The part an adjustment type plays in the rules (RULES.md "Annex 1").
+OPEN, CANCEL, ADD, REMOVE = "open", "cancel", "add", "remove"
 
 
 @frozen()
 class AdjustmentWords:
-    """The adjustment types of Annex 1 and suggestions for other words."""
+    """The adjustment types of Annex 1 by role, and suggestions for other words."""
 
-    values: Words
+    open: str
+    cancel: str
+    add: str
+    remove: str
     suggest: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def values(self) -> Words:
+        """The four words in the order every output lists them."""
+        return (self.open, self.cancel, self.add, self.remove)
+
+    def role(self, word: str) -> str | None:
+        """``开通`` -> ``open``; None for a word that is not an adjustment type."""
+        return self._roles.get(word)
+
+    @cached_property
+    def _roles(self) -> dict[str, str]:
+        return {self.open: OPEN, self.cancel: CANCEL, self.add: ADD, self.remove: REMOVE}
 
 
 @frozen()
@@ -236,10 +258,11 @@ class _DistrictsFile:
 # ---------------------------------------------------------------- posts.toml
 @frozen()
 class Level:
-    """A post requirement level, as the messages name it."""
+    """A post requirement level: how the messages name it, the rank levels that meet it."""
 
     label_zh: str
     label_en: str
+    accepts: tuple[Literal["section_or_above", "below_section", "off_establishment"], ...]
 
     @property
     def label(self) -> Bilingual:
@@ -448,6 +471,13 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
         if target not in adjustments:
             where = f"adjustments.suggest.{word}"
             problems.append(("vocabularies", where, _not_in(target, adjustments)))
+    for n, pair in enumerate(vocab.functions.conflicting):
+        for function in pair:
+            if function not in functions:
+                where = f"functions.conflicting（第{n + 1}个）"
+                problems.append(("vocabularies", where, _not_in(function, functions)))
+    if len(set(vocab.adjustments.values)) < 4:
+        problems.append(("vocabularies", "adjustments", "四种调整方式的写法不能相同"))
     for function, level in config.posts.requirements.items():
         if function not in functions:
             problems.append(("posts", f"requirements.{function}", _not_in(function, functions)))
@@ -457,7 +487,10 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
             )
     for spec in config.annexes.values():
         keys = {c.key for c in spec.columns}
-        for fields, known in (("content_fields", keys), ("metadata_required", set(config.meta))):
+        checked = (
+            ("content_fields", keys), ("required_cells", keys), ("metadata_required", set(config.meta))
+        )  # fmt: skip
+        for fields, known in checked:
             for key in getattr(spec, fields):
                 if key not in known:
                     problems.append(("forms", f"annex{spec.number}.{fields}", _not_in(key, known)))

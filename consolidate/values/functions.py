@@ -62,6 +62,11 @@ def parse_functions(text: str, config: Config) -> Functions:
     return Functions(entries, known, tuple(unknown), tuple(dict.fromkeys(repeated)), False)
 
 
+def adjustment_role(text: str, config: Config) -> str | None:
+    """The role of an adjustment type cell (``open``, ``cancel``, ``add``, ``remove``)."""
+    return config.vocabularies.adjustments.role(squash(text))
+
+
 def suggest(entry: str, vocabulary: tuple[str, ...], synonyms: dict[str, str]) -> str | None:
     """The closest vocabulary entry for a wrong one: a known synonym, else a near spelling."""
     key = squash(entry)

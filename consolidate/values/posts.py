@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consolidate.model.config import Config
+from consolidate.model.config import Config, Level
 from consolidate.values.text import one_line, squash
 
 
@@ -79,10 +79,8 @@ def requirements_held(functions: tuple[str, ...], config: Config) -> list[tuple[
     return [(f, wanted[f]) for f in functions if f in wanted]
 
 
-def meets(rank: Rank, requirement: str) -> bool | None:
-    """Whether a rank meets a requirement; None when the rank cannot be read."""
-    if requirement != "section_level_civil_servant":
-        raise KeyError(f"unknown post requirement: {requirement}")
+def meets(rank: Rank, level: Level) -> bool | None:
+    """Whether a rank meets a requirement level; None when the rank cannot be read."""
     if rank.level is None:
         return None
-    return rank.level == SECTION
+    return rank.level in level.accepts
