@@ -194,10 +194,11 @@ def title_alone(
     table above) are free text, never a title.
     """
     own = grid.own(r)
-    texts = {t for c, t in enumerate(own) if t and c not in free and not _ANNEX_LABEL.match(t)}
-    if len(texts) != 1 or any(own[c] for c in free if c < len(own)):
-        return None
-    return _title_annex(texts, config)
+    filled = [(c, t) for c, t in enumerate(own) if t]
+    if not filled or len(filled) > 2 or any(c in free for c, _ in filled):
+        return None  # a data row: several cells (checked first, it is every row's case)
+    texts = {t for _, t in filled if not _ANNEX_LABEL.match(t)}
+    return _title_annex(texts, config) if len(texts) == 1 else None
 
 
 @lru_cache(maxsize=4)
