@@ -247,10 +247,13 @@ def test_findings_csv_matches_the_json(inbox: Path, tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == list(tables.FINDING_HEADERS["zh"].values())
     assert rows[0][:3] == ["规则代码", "严重程度", "文件"]
+    labels = {"error": "错误", "warning": "警告", "info": "提示"}
     expected = [
         ["" if v is None else str(v) for v in (f[k] for k in JSON_FIELDS)]
         for f in findings_document(outcome)["findings"]
     ]
+    for row in expected:  # the severity in Chinese under Chinese headers
+        row[1] = labels[row[1]]
     assert rows[1:] == expected
 
 
@@ -259,6 +262,7 @@ def test_findings_csv_in_english(inbox: Path) -> None:
     rows = list(csv.reader(io.StringIO(findings_csv(outcome, "en").decode("utf-8-sig"))))
     assert rows[0] == list(JSON_FIELDS)
     ours = next(r for r in rows if r[0] == "name-suspicious")
+    assert ours[1] == "warning"
     assert (
         ours[11]
         == outcome.findings[[f.code for f in outcome.findings].index("name-suspicious")].message_en

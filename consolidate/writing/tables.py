@@ -48,15 +48,17 @@ def findings_document(outcome: Outcome, lang: str = "zh") -> dict[str, Any]:
 
 
 def _file_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
+    """The findings JSON's view of a file (CLI.md): the first fields of its manifest entry."""
+    entry = _manifest_entry(outcome, result)
     return {
-        "file": result.source.display,
+        "file": entry["file"],
         "sha256": result.source.sha256,
-        "status": outcome.status.get(result.source.display, "unreadable"),
-        "sheets": [
-            {"sheet": f.sheet, "annex": f.annex, "district": f.district, "rows": len(f.rows)}
-            for f in result.forms
-        ],
+        "status": entry["status"],
+        "sheets": [{key: sheet[key] for key in JSON_SHEET_FIELDS} for sheet in entry["sheets"]],
     }
+
+
+JSON_SHEET_FIELDS = ("sheet", "annex", "district", "rows")
 
 
 # ---------------------------------------------------------------- findings JSON and CSV
@@ -82,8 +84,12 @@ def findings_csv(outcome: Outcome, lang: str = "zh") -> bytes:
     writer = csv.writer(buffer)
     headers = FINDING_HEADERS.get(lang, FINDING_HEADERS["zh"])
     writer.writerow([headers[key] for key in JSON_FIELDS])
+    severity = JSON_FIELDS.index("severity")
     for finding in outcome.findings:
-        writer.writerow(_csv_cell(value) for value in finding_row(finding, lang))
+        row = finding_row(finding, lang)
+        # Under Chinese headers the severity reads in Chinese too (错误, not error).
+        row[severity] = outcome.config.severity_label(finding.severity, lang)
+        writer.writerow(_csv_cell(value) for value in row)
     return buffer.getvalue().encode("utf-8-sig")
 
 
