@@ -118,6 +118,21 @@ def test_resubmission_changes_are_listed(tmp_path: Path):
     assert "新增1人：郑九；删除1人：吴八；修改1人：周七（账号功能）" in render_report(outcome)
 
 
+def test_a_corrected_mobile_reads_as_an_alteration(tmp_path: Path):
+    """静安区's correction: the same person with the mobile fixed is 修改, not 新增 + 删除."""
+    from consolidate.writing.report import render_report
+
+    unit = "上海市静安区市场监督管理局"
+    row = [1, unit, "周七", "认证科科长", "ja_zq", "复审、监管", "1390000007", ""]
+    fixed = [*row[:6], "13900000007", ""]
+    write_annex(tmp_path / "old.xlsx", 2, [row], unit=unit, date="2026-11-10")
+    write_annex(tmp_path / "new.xlsx", 2, [fixed], unit=unit, date="2026-11-20")
+    outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
+    diff = outcome.selection.changes[("old.xlsx", "附件2")]
+    assert (diff.added, diff.removed, diff.altered) == ((), (), (("周七", ("mobile",)),))
+    assert "修改1人：周七（手机号）" in render_report(outcome)
+
+
 def test_a_roster_split_over_two_sheets_counts_whole(tmp_path: Path):
     import openpyxl
 

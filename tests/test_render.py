@@ -173,3 +173,65 @@ def test_an_xls_copy_prints_its_table_one_page_wide(paper) -> None:
     printed = paper[("xls-copy", "Sheet1")]
     assert len(printed.pages) == 1
     assert "CCC免办及特殊用途进口产品检测处理管理系统账号使用人信息汇总表" in printed.text
+
+
+# ---------------------------------------------------------------- the report in Chromium
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+PRINTABLE_WIDTH = 718  # CSS pixels: A4 (210 mm) less the report's 2 × 10 mm margins, at 96 dpi
+MAX_PAGES = 12
+
+
+@pytest.fixture(scope="module")
+def printed_report(tmp_path_factory) -> dict:
+    """The run's report.html laid out for print in Chromium, and printed to PDF."""
+    if not CHROMIUM.exists() and not os.environ.get("CONSOLIDATE_REQUIRE_BROWSER"):
+        pytest.skip("needs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    tmp = tmp_path_factory.mktemp("report")
+    baseline = SAMPLE / "_baseline" / "register-2025.xlsx"
+    outcome = consolidate_inbox(SAMPLE, as_of=AS_OF, baseline_path=baseline, config=CONFIG)
+    report = write_outputs(outcome, tmp / "out")["report.html"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": PRINTABLE_WIDTH, "height": 1000})
+        page.goto(report.as_uri())
+        page.emulate_media(media="print")
+        laid_out = page.evaluate(
+            """() => ({
+                width: document.documentElement.clientWidth,
+                tables: [...document.querySelectorAll('table')].map(t => ({
+                    name: t.className || t.id,
+                    right: t.getBoundingClientRect().right,
+                    overflow: t.scrollWidth - t.clientWidth,
+                })),
+                text: document.body.innerText,
+            })"""
+        )
+        pdf = tmp / "report.pdf"
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        browser.close()
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return {**laid_out, "pdf_text": text, "pages": text.count("\f")}
+
+
+def test_every_table_of_the_report_fits_the_printed_page(printed_report) -> None:
+    width = printed_report["width"]
+    assert width == PRINTABLE_WIDTH
+    wide = [
+        t["name"] for t in printed_report["tables"] if t["right"] > width + 1 or t["overflow"] > 1
+    ]
+    assert wide == []
+    assert {"matrix", "accounting", "findings"} <= {t["name"] for t in printed_report["tables"]}
+
+
+def test_the_printed_report_holds_the_whole_page_on_few_pages(printed_report) -> None:
+    assert 1 < printed_report["pages"] <= MAX_PAGES
+    want = Counter(ch for ch in printed_report["text"] if not ch.isspace())
+    got = Counter(ch for ch in printed_report["pdf_text"] if not ch.isspace())
+    # Glyphs pdftotext cannot map back (the badges' icons) aside, every character is printed.
+    missing = {ch: n - got[ch] for ch, n in want.items() if got[ch] < n and ch not in "✖▲ℹ✓✗→"}
+    assert missing == {}

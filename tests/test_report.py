@@ -231,7 +231,12 @@ def test_missing_and_late_districts_are_marked(outcome: Outcome) -> None:
     assert "逾期" in row_of(doc, "黄浦区").text
     assert "missing" not in row_of(doc, "静安区").classes()
     section = doc.one("section", id=missing.all("a")[0].attrs["href"][1:])
-    assert "district-missing" in section.text
+    assert codes_in(section) == ["district-missing"]
+
+
+def codes_in(node) -> list[str]:
+    """The rule codes of a findings table: kept as attributes, not printed after messages."""
+    return [tr.attrs["data-code"] for tr in node.all("tr") if "data-code" in tr.attrs]
 
 
 def test_findings_grouped_by_file_with_badge_and_text(outcome: Outcome) -> None:
@@ -250,22 +255,23 @@ def test_findings_grouped_by_file_with_badge_and_text(outcome: Outcome) -> None:
     ]
     table = section.all("table")[1]
     headers = [th.text for th in table.one("thead").all("th")]
-    assert headers == ["级别", "工作表", "单元格", "人员", "内容", "问题", "建议"]
+    assert headers == ["级别", "位置", "人员", "内容", "问题", "建议"]
     cells = [[td.text.strip() for td in tr.all("td")] for tr in table.one("tbody").all("tr")]
-    assert cells[0][0].endswith("错误") and cells[0][1:5] == [
-        "Sheet1",
-        "G4",
-        "王建华",
-        "1381234567",
-    ]
-    assert cells[1][2:5] == ["F5", "李四", "审核"] and cells[1][6] == "初审"
-    assert table.one("tbody").all("tr")[0].attrs["data-sev"] == "error"
+    # The mistyped (10-digit) mobile is masked like a valid one.
+    assert cells[0][0].endswith("错误") and cells[0][1:4] == ["Sheet1 G4", "王建华", "138***4567"]
+    assert cells[1][1:4] == ["Sheet1 F5", "李四", "审核"] and cells[1][5] == "初审"
+    rows = table.one("tbody").all("tr")
+    assert rows[0].attrs["data-sev"] == "error"
+    # No rule code after the message; it is the message cell's title.
+    assert "phone-invalid" not in table.text
+    assert rows[0].all("td")[4].attrs["title"] == "规则：phone-invalid"
+    assert codes_in(table) == ["phone-invalid", "function-unknown"]
 
 
 def test_unreadable_file_findings_have_their_own_section(outcome: Outcome) -> None:
     doc = parse(render_report(outcome))
     other = doc.one("section", id="d-other")
-    assert "坏文件.xlsx" in other.text and "file-unreadable" in other.text
+    assert "坏文件.xlsx" in other.text and codes_in(other) == ["file-unreadable"]
     assert "file-unreadable" not in doc.one("section", id="d-1").text
 
 
@@ -345,8 +351,8 @@ def test_markup_in_every_finding_field_is_text(outcome: Outcome) -> None:
     ]  # fmt: skip
     doc = assert_no_injected_markup(render_report(with_findings(outcome, findings)))
     row = doc.one("section", id="d-1").one("tbody").one("tr")
-    assert [td.text.strip() for td in row.all("td")][1:5] == [SCRIPT, "C4", SCRIPT, SCRIPT]
-    assert row.all("td")[6].text == SCRIPT
+    assert [td.text.strip() for td in row.all("td")][1:4] == [f"{SCRIPT} C4", SCRIPT, SCRIPT]
+    assert row.all("td")[5].text == SCRIPT
     assert [h.text for h in doc.all("h4")] == [f"{SCRIPT}.xlsx", f"x/{SCRIPT}.xls"]
     assert SCRIPT in doc.one("section", id="d-other").text
 
@@ -415,10 +421,15 @@ def test_hashes_are_not_taken_for_mobiles(outcome: Outcome) -> None:
         ("电话：138 1234 5678。", "电话：138****5678。"),
         ("+8613812345678", "138****5678"),
         ("13812345678.0", "138****5678.0"),
-        ("1381234567", "1381234567"),  # 10 digits: not a mobile
+        # Mistyped mobiles are someone's number too: masked, their length still shown.
+        ("手机号“1381234567”当前为10位", "手机号“138***4567”当前为10位"),
+        ("138123456789", "138*****6789"),
+        ("12812345678", "128****5678"),
+        ("138-1234-567", "138***4567"),
         ("213812345678", "213812345678"),  # part of a longer number
+        ("1381234", "1381234"),  # too short to be anyone's mobile
         ("021-64220000", "021-64220000"),
-        ("12812345678", "12812345678"),  # 12x is not a mobile prefix
+        ("2026-11-27 第13行", "2026-11-27 第13行"),
     ],
 )
 def test_mask_mobiles(text: str, masked: str) -> None:
@@ -664,3 +675,12 @@ def test_a_districts_own_check_shows_only_its_district(outcome: Outcome) -> None
     present = {f.district for f in outcome.forms}
     assert names and set(names) == present | {f.district for f in own if f.district}
     assert len(names) < 16
+
+
+def test_findings_on_last_years_register_are_not_shown_as_a_district_file(with_baseline) -> None:
+    outcome, register = with_baseline
+    section = parse(render_report(outcome)).one("section", id="d-1")  # 黄浦区
+    headings = [h.text.strip() for h in section.all("h4")]
+    assert "与上年度名册比对" in headings
+    assert not [h for h in headings if "register.xlsx" in h]
+    assert "register.xlsx" not in section.one("p", class_="files").text

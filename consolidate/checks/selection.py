@@ -96,15 +96,30 @@ COMPARED = ("post", "account", "functions")
 def compare_rosters(older: list[Form], newer: list[Form], config: Config) -> RosterDiff:
     """Rows added, removed and altered by a resubmitted roster (each a file's sheets)."""
     before, after = _people(older, config), _people(newer, config)
-    added = tuple(name for key, (name, _) in after.items() if key not in before)
-    removed = tuple(name for key, (name, _) in before.items() if key not in after)
+    added = [key for key in after if key not in before]
+    removed = [key for key in before if key not in after]
+    # The same name under another mobile is the number corrected (修改), not one person
+    # removed and another added: the newer roster replaces the older of one district.
+    twins = {}
+    for key in added:
+        twin = next(
+            (old for old in removed if old[0] == key[0] and old not in twins.values()), None
+        )
+        if twin is not None:
+            twins[key] = twin
     altered = []
     for key, (name, values) in after.items():
-        if key in before:
-            changed = tuple(k for k, v in values.items() if before[key][1].get(k) != v)
+        old = twins.get(key, key)
+        if old in before:
+            changed = tuple(k for k, v in values.items() if before[old][1].get(k) != v)
+            changed = ("mobile", *changed) if old != key else changed
             if changed:
                 altered.append((name, changed))
-    return RosterDiff(added, removed, tuple(altered))
+    return RosterDiff(
+        tuple(after[key][0] for key in added if key not in twins),
+        tuple(before[key][0] for key in removed if key not in twins.values()),
+        tuple(altered),
+    )
 
 
 def _people(forms: list[Form], config: Config) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:

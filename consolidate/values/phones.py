@@ -63,16 +63,24 @@ def mobile_text(cell: Cell | None) -> str:
 
 
 # ---------------------------------------------------------------- phones inside text
-# An 11-digit mainland mobile anywhere in a text, with an optional +86 and the spaces or
+# A mobile anywhere in a text — valid or mistyped (9 to 12 digits starting with 1: a digit
+# missing or extra is still someone's number) — with an optional +86 and the spaces or
 # dashes clerks type; full-width digits too (``\d`` matches them).
-MOBILE_IN_TEXT = re.compile(
-    r"(?<!\d)(?:(?:\+|00)?86[\s-]?)?([1１][3-9３-９]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)"
-)
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:\+|00)?86[\s-]?)?([1１]\d\d)((?:[\s-]?\d){6,9})(?!\d)")
 
 
 def mask_mobiles(text: str) -> str:
-    """``13812345678`` -> ``138****5678`` wherever a mainland mobile appears in ``text``."""
-    return MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    """``13812345678`` -> ``138****5678``, ``1381234567`` -> ``138***4567``, in any text.
+
+    The first three and the last four digits stay; as many stars as digits are hidden,
+    so a mistyped number still shows how long it is.
+    """
+
+    def mask(match: re.Match[str]) -> str:
+        rest = re.sub(r"\D", "", match.group(2))
+        return f"{match.group(1)}{'*' * (len(rest) - 4)}{rest[-4:]}"
+
+    return MOBILE_IN_TEXT.sub(mask, text)
 
 
 _PHONE_LIKE = re.compile(

@@ -64,6 +64,7 @@ class FileGroup:
     file: str
     status: str
     findings: list[FindingView]
+    baseline: bool = False  # last year's register: a comparison, not a file the district sent
 
 
 @dataclass
@@ -323,8 +324,13 @@ def _groups(
     groups: dict[str | None, list[FindingView]] = {}
     for finding in findings:
         groups.setdefault(finding.file, []).append(_finding_view(finding, t, lang))
+    baseline = getattr(outcome.baseline, "display", None)
     out = []
     for file, items in groups.items():
+        if file is not None and file == baseline:
+            # Its rows are last year's people: said as what they are, not as a district file.
+            out.append(FileGroup(t["baseline_group"], "", items, baseline=True))
+            continue
         status = outcome.status.get(file, "") if file else ""
         label = t[STATUS_LABEL[status]] if status in STATUS_LABEL else ""
         out.append(FileGroup(file=file or t["no_file"], status=label, findings=items))
