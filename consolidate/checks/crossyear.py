@@ -293,7 +293,7 @@ def _paired(changes: list[Change], config: Config) -> list[Change]:
             r, a = changes[i], changes[j]
             changes[i] = replace(r, likely_same_as=a.location, pairing=pairing)
             changes[j] = replace(a, likely_same_as=r.location, pairing=pairing)
-    rank = {d.name: i for i, d in enumerate(config.districts)}
+    rank = config.district_rank
     return sorted(
         changes,
         key=lambda c: (

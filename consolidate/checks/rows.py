@@ -8,7 +8,6 @@ then says what is wrong and what to write instead.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -24,8 +23,9 @@ from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.values.functions import adjustment_role, suggest
 from consolidate.values.names import cjk_count, normalize_name
+from consolidate.values.phones import mobiles_in
 from consolidate.values.posts import OFF, classify_post, meets, parse_post, requirements_held
-from consolidate.values.text import fold_width, squash
+from consolidate.values.text import squash
 
 # Decision 7: the adjustment types whose 当前 / 原 must name functions.
 NEEDS = {"current": (OPEN, ADD, REMOVE), "original": (CANCEL, ADD, REMOVE)}
@@ -286,10 +286,8 @@ def _explain_required(form: Form, row: Row, key: str, config: Config) -> dict[st
 def _explain_phone(form: Form, row: Row, key: str, config: Config) -> dict[str, Any]:
     mobile = mobile_of(row.text(key))
     # "手机：13812345678" or "13812345678（办）": propose the one mobile written inside.
-    inside = set(
-        re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", re.sub(r"[\s-]", "", fold_width(row.text(key))))
-    )
-    suggestion = inside.pop() if len(inside) == 1 else None
+    inside = mobiles_in(row.text(key))
+    suggestion = inside[0] if len(inside) == 1 else None
     return {"reason": mobile.reason, "length": len(mobile.digits), "suggestion": suggestion}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consolidate.model.finding import column_letter
 from consolidate.model.form import RowCounts
 
 
@@ -23,15 +22,6 @@ class BaselinePerson:
     name_col: int  # 1-based
     functions_col: int | None  # 1-based
     name_text: str = ""  # the name cell as typed
-
-    @property
-    def name_cell(self) -> str:
-        """``C7``."""
-        return f"{column_letter(self.name_col)}{self.row}"
-
-    @property
-    def functions_cell(self) -> str | None:
-        return f"{column_letter(self.functions_col)}{self.row}" if self.functions_col else None
 
     @property
     def canonical(self) -> str:
@@ -53,11 +43,6 @@ class Baseline:
     headers: dict[str, str] = field(default_factory=dict)  # field key -> header text
     rows: list[BaselinePerson] = field(default_factory=list)
     counts: RowCounts = field(default_factory=RowCounts)  # every non-empty row, accounted
-
-    @property
-    def districts(self) -> set[str]:
-        """The districts that have someone in the baseline."""
-        return {p.district for p in self.rows if p.district}
 
     def column_name(self, key: str) -> str:
         """The header text of a field's column as the baseline has it."""

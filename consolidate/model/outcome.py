@@ -11,7 +11,7 @@ from consolidate.model.config import Config
 from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form, ReadResult, Row
 
-USED, SUPERSEDED, UNREADABLE, IGNORED = "used", "superseded", "unreadable", "ignored"
+USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
 
 
 @dataclass(frozen=True)

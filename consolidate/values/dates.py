@@ -12,6 +12,8 @@ _DATE_PATTERNS = (
     re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+# Excel's day 0 in the 1900 date system (serials above 60 count from here): kept by hand
+# rather than openpyxl.utils.datetime, whose import loads all of openpyxl (see finding.py).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 

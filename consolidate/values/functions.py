@@ -18,7 +18,6 @@ class Functions:
     known: tuple[str, ...]
     unknown: tuple[str, ...]
     repeated: tuple[str, ...]
-    is_none: bool
 
     @property
     def is_empty(self) -> bool:
@@ -44,7 +43,7 @@ def parse_functions(text: str, config: Config) -> Functions:
     none_words = set(vocab.none)
     folded = fold_width(text).strip()
     if folded in none_words or not folded:
-        return Functions((), (), (), (), is_none=bool(folded))
+        return Functions((), (), (), ())
     splitter = _separator_re(vocab.separators, vocab.separator_words)
     entries = tuple(e for e in (p.strip() for p in splitter.split(folded)) if e)
     entries = tuple(e for e in entries if e not in none_words) or ()
@@ -59,7 +58,7 @@ def parse_functions(text: str, config: Config) -> Functions:
         else:
             seen.append(entry)
     known = tuple(sorted(seen, key=order.__getitem__))
-    return Functions(entries, known, tuple(unknown), tuple(dict.fromkeys(repeated)), False)
+    return Functions(entries, known, tuple(unknown), tuple(dict.fromkeys(repeated)))
 
 
 def adjustment_role(text: str, config: Config) -> str | None:

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from consolidate.model.form import Cell
 from consolidate.values.text import cell_text, fold_width
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# A mainland mobile: 1, then 3–9, then 9 digits (RULES.md phone-invalid). Every phone
+# pattern of the tool is in this module.
+MOBILE = r"1[3-9]\d{9}"
+MOBILE_RE = re.compile(f"^{MOBILE}$")
+_MOBILE_INSIDE = re.compile(rf"(?<!\d){MOBILE}(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,12 @@ def mobile_text(cell: Cell | None) -> str:
 # missing or extra is still someone's number) — with an optional +86 and the spaces or
 # dashes clerks type; full-width digits too (``\d`` matches them).
 MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:\+|00)?86[\s-]?)?([1１]\d\d)((?:[\s-]?\d){6,9})(?!\d)")
+
+
+def mobiles_in(text: str) -> list[str]:
+    """Each mainland mobile written inside a text (``手机：138 1234 5678（办）``), once."""
+    compact = re.sub(r"[\s-]", "", fold_width(text))
+    return list(dict.fromkeys(_MOBILE_INSIDE.findall(compact)))
 
 
 def mask_mobiles(text: str) -> str:
