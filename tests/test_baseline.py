@@ -12,6 +12,7 @@ from consolidate.checks import run_rules
 from consolidate.checks.crossyear import function_totals
 from consolidate.model.baseline import Baseline, BaselinePerson
 from consolidate.model.errors import InputError
+from consolidate.model.finding import sort_findings
 from consolidate.model.outcome import Change
 from consolidate.reading.baseline import read_baseline
 from tests.helpers import AS_OF, CONFIG, a1_cells, a1_row, a2_row, build_form, write_annex
@@ -44,10 +45,9 @@ def baseline_of(*people: tuple[str, str, str, str]) -> Baseline:
 
 
 def judge(forms, baseline: Baseline):
+    """Every finding of the run (not only the cross-year ones) and the changes."""
     result = run_rules(forms, CONFIG, as_of=AS_OF, baseline=baseline)
-    found = sorted(
-        (f.code, f.file, f.cell) for f in result.findings if f.code in CROSS_YEAR
-    )  # fmt: skip
+    found = sorted((f.code, f.file, f.cell) for f in sort_findings(result.findings))
     return found, result.changes
 
 
@@ -143,25 +143,29 @@ def test_function_change_without_request():
     ]
 
 
+A1, A2 = "黄浦区/附件1.xlsx", ROSTER
+UNEXPLAINED = ("unreported-function-change", A2, "F5")
+
+
 @pytest.mark.parametrize(
-    ("baseline", "now", "kind", "current", "explained"),
+    ("baseline", "now", "kind", "current", "expected"),
     [
-        ("复审、监管", "复审", "减少功能", "复审", True),
-        ("复审、监管", "复审", "增加功能", "复审", False),  # the wrong type
-        ("复审", "复审、监管", "增加功能", "复审、监管", True),
-        ("复审", "复审、监管", "增加功能", "复审、发证、监管", False),  # not the new functions
-        ("初审、监管", "复审、监管", "增加功能", "复审、监管", True),  # mixed: either type
-        ("初审、监管", "复审、监管", "减少功能", "复审、监管", True),
+        ("复审、监管", "复审", "减少功能", "复审", []),
+        ("复审、监管", "复审", "增加功能", "复审", [("add-gains-nothing", A1, "E5"), UNEXPLAINED]),
+        ("复审", "复审、监管", "增加功能", "复审、监管", []),
+        # not the new functions
+        ("复审", "复审、监管", "增加功能", "复审、发证、监管", [("functions-disagree", A2, "F5"), UNEXPLAINED]),
+        # mixed: either type explains it
+        ("初审、监管", "复审、监管", "增加功能", "复审、监管", [("adjustment-mixed", A1, "E5")]),
+        ("初审、监管", "复审、监管", "减少功能", "复审、监管", [("adjustment-mixed", A1, "E5")]),
     ],
-)
-def test_function_change_explained_only_by_matching_request(
-    baseline, now, kind, current, explained
-):
+)  # fmt: skip
+def test_function_change_explained_only_by_matching_request(baseline, now, kind, current, expected):
     base = baseline_of(("黄浦区", "王建华", "13900000001", baseline))
     request = a1_row(1, adjustment=kind, original=baseline, current=current, post="现认证科科长")
     found, changes = judge([requests(request), roster(a2_row(1, functions=now))], base)
-    codes = [code for code, *_ in found]
-    assert ("unreported-function-change" in codes) is not explained
+    assert found == expected
+    explained = UNEXPLAINED not in expected
     assert [(c.kind, c.explained) for c in changes] == [("functions", explained)]
     assert (changes[0].request is not None) is explained
 
@@ -187,7 +191,7 @@ def test_original_against_baseline(kind, original, current, expected):
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审"))
     request = a1_row(1, adjustment=kind, original=original, current=current, post="现认证科科长")
     found, _ = judge([requests(request)], base)
-    assert [f for f in found if f[0] == "original-disagrees-baseline"] == expected
+    assert found == expected
 
 
 def test_original_message_names_both_function_sets():
@@ -206,7 +210,7 @@ def test_moved_district_is_removal_there_and_new_account_here_paired():
     )
     xuhui = roster(a2_row(1, bureau=XH, account="xh1"), district="徐汇区", file="徐汇区/附件2.xlsx")
     huangpu = roster(
-        a2_row(2, name="赵敏", mobile="13900000009", functions="初审", post="认证科科员")
+        a2_row(1, name="赵敏", mobile="13900000009", functions="初审", post="认证科科员")
     )
     found, changes = judge([huangpu, xuhui], base)
     assert found == [
@@ -439,7 +443,8 @@ def test_a_chain_of_requests_explains_the_change_and_its_originals():
         a1_row(2, adjustment="减少功能", original="复审、发证、监管", current="复审、监管", post="现认证科科长", mobile="13900000001"),
     )  # fmt: skip
     found, changes = judge([chain, roster(a2_row(1, functions="复审、监管"))], base)
-    assert found == []
+    # Two requests of one person in one sheet are a duplicate; no cross-year finding.
+    assert found == [("person-duplicate", REQUESTS, "F6")]
     assert [(c.kind, c.explained, c.request) for c in changes] == [
         ("functions", True, f"{REQUESTS}（Sheet1）第6行")
     ]
@@ -448,9 +453,9 @@ def test_a_chain_of_requests_explains_the_change_and_its_originals():
 def test_rows_without_mobile_or_district():
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审、监管"))
     found, _ = judge([roster(a2_row(1), a2_row(2, name="钱进", mobile=""))], base)
-    assert found == []  # required-missing covers the row without a mobile
-    found, changes = judge([roster(a2_row(1), district=None)], base)
-    assert found == [] and changes == []
+    assert found == [("required-missing", ROSTER, "G6")]  # no cross-year finding for it
+    found, changes = judge([roster(a2_row(1), district=None)], base)  # unit names no district
+    assert found == [("district-unknown", ROSTER, "A3")] and changes == []
 
 
 def test_baseline_as_xls_with_numbered_header(tmp_path: Path):
