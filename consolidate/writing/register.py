@@ -209,7 +209,9 @@ def findings_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
 
 
 def _where(finding: Finding, lang: str) -> str | None:
-    """The cell, or the row where a finding has no cell."""
+    """The cell (a Word table's 第5行 第7列), or the row where a finding has no cell."""
+    if place := finding.word_place(lang):  # Word shows no A1 references
+        return place
     if finding.cell or finding.row is None:
         return finding.cell
     return _labels(lang)["register_row"].format(n=finding.row)

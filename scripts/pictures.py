@@ -1,0 +1,79 @@
+"""Make the README's pictures of the printed register and adjustments from the real output.
+
+Usage: .venv/bin/python scripts/pictures.py  (needs LibreOffice and poppler-utils)
+
+Runs the sample inbox as ``make consolidate`` does, prints the first page of
+``register.xlsx`` (sheet 名册) and of ``adjustments.xlsx`` to PDF with LibreOffice, and
+turns each into a PNG with ``pdftoppm``: ``docs/register.png``, ``docs/adjustments.png``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from consolidate.api import consolidate_inbox  # noqa: E402
+from consolidate.writing.outputs import write_outputs  # noqa: E402
+
+AS_OF, RECEIVED = dt.date(2026, 11, 27), dt.date(2026, 11, 23)
+DPI = 110
+# (output, sheet to print, picture): the first page of each.
+PICTURES = (
+    ("register.xlsx", "名册", "register.png"),
+    ("adjustments.xlsx", "附件1", "adjustments.png"),
+)
+
+
+def main() -> None:
+    for tool in ("soffice", "pdftoppm"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is needed (apt-get install libreoffice-calc-nogui poppler-utils)")
+    os.chdir(ROOT)
+    baseline = Path("sample_inputs/_baseline/register-2025.xlsx")
+    outcome = consolidate_inbox(Path("sample_inputs"), as_of=AS_OF, baseline_path=baseline)
+    with tempfile.TemporaryDirectory(prefix="consolidate-pictures-") as tmp:
+        folder = Path(tmp)
+        written = write_outputs(outcome, folder / "out", received=RECEIVED)
+        for output, sheet, picture in PICTURES:
+            single = _only_sheet(written[output], sheet, folder)
+            pdf = _to_pdf(single, folder)
+            target = ROOT / "docs" / picture
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile",
+                 str(pdf), str(target.with_suffix(""))],
+                check=True,
+            )  # fmt: skip
+            print(f"wrote {target.relative_to(ROOT)}")
+
+
+def _only_sheet(path: Path, sheet: str, folder: Path) -> Path:
+    book = openpyxl.load_workbook(path)
+    for other in [ws for ws in book.worksheets if ws.title != sheet]:
+        book.remove(other)
+    single = folder / f"{path.stem}-{sheet}.xlsx"
+    book.save(single)
+    return single
+
+
+def _to_pdf(path: Path, folder: Path) -> Path:
+    profile = (folder / "profile").as_uri()
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(folder), str(path)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    return folder / f"{path.stem}.pdf"
+
+
+if __name__ == "__main__":
+    main()
