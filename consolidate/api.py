@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from consolidate.checks import evaluate
 from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Config, load_config
 from consolidate.model.errors import InputError, OutputError
+from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
@@ -27,13 +28,16 @@ def check(
     as_of: dt.date | None = None,
     config: Config | None = None,
     displays: Sequence[str] | None = None,
+    fastlist_path: Path | str | None = None,
 ) -> Outcome:
     """Check a district's own files: file, row and cross-annex rules (no roll-up).
 
     A folder stands for every workbook below it (a clerk may give the folder she sends).
+    ``fastlist_path``: the city's list of fast-channel users, for recommendation lists.
     """
     config = config or load_config()
     as_of = as_of or dt.date.today()
+    fastlist = _fastlist(fastlist_path, config)
     results = []
     ignored: list[str] = []
     for i, path in enumerate(paths):
@@ -47,7 +51,16 @@ def check(
             results.append(read_file(path, display, config))
         else:
             raise InputError(f"找不到文件：{path}")
-    return evaluate(results, config=config, as_of=as_of, ignored=ignored)
+    return evaluate(results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist)
+
+
+def _fastlist(path: Path | str | None, config: Config) -> FastList | None:
+    """The city's list of fast-channel users, when given (InputError when unusable)."""
+    if path is None:
+        return None
+    from consolidate.reading.fastlist import read_fastlist
+
+    return read_fastlist(Path(path), str(path), config)
 
 
 def consolidate_inbox(
@@ -56,10 +69,12 @@ def consolidate_inbox(
     as_of: dt.date | None = None,
     year: int | None = None,
     baseline_path: Path | str | None = None,
+    fastlist_path: Path | str | None = None,
     config: Config | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """The city office's run: every file of the inbox, the roll-up, the baseline."""
+    """The city office's run: every file of the inbox, the roll-up, the baseline, and the
+    recommendation lists against the city's list of fast-channel users (``fastlist_path``)."""
     config = config or load_config()
     as_of = as_of or dt.date.today()
     inbox = Path(inbox)
@@ -70,7 +85,9 @@ def consolidate_inbox(
         from consolidate.reading.baseline import read_baseline
 
         baseline = read_baseline(Path(baseline_path), str(baseline_path), config)
-    files, ignored = discover(inbox, [Path(baseline_path)] if baseline_path else [], config)
+    fastlist = _fastlist(fastlist_path, config)
+    references = [Path(p) for p in (baseline_path, fastlist_path) if p is not None]
+    files, ignored = discover(inbox, references, config)
     results = read_all(files, config, progress)
     return evaluate(
         results,
@@ -78,6 +95,7 @@ def consolidate_inbox(
         as_of=as_of,
         year=year or as_of.year,
         baseline=baseline,
+        fastlist=fastlist,
         ignored=ignored,
     )
 

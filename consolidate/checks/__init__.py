@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from consolidate.checks import people, sheets
 from consolidate.checks.common import Reporter
 from consolidate.checks.crossyear import compare_with_baseline
+from consolidate.checks.recommend import recommendation_findings
 from consolidate.checks.rows import row_findings
 from consolidate.checks.selection import select_submissions
 from consolidate.model.baseline import Baseline
 from consolidate.model.config import Config
+from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, sort_findings
 from consolidate.model.form import Form, ReadResult, Row
-from consolidate.model.outcome import SUPERSEDED, Change, Outcome, Selection
+from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Selection
 
 
 @dataclass
@@ -39,15 +41,17 @@ def run_rules(
     as_of: dt.date,
     year: int | None = None,
     baseline: Baseline | None = None,
+    fastlist: FastList | None = None,
 ) -> RuleResult:
     """Run every rule over the forms that count.
 
     ``year`` turns on the annual roll-up (district-missing, submission-late); ``baseline``
-    (last year's register) turns on the cross-year rules.
+    (last year's register) turns on the cross-year rules; ``fastlist`` (the city's list of
+    fast-channel users) the recommendation rules against it.
     """
     reporter = Reporter(config)
     result = RuleResult()
-    judged: dict[int, list[tuple[Form, Row]]] = {1: [], 2: []}
+    judged: dict[int, list[tuple[Form, Row]]] = {number: [] for number in config.annexes}
     for form in forms:
         placeholders, rejected = sheets.placeholder_rows(form, config, reporter)
         result.findings += placeholders
@@ -65,6 +69,10 @@ def run_rules(
         result.findings += sheets.table_rows(form, reporter, rows)
     for annex in (1, 2):
         result.findings += row_findings(judged[annex], annex, config)
+    lists = [form for form in forms if form.annex == RECOMMEND]
+    result.findings += recommendation_findings(
+        judged[RECOMMEND], lists, config, reporter, as_of=as_of, fastlist=fastlist
+    )
     result.findings += people.shared_phones(judged[1] + judged[2], reporter)
     result.findings += people.multi_district(judged[2], reporter)
     result.findings += people.duplicate_accounts(judged[2], reporter)
@@ -86,6 +94,7 @@ def evaluate(
     as_of: dt.date,
     year: int | None = None,
     baseline: Baseline | None = None,
+    fastlist: FastList | None = None,
     ignored: Iterable[str] = (),
 ) -> Outcome:
     """Select the submissions that count and run every rule over them."""
@@ -93,7 +102,9 @@ def evaluate(
     ignored = [*ignored, *(r.source.display for r in results if r.ignored)]
     results = [r for r in results if not r.ignored]
     selection = select_submissions(results, config)
-    ruled = run_rules(selection.forms, config, as_of=as_of, year=year, baseline=baseline)
+    ruled = run_rules(
+        selection.forms, config, as_of=as_of, year=year, baseline=baseline, fastlist=fastlist
+    )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings
     return Outcome(
@@ -107,6 +118,7 @@ def evaluate(
         year=year,
         baseline=baseline,
         changes=ruled.changes,
+        fastlist=fastlist,
     )
 
 

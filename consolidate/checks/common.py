@@ -14,6 +14,7 @@ from consolidate.model.form import Cell, Form, Row
 from consolidate.values.functions import Functions, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import Mobile, normalize_mobile
+from consolidate.values.text import squash
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,8 @@ class Reporter:
             raise ValueError(f"{code} does not point at the column {key} (checks/registry.py)")
         cell = row.cell(key)
         column = column or self.column_name(form, key)
-        return self.at(code, form, cell, column=column, person=person_name(row), **params)
+        name_key = self.config.annexes[form.annex].name_key
+        return self.at(code, form, cell, column=column, person=person_name(row, name_key), **params)
 
     def at(
         self,
@@ -103,8 +105,9 @@ def registered(code: str) -> RuleEntry:
     return entry
 
 
-def person_name(row: Row) -> str:
-    return normalize_name(row.text("name"))
+def person_name(row: Row, key: str = "name") -> str:
+    """Whom a row is about: the account holder, or the enterprise (``key`` ``unit``)."""
+    return normalize_name(row.text(key))
 
 
 def person_of(row: Row) -> Person:
@@ -132,6 +135,19 @@ def functions_in(text: str, config: Config) -> Functions:
 def functions_of(row: Row, key: str, config: Config) -> Functions:
     """The parsed functions of a row's functions cell."""
     return functions_in(row.text(key), config)
+
+
+def recommend_type(form: Form, row: Row, config: Config) -> str | None:
+    """A recommendation row's type (新申请 / 延用): its 推荐类型 cell when that holds one
+    (or a word the vocabulary maps to one), else the type its sheet names; None when
+    neither says."""
+    text = squash(row.text(config.annexes[form.annex].type_column or ""))
+    if not text:
+        return form.row_type
+    vocabulary = config.vocabularies.recommend
+    if text in config.recommend_types:
+        return text
+    return vocabulary.suggest.get(text)
 
 
 def where(form: Form, row: Row) -> str:

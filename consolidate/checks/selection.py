@@ -126,7 +126,7 @@ def _people(forms: list[Form], config: Config) -> dict[tuple[str, str], tuple[st
     """Each person of a roster (name + mobile) with the compared values of their row."""
     people = {}
     for row in (row for form in forms for row in form.rows):
-        if any(is_placeholder(cell.text, config) for cell in row.cells.values()):
+        if any(is_placeholder(cell.text, config, key) for key, cell in row.cells.items()):
             continue  # a template leftover is nobody
         name = normalize_name(row.text("name"))
         values = {key: squash(row.text(key)) for key in COMPARED}

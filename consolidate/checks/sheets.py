@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from consolidate.checks.common import Reporter, person_of
+from consolidate.checks.common import Reporter, person_of, recommend_type
 from consolidate.checks.registry import ANY, rule
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
@@ -27,14 +27,14 @@ def placeholder_rows(
     rejected: set[int] = set()
     for row in form.rows:
         for key, cell in row.cells.items():
-            if key != "seq" and not cell.merged and is_placeholder(cell.text, config):
+            if key != "seq" and not cell.merged and is_placeholder(cell.text, config, key):
                 findings.append(
                     reporter.at_cell(
                         "placeholder-value", form, row, key, column=reporter.column_name(form, key)
                     )
                 )
                 rejected.add(row.number)
-            elif key != "seq" and cell.merged and is_placeholder(cell.text, config):
+            elif key != "seq" and cell.merged and is_placeholder(cell.text, config, key):
                 rejected.add(row.number)  # judged once, at the merged range's top-left
     return findings, rejected
 
@@ -46,8 +46,13 @@ def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -
     """column-missing, annex-empty, template-outdated."""
     spec = config.annexes[form.annex]
     first = min(form.columns.values(), default=1)
+    types = {recommend_type(form, row, config) for row in rows} if spec.type_column else set()
     for key in form.missing_columns:
         column = spec.column(key)
+        if column.only_for and column.only_for not in types:
+            continue  # a column only some rows need (延用's), and no such row
+        if key == spec.type_column and form.row_type:
+            continue  # a sheet of one type: its name or title says which
         yield reporter.at(
             "column-missing", form, None, row=form.header_row, col=first,
             column=column.name, optional=not column.required,
@@ -211,13 +216,17 @@ def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding
 
 
 # ---------------------------------------------------------------- rows the sheet hides or leaves out
-@rule("row-hidden", "name")
-@rule("row-outside-table", "name")
+@rule("row-hidden", "name", "unit")
+@rule("row-outside-table", "name", "unit")
 def table_rows(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
     """row-hidden on data rows hidden in the sheet (read and judged all the same);
     row-outside-table on a person's data below the end of the table (not counted)."""
+    spec = reporter.config.annexes[form.annex]
+    entry = "unit" if spec.about_units else "person"
     for row in rows:
         if row.number in form.hidden_rows:
-            yield reporter.at_cell("row-hidden", form, row, "name")
+            yield reporter.at_cell("row-hidden", form, row, spec.name_key, advice=entry)
     for row in form.outside_rows:
-        yield reporter.at_cell("row-outside-table", form, row, "name", end=form.end_row)
+        yield reporter.at_cell(
+            "row-outside-table", form, row, spec.name_key, end=form.end_row, entry=entry
+        )

@@ -118,6 +118,9 @@ class Column:
     variants: Words
     required: bool = True
     notice: str | None = None  # the header as the notice's Word table prints it
+    # Needed only by rows of this type (the recommendation list's 延用 columns): a sheet
+    # without such rows may leave the column out.
+    only_for: str | None = None
 
 
 @frozen(eq=False)  # hashed by identity: a cache key per cell
@@ -134,15 +137,47 @@ class AnnexSpec:
     # A header is this annex's only when it names a column of every group (its own
     # columns, not generic ones such as 序号, 单位, 电话 or 备注).
     identifying_columns: tuple[Words, ...] = ()
+    # What the form is called where 附件N is not its name (the recommendation list).
+    label: str | None = None
+    label_en: str | None = None
+    # The column naming whom a row is about: a person (Annex 1/2) or an enterprise.
+    name_key: str = "name"
+    # The column giving each row's type, which a sheet of one type may name instead.
+    type_column: str | None = None
 
     def column(self, key: str) -> Column:
         """The column with this key."""
         return next(c for c in self.columns if c.key == key)
 
+    def has_column(self, key: str) -> bool:
+        return any(c.key == key for c in self.columns)
+
     @property
     def short_title(self) -> str:
-        """``附件1`` / ``附件2``."""
-        return f"附件{self.number}"
+        """``附件1`` / ``附件2`` / ``推荐名单``."""
+        return self.label or f"附件{self.number}"
+
+    def short_title_in(self, lang: str) -> str:
+        """:attr:`short_title` in ``lang``: ``Annex 2`` / ``recommendation list``."""
+        if lang != "en":
+            return self.short_title
+        return self.label_en or f"Annex {self.number}"
+
+    @property
+    def about_units(self) -> bool:
+        """Rows name an enterprise (the recommendation list), not a person."""
+        return self.name_key != "name"
+
+
+@frozen()
+class FastListSpec:
+    """The city's list of fast-channel users (``--fastlist``): its own columns, the
+    recommendation list's ``shared`` columns, and the columns it must have."""
+
+    title: str
+    shared: Words
+    required: Words
+    columns: tuple[Column, ...]
 
 
 @frozen()
@@ -172,6 +207,8 @@ class _FormsFile:
     layout: Layout
     annex1: AnnexSpec
     annex2: AnnexSpec
+    recommend: AnnexSpec
+    fastlist: FastListSpec
 
 
 # ---------------------------------------------------------------- vocabularies.toml
@@ -216,16 +253,35 @@ class AdjustmentWords:
 
 
 @frozen()
+class RecommendWords:
+    """The recommendation types (新申请, 延用) and suggestions for other words."""
+
+    values: Words
+    suggest: dict[str, str] = field(default_factory=dict)
+
+
+@frozen()
+class ReviewWords:
+    """How a 初审意见 reads as passed: it starts with a ``passed`` word, no ``failed`` one."""
+
+    passed: Words
+    failed: Words
+
+
+@frozen()
 class Placeholders:
-    """Regular expressions that mark a template leftover."""
+    """Regular expressions that mark a template leftover (per column where they differ)."""
 
     patterns: tuple[Regex, ...]
+    columns: dict[str, tuple[Regex, ...]] = field(default_factory=dict)
 
 
 @frozen()
 class Vocabularies:
     functions: FunctionWords
     adjustments: AdjustmentWords
+    recommend: RecommendWords
+    review: ReviewWords
     placeholders: Placeholders
 
 
@@ -325,6 +381,21 @@ class Deadlines:
 
 
 @frozen()
+class FastChannel:
+    """The fast-channel recommendations: deadlines by type, validity, reminders."""
+
+    new_month_day: Annotated[str, AfterValidator(_month_day)]
+    extension_month_day: Annotated[str, AfterValidator(_month_day)]
+    valid_years: int
+    remind_months: int
+
+    def deadline(self, year: int, *, extension: bool) -> dt.date:
+        """The deadline of ``year``'s new-applicant list, or its extension list."""
+        day = self.extension_month_day if extension else self.new_month_day
+        return dt.date.fromisoformat(f"{year}-{day}")
+
+
+@frozen()
 class TemplateSettings:
     version: str
     property: str
@@ -370,6 +441,7 @@ class Settings:
     word: Word
     limits: Limits
     server: Server
+    fastchannel: FastChannel
 
 
 # ---------------------------------------------------------------- all of schemas/
@@ -380,6 +452,7 @@ class Config:
     root: Path
     annexes: dict[int, AnnexSpec]
     meta: dict[str, MetaField]
+    fastlist: FastListSpec
     layout: Layout
     vocabularies: Vocabularies
     city: City
@@ -399,6 +472,21 @@ class Config:
     def adjustments(self) -> Words:
         """The adjustment types of Annex 1."""
         return self.vocabularies.adjustments.values
+
+    @property
+    def recommend_types(self) -> Words:
+        """新申请, 延用: the types of the recommendation list, new first."""
+        return self.vocabularies.recommend.values
+
+    @property
+    def new_type(self) -> str:
+        """新申请."""
+        return self.recommend_types[0]
+
+    @property
+    def extension_type(self) -> str:
+        """延用."""
+        return self.recommend_types[-1]
 
     @property
     def limits(self) -> Limits:
@@ -431,8 +519,9 @@ def parse_config(data: Mapping[str, Mapping[str, Any]], root: Path) -> Config:
     forms, districts, rules = parts["forms"], parts["districts"], parts["rules"]
     config = Config(
         root=root,
-        annexes={spec.number: spec for spec in (forms.annex1, forms.annex2)},
+        annexes={spec.number: spec for spec in (forms.annex1, forms.annex2, forms.recommend)},
         meta=forms.meta,
+        fastlist=forms.fastlist,
         layout=forms.layout,
         vocabularies=parts["vocabularies"],
         city=districts.city,
@@ -494,14 +583,48 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
             for key in getattr(spec, fields):
                 if key not in known:
                     problems.append(("forms", f"annex{spec.number}.{fields}", _not_in(key, known)))
-    if sorted(config.annexes) != [1, 2]:
-        problems.append(("forms", "annex1.number / annex2.number", "应分别为 1 和 2"))
+    if sorted(config.annexes) != [1, 2, 3]:
+        problems.append(
+            ("forms", "annex1.number / annex2.number / recommend.number", "应分别为 1、2 和 3")
+        )
+    problems += _fast_channel_checks(config)
     for code, rule in config.rules.items():
         if rule.source not in config.sources:
             problems.append(("rules", f"rules.{code}.source", _not_in(rule.source, config.sources)))
     for severity in SEVERITIES:
         if severity not in config.severities:
             problems.append(("rules", f"severities.{severity}", "缺少此项"))
+    return problems
+
+
+def _fast_channel_checks(config: Config) -> list[tuple[str, str, str]]:
+    """The recommendation list's and the city list's keys name configured columns."""
+    problems = []
+    recommend = config.annexes.get(3)
+    if recommend is None:
+        return problems
+    keys = {c.key for c in recommend.columns}
+    for key in (recommend.type_column, recommend.name_key):
+        if key and key not in keys:
+            problems.append(("forms", "recommend", _not_in(key, keys)))
+    for key in config.fastlist.shared:
+        if key not in keys:
+            problems.append(("forms", "fastlist.shared", _not_in(key, keys)))
+    listed = set(config.fastlist.shared) | {c.key for c in config.fastlist.columns}
+    for key in config.fastlist.required:
+        if key not in listed:
+            problems.append(("forms", "fastlist.required", _not_in(key, listed)))
+    types = set(config.recommend_types)
+    if len(config.recommend_types) != 2:
+        problems.append(("vocabularies", "recommend.values", "应为两项：新申请、延用"))
+    for word, target in config.vocabularies.recommend.suggest.items():
+        if target not in types:
+            problems.append(("vocabularies", f"recommend.suggest.{word}", _not_in(target, types)))
+    for column in recommend.columns:
+        if column.only_for and column.only_for not in types:
+            problems.append(
+                ("forms", f"recommend.columns.{column.key}", _not_in(column.only_for, types))
+            )
     return problems
 
 

@@ -89,7 +89,7 @@ class RowCounts:
 
 @dataclass(slots=True)
 class Form:
-    """One sheet recognised as Annex 1 or Annex 2."""
+    """One sheet recognised as Annex 1, Annex 2 or a recommendation list (annex 3)."""
 
     source: SourceFile
     sheet: str
@@ -114,6 +114,9 @@ class Form:
     # Where ``metadata_row`` is when not on the form's sheet: a Word document's body
     # (``正文``), whose paragraphs hold the title and metadata lines.
     metadata_sheet: str | None = None
+    # The recommendation type a sheet of one type gives every row (its name or title
+    # says 新申请 or 延用); a row's own 推荐类型 cell, when filled, wins.
+    row_type: str | None = None
 
     def metadata_place(self) -> Cell:
         """Where the metadata line is, or belongs: its first cell, or a body paragraph."""

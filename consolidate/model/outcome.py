@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 
 from consolidate.model.baseline import Baseline
 from consolidate.model.config import Config
+from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form, ReadResult, Row
 
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
+# The form number of the fast-channel recommendation list (forms.toml [recommend]).
+RECOMMEND = 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Outcome:
     year: int | None = None
     baseline: Baseline | None = None  # last year's register, when --baseline was given
     changes: list[Change] = field(default_factory=list)  # against the baseline
+    fastlist: FastList | None = None  # the city's list of fast-channel users (--fastlist)
 
     @property
     def forms(self) -> list[Form]:
@@ -78,6 +82,12 @@ class Outcome:
 
     def forms_of(self, annex: int) -> list[Form]:
         return [f for f in self.forms if f.annex == annex]
+
+    @property
+    def has_fast_channel(self) -> bool:
+        """Recommendation lists arrived, or the city's list was given: fastchannel.xlsx
+        and the report's 便捷通道 section are written."""
+        return self.fastlist is not None or any(f.annex == RECOMMEND for f in self.forms)
 
     @property
     def status(self) -> dict[str, str]:

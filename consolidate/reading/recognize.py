@@ -289,8 +289,26 @@ def _parse_from(
         date=parse_date(metadata["date"].raw) if "date" in metadata else None,
     )
     form.district, form.district_from = resolve_district(form, config)
+    if spec.type_column:
+        form.row_type = sheet_type(grid, sheet, title_row, source, config)
     begin = title_row if title_row is not None else header.row
     return _Table(form, header, min(begin, header.row), end)
+
+
+def sheet_type(
+    grid: Grid, sheet: str, title_row: int | None, source: SourceFile, config: Config
+) -> str | None:
+    """The recommendation type a sheet of one type names for all its rows: its sheet
+    name, its title, else its file name names exactly one of 新申请 / 延用."""
+    places = [sheet]
+    if title_row is not None:
+        places.append(" ".join(grid.own(title_row)))
+    places.append(Path(source.display).stem)
+    for place in places:
+        named = {kind for kind in config.recommend_types if kind in squash(place)}
+        if len(named) == 1:
+            return named.pop()
+    return None
 
 
 def is_number_row(texts: list[str]) -> bool:
@@ -431,10 +449,17 @@ _NAME = re.compile(r"^(?:[\u3400-\u9fff·]{2,15}|[A-Za-z][A-Za-z .'-]{1,30})$")
 
 
 _PHONE_DIGITS = 7  # a landline's 8 digits, a mobile with one digit missing
+# An enterprise's data: its name and something like a credit code (a few characters may
+# be missing or wrong: uscc-invalid says so once the row is read).
+_UNIT_NAME = re.compile(r"[\u3400-\u9fffA-Za-z]{2}")
+_CODE_CHARACTERS = 15
 
 
 def holds_person(texts: dict[str, str], annex: int, config: Config) -> bool:
-    """A person's data (key -> text): a name and a phone, or a name and known functions."""
+    """A person's data (key -> text): a name and a phone, or a name and known functions;
+    on the recommendation list, an enterprise's name and credit code."""
+    if config.annexes[annex].about_units:
+        return _holds_unit(texts)
     if not _NAME.match(normalize_name(texts.get("name", ""))):
         return False
     if sum(ch.isdigit() for ch in texts.get("mobile", "")) >= _PHONE_DIGITS:
@@ -446,12 +471,21 @@ def _whole_person(texts: dict[str, str], annex: int, config: Config) -> bool:
     """A data row whatever its first cell says: a name with known functions, or with a
     mobile and a post. Stricter than :func:`holds_person`: a signature line may well put
     a name and a phone under the name and mobile columns (联系人： 张明 电话： 139…)."""
+    if config.annexes[annex].about_units:
+        return _holds_unit(texts)
     if not _NAME.match(normalize_name(texts.get("name", ""))):
         return False
     if _has_functions(texts, annex, config):
         return True
     post = texts.get("post", "")
     return bool(post) and ":" not in squash(post) and holds_person(texts, annex, config)
+
+
+def _holds_unit(texts: dict[str, str]) -> bool:
+    code = squash(texts.get("uscc", ""))
+    return bool(_UNIT_NAME.search(texts.get("unit", ""))) and (
+        sum(ch.isalnum() for ch in code) >= _CODE_CHARACTERS
+    )
 
 
 def _has_functions(texts: dict[str, str], annex: int, config: Config) -> bool:

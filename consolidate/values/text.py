@@ -76,9 +76,13 @@ def _placeholder_re(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-def is_placeholder(text: str, config: Config) -> bool:
-    """True for template leftovers: ``XX``, ``吴XX``, ``138XXXXXXXX``, ``202X年X月X日``."""
+def is_placeholder(text: str, config: Config, key: str = "") -> bool:
+    """True for template leftovers: ``XX``, ``吴XX``, ``138XXXXXXXX``, ``202X年X月X日``.
+
+    ``key``: the column the text is in, where that column has patterns of its own.
+    """
     if not text:
         return False
-    patterns = config.vocabularies.placeholders.patterns
+    placeholders = config.vocabularies.placeholders
+    patterns = placeholders.columns.get(key, placeholders.patterns)
     return bool(_placeholder_re(patterns).search(unicodedata.normalize("NFKC", text)))

@@ -1,0 +1,330 @@
+"""Rules over the fast-channel recommendation lists (推荐名单, notice §一, §二, §四).
+
+Row rules judge each recommendation on its own (code, type, the 延用 fields, the first
+review); the rules across rows compare the lists with each other (a unit recommended
+twice) and with the city's list of users (``--fastlist``): extensions of units not on it,
+new applications of units still on it, lapsed permissions, and the units whose
+permission ends soon with no extension in sight. The account rules never see these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+
+from consolidate.checks.common import Reporter, person_name, recommend_type, where
+from consolidate.checks.registry import rule
+from consolidate.model.config import Config
+from consolidate.model.fastlist import FastList, ListedUnit
+from consolidate.model.finding import Finding
+from consolidate.model.form import Form, Row
+from consolidate.values.dates import parse_date
+from consolidate.values.text import squash
+from consolidate.values.uscc import parse_uscc
+
+Judged = list[tuple[Form, Row]]
+# Cells every recommendation must fill (RULES.md: required-missing on the list).
+REQUIRED = ("unit", "uscc", "type", "review")
+
+
+def recommendation_findings(
+    judged: Judged,
+    forms: list[Form],
+    config: Config,
+    reporter: Reporter,
+    *,
+    as_of: dt.date,
+    fastlist: FastList | None = None,
+) -> list[Finding]:
+    """Every recommendation rule over the rows judged (template leftovers taken out)."""
+    findings: list[Finding] = []
+    for form, row in judged:
+        findings += row_rules(form, row, config, reporter)
+    findings += duplicates(judged, reporter)
+    findings += late_lists(forms, judged, config, reporter, as_of)
+    findings += lapsed(judged, config, reporter, fastlist)
+    if fastlist is not None:
+        findings += against_list(judged, config, reporter, fastlist, as_of)
+        findings += expiring(judged, config, reporter, fastlist, as_of)
+    return findings
+
+
+# ---------------------------------------------------------------- one row
+@rule("required-missing", *REQUIRED)
+def row_rules(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[Finding]:
+    """required-missing, uscc-invalid, recommend-type-unknown, extension-fields-missing,
+    review-not-passed; date-invalid on a 现权限有效期至 that is no date."""
+    kind = recommend_type(form, row, config)
+    for key in REQUIRED:
+        cell = row.cell(key)
+        if cell is not None and not cell.text and not (key == "type" and kind):
+            yield reporter.at_cell("required-missing", form, row, key, hint=key)
+    yield from _code(form, row, reporter)
+    yield from _type(form, row, config, reporter)
+    if kind == config.extension_type:
+        yield from _extension_fields(form, row, reporter)
+    yield from _review(form, row, config, reporter)
+
+
+@rule("uscc-invalid", "uscc")
+def _code(form: Form, row: Row, reporter: Reporter) -> Iterator[Finding]:
+    cell = row.cell("uscc")
+    if cell is None or not cell.text:
+        return
+    code = parse_uscc(cell.raw)
+    if code.valid:
+        return
+    if code.reason:
+        hint = "number" if code.reason == "number" else "check"
+        yield reporter.at_cell(
+            "uscc-invalid", form, row, "uscc", reason=code.reason, hint=hint,
+            length=len(code.code), chars=code.chars,
+        )  # fmt: skip
+    else:  # valid once folded to half-width capitals
+        yield reporter.at_cell(
+            "uscc-invalid", form, row, "uscc", reason="check", hint="fix",
+            suggestion=code.suggestion,
+        )  # fmt: skip
+
+
+@rule("recommend-type-unknown", "type")
+def _type(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[Finding]:
+    key = config.annexes[form.annex].type_column
+    text = squash(row.text(key)) if key else ""
+    if not text or text in config.recommend_types:
+        return
+    suggestion = config.vocabularies.recommend.suggest.get(text)
+    yield reporter.at_cell(
+        "recommend-type-unknown", form, row, key, suggestion=suggestion,
+        hint="suggest" if suggestion else None,
+    )  # fmt: skip
+
+
+EXTENSION_FIELDS = ("until", "applications", "supervision")
+
+
+@rule("extension-fields-missing", *EXTENSION_FIELDS)
+@rule("date-invalid", "until")
+def _extension_fields(form: Form, row: Row, reporter: Reporter) -> Iterator[Finding]:
+    """A 延用 needs the current permission's end, the applications and the supervision.
+    A column the sheet lacks is column-missing, once, not a finding per row."""
+    for key in EXTENSION_FIELDS:
+        cell = row.cell(key)
+        if cell is not None and not cell.text:
+            yield reporter.at_cell("extension-fields-missing", form, row, key, hint=key)
+    cell = row.cell("until")
+    if cell is not None and cell.text and parse_date(cell.raw) is None:
+        yield reporter.at_cell("date-invalid", form, row, "until", reason="not-a-date")
+
+
+def passed_review(text: str, config: Config) -> bool:
+    """A 初审意见 that says the unit qualifies (符合, 同意推荐 …; never 不符合)."""
+    text = squash(text)
+    words = config.vocabularies.review
+    return text.startswith(words.passed) and not text.startswith(words.failed)
+
+
+@rule("review-not-passed", "review")
+def _review(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[Finding]:
+    cell = row.cell("review")
+    if cell is None or passed_review(cell.text, config):
+        return
+    reason = "failed" if cell.text else "empty"
+    yield reporter.at_cell("review-not-passed", form, row, "review", reason=reason)
+
+
+# ---------------------------------------------------------------- across rows and lists
+def code_of(row: Row) -> str:
+    """The row's credit code normalised ('' when empty): rows compare by it."""
+    cell = row.cell("uscc")
+    return parse_uscc(cell.raw).code if cell is not None and cell.text else ""
+
+
+@rule("unit-duplicate", "unit")
+def duplicates(judged: Judged, reporter: Reporter) -> Iterator[Finding]:
+    """unit-duplicate: one code on several rows. Within a district, on the second and
+    later rows (naming the first); across districts, on every row (naming the others),
+    so each district sees its share (decision 1)."""
+    groups: dict[str, Judged] = defaultdict(list)
+    for form, row in judged:
+        code = code_of(row)
+        if code:
+            groups[code].append((form, row))
+    for code, group in groups.items():
+        if len(group) < 2:
+            continue
+        districts = {form.district for form, _ in group}
+        if len(districts) > 1:
+            for form, row in group:
+                others = [where(f, r) for f, r in group if (f, r) != (form, row)]
+                yield _duplicate(reporter, form, row, code, others, "districts")
+        else:
+            first = where(*group[0])
+            for form, row in group[1:]:
+                yield _duplicate(reporter, form, row, code, [first], "same")
+
+
+def _duplicate(
+    reporter: Reporter, form: Form, row: Row, code: str, others: list[str], hint: str
+) -> Finding:
+    return reporter.at_cell(
+        "unit-duplicate", form, row, "unit", uscc=code, others="；".join(others), hint=hint
+    )
+
+
+@rule("recommend-late")
+def late_lists(
+    forms: list[Form], judged: Judged, config: Config, reporter: Reporter, as_of: dt.date
+) -> Iterator[Finding]:
+    """recommend-late: a list dated after its type's deadline of that year, once per type
+    it holds, on its 填报日期 cell. A future date is date-invalid only (decision 6)."""
+    types: dict[int, set[str]] = defaultdict(set)
+    for form, row in judged:
+        kind = recommend_type(form, row, config)
+        if kind:
+            types[id(form)].add(kind)
+    settings = config.settings.fastchannel
+    for form in forms:
+        cell = form.metadata.get("date")
+        if form.date is None or cell is None or form.date > as_of:
+            continue
+        for kind in sorted(types[id(form)], key=config.recommend_types.index):
+            extension = kind == config.extension_type
+            deadline = settings.deadline(form.date.year, extension=extension)
+            if form.date > deadline:
+                day = settings.extension_month_day if extension else settings.new_month_day
+                yield reporter.at(
+                    "recommend-late", form, cell, column=config.meta["date"].name,
+                    type=kind, date=form.date, deadline=deadline, day=_month_day(day),
+                )  # fmt: skip
+
+
+def _month_day(text: str) -> str:
+    month, day = (int(part) for part in text.split("-"))
+    return f"{month}月{day}日"
+
+
+@rule("extension-lapsed", "until")
+def lapsed(
+    judged: Judged, config: Config, reporter: Reporter, fastlist: FastList | None
+) -> Iterator[Finding]:
+    """extension-lapsed: a 延用 whose permission ended before the list's 填报日期, as the
+    city's list has it or, for a unit the list lacks (or without a list), as written."""
+    for form, row in judged:
+        if recommend_type(form, row, config) != config.extension_type or form.date is None:
+            continue
+        listed = fastlist.by_code.get(code_of(row)) if fastlist else None
+        cell = row.cell("until")
+        written = parse_date(cell.raw) if cell is not None and cell.text else None
+        until, source = (listed.expires, "list") if listed else (written, "written")
+        if until is None or until >= form.date:
+            continue
+        yield reporter.at(
+            "extension-lapsed", form, cell, column=_name(config, "until"),
+            row=row.number, person=person_name(row, "unit"),
+            where=source, until=until, date=form.date,
+        )  # fmt: skip
+
+
+def _name(config: Config, key: str) -> str:
+    return config.annexes[3].column(key).name
+
+
+@rule("extension-not-listed", "unit")
+@rule("new-already-listed", "unit")
+def against_list(
+    judged: Judged, config: Config, reporter: Reporter, fastlist: FastList, as_of: dt.date
+) -> Iterator[Finding]:
+    """extension-not-listed and new-already-listed, against the city's list."""
+    for form, row in judged:
+        code = code_of(row)
+        if not code:
+            continue
+        kind = recommend_type(form, row, config)
+        listed = fastlist.by_code.get(code)
+        if kind == config.extension_type and listed is None:
+            yield reporter.at_cell(
+                "extension-not-listed", form, row, "unit", uscc=code, list=fastlist.display
+            )
+        elif kind == config.new_type and listed and listed.expires and listed.expires >= as_of:
+            yield reporter.at_cell(
+                "new-already-listed", form, row, "unit", uscc=code, until=listed.expires,
+                as_of=as_of,
+            )  # fmt: skip
+
+
+def extension_codes(judged: Judged, config: Config) -> set[str]:
+    """The codes a 延用 has arrived for."""
+    return {
+        code_of(row)
+        for form, row in judged
+        if recommend_type(form, row, config) == config.extension_type
+    }
+
+
+def expiring_units(
+    fastlist: FastList, config: Config, as_of: dt.date, extended: set[str]
+) -> list[ListedUnit]:
+    """The units of the list whose permission ends within the reminder months of the
+    as-of date and for which no 延用 has arrived, by end date."""
+    horizon = remind_until(as_of, config)
+    return sorted(
+        (
+            unit
+            for unit in fastlist.by_code.values()
+            if unit.expires and as_of <= unit.expires <= horizon and unit.code not in extended
+        ),
+        key=lambda u: (u.expires, u.row),
+    )
+
+
+def remind_until(as_of: dt.date, config: Config) -> dt.date:
+    """The last day a reminder looks ahead to: ``remind_months`` after the as-of date."""
+    months = as_of.month - 1 + config.settings.fastchannel.remind_months
+    year, month = as_of.year + months // 12, months % 12 + 1
+    for day in (as_of.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover - 28 is a day of every month
+
+
+@rule("permission-expiring")
+def expiring(
+    judged: Judged, config: Config, reporter: Reporter, fastlist: FastList, as_of: dt.date
+) -> Iterator[Finding]:
+    """permission-expiring (info) on the list's row: the district must remind the unit."""
+    extended = extension_codes(judged, config)
+    column = list_column(config, "unit")
+    for unit in expiring_units(fastlist, config, as_of, extended):
+        yield reporter.catalog.make(
+            "permission-expiring", file=fastlist.display, sheet=fastlist.sheet, row=unit.row,
+            col=fastlist.columns.get("unit"), column=column, value=unit.unit,
+            district=unit.district, person=unit.unit, uscc=unit.code, until=unit.expires,
+            days=(unit.expires - as_of).days,
+        )  # fmt: skip
+
+
+def list_column(config: Config, key: str) -> str:
+    """The header of a column of the city's list."""
+    for column in config.fastlist.columns:
+        if column.key == key:
+            return column.name
+    return _name(config, key)
+
+
+# ---------------------------------------------------------------- the list's state
+def list_status(unit: ListedUnit, config: Config, as_of: dt.date, extended: set[str]) -> str:
+    """Where a listed unit stands at ``as_of``: ``extending`` (a 延用 arrived), ``expired``,
+    ``expiring`` (within the reminder months), ``valid``, or ``unknown`` (no dates)."""
+    if unit.code in extended:
+        return "extending"
+    if unit.expires is None:
+        return "unknown"
+    if unit.expires < as_of:
+        return "expired"
+    if unit.expires <= remind_until(as_of, config):
+        return "expiring"
+    return "valid"

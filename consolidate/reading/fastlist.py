@@ -1,0 +1,141 @@
+"""The city's list of fast-channel users (``run --fastlist``), read like a submission.
+
+The list is any workbook whose first visible sheet with a header (in the first rows)
+names at least 单位名称, 统一社会信用代码, 开通日期 and 有效期至 (``[fastlist]`` in
+``schemas/forms.toml``); the tool's own ``fastchannel.xlsx`` (sheet 使用单位名单) is one.
+The same header search, row walk, end of table and row accounting as a submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+from consolidate.model.config import AnnexSpec, Config
+from consolidate.model.errors import InputError
+from consolidate.model.fastlist import FastList, ListedUnit, add_years
+from consolidate.model.form import Row, RowCounts
+from consolidate.reading.errors import Unreadable
+from consolidate.reading.grid import Grid
+from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
+from consolidate.reading.workbook import load_grids
+from consolidate.values.dates import parse_date
+from consolidate.values.districts import normalize_district
+from consolidate.values.text import is_placeholder, one_line
+from consolidate.values.uscc import parse_uscc
+
+HEADER_SEARCH_ROWS = 10
+
+
+def read_fastlist(path: Path, display: str, config: Config) -> FastList:
+    """Read the city's list; :class:`InputError` (exit 2) when it cannot be used."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"找不到便捷通道使用单位名单：{display}") from exc
+    except OSError as exc:
+        raise InputError(f"便捷通道使用单位名单无法打开：{display}（{exc.strerror}）") from exc
+    if len(data) > config.limits.max_file_bytes:
+        mb = config.limits.max_file_bytes // 1_000_000
+        raise InputError(f"便捷通道使用单位名单超过{mb}MB上限：{display}")
+    try:
+        found = _first_list_sheet(data, path.suffix.lower(), config)
+    except Unreadable as why:
+        raise InputError(f"便捷通道使用单位名单无法读取：{display}：{why.zh}") from why
+    if found is None:
+        spec = list_spec(config)
+        names = "、".join(spec.column(k).name for k in config.fastlist.required)
+        raise InputError(
+            f"“{display}”中没有找到便捷通道使用单位名单：需要一个工作表，"
+            f"前{HEADER_SEARCH_ROWS}行中有一行表头包含{names}"
+        )
+    sheet, grid, header = found
+    fastlist = FastList(
+        path=path,
+        display=display,
+        sha256=hashlib.sha256(data).hexdigest(),
+        sheet=sheet,
+        header_row=header.row + 1,
+        columns={key: col + 1 for key, col in header.columns.items()},
+    )
+    fastlist.units, fastlist.counts = _units(grid, header, config)
+    return fastlist
+
+
+@lru_cache(maxsize=4)
+def list_spec(config: Config) -> AnnexSpec:
+    """The list's columns as the header search takes them: the recommendation list's
+    shared columns and the list's own (cached: the search caches by spec).
+
+    Numbered as the recommendation list: the row walk judges a row below the table as an
+    enterprise's data the same way.
+    """
+    recommend = config.annexes[3]
+    shared = tuple(recommend.column(key) for key in config.fastlist.shared)
+    return replace(
+        recommend,
+        title=config.fastlist.title,
+        title_keywords=(),
+        columns=(*shared, *config.fastlist.columns),
+        content_fields=("unit", "uscc"),
+        metadata_required=(),
+        identifying_columns=tuple((key,) for key in config.fastlist.required),
+        type_column=None,
+    )
+
+
+def _first_list_sheet(data: bytes, suffix: str, config: Config) -> tuple[str, Grid, Header] | None:
+    """The first visible worksheet whose header has the list's required columns."""
+    spec = list_spec(config)
+    required = config.fastlist.required
+
+    def usable(columns: dict[str, int], _spec: AnnexSpec) -> bool:
+        return all(key in columns for key in required)
+
+    for name, grid in load_grids(data, suffix, config):
+        if grid is None:
+            continue
+        header = find_header(grid, (spec,), usable, rows=HEADER_SEARCH_ROWS)
+        if header is not None:
+            return name, grid, header
+    return None
+
+
+def _units(grid: Grid, header: Header, config: Config) -> tuple[list[ListedUnit], RowCounts]:
+    """Each enterprise below the header, walked as a submission's rows (decision 16);
+    template leftovers and rows without a code are no enterprise."""
+    rows, counts, end = data_rows(grid, list_spec(config), header, config)
+    close_rows(grid, header, end, grid.height, counts, config)
+    units = []
+    for row in rows:
+        code = parse_uscc(_raw(row, "uscc")).code
+        if not code or any(is_placeholder(row.text(k), config, k) for k in ("unit", "uscc")):
+            continue
+        units.append(_unit(row, code, config))
+    return units, counts
+
+
+def _unit(row: Row, code: str, config: Config) -> ListedUnit:
+    opened = parse_date(_raw(row, "opened"))
+    expires = parse_date(_raw(row, "expires"))
+    if expires is None and opened is not None:
+        expires = add_years(opened, config.settings.fastchannel.valid_years)
+    district = normalize_district(row.text("district"), config) if row.text("district") else None
+    return ListedUnit(
+        district=district,
+        unit=one_line(row.text("unit")),
+        code=code,
+        opened=opened,
+        expires=expires,
+        row=row.number,
+        contact=row.text("contact"),
+        phone=row.text("phone"),
+        remarks=row.text("remarks"),
+    )
+
+
+def _raw(row: Row, key: str) -> object:
+    cell = row.cell(key)
+    return cell.raw if cell is not None else ""
