@@ -106,7 +106,16 @@ CHECK_EXAMPLES = """\b
   consolidate check 附件2.xlsx --annotate 附件2（已标注）.xlsx
   consolidate check 报送文件夹/ --annotate 标注副本/
   consolidate check 附件2.xlsx --format json --output 结果/findings.json
+  consolidate check 推荐名单.xlsx --fastlist 使用单位名单.xlsx
 """
+
+fastlist_option = click.option(
+    "--fastlist",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="本市便捷通道使用单位名单（含单位名称、统一社会信用代码、开通日期、有效期至）"
+    " / the city's list of fast-channel users.",
+)
 
 
 @main.command(epilog=CHECK_EXAMPLES)
@@ -132,6 +141,7 @@ CHECK_EXAMPLES = """\b
     help="标注副本：一个文件给文件名（.xlsx，Word文件为 .docx），多个文件或文件夹给一个文件夹"
     " / annotated copy: a file name for one input (.xlsx; .docx for Word), a folder for several.",
 )
+@fastlist_option
 @as_of_option
 @lang_option
 def check(
@@ -139,6 +149,7 @@ def check(
     fmt: str,
     output: Path | None,
     annotate: Path | None,
+    fastlist: Path | None,
     as_of: dt.date | None,
     lang: str,
 ) -> None:
@@ -146,7 +157,8 @@ def check(
     from consolidate import api
 
     single = _annotation_file(files, annotate, lang) if annotate else None
-    outcome = api.check(list(files), as_of=as_of or dt.date.today())
+    _must_exist(fastlist, lang)
+    outcome = api.check(list(files), as_of=as_of or dt.date.today(), fastlist_path=fastlist)
     if fmt == "json":
         from consolidate.writing.tables import findings_json
 
@@ -211,6 +223,16 @@ def _annotate(outcome, target: Path, single: bool | None, lang: str) -> None:
         click.echo(f"已写出标注副本 / annotated copy: {out}", err=True)
 
 
+def _must_exist(fastlist: Path | None, lang: str) -> None:
+    """Refuse a --fastlist that is no file before anything is read."""
+    if fastlist is not None and not fastlist.is_file():
+        _fail(
+            f"找不到便捷通道使用单位名单：{fastlist}"
+            if lang != "en"
+            else f"the list of fast-channel users is not found: {fastlist}"
+        )
+
+
 def _folder_of(path: Path) -> None:
     """Create the folder an output goes into, as ``run --out`` does."""
     from consolidate.writing.files import ensure_folder
@@ -233,6 +255,7 @@ RUN_EXAMPLES = """\b
   consolidate run 收件箱/ --out 输出/
   consolidate run 收件箱/ --out 输出/ --year 2026 --baseline 上年/register.xlsx
   consolidate run 收件箱/ --out 输出/ --as-of 2026/11/30 --received 2026-11-27
+  consolidate run 收件箱/ --out 输出/ --fastlist 便捷通道/使用单位名单.xlsx
 """
 
 
@@ -252,6 +275,7 @@ RUN_EXAMPLES = """\b
     metavar="FILE",
     help="上年名册 register.xlsx / last year's register.",
 )
+@fastlist_option
 @click.option(
     "--year",
     type=Integer(2000, 2100),
@@ -273,6 +297,7 @@ def run(
     inbox: Path,
     out: Path,
     baseline: Path | None,
+    fastlist: Path | None,
     year: int | None,
     as_of: dt.date | None,
     lang: str,
@@ -286,12 +311,14 @@ def run(
 
     if baseline is not None and not baseline.is_file():
         _fail(f"找不到上年名册：{baseline}")
+    _must_exist(fastlist, lang)
     with progress_bar() as progress:
         outcome = api.consolidate_inbox(
             inbox,
             as_of=as_of or dt.date.today(),
             year=year,
             baseline_path=baseline,
+            fastlist_path=fastlist,
             progress=progress,
         )
     written = write_outputs(
@@ -309,18 +336,34 @@ TEMPLATE_EXAMPLES = """\b
 示例 / examples:
   consolidate template --annex 1 附件1.xlsx
   consolidate template --annex 2 --district 黄浦区 模板/附件2.xlsx
+  consolidate template --form recommend --district 黄浦区 推荐名单.xlsx
 """
+
+# --form names every form; --annex 1|2 stays for the annexes (CLI.md).
+FORMS = {"1": 1, "2": 2, "annex1": 1, "annex2": 2, "recommend": 3}
 
 
 @main.command(epilog=TEMPLATE_EXAMPLES)
+@click.option("--annex", type=Choice(["1", "2"]), help="附件1 或 附件2 / which annex.")
 @click.option(
-    "--annex", type=Choice(["1", "2"]), required=True, help="附件1 或 附件2 / which annex."
+    "--form",
+    "form",
+    type=Choice(list(FORMS)),
+    help="表格：1、2 或 recommend（便捷通道推荐名单）/ which form: 1, 2 or recommend.",
 )
 @click.option("--district", metavar="NAME", help="预填的区，例如 黄浦区 / district to prefill.")
 @click.argument("out", type=click.Path(path_type=Path))
 @lang_option
-def template(annex: str, district: str | None, out: Path, lang: str) -> None:
+def template(
+    annex: str | None, form: str | None, district: str | None, out: Path, lang: str
+) -> None:
     """生成空白表格模板 / write a blank form with dropdowns."""
+    if (annex is None) == (form is None):
+        _fail(
+            "请用 --annex 1|2 或 --form recommend 指定一种表格"
+            if lang != "en"
+            else "name one form: --annex 1|2 or --form recommend"
+        )
     from consolidate.model.config import load_config
     from consolidate.values.districts import normalize_district
     from consolidate.writing.template import write_template
@@ -335,7 +378,7 @@ def template(annex: str, district: str | None, out: Path, lang: str) -> None:
                 if lang != "en"
                 else f"{district} is not a configured district"
             )
-    write_template(out, int(annex), name, config)
+    write_template(out, FORMS[annex or form or ""], name, config)
     click.echo(f"已写出模板 / template written: {out}")
 
 

@@ -195,7 +195,7 @@ def test_unknown_district_or_annex_is_refused(tmp_path):
     with pytest.raises(ConsolidateError):
         write_template(tmp_path / "x.xlsx", 1, "火星区")
     with pytest.raises(ConsolidateError):
-        template_bytes(3)
+        template_bytes(4)
     assert list(tmp_path.iterdir()) == []
 
 

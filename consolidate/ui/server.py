@@ -65,7 +65,11 @@ ANNOTATED_MAX = 50  # annotated copies kept at most (oldest dropped first)
 ANNOTATED_MAX_BYTES = 200_000_000
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TEMPLATE_NAMES = {1: "附件1-账号调整需求信息报表.xlsx", 2: "附件2-账号使用人信息汇总表.xlsx"}
+TEMPLATE_NAMES = {
+    1: "附件1-账号调整需求信息报表.xlsx",
+    2: "附件2-账号使用人信息汇总表.xlsx",
+    3: "便捷通道使用单位推荐名单.xlsx",
+}
 MAX_NAME_CHARS = 120
 
 
@@ -124,7 +128,7 @@ class FileView:
     rows: int
     findings: list[Finding]
     unreadable: bool = False
-    annexes: list[int] = field(default_factory=list)
+    annexes: list[str] = field(default_factory=list)  # 附件1, 推荐名单 …
     token: str | None = None
     annotate_failed: bool = False
     superseded: bool = False  # an identical or older copy of another file of the upload
@@ -440,9 +444,9 @@ def _check_uploads(uploads: list[Upload], as_of: dt.date | None, services: Servi
             result = read[upload.name]
             name = result.source.display
             found = by_file.pop(name, [])
-            view = FileView(
-                name, result.rows, found, result.unreadable, sorted({f.annex for f in result.forms})
-            )
+            numbers = sorted({f.annex for f in result.forms})
+            labels = [settings.annexes[n].short_title for n in numbers]
+            view = FileView(name, result.rows, found, result.unreadable, labels)
             view.superseded = outcome.status.get(name) == "superseded"
             if found and not result.unreadable:  # a file without findings needs no copy
                 view.token = _annotate(result, found, folder / path.stem, services)
@@ -476,7 +480,8 @@ def _cross(outcome: Any) -> tuple[list[str], bool]:
         if form.district:
             annexes.setdefault(form.district, set()).add(form.annex)
     both = sorted(d for d, seen in annexes.items() if seen >= {1, 2})
-    alone = bool(outcome.forms) and not both
+    # The hint is about the two annexes: a recommendation list alone needs none.
+    alone = any(form.annex in (1, 2) for form in outcome.forms) and not both
     return both, alone
 
 

@@ -17,6 +17,9 @@ OUTPUT_FILES = (
     "register.xlsx", "adjustments.xlsx", "report.html",
     "findings.json", "findings.csv", "manifest.json",
 )  # fmt: skip
+# Written only when the run has something for it (CLI.md): recommendation lists in the
+# inbox or the city's list given; else a previous run's copy is removed, never left stale.
+FASTCHANNEL = "fastchannel.xlsx"
 
 
 # ---------------------------------------------------------------- all outputs of a run
@@ -30,6 +33,7 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write every output of CLI.md into ``out_dir``: all new files, or none replaced."""
     from consolidate.writing.adjustments import write_adjustments
+    from consolidate.writing.fastchannel import write_fastchannel
     from consolidate.writing.register import write_register
 
     out_dir = ensure_folder(out_dir)
@@ -41,7 +45,9 @@ def write_outputs(
         "findings.csv": lambda p: p.write_bytes(findings_csv(outcome, lang)),
         "manifest.json": lambda p: p.write_bytes(json_bytes(manifest(outcome))),
     }
-    _refuse_files_in_use(out_dir, writers)
+    if outcome.has_fast_channel:
+        writers[FASTCHANNEL] = lambda p: write_fastchannel(outcome, p, lang=lang)
+    _refuse_files_in_use(out_dir, [*writers, FASTCHANNEL])
     # Every file goes to a temporary name first; they replace the previous outputs
     # together at the end, so a failure midway leaves the previous set untouched.
     # One after the other in this process: the same on Windows (no fork) as on Linux.
@@ -54,6 +60,8 @@ def write_outputs(
                 raise
             except Exception as exc:  # noqa: BLE001 - the old outputs stay; say which file
                 raise OutputError(f"写出 {name} 失败（{type(exc).__name__}: {exc}）") from exc
+    if FASTCHANNEL not in writers:
+        (out_dir / FASTCHANNEL).unlink(missing_ok=True)
     return {name: out_dir / name for name in writers}
 
 

@@ -43,7 +43,8 @@ DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 WIDTHS = {
     "seq": 6, "adjustment": 12, "bureau": 28, "original": 16, "current": 16, "name": 12,
     "post": 22, "mobile": 15, "letter": 26, "contact": 20, "remarks": 14, "account": 18,
-    "functions": 20,
+    "functions": 20, "type": 10, "unit": 28, "uscc": 22, "phone": 15, "until": 13,
+    "applications": 10, "supervision": 16, "review": 16,
 }  # fmt: skip
 # Where each metadata label and its value cell go: (key, label columns, value columns),
 # one list per line. Annex 2 has four labels, too many for one line of eight columns.
@@ -53,8 +54,11 @@ META_LAYOUT: dict[int, list[list[tuple[str, str, str]]]] = {
         [("unit", "A:B", "C:D"), ("filler", "E", "F")],
         [("department", "A:B", "C:D"), ("date", "E", "F")],
     ],
+    3: [[("unit", "A:B", "C:D"), ("date", "I", "J:K")]],
 }
 FUNCTION_KEYS = ("original", "current", "functions")
+# Typed as text in the blank rows: Excel would keep 15 digits of a code, drop a phone's 0.
+TEXT_COLUMNS = ("mobile", "uscc", "phone")
 
 
 def write_template(
@@ -227,8 +231,10 @@ def _write_rows(sheet: Worksheet, spec: AnnexSpec, first: int, last: int) -> Non
             cell.alignment = WRAP if column.key in ("seq", "adjustment") else WRAP_LEFT
             if column.key == "seq":
                 cell.value = row - first + 1
-            elif column.key == "mobile":
-                cell.number_format = "@"
+            elif column.key in TEXT_COLUMNS:
+                cell.number_format = "@"  # 18-character codes and phones stay text
+            elif column.key == "until":
+                cell.number_format = DATE_FORMAT
 
 
 def notes_text(spec: AnnexSpec, config: Config) -> str:
@@ -240,7 +246,28 @@ def notes_text(spec: AnnexSpec, config: Config) -> str:
             f"备注：1．账号调整方式填写：{'、'.join(config.adjustments)}。\n"
             f"2．账号功能填写：{functions}。多个功能用“、”分隔；没有功能填“{none}”。"
         )
+    if spec.about_units:
+        return recommend_notes(spec, config)
     return f"备注：当前账号功能填写：{functions}。多个功能用“、”分隔。"
+
+
+def recommend_notes(spec: AnnexSpec, config: Config) -> str:
+    """The recommendation list's 备注: its types, the 延用 columns, the review, deadlines."""
+    fast = config.settings.fastchannel
+    extension = "、".join(c.name for c in spec.columns if c.only_for == config.extension_type)
+    passed = config.vocabularies.review.passed[0]
+
+    def day(text: str) -> str:
+        month, date = (int(part) for part in text.split("-"))
+        return f"{month}月{date}日"
+
+    return (
+        f"备注：1．推荐类型填写：{'、'.join(config.recommend_types)}；统一社会信用代码填写营业执照上的18位代码。\n"
+        f"2．{extension}仅{config.extension_type}填写（免办申请次数为2019年4月以来的次数）。\n"
+        f"3．初审意见填写：{passed}，或不{passed}（写明原因）；只推荐初审{passed}条件的单位。\n"
+        f"4．{config.new_type}于每年{day(fast.new_month_day)}前、"
+        f"{config.extension_type}于每年{day(fast.extension_month_day)}前报送。"
+    )
 
 
 def _write_notes(sheet: Worksheet, spec: AnnexSpec, config: Config, row: int) -> None:
@@ -285,6 +312,49 @@ def _validation_for(
     if key == "mobile":
         validation = DataValidation(allow_blank=True)
         validation.promptTitle, validation.prompt = title, "填写11位手机号码，如13812345678"
+        validation.showInputMessage = True
+        return validation
+    return _recommend_validation(key, title, config, lists)
+
+
+def _recommend_validation(
+    key: str, title: str, config: Config, lists: _Lists
+) -> DataValidation | None:
+    """The recommendation list: type strict, review and supervision suggested, code and
+    count checked as typed."""
+    if key == "type":
+        values = "、".join(config.recommend_types)
+        validation = _dropdown(
+            lists.formula(config.recommend_types), title, f"请从下拉列表中选择：{values}"
+        )
+        return _alert(validation, "stop", f"只能填写：{values}")
+    if key == "review":
+        passed = config.vocabularies.review.passed[0]
+        prompt = f"填写：{passed}，或不{passed}（写明原因）"
+        return _dropdown(lists.formula([passed, f"不{passed}"]), title, prompt)
+    if key == "supervision":
+        return _dropdown(
+            lists.formula(["良好", "存在问题"]), title, "仅延用填写：良好，或存在问题（写明问题）"
+        )
+    if key == "uscc":
+        validation = DataValidation(type="textLength", operator="equal", formula1="18")
+        validation.allow_blank = True
+        validation.promptTitle, validation.prompt = title, "填写营业执照上的18位统一社会信用代码"
+        validation.showInputMessage = True
+        return _alert(validation, "warning", "统一社会信用代码应为18位，确定要这样填写吗？")
+    if key == "applications":
+        validation = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+        validation.allow_blank = True
+        validation.promptTitle = title
+        validation.prompt = "仅延用填写：2019年4月以来的CCC免办申请次数（没有填0）"
+        validation.showInputMessage = True
+        return _alert(validation, "stop", "请填写整数次数")
+    if key == "until":
+        validation = DataValidation(allow_blank=True)
+        validation.promptTitle, validation.prompt = (
+            title,
+            "仅延用填写：现权限的到期日期，如2026年8月1日",
+        )
         validation.showInputMessage = True
         return validation
     return None

@@ -1,6 +1,6 @@
 """Write the blank form of an annex as a Word document, in the notice's own layout.
 
-The notice ships both annexes as Word tables: A4 landscape, the label (附件1), the title,
+The notice ships both annexes as Word tables (the recommendation list follows their style): A4 landscape, the label (附件1), the title,
 the metadata line, the table with the header texts as the notice prints them (line breaks
 and padding), numbered blank rows, the 备注 under it. The header row repeats on every
 page. Like the Excel template, the document carries the template version mark as a
@@ -91,7 +91,7 @@ def _top(document: Any, spec: AnnexSpec, config: Config, unit: str) -> None:
     """附件N, the title, and the metadata line with the labels the reader knows."""
     _paragraph(document, spec.short_title, size=16, font=TITLE_FONT)
     _paragraph(document, spec.title, size=18, font=TITLE_FONT, bold=True, center=True)
-    keys = ("unit", "date") if spec.number == 1 else ("unit", "filler", "department", "date")
+    keys = spec.metadata_required  # the labels each form's metadata line carries
     values = {"unit": unit}
     line = "\t\t".join(f"{config.meta[key].name}：{values.get(key, '')}" for key in keys)
     _paragraph(document, line, size=12)

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from consolidate.checks.crossyear import function_totals
 from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form
+from consolidate.model.outcome import RECOMMEND
 from consolidate.values.functions import parse_functions
+from consolidate.writing.report.fastchannel import fast_channel_view
 from consolidate.writing.report.labels import STATUS_LABEL
 
 if TYPE_CHECKING:
@@ -224,7 +226,18 @@ def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]
         "function_totals": _function_totals(outcome, t),
         "changes": _changes(outcome, districts, t),
         "manifest": _manifest(outcome, t),
+        "fast": fast_channel_view(outcome, t, lang),
+        "accounting_annexes": [(a, t[ACCOUNTING_LABELS[a]]) for a in _accounted(outcome)],
     }
+
+
+# The forms the row accounting shows, and their headings: the recommendation list only
+# when one came in.
+ACCOUNTING_LABELS = {2: "annex2", 1: "annex1", 3: "recommend_list"}
+
+
+def _accounted(outcome: Any) -> tuple[int, ...]:
+    return (2, 1, 3) if any(f.annex == RECOMMEND for f in outcome.forms) else (2, 1)
 
 
 def shown_districts(outcome: Any) -> list[str]:
@@ -258,7 +271,7 @@ def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[Distric
                 counts=count_by_severity(findings),
                 files=[(f, t[STATUS_LABEL.get(outcome.status.get(f, ""), "used")]) for f in files],
                 groups=_groups(findings, outcome, t, lang),
-                accounting=[_accounting(used, outcome.rejected, a) for a in (2, 1)],
+                accounting=[_accounting(used, outcome.rejected, a) for a in _accounted(outcome)],
             )
         )
     orphans = by_district.get(None, [])
@@ -302,7 +315,8 @@ def _accounting(
 
 def _total_accounting(districts: list[DistrictView]) -> list[Accounting]:
     totals = []
-    for annex in (2, 1):
+    shown = [a.annex for a in districts[0].accounting] if districts else [2, 1]
+    for annex in shown:
         lines = [a for d in districts for a in d.accounting if a.annex == annex]
         totals.append(
             Accounting(
@@ -521,7 +535,7 @@ def _manifest(outcome: Any, t: dict[str, str]) -> list[dict[str, Any]]:
         sheets = [
             t["sheet_line"].format(
                 sheet=f.sheet,
-                annex=f.annex,
+                annex=outcome.config.annexes[f.annex].short_title_in(t["lang_code"]),
                 district=f.district or t["unknown_district"],
                 rows=len(f.rows),
             )
