@@ -265,7 +265,7 @@ def test_report_section(run_dir):
     }
     assert [c.text for c in table.one("tfoot").all("td")][:4] == ["2", "2", "0", "2"]
     problems = section.one("table", class_="fc-problems").one("tbody").all("tr")
-    assert sorted(c.text for p in problems for c in p.all("span", class_="code")) == [
+    assert sorted(div.attrs["data-code"] for p in problems for div in p.all("div")) == [
         "extension-not-listed", "review-not-passed",
     ]  # fmt: skip
     expiring = section.one("table", class_="fc-expiring").one("tbody").all("tr")

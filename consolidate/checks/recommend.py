@@ -24,8 +24,6 @@ from consolidate.values.text import squash
 from consolidate.values.uscc import parse_uscc
 
 Judged = list[tuple[Form, Row]]
-# Cells every recommendation must fill (RULES.md: required-missing on the list).
-REQUIRED = ("unit", "uscc", "type", "review")
 
 
 def recommendation_findings(
@@ -51,12 +49,12 @@ def recommendation_findings(
 
 
 # ---------------------------------------------------------------- one row
-@rule("required-missing", *REQUIRED)
+@rule("required-missing", "unit", "uscc", "type", "review")  # forms.toml required_cells
 def row_rules(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[Finding]:
     """required-missing, uscc-invalid, recommend-type-unknown, extension-fields-missing,
     review-not-passed; date-invalid on a 现权限有效期至 that is no date."""
     kind = recommend_type(form, row, config)
-    for key in REQUIRED:
+    for key in config.annexes[form.annex].required_cells:
         cell = row.cell(key)
         if cell is not None and not cell.text and not (key == "type" and kind):
             yield reporter.at_cell("required-missing", form, row, key, hint=key)

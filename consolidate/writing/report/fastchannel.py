@@ -46,7 +46,7 @@ class Problem:
     code: str
     severity: str  # the worst finding's
     codes: list[str]
-    messages: list[str]
+    messages: list[tuple[str, str]]  # (code, message)
 
 
 @dataclass
@@ -156,7 +156,7 @@ def _problems(outcome: Outcome, entries: list[Any], lang: str) -> list[Problem]:
                 code=code_of(row) or "—",
                 severity=worst,
                 codes=sorted({f.code for f in found}),
-                messages=[f.text(lang) for f in found],
+                messages=[(f.code, f.text(lang)) for f in found],
             )
         )
     return sorted(out, key=lambda p: SEVERITY_RANK[p.severity])
