@@ -100,7 +100,7 @@ ROW_CASES = [
 
 @pytest.mark.parametrize(("code", "values", "expected"), ROW_CASES)
 def test_recommendation_row_rule(code, values, expected):
-    assert found([recommend_form([values])], code=code) == expected
+    assert found([recommend_form([values])]) == expected
 
 
 def test_an_empty_review_is_missing_and_not_passed():
