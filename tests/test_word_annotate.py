@@ -57,11 +57,20 @@ def test_problem_cells_are_shaded_and_commented(annotated):
 def test_a_problem_list_closes_the_document(annotated):
     _, out, findings = annotated
     listing = docx.Document(out).tables[-1]
-    assert [c.text for c in listing.rows[0].cells][:4] == ["位置", "人员", "内容", "问题及修改方法"]
+    # 级别 first, as in the workbook copy's 问题清单.
+    assert [c.text for c in listing.rows[0].cells][:5] == [
+        "级别",
+        "位置",
+        "人员",
+        "内容",
+        "问题及修改方法",
+    ]
     rows = [[c.text for c in row.cells] for row in listing.rows[1:]]
-    assert len(rows) == len(findings)
-    assert ["表格1 第3行 第7列", "李娜"] in [r[:2] for r in rows]
-    assert "正文 第3段" in [r[0] for r in rows]
+    leftovers = [f for f in findings if f.code == "placeholder-value"]
+    assert len(leftovers) == 4 and len(rows) == len(findings) - 3  # the template row once
+    assert ["错误", "表格1 第4行"] in [r[:2] for r in rows]
+    assert ["错误", "表格1 第3行 第7列", "李娜"] in [r[:3] for r in rows]
+    assert "正文 第3段" in [r[1] for r in rows]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by .ci/run")

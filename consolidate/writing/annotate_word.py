@@ -21,15 +21,16 @@ from consolidate.reading.containers import open_container
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.word import Body, read_body, table_layout
 from consolidate.writing.files import atomic_path
+from consolidate.writing.listing import list_lines
 
 # Shading by severity (hex RGB, as Word stores it): red, yellow, light blue — as in .xlsx.
 FILLS = {"error": "FF7C80", "warning": "FFFF00", "info": "BDD7EE"}
 LABELS = {
     "zh": {"title": "问题清单",
-           "headers": ("位置", "人员", "内容", "问题及修改方法", "建议改为", "级别"),
+           "headers": ("级别", "位置", "人员", "内容", "问题及修改方法", "建议改为"),
            "whole": "整个文件", "suggestion": "建议："},
     "en": {"title": "Problems found",
-           "headers": ("Where", "Person", "Value", "Problem and fix", "Suggestion", "Severity"),
+           "headers": ("Severity", "Where", "Person", "Value", "Problem and fix", "Suggestion"),
            "whole": "whole file", "suggestion": "Suggestion: "},
 }  # fmt: skip
 AUTHOR, INITIALS = "consolidate", "CS"
@@ -193,12 +194,11 @@ def _problem_list(document: Any, findings: Sequence[Finding], words: dict, lang:
     _grid_borders(table)
     for cell, text in zip(table.rows[0].cells, words["headers"], strict=True):
         cell.paragraphs[0].add_run(text).bold = True
-    for finding in sorted(findings, key=Finding.sort_key):
-        where = finding.word_place(lang)
-        place = f"{finding.sheet} {where}" if where else (finding.sheet or words["whole"])
+    # As in the workbook copy: 级别 first, a leftover template row once.
+    for line in list_lines(findings, lang):
         values = (
-            place, finding.person or "", finding.value or "", finding.text(lang),
-            finding.suggestion or "", words.get(finding.severity, finding.severity),
+            words.get(line.severity, line.severity), line.where(lang) or words["whole"],
+            line.person or "", line.value or "", line.message, line.suggestion or "",
         )  # fmt: skip
         for cell, text in zip(table.add_row().cells, values, strict=True):
             cell.text = text
