@@ -12,7 +12,9 @@ One place for what the office sees in Excel/WPS and on paper:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,24 +87,65 @@ class Link:
 
 
 def styled_cell(ws: Any, value: object, *, fill: str | None = None, box: bool = False) -> Any:
-    """A write-only cell: dates formatted, text inert and wrapped, links blue."""
-    style: dict[str, Any] = {"alignment": WRAP}
-    if fill:
-        style["fill"] = PatternFill("solid", fgColor=fill)
-    if box:
-        style["border"] = BOX
+    """A value for a write-only row: dates formatted, long text wrapped, links blue.
+
+    Short text in an unstyled row stays a plain value, the cheapest to write (most cells
+    of a large register); a styled cell takes a style made once per workbook.
+    """
     if isinstance(value, Link):
-        cell = text_cell(ws, value.text, font=LINK_FONT, **style)
+        cell = text_cell(ws, value.text)
+        _style(cell, ws, fill, box, link=True)
         cell.hyperlink = Hyperlink(ref="", location=value.location)
         return cell
+    plain = not fill and not box
     if isinstance(value, str):
-        return text_cell(ws, value, **style)
-    cell = WriteOnlyCell(ws, value if value != "" else None)
-    if isinstance(value, dt.date):
-        cell.number_format = DATE_FORMAT
-    for name, setting in style.items():
-        setattr(cell, name, setting)
+        if plain and "\n" not in value and len(value) <= WRAP_FROM // 2:
+            return xlsx_value(ws, value)
+        cell = text_cell(ws, value)
+    elif isinstance(value, dt.date):
+        cell = WriteOnlyCell(ws, value)
+    elif plain:
+        return value if value != "" else None
+    else:
+        cell = WriteOnlyCell(ws, value if value != "" else None)
+    _style(cell, ws, fill, box, date=isinstance(value, dt.date))
     return cell
+
+
+def xlsx_value(ws: Any, value: object) -> object:
+    """A value for ``ws.append``: text as an inert string cell, numbers and dates as is."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        # Plain strings are cheap to write; only "=…" would become a formula in openpyxl.
+        clean = value if value.isprintable() and len(value) <= EXCEL_MAX_CHARS else xlsx_text(value)
+        return text_cell(ws, clean) if clean.startswith("=") else clean
+    return value
+
+
+def _style(
+    cell: Any, ws: Any, fill: str | None, box: bool, *, date: bool = False, link: bool = False
+) -> None:
+    """Wrap (and fill, box, date format, link font) a cell; each combination made once.
+
+    Setting a style attribute makes openpyxl look the style up in the workbook's lists;
+    for tens of thousands of cells the finished style array is copied instead.
+    """
+    cache = ws.parent.__dict__.setdefault("_consolidate_styles", {})
+    key = (fill, box, date, link)
+    if key in cache:
+        cell._style = copy.copy(cache[key])  # noqa: SLF001 - openpyxl's own way (NamedStyle)
+        return
+    cell.alignment = WRAP
+    if fill:
+        cell.fill = PatternFill("solid", fgColor=fill)
+    if box:
+        cell.border = BOX
+    if date:
+        cell.number_format = DATE_FORMAT
+    if link:
+        cell.font = LINK_FONT
+    cache[key] = copy.copy(cell._style)  # noqa: SLF001
 
 
 def header_cells(ws: Any, labels: Sequence[str], *, box: bool = False) -> list[Any]:
@@ -147,16 +190,23 @@ def column_widths(
 
 def line_count(value: object, width: float) -> int:
     """Lines a wrapped cell of ``width`` needs for ``value`` (each of its lines wraps)."""
+    return _line_count(value if isinstance(value, str) else shown(value), width)
+
+
+@functools.lru_cache(maxsize=4096)  # a column repeats its texts (bureaus, posts, functions)
+def _line_count(text: str, width: float) -> int:
     room = max(width - 1.5, 1.0)  # the cell's own padding takes about a character
-    return sum(max(1, math.ceil(cell_len(line) / room)) for line in shown(value).split("\n"))
+    if "\n" not in text and 2 * len(text) <= room:
+        return 1  # fits even if every character is a wide one: no need to measure
+    return sum(max(1, math.ceil(cell_len(line) / room)) for line in text.split("\n"))
 
 
 def row_height(values: Sequence[object], widths: Sequence[float]) -> float | None:
     """The height (points) that shows every line of every cell; None: one line is enough."""
-    lines = max(
-        (line_count(v, w) for v, w in zip(values, widths, strict=False) if v not in (None, "")),
-        default=1,
-    )
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if isinstance(value, str) and value:  # numbers and dates fit their fitted column
+            lines = max(lines, _line_count(value, width))
     return lines * LINE_POINTS + ROW_PADDING if lines > 1 else None
 
 
