@@ -17,8 +17,7 @@ from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
-from consolidate.reading.inbox import Progress, discover, read_all
-from consolidate.reading.workbook import read_file
+from consolidate.reading.inbox import Progress, discover, read_all, read_path
 from consolidate.writing.files import atomic_write_bytes
 
 
@@ -45,10 +44,11 @@ def check(
         display = displays[i] if displays else str(path)
         if path.is_dir():
             found, skipped = discover(path, config=config)
-            results += [read_file(p, f"{display.rstrip('/')}/{d}", config) for p, d in found]
+            for found_path, name in found:
+                results += read_path(found_path, f"{display.rstrip('/')}/{name}", config)
             ignored += skipped
         elif path.is_file():
-            results.append(read_file(path, display, config))
+            results += read_path(path, display, config)
         else:
             raise InputError(f"找不到文件：{path}")
     return evaluate(results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist)
@@ -144,7 +144,25 @@ def write_annotated(
     """The annotated copy of one checked file (check :func:`annotation_refusal` first)."""
     from consolidate.writing.annotate import annotate
 
-    annotate(result.source.path, findings, out, lang=lang, config=config)
+    mail = result.source.mail
+    if mail is None or mail.path is None:
+        annotate(result.source.path, findings, out, lang=lang, config=config)
+        return
+    # An e-mail's attachment: taken out into a temporary folder, annotated from there.
+    import tempfile
+
+    from consolidate.reading.errors import Unreadable
+    from consolidate.reading.mail import attachment_bytes
+
+    name = mail.attachment_name(result.source.display)
+    try:
+        data = attachment_bytes(mail.path, name, config)
+    except Unreadable as why:
+        raise OutputError(f"无法从邮件中取出附件“{name}”：{why.zh}") from why
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / PurePosixPath(name).name
+        source.write_bytes(data)
+        annotate(source, findings, out, lang=lang, config=config)
 
 
 def annotated_paths(outcome: Outcome, folder: Path) -> dict[str, Path]:

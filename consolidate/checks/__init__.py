@@ -98,8 +98,11 @@ def evaluate(
     ignored: Iterable[str] = (),
 ) -> Outcome:
     """Select the submissions that count and run every rule over them."""
-    # Documents found to hold no annex (cover letters in Word) are listed as ignored.
+    # Documents found to hold no annex (cover letters in Word) are listed as ignored, and
+    # so is what an e-mail held that was not read (its body, other attachments).
+    mails = list({r.source.mail.display: r.source.mail for r in results if r.source.mail}.values())
     ignored = [*ignored, *(r.source.display for r in results if r.ignored)]
+    ignored += [f"{mail.display}/{name}" for mail in mails for name in mail.ignored]
     results = [r for r in results if not r.ignored]
     selection = select_submissions(results, config)
     ruled = run_rules(
@@ -119,6 +122,7 @@ def evaluate(
         baseline=baseline,
         changes=ruled.changes,
         fastlist=fastlist,
+        mails=mails,
     )
 
 

@@ -420,11 +420,19 @@ class Limits:
     max_cell_chars: int
     max_zip_parts: int
     max_table_cells: int
+    max_mail_attachments: int
 
 
 @frozen()
 class Word:
     convert_seconds: float
+
+
+@frozen()
+class MailSettings:
+    """Saved e-mails in the inbox: the time zone their dates are read in."""
+
+    utc_offset_hours: float
 
 
 @frozen()
@@ -438,6 +446,7 @@ class Settings:
     deadlines: Deadlines
     template: TemplateSettings
     inbox: Inbox
+    mail: MailSettings
     word: Word
     limits: Limits
     server: Server

@@ -52,19 +52,60 @@ class Row(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Mail:
+    """A saved e-mail (.eml, .msg) whose attachments are submissions (RULES.md decision 22).
+
+    ``attachments`` were read as submissions; ``ignored`` lists what was not read (the
+    body, other attachments, e-mails nested deeper than one level), so that nothing
+    that came in goes unmentioned.
+    """
+
+    display: str
+    sha256: str
+    size: int
+    sender: str
+    subject: str
+    date: dt.datetime | None  # the Date header, in the office's time zone
+    attachments: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    path: Path | None = None  # the e-mail file, to take an attachment out again
+
+    def attachment_name(self, display: str) -> str:
+        """The attachment's name within the e-mail, from a submission's display name."""
+        return display.removeprefix(self.display + "/")
+
+    @property
+    def received(self) -> dt.date | None:
+        """The day the office received it: the date of its ``Date``."""
+        return self.date.date() if self.date else None
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFile:
-    """An input file as found: the path shown to people, its hash, size and time."""
+    """An input file as found: the path shown to people, its hash, size and time.
+
+    A submission that came as an e-mail attachment is named ``<e-mail>/<attachment>``
+    and keeps the e-mail it came in (``mail``).
+    """
 
     display: str
     path: Path
     sha256: str
     size: int
     mtime: float
+    mail: Mail | None = None
 
     @property
     def received(self) -> dt.date:
-        """The file's modification date, taken as the day it was received."""
+        """The day it was received: the e-mail's date, else the file's modification date."""
+        if self.mail and self.mail.received:
+            return self.mail.received
         return dt.datetime.fromtimestamp(self.mtime).date()
+
+    @property
+    def received_from(self) -> str:
+        """Where :attr:`received` comes from: ``mail`` or ``file`` (its modification time)."""
+        return "mail" if self.mail and self.mail.received else "file"
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from consolidate.model.baseline import Baseline
 from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, count_by_severity
-from consolidate.model.form import Form, ReadResult, Row
+from consolidate.model.form import Form, Mail, ReadResult, Row
 
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
 # The form number of the fast-channel recommendation list (forms.toml [recommend]).
@@ -74,6 +74,7 @@ class Outcome:
     baseline: Baseline | None = None  # last year's register, when --baseline was given
     changes: list[Change] = field(default_factory=list)  # against the baseline
     fastlist: FastList | None = None  # the city's list of fast-channel users (--fastlist)
+    mails: list[Mail] = field(default_factory=list)  # saved e-mails whose attachments were read
 
     @property
     def forms(self) -> list[Form]:

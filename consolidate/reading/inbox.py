@@ -8,6 +8,7 @@ from pathlib import Path
 
 from consolidate.model.config import Config, load_config
 from consolidate.model.form import ReadResult
+from consolidate.reading.mail import MAIL_SUFFIXES, read_mail
 from consolidate.reading.workbook import read_file
 
 Progress = Callable[[int, int, str], None]
@@ -16,8 +17,8 @@ Progress = Callable[[int, int, str], None]
 def discover(
     inbox: Path, skip: Iterable[Path] = (), config: Config | None = None
 ) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Every workbook and Word document below ``inbox`` (any depth) and the files ignored,
-    in path order.
+    """Every workbook, Word document and saved e-mail below ``inbox`` (any depth) and the
+    files ignored, in path order.
 
     Hidden files and folders, Office lock files (``~$…``), folders starting with ``_``
     (archives, the baseline), links leading out of the inbox and files that are neither
@@ -26,6 +27,7 @@ def discover(
     """
     config = config or load_config()
     suffixes = config.settings.inbox.spreadsheet_suffixes + config.settings.inbox.word_suffixes
+    suffixes += MAIL_SUFFIXES
     root = inbox.resolve()
     skipped = {p.resolve() for p in skip}
     found: list[tuple[Path, str]] = []
@@ -61,6 +63,13 @@ PARALLEL_FROM = 64
 START_METHOD: str | None = None
 
 
+def read_path(path: Path, display: str, config: Config) -> list[ReadResult]:
+    """One file of the inbox: a workbook or Word document, or each submission an e-mail holds."""
+    if path.suffix.lower() in MAIL_SUFFIXES:
+        return read_mail(path, display, config)
+    return [read_file(path, display, config)]
+
+
 def read_all(
     files: list[tuple[Path, str]], config: Config, progress: Progress | None = None
 ) -> list[ReadResult]:
@@ -71,7 +80,7 @@ def read_all(
         for i, (path, display) in enumerate(files):
             if progress:
                 progress(i, len(files), display)
-            results.append(read_file(path, display, config))
+            results += read_path(path, display, config)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -79,18 +88,18 @@ def read_all(
         jobs = [(path, display, str(config.root)) for path, display in files]
         context = multiprocessing.get_context(START_METHOD)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for i, result in enumerate(pool.map(_read_in_worker, jobs, chunksize=16)):
+            for i, read in enumerate(pool.map(_read_in_worker, jobs, chunksize=16)):
                 if progress:
-                    progress(i, len(files), result.source.display)
-                results.append(result)
+                    progress(i, len(files), files[i][1])
+                results += read
     if progress:
         progress(len(files), len(files), "")
     return results
 
 
-def _read_in_worker(job: tuple[Path, str, str]) -> ReadResult:
+def _read_in_worker(job: tuple[Path, str, str]) -> list[ReadResult]:
     path, display, root = job
-    return read_file(path, display, load_config(root))
+    return read_path(path, display, load_config(root))
 
 
 def _inside(path: Path, root: Path) -> bool:

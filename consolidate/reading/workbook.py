@@ -9,7 +9,7 @@ from pathlib import Path
 
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Bilingual, Config, load_config
-from consolidate.model.form import Form, ReadResult, SourceFile
+from consolidate.model.form import Form, Mail, ReadResult, SourceFile
 from consolidate.reading import convert
 from consolidate.reading.containers import OLD_WORD, load_sheets, open_container, template_version
 from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable
@@ -24,13 +24,13 @@ def read_file(path: Path, display: str | None = None, config: Config | None = No
     config = config or load_config()
     display = display or str(path)
     try:
-        data, info = _read_stable(path, config.limits.max_file_bytes)
+        data, info = read_stable(path, config.limits.max_file_bytes)
     except Unreadable as why:
-        return _unreadable(SourceFile(display, path, "", 0, 0.0), config, why)
+        return unreadable_result(SourceFile(display, path, "", 0, 0.0), config, why)
     return read_bytes(data, display, path=path, mtime=info.st_mtime, config=config)
 
 
-def _read_stable(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+def read_stable(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
     """The file's bytes, read once: the hash and the parser both see exactly these.
 
     A FIFO or device would block or never end, so only regular files are read. A file
@@ -75,22 +75,24 @@ def read_bytes(
     path: Path | None = None,
     mtime: float = 0.0,
     config: Config | None = None,
+    mail: Mail | None = None,
 ) -> ReadResult:
-    """Read a workbook held in memory (an upload, or a file already read); never raises."""
+    """Read a workbook held in memory (an upload, a file already read, an e-mail's
+    attachment); never raises."""
     config = config or load_config()
     source = SourceFile(
-        display, path or Path(display), hashlib.sha256(data).hexdigest(), len(data), mtime
+        display, path or Path(display), hashlib.sha256(data).hexdigest(), len(data), mtime, mail
     )
     try:
         return _read_workbook(data, source, config)
     except Unreadable as why:
-        return _unreadable(source, config, why)
+        return unreadable_result(source, config, why)
     except Exception as exc:  # noqa: BLE001 - a bad file is a finding, never a traceback
         why = Unreadable(
             f"文件内容异常，无法读取（{type(exc).__name__}）",
             f"unexpected content ({type(exc).__name__})",
         )
-        return _unreadable(source, config, why)
+        return unreadable_result(source, config, why)
 
 
 def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid | None]]:
@@ -164,12 +166,13 @@ def _rows_read(form: Form) -> set[int]:
     return rows | {form.title_row} if form.title_row else rows
 
 
-def _unreadable(source: SourceFile, config: Config, why: Unreadable) -> ReadResult:
-    word = source.display.lower().endswith(config.settings.inbox.word_suffixes)
+def unreadable_result(source: SourceFile, config: Config, why: Unreadable) -> ReadResult:
+    name = source.display.lower()
+    advice = "word" if name.endswith(config.settings.inbox.word_suffixes) else "workbook"
+    advice = "mail" if name.endswith((".eml", ".msg")) else advice
     finding = Catalog(config).make(
-        "file-unreadable", file=source.display, reason=Bilingual(why.zh, why.en),
-        advice="word" if word else "workbook",
-    )  # fmt: skip
+        "file-unreadable", file=source.display, reason=Bilingual(why.zh, why.en), advice=advice
+    )
     return ReadResult(source, findings=[finding], unreadable=True)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from consolidate.model.finding import JSON_FIELDS, Finding
-from consolidate.model.form import ReadResult
+from consolidate.model.form import Mail, ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.writing.files import atomic_write_bytes
 
@@ -119,6 +119,7 @@ def manifest(outcome: Outcome) -> dict[str, Any]:
         "as_of": outcome.as_of.isoformat(),
         "year": outcome.year,
         "files": files,
+        "mails": [_mail_entry(mail) for mail in outcome.mails],
         "summary": {
             "files": len(files),
             **{
@@ -159,6 +160,7 @@ def _manifest_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
         "sha256": result.source.sha256 or None,
         "size": result.source.size,
         "status": status,
+        "mail": result.source.mail.display if result.source.mail else None,
         "superseded_by": replacements.pop()
         if status == "superseded" and len(replacements) == 1
         else None,
@@ -167,10 +169,22 @@ def _manifest_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
     }
 
 
+def _mail_entry(mail: Mail) -> dict[str, Any]:
+    """A saved e-mail: who sent it, when (its received date), what was read, what not."""
+    return {
+        "file": mail.display, "sha256": mail.sha256, "size": mail.size,
+        "sender": mail.sender, "subject": mail.subject,
+        "date": mail.date.isoformat() if mail.date else None,
+        "received": mail.received.isoformat() if mail.received else None,
+        "attachments": [f"{mail.display}/{name}" for name in mail.attachments],
+        "ignored": [f"{mail.display}/{name}" for name in mail.ignored],
+    }  # fmt: skip
+
+
 def _ignored_entry(name: str) -> dict[str, Any]:
     # Outcome keeps only the inbox-relative name of an ignored file, not its bytes.
     return {
-        "file": name, "sha256": None, "size": None, "status": "ignored",
+        "file": name, "sha256": None, "size": None, "status": "ignored", "mail": None,
         "superseded_by": None, "sheets": [], "ignored_sheets": [],
     }  # fmt: skip
 
