@@ -17,6 +17,7 @@ from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
+from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, read_path
 from consolidate.writing.files import atomic_write_bytes
 
@@ -72,9 +73,14 @@ def consolidate_inbox(
     fastlist_path: Path | str | None = None,
     config: Config | None = None,
     progress: Progress | None = None,
+    recorded: Sequence[Request] = (),
 ) -> Outcome:
     """The city office's run: every file of the inbox, the roll-up, the baseline, and the
-    recommendation lists against the city's list of fast-channel users (``fastlist_path``)."""
+    recommendation lists against the city's list of fast-channel users (``fastlist_path``).
+
+    ``recorded``: the requests of the roll-up year the ledger holds; the roll-up explains
+    roster changes by them too, not only by the request files still in the inbox.
+    """
     config = config or load_config()
     as_of = as_of or dt.date.today()
     inbox = Path(inbox)
@@ -97,7 +103,86 @@ def consolidate_inbox(
         baseline=baseline,
         fastlist=fastlist,
         ignored=ignored,
+        recorded=recorded,
     )
+
+
+LEDGER_NAME = "ledger.sqlite"
+
+
+def run_inbox(
+    inbox: Path | str,
+    out_dir: Path | str,
+    *,
+    as_of: dt.date | None = None,
+    year: int | None = None,
+    baseline_path: Path | str | None = None,
+    fastlist_path: Path | str | None = None,
+    ledger_path: Path | str | None = None,
+    received: dt.date | None = None,
+    lang: str = "zh",
+    show_phones: bool = False,
+    progress: Progress | None = None,
+) -> tuple[Outcome, dict[str, Path]]:
+    """The office's run with its ledger: consolidate, record the requests, write every
+    output, commit — one transaction. A run that fails anywhere (or is killed) leaves the
+    ledger and the outputs as they were."""
+    from consolidate.ledger import open_ledger, record, recorded_for
+    from consolidate.writing.files import ensure_folder
+    from consolidate.writing.outputs import write_outputs
+
+    as_of = as_of or dt.date.today()
+    year = year or as_of.year
+    out_dir = ensure_folder(out_dir)
+    ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
+    ensure_folder(ledger_path.parent)
+    # Opened first: a locked or damaged ledger stops the run before any work.
+    with open_ledger(ledger_path) as ledger:
+        outcome = consolidate_inbox(
+            inbox, as_of=as_of, year=year, baseline_path=baseline_path,
+            fastlist_path=fastlist_path, progress=progress, recorded=recorded_for(ledger, year),
+        )  # fmt: skip
+        outcome = record(ledger, outcome, received)
+        written = write_outputs(
+            outcome, out_dir, lang=lang, show_phones=show_phones, before_replace=ledger.commit
+        )
+    return outcome, {**written, LEDGER_NAME: ledger_path}
+
+
+def forward(
+    out_dir: Path | str,
+    *,
+    day: dt.date | None = None,
+    ledger_path: Path | str | None = None,
+    lang: str = "zh",
+) -> tuple[list[Request], Path | None]:
+    """Mark every request to forward (报送总局) as forwarded on ``day``; write the batch as
+    sent to ``DIR/forwarded/<day>-<n>.xlsx``. Returns the batch and its file (None when
+    there was nothing to forward: a request is never forwarded twice)."""
+    from consolidate.ledger import mark_forwarded, open_ledger
+    from consolidate.writing.adjustments import write_batch
+    from consolidate.writing.files import ensure_folder
+
+    day = day or dt.date.today()
+    out_dir = Path(out_dir)
+    ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
+    config = load_config()
+    with open_ledger(ledger_path, create=False) as ledger:
+        name, sent = mark_forwarded(ledger, day)
+        if not sent:
+            return [], None
+        path = ensure_folder(out_dir / "forwarded") / f"{name}.xlsx"
+        if path.exists():
+            raise OutputError(f"{path} 已存在，未覆盖：请检查台账与 forwarded 文件夹是否对应")
+        ledger.add_batch(name, day, int(name.rsplit("-", 1)[1]), len(sent), path.name)
+        ledger.save(sent, day)
+        write_batch(sent, day, path, config, lang)
+        try:
+            ledger.commit()
+        except BaseException:
+            path.unlink(missing_ok=True)  # the batch was not recorded: no file claims it was
+            raise
+    return sent, path
 
 
 def export_schemas(folder: Path | str) -> list[Path]:

@@ -35,12 +35,21 @@ lang_option = click.option(
     help="提示语言 / message language.",
 )
 
+ledger_option = click.option(
+    "--ledger",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="申请台账文件（默认为输出文件夹中的 ledger.sqlite）"
+    " / the request ledger (default: ledger.sqlite in the output folder).",
+)
+
 EXAMPLES = """\b
 示例 / examples:
   consolidate check 附件2.xlsx                       屏幕上列出问题
   consolidate check 附件1.xlsx 附件2.xlsx            两表一起核对
   consolidate check 报送文件夹/ --annotate 标注/      每个文件一份标注副本
   consolidate run 收件箱/ --out 输出/ --baseline 上年/register.xlsx
+  consolidate forward 输出/ --date 2026-10-09
   consolidate template --annex 2 --district 黄浦区 附件2.xlsx
   consolidate serve --host 0.0.0.0 --port 8000
 """
@@ -291,8 +300,9 @@ RUN_EXAMPLES = """\b
     "--received",
     type=Date(),
     metavar="DATE",
-    help="收到日期（默认取文件时间）/ date the files were received.",
+    help="收到日期（默认取邮件日期，其次文件时间）/ date the files were received.",
 )
+@ledger_option
 def run(
     inbox: Path,
     out: Path,
@@ -303,33 +313,64 @@ def run(
     lang: str,
     show_phones: bool,
     received: dt.date | None,
+    ledger: Path | None,
 ) -> None:
     """市局汇总收件文件夹 / the city office consolidates an inbox folder."""
     from consolidate import api
-    from consolidate.ui.terminal import progress_bar, run_summary
-    from consolidate.writing.outputs import write_outputs
+    from consolidate.ui.terminal import ledger_summary, progress_bar, run_summary
 
     if baseline is not None and not baseline.is_file():
         _fail(f"找不到上年名册：{baseline}")
     _must_exist(fastlist, lang)
+    if not inbox.is_dir():
+        _fail(f"找不到收件文件夹：{inbox}")
     with progress_bar() as progress:
-        outcome = api.consolidate_inbox(
-            inbox,
-            as_of=as_of or dt.date.today(),
-            year=year,
-            baseline_path=baseline,
-            fastlist_path=fastlist,
+        outcome, written = api.run_inbox(
+            inbox, out, as_of=as_of or dt.date.today(), year=year, baseline_path=baseline,
+            fastlist_path=fastlist, ledger_path=ledger, received=received, lang=lang,
+            show_phones=show_phones,
             progress=progress,
-        )
-    written = write_outputs(
-        outcome,
-        out,
-        lang=lang,
-        show_phones=show_phones,
-        received=received,
-    )
+        )  # fmt: skip
     run_summary(outcome, written, lang=lang)
+    ledger_summary(outcome, lang=lang)
     sys.exit(outcome.exit_code)
+
+
+FORWARD_EXAMPLES = """\b
+示例 / examples:
+  consolidate forward 输出/
+  consolidate forward 输出/ --date 2026-10-09
+"""
+
+
+@main.command(epilog=FORWARD_EXAMPLES)
+@click.argument("out", metavar="DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--date",
+    "day",
+    type=Date(),
+    metavar="DATE",
+    help="报送日期（默认今天）/ the day the batch is sent (default today).",
+)
+@ledger_option
+@lang_option
+def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> None:
+    """把“报送总局”中的申请标记为已报送 / mark the requests of 报送总局 as forwarded to SAMR."""
+    from consolidate import api
+
+    day = day or dt.date.today()
+    sent, path = api.forward(out, day=day, ledger_path=ledger, lang=lang)
+    if lang == "en":
+        click.echo(f"Forwarded {len(sent)} request(s) on {day.isoformat()}.")
+        if path:
+            click.echo(f"Batch as sent: {path}")
+    else:
+        click.echo(f"已标记报送 {len(sent)} 条申请（报送日期 {day.isoformat()}）。")
+        if path:
+            click.echo(f"本批报送表：{path}")
+            click.echo("再次运行 consolidate run 后，adjustments.xlsx 的“全年台账”显示报送日期。")
+        else:
+            click.echo("没有待报送的申请（已报送的不会重复报送）。")
 
 
 TEMPLATE_EXAMPLES = """\b

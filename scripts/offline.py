@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "scripts" / "bundle"
 TOP = "consolidate-offline"
 PYTHON_VERSION = "3.11"
+# The release wheels are chosen for: the last 3.11 with a Windows installer. Some pure-
+# Python wheels ask for a later 3.11.x than 3.11.0 (soupsieve: 3.11.5); install.py checks.
+PYTHON_FULL = "3.11.9"
 WINDOWS = ["win_amd64"]
 # pip does not widen a manylinux_2_X tag to older glibc versions: list them all.
 LINUX = [f"manylinux_2_{minor}_x86_64" for minor in range(28, 4, -1)] + [
@@ -35,6 +38,11 @@ LINUX = [f"manylinux_2_{minor}_x86_64" for minor in range(28, 4, -1)] + [
 PLATFORMS = {"win_amd64": WINDOWS, "manylinux x86_64": LINUX}
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+# Dependencies published as source only (pure Python): built into a py3-none-any wheel
+# here, at the version installed, so that the office's PC needs no build tools.
+# extract-msg needs red-black-tree-mod; on Windows, its RTFDE -> oletools -> pcodedmp needs
+# win-unicode-console.
+SOURCE_ONLY = ["red-black-tree-mod", "win-unicode-console"]
 
 
 def build_wheel(dest: Path) -> Path:
@@ -51,11 +59,22 @@ def build_wheel(dest: Path) -> Path:
     return wheel
 
 
+def build_source_only(dest: Path, constraints: Path) -> None:
+    """Wheels of the pure-Python dependencies that are published as source only."""
+    for project in SOURCE_ONLY:
+        command = [*PIP, "wheel", "--no-deps", "-c", str(constraints), "-w", str(dest), project]
+        subprocess.run(command, check=True)
+    for wheel in dest.glob("*.whl"):
+        name, _, tag = wheel_tags(wheel.name)
+        if name in SOURCE_ONLY and tag != "any":
+            raise SystemExit(f"{wheel.name}: not pure Python, cannot serve every platform")
+
+
 def download(wheel: Path, dest: Path, label: str, constraints: Path) -> None:
     """Every dependency of ``wheel`` as wheels for one platform (no source packages)."""
     tags = [arg for platform in PLATFORMS[label] for arg in ("--platform", platform)]
-    command = [*PIP, "download", "--only-binary=:all:", *tags]
-    command += ["--python-version", PYTHON_VERSION, "--implementation", "cp"]
+    command = [*PIP, "download", "--only-binary=:all:", "--find-links", str(dest), *tags]
+    command += ["--python-version", PYTHON_FULL, "--implementation", "cp"]
     command += ["-c", str(constraints), "-d", str(dest)]
     subprocess.run([*command, str(wheel)], check=True)
     while extra := missing_for(dest, label):
@@ -83,7 +102,7 @@ def missing_for(wheels: Path, label: str) -> list[str]:
     environment = {
         **default_environment(),
         "python_version": PYTHON_VERSION,
-        "python_full_version": f"{PYTHON_VERSION}.0",
+        "python_full_version": PYTHON_FULL,
         "implementation_name": "cpython",
         "platform_python_implementation": "CPython",
         **TARGET_MARKERS[label],
@@ -176,6 +195,7 @@ def main() -> int:
         wheels = work / "wheels"
         wheel = build_wheel(wheels)
         constraints = installed_versions(work / "constraints.txt")
+        build_source_only(wheels, constraints)
         for label in PLATFORMS:
             print(f"wheels for CPython {PYTHON_VERSION} on {label} …", flush=True)
             download(wheel, wheels, label, constraints)

@@ -30,7 +30,7 @@ DPI = 110
 # (output, sheet to print, picture): the first page of each.
 PICTURES = (
     ("register.xlsx", "名册", "register.png"),
-    ("adjustments.xlsx", "附件1", "adjustments.png"),
+    ("adjustments.xlsx", "报送总局", "adjustments.png"),
 )
 
 

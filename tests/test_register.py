@@ -317,7 +317,7 @@ A1_COLUMNS = [c.name for c in CONFIG.annexes[1].columns]
 def adjustments_of(outcome: Outcome, tmp_path: Path, received: dt.date | None) -> list[tuple]:
     path = tmp_path / "adjustments.xlsx"
     write_adjustments(outcome, path, received=received)
-    return sheet_rows(path, "附件1")
+    return sheet_rows(path, "报送总局")
 
 
 def test_adjustments_layout_and_order(outcome: Outcome, tmp_path: Path) -> None:
@@ -369,7 +369,7 @@ def test_adjustments_skip_rejected_rows(outcome: Outcome, tmp_path: Path) -> Non
 def test_adjustments_page_setup(outcome: Outcome, tmp_path: Path) -> None:
     path = tmp_path / "adjustments.xlsx"
     write_adjustments(outcome, path, received=dt.date(2026, 11, 2))
-    ws = openpyxl.load_workbook(path)["附件1"]
+    ws = openpyxl.load_workbook(path)["报送总局"]
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
     assert ws.freeze_panes == "A5" and ws.print_title_rows == "$4:$4"
     assert "A2:K2" in {str(r) for r in ws.merged_cells.ranges}
@@ -377,4 +377,4 @@ def test_adjustments_page_setup(outcome: Outcome, tmp_path: Path) -> None:
     table = ws.iter_rows(min_row=4, max_row=7)
     assert all(c.border.left.style == "thin" for row in table for c in row)
     assert ws.cell(8, 1).border.left.style is None
-    assert ws.print_area == "'附件1'!$A$1:$M$9"
+    assert ws.print_area == "'报送总局'!$A$1:$M$9"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from consolidate.checks import run_rules
@@ -358,6 +360,24 @@ def test_rollup_missing_and_late():
     assert [(f.code, f.cell) for f in findings if f.code != "district-missing"] == [
         ("submission-late", "D3")
     ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "severity", "zh", "en"),
+    [
+        (dt.date(2026, 11, 26), "info", "截止日期为2026年11月30日，还有4天。", "(due 2026-11-30; 4 day(s) left)"),
+        (dt.date(2026, 11, 30), "info", "，今天截止。", "; due today)"),
+        (dt.date(2026, 12, 1), "error", "，已过截止日期。", "; the deadline has passed)"),
+    ],
+)  # fmt: skip
+def test_district_missing_is_info_with_the_days_left_until_the_deadline(
+    as_of: dt.date, severity: str, zh: str, en: str
+):
+    findings = run_rules([build_form(2, [a2_row()])], CONFIG, as_of=as_of, year=2026).findings
+    missing = [f for f in findings if f.code == "district-missing"]
+    assert len(missing) == 15
+    assert {f.severity for f in missing} == {severity}
+    assert zh in missing[0].message and en in missing[0].message_en
 
 
 def test_future_date_is_only_date_invalid():

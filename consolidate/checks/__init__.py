@@ -8,12 +8,12 @@ functions over the parsed forms. :func:`run_rules` runs them all in that order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from consolidate.checks import people, sheets
 from consolidate.checks.common import Reporter
-from consolidate.checks.crossyear import compare_with_baseline
+from consolidate.checks.crossyear import compare_with_baseline, recorded_rows
 from consolidate.checks.recommend import recommendation_findings
 from consolidate.checks.rows import row_findings
 from consolidate.checks.selection import select_submissions
@@ -23,6 +23,7 @@ from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, sort_findings
 from consolidate.model.form import Form, ReadResult, Row
 from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Selection
+from consolidate.model.request import Request
 
 
 @dataclass
@@ -42,12 +43,14 @@ def run_rules(
     year: int | None = None,
     baseline: Baseline | None = None,
     fastlist: FastList | None = None,
+    recorded: Sequence[Request] = (),
 ) -> RuleResult:
     """Run every rule over the forms that count.
 
     ``year`` turns on the annual roll-up (district-missing, submission-late); ``baseline``
-    (last year's register) turns on the cross-year rules; ``fastlist`` (the city's list of
-    fast-channel users) the recommendation rules against it.
+    (last year's register) turns on the cross-year rules, which explain changes by the
+    requests of the inbox and by those the ledger has ``recorded`` for the year;
+    ``fastlist`` (the city's list of fast-channel users) the recommendation rules against it.
     """
     reporter = Reporter(config)
     result = RuleResult()
@@ -81,7 +84,8 @@ def run_rules(
     if year is not None:
         result.findings += people.rollup(rosters, config, reporter, year, as_of)
     if baseline is not None:
-        findings, changes = compare_with_baseline(judged, baseline, config, reporter)
+        earlier = recorded_rows(recorded, [f for f in forms if f.annex == 1], config)
+        findings, changes = compare_with_baseline(judged, baseline, config, reporter, earlier)
         result.findings += findings
         result.changes = changes
     return result
@@ -96,6 +100,7 @@ def evaluate(
     baseline: Baseline | None = None,
     fastlist: FastList | None = None,
     ignored: Iterable[str] = (),
+    recorded: Sequence[Request] = (),
 ) -> Outcome:
     """Select the submissions that count and run every rule over them."""
     # Documents found to hold no annex (cover letters in Word) are listed as ignored, and
@@ -106,7 +111,13 @@ def evaluate(
     results = [r for r in results if not r.ignored]
     selection = select_submissions(results, config)
     ruled = run_rules(
-        selection.forms, config, as_of=as_of, year=year, baseline=baseline, fastlist=fastlist
+        selection.forms,
+        config,
+        as_of=as_of,
+        year=year,
+        baseline=baseline,
+        fastlist=fastlist,
+        recorded=recorded,
     )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings

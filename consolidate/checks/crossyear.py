@@ -11,8 +11,9 @@ equals the new functions (decision 13).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from consolidate.checks.common import Person, Reporter, functions_of, person_of, where
 from consolidate.checks.people import adjustment_of, requests_by_person
@@ -20,19 +21,29 @@ from consolidate.checks.registry import rule
 from consolidate.model.baseline import Baseline, BaselinePerson
 from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
-from consolidate.model.form import Form, Row
+from consolidate.model.form import Cell, Form, Row, SourceFile
 from consolidate.model.outcome import Change
+from consolidate.model.request import Request
 
 FormRows = list[tuple[Form, Row]]
 KIND_ORDER = {"removed": 0, "added": 1, "functions": 2}
 
 
 def compare_with_baseline(
-    judged: dict[int, FormRows], baseline: Baseline, config: Config, reporter: Reporter
+    judged: dict[int, FormRows],
+    baseline: Baseline,
+    config: Config,
+    reporter: Reporter,
+    recorded: Sequence[tuple[Form, Row]] = (),
 ) -> tuple[list[Finding], list[Change]]:
     """unreported-new-account, unreported-removal, unreported-function-change and
-    original-disagrees-baseline; every change against the baseline, explained or not."""
-    requests = requests_by_person([(f, r) for f, r in judged[1] if _identified(person_of(r))])
+    original-disagrees-baseline; every change against the baseline, explained or not.
+
+    ``recorded``: the year's requests the ledger holds whose files are not in the inbox
+    (:func:`recorded_rows`); they explain changes as the inbox's requests do.
+    """
+    asked = [*judged[1], *recorded]
+    requests = requests_by_person([(f, r) for f, r in asked if _identified(person_of(r))])
     index = _Index(baseline)
     findings: list[Finding] = []
     changes: list[Change] = []
@@ -69,6 +80,32 @@ def compare_with_baseline(
         changes.append(change)
     findings += _originals(judged[1], requests, index, config, reporter)
     return findings, _paired(changes, config)
+
+
+def recorded_rows(recorded: Iterable[Request], inbox: Iterable[Form], config: Config) -> FormRows:
+    """The ledger's requests whose rows are not in this inbox, as rows the rules read.
+
+    Each becomes a one-row Annex 1 form named as its file was when received, so that a
+    change it explains names the same request as when the file was still in the inbox.
+    """
+    present = {(f.source.sha256, f.sheet, r.number) for f in inbox for r in f.rows}
+    columns = {c.key: i for i, c in enumerate(config.annexes[1].columns, 1)}
+    rows: FormRows = []
+    for request in recorded:
+        if request.key in present:
+            continue
+        cells = {
+            key: Cell(text, text, request.row, columns.get(key, 0))
+            for key, text in request.cells.items()
+        }
+        source = SourceFile(request.file, Path(request.file), request.sha256, 0, 0.0)
+        form = Form(
+            source=source, sheet=request.sheet, annex=1, header_row=0, header_rows=0,
+            columns=columns, missing_columns=(), metadata={}, metadata_row=0,
+            rows=[Row(request.row, cells)], district=request.district,
+        )  # fmt: skip
+        rows.append((form, form.rows[0]))
+    return rows
 
 
 def function_totals(

@@ -156,18 +156,18 @@ def cross_annex(
 def rollup(
     rosters: list[Form], config: Config, reporter: Reporter, year: int, as_of: dt.date
 ) -> Iterator[Finding]:
-    """district-missing for configured districts without an Annex 2; submission-late."""
+    """district-missing for configured districts without an Annex 2 (info while the
+    deadline is ahead, with the days left; an error after it); submission-late."""
     deadline = config.settings.deadlines.rollup(year)
     sent = {form.district for form in rosters}
+    days = (deadline - as_of).days
+    when = "ahead" if days > 0 else "today" if days == 0 else "passed"
     for district in config.districts:
         if district.rollup and district.name not in sent:
             yield reporter.catalog.make(
-                "district-missing",
-                district=district.name,
-                annex=2,
-                year=year,
-                deadline=deadline,
-            )
+                "district-missing", district=district.name, annex=2, year=year,
+                deadline=deadline, when=when, days=days, before_deadline=days >= 0,
+            )  # fmt: skip
     for form in rosters:
         date = form.date
         if date and deadline < date <= as_of:

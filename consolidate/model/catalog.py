@@ -36,9 +36,19 @@ class Catalog:
     def __contains__(self, code: str) -> bool:
         return code in self.rules
 
-    def severity(self, code: str, *, annex: int | None = None, optional: bool = False) -> str:
-        """The configured severity of ``code`` (by annex, or for an optional column)."""
+    def severity(
+        self,
+        code: str,
+        *,
+        annex: int | None = None,
+        optional: bool = False,
+        before_deadline: bool = False,
+    ) -> str:
+        """The configured severity of ``code`` (by annex, for an optional column, or while
+        its deadline is still ahead)."""
         rule = self.rules[code]
+        if before_deadline and rule.severity_before_deadline:
+            return rule.severity_before_deadline
         if optional and rule.severity_optional:
             return rule.severity_optional
         if annex is not None and annex in rule.severity_by_annex:
@@ -83,6 +93,7 @@ class Catalog:
         person: str | None = None,
         suggestion: str | None = None,
         optional: bool = False,
+        before_deadline: bool = False,
         **params: Any,
     ) -> Finding:
         """A finding of ``code`` at a location; ``params`` fill the message template only."""
@@ -98,7 +109,9 @@ class Catalog:
         cell = f"{column_letter(col)}{row}" if col and row else None
         return Finding(
             code=code,
-            severity=self.severity(code, annex=annex, optional=optional),
+            severity=self.severity(
+                code, annex=annex, optional=optional, before_deadline=before_deadline
+            ),
             message=self.render(code, "zh", texts),
             message_en=self.render(code, "en", texts),
             file=file,

@@ -359,6 +359,8 @@ class Rule:
     en: Template
     severity_optional: Severity | None = None
     severity_by_annex: dict[int, Severity] = field(default_factory=dict)
+    # A finding about a deadline still ahead (district-missing before 11-30) is milder.
+    severity_before_deadline: Severity | None = None
     phrases: dict[str, dict[str, Bilingual]] = field(default_factory=dict)
 
 

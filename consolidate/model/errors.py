@@ -15,3 +15,7 @@ class OutputError(ConsolidateError):
 
 class InputError(ConsolidateError):
     """An input path given on the command line does not exist or is not usable."""
+
+
+class LedgerError(ConsolidateError):
+    """The request ledger is corrupt, locked by another run, or not this tool's."""

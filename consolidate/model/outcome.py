@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from consolidate.model.baseline import Baseline
 from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form, Mail, ReadResult, Row
+from consolidate.model.request import Request
 
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
 # The form number of the fast-channel recommendation list (forms.toml [recommend]).
@@ -75,6 +77,9 @@ class Outcome:
     changes: list[Change] = field(default_factory=list)  # against the baseline
     fastlist: FastList | None = None  # the city's list of fast-channel users (--fastlist)
     mails: list[Mail] = field(default_factory=list)  # saved e-mails whose attachments were read
+    # Every request the ledger holds after this run (or this run's alone, without one).
+    requests: list[Request] = field(default_factory=list)
+    ledger: Path | None = None  # the ledger file, when the run kept one
 
     @property
     def forms(self) -> list[Form]:

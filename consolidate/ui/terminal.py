@@ -181,3 +181,31 @@ def run_summary(outcome: Outcome, written: dict[str, Path], *, lang: str = "zh")
     report = written.get("report.html")
     if report:
         console.print(f"[bold]报告 / report: {report.resolve()}[/bold]", soft_wrap=True)
+
+
+def ledger_summary(outcome: Outcome, *, lang: str = "zh") -> None:
+    """Where the requests stand: to forward (due this week, overdue), returned, forwarded."""
+    from consolidate.ledger.requests import due_this_week
+
+    requests = outcome.requests
+    if outcome.ledger is None:
+        return
+    as_of = outcome.as_of
+    pending = [r for r in requests if r.to_forward]
+    due = len(due_this_week(requests, as_of))
+    overdue = sum(1 for r in pending if r.overdue(as_of))
+    returned = sum(1 for r in requests if r.returned)
+    forwarded = sum(1 for r in requests if r.status == "forwarded")
+    console = _console()
+    if lang == "en":
+        console.print(
+            f"Requests: {len(pending)} to forward ({due} due this week, "
+            f"[red]{overdue} overdue[/]), {returned} returned, {forwarded} forwarded"
+        )
+        console.print(f"  ledger: {outcome.ledger}", soft_wrap=True)
+    else:
+        console.print(
+            f"申请台账：待报送 {len(pending)} 条（本周到期 {due} 条，[red]已逾期 {overdue} 条[/]），"
+            f"退回 {returned} 条，已报送 {forwarded} 条"
+        )
+        console.print(f"  台账文件：{outcome.ledger}", soft_wrap=True)

@@ -1,8 +1,15 @@
-"""``adjustments.xlsx``: the city's batch of Annex 1 requests for SAMR, in the form's layout."""
+"""``adjustments.xlsx``: the requests of the year from the ledger, as the office acts on them.
+
+``报送总局``: the requests to forward now, in the form's layout, ready for SAMR;
+``退回区局``: the requests held back for their errors, by district, with the problems;
+``全年台账``: every request of the year with where it stands. The batch a ``forward``
+sends is written in the layout of ``报送总局`` (:func:`write_batch`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,88 +18,192 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from consolidate.ledger import record
 from consolidate.model.config import Config
-from consolidate.model.form import Row
 from consolidate.model.outcome import Outcome
-from consolidate.values.functions import functions_text
-from consolidate.values.names import normalize_name
-from consolidate.values.phones import mobile_text
-from consolidate.values.workdays import forward_by
+from consolidate.model.request import FORWARDED, HELD, Request
 from consolidate.writing.files import atomic_path
 from consolidate.writing.register import LABELS
 from consolidate.writing.xlsx import (
+    ROW_FILLS,
     TITLE_FONT,
     Page,
     Rows,
+    Table,
     column_widths,
     freeze,
     header_cells,
     set_widths,
     styled_cell,
+    table_sheet,
     text_cell,
 )
 
-ADJUSTMENTS_SHEET = "附件1"
+FORWARD_SHEET, RETURN_SHEET, YEAR_SHEET = "报送总局", "退回区局", "全年台账"
+ADJUSTMENTS_SHEET = FORWARD_SHEET  # the sheet SAMR receives
+
+LEDGER_LABELS = {
+    "zh": {
+        "district": "区", "number": "台账编号", "status": "状态", "forwarded_on": "报送日期",
+        "batch": "报送批次", "received_from": "收到日期依据", "pending": "待报送",
+        "overdue": "待报送（已逾期）", "held": "退回", "forwarded": "已报送",
+        "superseded": "退回（已重新报送，见台账编号{id}）",
+        "repeat": "重复（同台账编号{id}，不再报送）",
+        "from_option": "运行时指定", "from_mail": "邮件日期", "from_file": "文件时间",
+        "lang": "zh",
+    },
+    "en": {
+        "district": "District", "number": "Ledger no.", "status": "Status",
+        "forwarded_on": "Forwarded on", "batch": "Batch", "received_from": "Received per",
+        "pending": "to forward", "overdue": "to forward (overdue)", "held": "returned",
+        "forwarded": "forwarded", "superseded": "returned (sent again corrected: ledger no. {id})",
+        "repeat": "repeat of ledger no. {id} (not forwarded again)",
+        "from_option": "given on the command line", "from_mail": "e-mail date",
+        "from_file": "file time",
+        "lang": "en",
+    },
+}  # fmt: skip
 
 
 def _labels(lang: str) -> dict[str, str]:
-    return LABELS.get(lang, LABELS["zh"])
+    return {**LABELS.get(lang, LABELS["zh"]), **LEDGER_LABELS.get(lang, LEDGER_LABELS["zh"])}
 
 
 # ---------------------------------------------------------------- adjustments.xlsx
-def adjustment_rows(
-    outcome: Outcome, received: dt.date | None = None
-) -> tuple[list[list[object]], list[int]]:
-    """Annex 1 rows in the form's columns plus received, forward-by and source; inexact 序号."""
-    config = outcome.config
-    days = config.settings.deadlines.forward_working_days
-    rows: list[list[object]] = []
-    guessed: list[int] = []
-    for form in outcome.in_district_order(outcome.forms_of(1)):
-        got = received or form.source.received
-        due, exact = forward_by(got, days)
-        for row in outcome.kept_rows(form):
-            rows.append(
-                [*_adjustment_values(row, len(rows) + 1, config), got, due, form.file, row.number]
-            )
-            if not exact:
-                guessed.append(len(rows))
-    return rows, guessed
-
-
-def _adjustment_values(row: Row, seq: int, config: Config) -> list[object]:
-    """One Annex 1 row in the form's column order; 序号 renumbered for the city batch."""
-    values: list[object] = []
-    for column in config.annexes[1].columns:
-        if column.key == "seq":
-            values.append(seq)
-        elif column.key in ("original", "current"):
-            values.append(functions_text(row.text(column.key), config) or "无")
-        elif column.key == "name":
-            values.append(normalize_name(row.text("name")))
-        elif column.key == "mobile":
-            values.append(mobile_text(row.cell("mobile")))
-        else:
-            values.append(row.text(column.key))
-    return values
-
-
 def write_adjustments(
     outcome: Outcome, path: Path | str, received: dt.date | None = None, lang: str = "zh"
 ) -> None:
-    """``adjustments.xlsx``: the city's Annex 1 batch for SAMR, in the form's own layout."""
-    config = outcome.config
+    """``adjustments.xlsx``: to forward, to send back, and the year's ledger.
+
+    A run that kept no ledger (a library call) shows its own requests, as recorded now.
+    """
+    if outcome.ledger is None and not outcome.requests:
+        outcome = record(None, outcome, received)
+    config, requests = outcome.config, outcome.requests
     labels = _labels(lang)
-    extra = [labels[key] for key in ("received", "forward_by", "file", "row")]
-    rows, guessed = adjustment_rows(outcome, received)
-    notes = _notes(config)
-    if guessed:
-        notes.append(labels["fallback"].format(rows="、".join(map(str, guessed))))
     wb = Workbook(write_only=True)
-    # What SAMR receives on paper: the form and the two dates, not our source columns.
-    form_sheet(wb, ADJUSTMENTS_SHEET, FormSheet(config, outcome.as_of, extra, rows, notes, 2))
+    form_sheet(
+        wb,
+        FORWARD_SHEET,
+        _forward_sheet(config, outcome.as_of, _to_forward(requests, config), labels),
+    )
+    form_sheet(
+        wb, RETURN_SHEET, _return_sheet(config, outcome.as_of, _to_return(requests, config), labels)
+    )
+    year = outcome.year or outcome.as_of.year
+    table_sheet(wb, _year_table(requests, year, outcome.as_of, config, labels))
     with atomic_path(path) as tmp:
         wb.save(tmp)
+
+
+def write_batch(
+    requests: Sequence[Request], day: dt.date, path: Path, config: Config, lang: str = "zh"
+) -> None:
+    """A forwarded batch as sent: the layout of ``报送总局``, dated the day it was sent."""
+    wb = Workbook(write_only=True)
+    form_sheet(wb, FORWARD_SHEET, _forward_sheet(config, day, list(requests), _labels(lang)))
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+
+
+def _in_order(requests: list[Request], config: Config) -> list[Request]:
+    """District order of the configuration, then oldest received first, then file and row."""
+    rank = config.district_rank
+    return sorted(
+        requests,
+        key=lambda r: (rank.get(r.district or "", len(rank)), r.received, r.file, r.sheet, r.row),
+    )
+
+
+def _to_forward(requests: list[Request], config: Config) -> list[Request]:
+    return _in_order([r for r in requests if r.to_forward], config)
+
+
+def _to_return(requests: list[Request], config: Config) -> list[Request]:
+    return _in_order([r for r in requests if r.returned], config)
+
+
+def _form_values(request: Request, seq: int, config: Config) -> list[object]:
+    """The request in the form's column order, 序号 numbered for the sheet."""
+    return [
+        seq if column.key == "seq" else request.cells.get(column.key, "")
+        for column in config.annexes[1].columns
+    ]
+
+
+def _forward_sheet(
+    config: Config, day: dt.date, requests: list[Request], labels: dict[str, str]
+) -> FormSheet:
+    extra = [labels[key] for key in ("received", "forward_by", "file", "row")]
+    rows = [
+        [*_form_values(r, n, config), r.received, r.forward_by, r.file, r.row]
+        for n, r in enumerate(requests, 1)
+    ]
+    notes = _notes(config)
+    guessed = [n for n, r in enumerate(requests, 1) if not r.forward_by_exact]
+    if guessed:
+        notes.append(labels["fallback"].format(rows="、".join(map(str, guessed))))
+    # What SAMR receives on paper: the form and the two dates, not our source columns.
+    return FormSheet(config, day, extra, rows, notes, 2)
+
+
+def _return_sheet(
+    config: Config, as_of: dt.date, requests: list[Request], labels: dict[str, str]
+) -> FormSheet:
+    extra = [labels[key] for key in ("district", "received", "problems", "file", "row")]
+    rows = [
+        [*_form_values(r, n, config), r.district or "", r.received,
+         "\n".join(_problem(p, labels) for p in r.problems), r.file, r.row]
+        for n, r in enumerate(requests, 1)
+    ]  # fmt: skip
+    return FormSheet(config, as_of, extra, rows, [], 0)
+
+
+def _problem(problem: Sequence[str], labels: dict[str, str]) -> str:
+    """A held request's problem in the sheet's language ((zh, en) in the ledger)."""
+    return problem[1] if labels["lang"] == "en" else problem[0]
+
+
+def _year_table(
+    requests: list[Request], year: int, as_of: dt.date, config: Config, labels: dict[str, str]
+) -> Table:
+    """Every request received in ``year``, oldest first, with its status and dates."""
+    columns = config.annexes[1]
+    header = [
+        labels["number"], labels["district"], columns.column("name").name,
+        columns.column("mobile").name, columns.column("adjustment").name,
+        columns.column("original").name, columns.column("current").name, labels["received"],
+        labels["received_from"], labels["forward_by"], labels["status"], labels["forwarded_on"],
+        labels["batch"], labels["problems"], labels["file"], labels["row"],
+    ]  # fmt: skip
+    chosen = sorted(
+        (r for r in requests if r.received.year == year), key=lambda r: (r.received, r.id or 0)
+    )
+    rows, fills = [], []
+    for r in chosen:
+        rows.append([
+            r.id, r.district or "", r.person, r.mobile, r.adjustment, r.original or "无",
+            r.current or "无", r.received, labels[f"from_{r.received_from}"], r.forward_by,
+            _status(r, as_of, labels), r.forwarded_on, r.batch or "",
+            "\n".join(_problem(p, labels) for p in r.problems), r.file, r.row,
+        ])  # fmt: skip
+        overdue = r.overdue(as_of)
+        fills.append(
+            ROW_FILLS["error"] if r.returned else ROW_FILLS["warning"] if overdue else None
+        )
+    return Table(YEAR_SHEET, header, rows, fills=fills, frozen_columns=3)
+
+
+def _status(request: Request, as_of: dt.date, labels: dict[str, str]) -> str:
+    if request.repeat_of is not None:
+        return labels["repeat"].format(id=request.repeat_of)
+    if request.status == FORWARDED:
+        return labels["forwarded"]
+    if request.status == HELD:
+        if request.superseded_by is not None:
+            return labels["superseded"].format(id=request.superseded_by)
+        return labels["held"]
+    return labels["overdue"] if request.overdue(as_of) else labels["pending"]
 
 
 # ---------------------------------------------------------------- Annex 1 in the form's layout

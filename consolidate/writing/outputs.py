@@ -30,8 +30,13 @@ def write_outputs(
     lang: str = "zh",
     show_phones: bool = False,
     received: dt.date | None = None,
+    before_replace: Callable[[], None] | None = None,
 ) -> dict[str, Path]:
-    """Write every output of CLI.md into ``out_dir``: all new files, or none replaced."""
+    """Write every output of CLI.md into ``out_dir``: all new files, or none replaced.
+
+    ``before_replace`` runs once every file is written and before any replaces its
+    predecessor (the run commits its ledger there): when it fails, nothing is replaced.
+    """
     from consolidate.writing.adjustments import write_adjustments
     from consolidate.writing.fastchannel import write_fastchannel
     from consolidate.writing.register import write_register
@@ -60,6 +65,8 @@ def write_outputs(
                 raise
             except Exception as exc:  # noqa: BLE001 - the old outputs stay; say which file
                 raise OutputError(f"写出 {name} 失败（{type(exc).__name__}: {exc}）") from exc
+        if before_replace is not None:
+            before_replace()
     if FASTCHANNEL not in writers:
         (out_dir / FASTCHANNEL).unlink(missing_ok=True)
     return {name: out_dir / name for name in writers}

@@ -28,9 +28,9 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("用法：python install.py 放置快捷方式的文件夹（例如桌面）", file=sys.stderr)
         return 2
-    if sys.version_info[:2] != (3, 11) or sys.maxsize < 2**32:
+    if sys.version_info[:2] != (3, 11) or sys.version_info < (3, 11, 5) or sys.maxsize < 2**32:
         print(
-            f"需要 64 位 Python 3.11（当前为 {sys.version.split()[0]}，"
+            f"需要 64 位 Python 3.11（3.11.5 或更新，当前为 {sys.version.split()[0]}，"
             f"{'64' if sys.maxsize > 2**32 else '32'} 位）：随附的程序包只适用于它。",
             file=sys.stderr,
         )

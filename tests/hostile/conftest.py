@@ -575,7 +575,9 @@ def assert_nothing_lost(inbox: Path, run: RunOutputs) -> None:
             codes = {f["code"] for f in by_file.get(entry["file"], [])}
             assert "file-unreadable" in codes, entry["file"]
     register = _source_counts(run.out / "register.xlsx", "名册", header_row=1)
-    adjustments = _source_counts(run.out / "adjustments.xlsx", None, header_row=None)
+    # Every request of the run is in the year's ledger sheet (to forward, returned, or a
+    # repeat of one recorded before): the inputs' files are of this year.
+    adjustments = _source_counts(run.out / "adjustments.xlsx", "全年台账", header_row=1)
     totals = {1: [0, 0, 0], 2: [0, 0, 0]}  # read, kept, rejected
     for entry in manifest["files"]:
         for sheet in entry["sheets"]:

@@ -215,7 +215,7 @@ def _run_stays_inside_out(tmp_path: Path, inbox: Path, files: int) -> None:
     run = run_inbox(inbox, out, "--year", "2026")
     created = {bytes.fromhex(k) for k in snapshot(tmp_path) if k not in around}
     assert {c for c in created if not c.startswith(b"out")} == set()
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, "ledger.sqlite"])
     used = [e for e in run.manifest["files"] if e["status"] == "used"]
     assert len(used) == files
     assert sum(e["sheets"][0]["rows"] for e in used) == files
@@ -243,7 +243,9 @@ def test_out_given_with_dot_dot_is_used_as_given(tmp_path: Path) -> None:
     _odd_file(inbox, ODD_NAMES[0], 1)
     (tmp_path / "a").mkdir()
     run_inbox(inbox, tmp_path / "a" / ".." / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [*OUTPUTS, "ledger.sqlite"]
+    )
     assert list((tmp_path / "a").iterdir()) == []
 
 

@@ -228,6 +228,38 @@ def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]
         "manifest": _manifest(outcome, t),
         "fast": fast_channel_view(outcome, t, lang),
         "accounting_annexes": [(a, t[ACCOUNTING_LABELS[a]]) for a in _accounted(outcome)],
+        "requests": _requests(outcome, t),
+    }
+
+
+def _requests(outcome: Outcome, t: dict[str, str]) -> dict[str, Any] | None:
+    """What the office must forward: overdue first, then what falls due this week."""
+    from consolidate.ledger.requests import due_this_week
+
+    if outcome.ledger is None:
+        return None
+    as_of, requests = outcome.as_of, outcome.requests
+
+    def row(request: Any) -> dict[str, Any]:
+        return {
+            "district": request.district or "", "person": request.person,
+            "type": request.adjustment, "received": request.received.isoformat(),
+            "forward_by": request.forward_by.isoformat(), "where": request.where,
+            "late": (as_of - request.forward_by).days,
+        }  # fmt: skip
+
+    year = outcome.year or as_of.year
+    counts = {
+        "pending": sum(r.to_forward for r in requests),
+        "returned": sum(r.returned for r in requests),
+        "forwarded": sum(r.status == "forwarded" and r.received.year == year for r in requests),
+    }
+    overdue = sorted((r for r in requests if r.overdue(as_of)), key=lambda r: r.forward_by)
+    due = sorted(due_this_week(requests, as_of), key=lambda r: r.forward_by)
+    return {
+        "overdue": [row(r) for r in overdue],
+        "due": [row(r) for r in due],
+        "totals": t["requests_totals"].format(**counts),
     }
 
 

@@ -1,0 +1,245 @@
+"""From a run's Annex 1 rows to the ledger's requests, and where each request stands.
+
+Pure functions over values: which rows are requests, held or pending, which earlier
+request a new one repeats or corrects, which are overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from consolidate.checks.people import adjustment_of
+from consolidate.model.catalog import Catalog
+from consolidate.model.config import Config
+from consolidate.model.finding import Finding
+from consolidate.model.form import Form, Row
+from consolidate.model.outcome import Outcome
+from consolidate.model.request import (
+    FORWARDED,
+    FROM_FILE,
+    FROM_MAIL,
+    FROM_OPTION,
+    HELD,
+    PENDING,
+    Request,
+)
+from consolidate.values.functions import functions_text
+from consolidate.values.names import normalize_name
+from consolidate.values.phones import mobile_text
+from consolidate.values.workdays import forward_by
+
+
+# ---------------------------------------------------------------- this run's requests
+def requests_of(outcome: Outcome, received: dt.date | None = None) -> list[Request]:
+    """The Annex 1 rows of the run as requests, in path order.
+
+    ``held`` where the row, or its form's metadata or structure, has an error finding;
+    else ``pending``. Template leftovers (rejected rows) are no requests. The received
+    date: ``received`` (``--received``), else the e-mail's date, else the file's time.
+    """
+    config = outcome.config
+    days = config.settings.deadlines.forward_working_days
+    by_file = _errors_by_file(outcome.findings)
+    requests = []
+    for form in outcome.forms_of(1):
+        got, source = _received(form, received)
+        due, exact = forward_by(got, days)
+        rows = outcome.kept_rows(form)
+        on_form, on_rows = _form_errors(form, by_file.get(form.file, []), rows)
+        for row in rows:
+            problems = _messages(on_form + on_rows.get(row.number, []))
+            mail = form.source.mail
+            requests.append(
+                Request(
+                    sha256=form.source.sha256, sheet=form.sheet, row=row.number,
+                    file=form.file, district=form.district,
+                    person=normalize_name(row.text("name")), mobile=mobile_text(row.cell("mobile")),
+                    adjustment=adjustment_of(row),
+                    original=functions_text(row.text("original"), config),
+                    current=functions_text(row.text("current"), config),
+                    cells=batch_cells(row, config), received=got, received_from=source,
+                    forward_by=due, forward_by_exact=exact,
+                    status=HELD if problems else PENDING, problems=problems,
+                    mail=mail.display if mail else None, sender=mail.sender if mail else None,
+                )
+            )  # fmt: skip
+    return requests
+
+
+def batch_cells(row: Row, config: Config) -> dict[str, str]:
+    """The row's cells as the city batch prints them: name and mobile normalised,
+    functions canonical (无 for none); 序号 is numbered by the batch."""
+    cells = {}
+    for column in config.annexes[1].columns:
+        key = column.key
+        if key == "seq":
+            continue
+        if key in ("original", "current"):
+            cells[key] = functions_text(row.text(key), config) or "无"
+        elif key == "name":
+            cells[key] = normalize_name(row.text("name"))
+        elif key == "mobile":
+            cells[key] = mobile_text(row.cell("mobile"))
+        else:
+            cells[key] = row.text(key)
+    return cells
+
+
+def _received(form: Form, received: dt.date | None) -> tuple[dt.date, str]:
+    if received is not None:
+        return received, FROM_OPTION
+    source = FROM_MAIL if form.source.received_from == "mail" else FROM_FILE
+    return form.source.received, source
+
+
+def _errors_by_file(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.is_error and finding.file:
+            by_file[finding.file].append(finding)
+    return by_file
+
+
+def _form_errors(
+    form: Form, errors: list[Finding], rows: list[Row]
+) -> tuple[list[Finding], dict[int, list[Finding]]]:
+    """The form's own errors (metadata, header, sheet: they hold every request of it) and
+    the errors of each of its data rows."""
+    numbers = {row.number for row in rows}
+    sheets = {form.sheet, form.metadata_sheet, None}
+    on_form: list[Finding] = []
+    on_rows: dict[int, list[Finding]] = defaultdict(list)
+    for finding in errors:
+        if finding.sheet not in sheets:
+            continue
+        if finding.row in numbers and finding.sheet == form.sheet:
+            on_rows[finding.row].append(finding)
+        elif finding.row is None or finding.row not in {r.number for r in form.rows}:
+            on_form.append(finding)  # another data row's error (a rejected row) is not ours
+    return on_form, on_rows
+
+
+def _messages(findings: list[Finding]) -> tuple[tuple[str, str], ...]:
+    unique = dict.fromkeys((f.message, f.message_en or f.message) for f in findings)
+    return tuple(unique)
+
+
+# ---------------------------------------------------------------- merging into the ledger
+def merge(recorded: list[Request], seen: list[Request]) -> list[Request]:
+    """The ledger after this run: recorded requests updated, new ones added (``id`` None).
+
+    A request seen again keeps its received and forward-by dates; one forwarded stays
+    forwarded. Which requests repeat or correct others is decided once every request has
+    its number (:func:`link`).
+    """
+    merged = {r.key: r for r in recorded}
+    for request in seen:
+        old = merged.get(request.key)
+        if old is None:
+            merged[request.key] = request
+        elif old.status != FORWARDED:
+            merged[old.key] = replace(
+                old, status=request.status, problems=request.problems,
+                district=request.district, cells=request.cells,
+            )  # fmt: skip
+    return list(merged.values())
+
+
+def link(requests: list[Request], types: Iterable[str]) -> list[Request]:
+    """Mark repeats and corrections, afresh on every run (never by the order of runs)."""
+    return supersede(mark_repeats(requests), types)
+
+
+def mark_repeats(requests: list[Request]) -> list[Request]:
+    """A pending request that repeats the one recorded just before it for that person (the
+    district sent the same request again, in a re-saved file) is listed, but not forwarded
+    a second time: same district, person, type and functions, the earlier one not held.
+    Another request of the person in between (开通, 注销, 开通 again) makes it a new one.
+    """
+    by_person: dict[tuple[object, ...], list[Request]] = defaultdict(list)
+    for request in sorted(requests, key=_order):
+        by_person[_person(request)].append(request)
+    repeats: dict[int | None, int | None] = {}
+    for chain in by_person.values():
+        for before, after in zip(chain, chain[1:], strict=False):
+            if (
+                after.status == PENDING and before.status != HELD
+                and _content(before) == _content(after)
+            ):  # fmt: skip
+                repeats[after.id] = repeats.get(before.id, before.id)  # the first of them
+    return [replace(r, repeat_of=repeats.get(r.id)) for r in requests]
+
+
+def supersede(requests: list[Request], types: Iterable[str]) -> list[Request]:
+    """Mark each held request that a later request of the same person corrects.
+
+    Same district, same person (name or mobile: either may have been the fault), and the
+    same adjustment type unless the held one's type was the fault; the latest such request
+    wins. Decided afresh on every run, so it never depends on the order of runs.
+    """
+    out = []
+    for request in requests:
+        if request.status != HELD or request.repeat_of is not None:
+            out.append(request)
+            continue
+        later = [r for r in requests if r is not request and _corrects(r, request, types)]
+        newest = max(later, key=_order, default=None)
+        out.append(replace(request, superseded_by=newest.id if newest else None))
+    return out
+
+
+def _corrects(new: Request, held: Request, types: Iterable[str]) -> bool:
+    if new.id is None or new.repeat_of is not None:
+        return False
+    if new.district != held.district or _order(new) <= _order(held):
+        return False
+    if not (new.person == held.person or new.mobile == held.mobile):
+        return False
+    return new.adjustment == held.adjustment or held.adjustment not in types
+
+
+def _person(request: Request) -> tuple[str | None, str, str]:
+    return (request.district, request.person, request.mobile)
+
+
+def _content(request: Request) -> tuple[object, ...]:
+    return (*_person(request), request.adjustment, request.original, request.current)
+
+
+def _order(request: Request) -> tuple[dt.date, int]:
+    """Received first, then recorded (a request not yet recorded comes last)."""
+    return (request.received, request.id if request.id is not None else 1 << 62)
+
+
+# ---------------------------------------------------------------- deadlines
+def overdue_findings(requests: Iterable[Request], as_of: dt.date, config: Config) -> list[Finding]:
+    """forward-overdue: pending requests whose forward-by date is before ``as_of``."""
+    catalog = Catalog(config)
+    findings = []
+    for request in requests:
+        if not request.overdue(as_of):
+            continue
+        findings.append(
+            catalog.make(
+                "forward-overdue", file=request.file, sheet=request.sheet, row=request.row,
+                district=request.district, annex=1, person=request.person or None,
+                adjustment=request.adjustment, received=request.received,
+                forward_by=request.forward_by, days=(as_of - request.forward_by).days,
+            )
+        )  # fmt: skip
+    return findings
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday and Sunday of ``day``'s week."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def due_this_week(requests: Iterable[Request], as_of: dt.date) -> list[Request]:
+    """Pending requests to forward from ``as_of`` to the end of its week (not yet overdue)."""
+    _, sunday = week_of(as_of)
+    return [r for r in requests if r.to_forward and as_of <= r.forward_by <= sunday]

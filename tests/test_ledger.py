@@ -1,0 +1,390 @@
+"""The office's year on generated e-mails: requests received, held, corrected, forwarded,
+overdue, and the roll-up explained by the ledger after the request files left the inbox.
+
+Dates are 2026's: 国庆 is 1–8 October, with 20 September and 10 October worked instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from consolidate import api
+from consolidate.cli import main
+from consolidate.ledger import open_ledger
+from consolidate.ledger.store import APPLICATION_ID
+from consolidate.model.errors import LedgerError, OutputError
+from tests.helpers import a1_cells, write_annex
+from tests.mails import CST, annex_bytes, eml_bytes, msg_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+HP = "上海市黄浦区市场监督管理局"
+JA = "上海市静安区市场监督管理局"
+OUTPUTS = ("register.xlsx", "adjustments.xlsx", "report.html", "findings.json", "manifest.json")
+
+
+def request_mail(path: Path, cells: list, unit: str, when: dt.datetime, kind: str = "eml") -> Path:
+    """A district's e-mail with its Annex 1 attached."""
+    data = annex_bytes(1, [cells], unit=unit, date=f"{when.year}年{when.month}月{when.day}日")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    name = "附件1 账号调整申请.xlsx"
+    if kind == "msg":
+        path.write_bytes(msg_bytes([(name, data)], date=when))
+    else:
+        path.write_bytes(eml_bytes([(name, data)], date=when, subject=f"{unit}账号调整"))
+    return path
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=CST)
+
+
+def run(inbox: Path, out: Path, as_of: str, *more: str):
+    result = CliRunner().invoke(
+        main, ["run", str(inbox), "--out", str(out), "--as-of", as_of, *more]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return result
+
+
+def forward(out: Path, day: str, *more: str):
+    result = CliRunner().invoke(main, ["forward", str(out), "--date", day, *more])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def sheet(out: Path, name: str) -> list[tuple]:
+    book = openpyxl.load_workbook(out / "adjustments.xlsx", read_only=True)
+    try:
+        return [tuple(r) for r in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def table(rows: list[tuple], *columns: str) -> list[tuple]:
+    """The data rows below the header that names 来源文件, reduced to ``columns``."""
+    start = next(i for i, r in enumerate(rows) if "来源文件" in r)
+    header = list(rows[start])
+    picked = [header.index(c) for c in columns]
+    source = header.index("来源文件")
+    data = [r for r in rows[start + 1 :] if len(r) > source and r[source]]
+    return [tuple(_plain(r[i]) for i in picked) for r in data]
+
+
+def _plain(value: object) -> object:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def findings(out: Path, code: str) -> list[dict]:
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    return [f for f in document["findings"] if f["code"] == code]
+
+
+def ledger_rows(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT id, person, status, received, forward_by, superseded_by, batch FROM requests"
+        ).fetchall()
+
+
+OPEN_ZHAO = a1_cells(1, "开通", "无", "监管", "赵六", "13900000006", HP)
+HOLIDAY_QIAN = a1_cells(1, "注销", "监管", "无", "钱七", "13900000007", HP)
+FAULTY_SUN = a1_cells(1, "新增", "无", "初审", "孙八", "13900000008", JA)
+FIXED_SUN = a1_cells(1, "开通", "无", "初审", "孙八", "13900000008", JA)
+
+
+# ---------------------------------------------------------------- the year
+def test_the_office_year(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    # 28 September, before 国庆: forward by 10 October (a Saturday worked instead).
+    request_mail(inbox / "黄浦区" / "0928 赵六.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    # 30 September, a faulty request: 新增 is no adjustment type.
+    request_mail(inbox / "静安区" / "0930 孙八.msg", FAULTY_SUN, JA, at("2026-09-30"), "msg")
+    run(inbox, out, "2026-09-30")
+    assert table(sheet(out, "报送总局"), "账号使用人姓名", "收到日期", "转报截止日期") == [
+        ("赵六", dt.date(2026, 9, 28), dt.date(2026, 10, 10))
+    ]
+    returned = table(sheet(out, "退回区局"), "账号使用人姓名", "区", "问题")
+    assert [r[:2] for r in returned] == [("孙八", "静安区")]
+    assert "“新增”" in returned[0][2]
+    assert findings(out, "forward-overdue") == []
+
+    # 3 October, in the holiday: the clock starts on the first working day, 9 October.
+    request_mail(inbox / "黄浦区" / "1003 钱七.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
+    run(inbox, out, "2026-10-12")
+    assert table(sheet(out, "报送总局"), "账号使用人姓名", "转报截止日期") == [
+        ("赵六", dt.date(2026, 10, 10)), ("钱七", dt.date(2026, 10, 13))
+    ]  # fmt: skip
+    (overdue,) = findings(out, "forward-overdue")
+    assert (overdue["file"], overdue["row"], overdue["person"], overdue["severity"]) == (
+        "黄浦区/0928 赵六.eml/附件1 账号调整申请.xlsx",
+        5,
+        "赵六",
+        "warning",
+    )
+    assert "2026年10月10日" in overdue["message"] and "已逾期2天" in overdue["message"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    section = report[
+        report.index('id="requests"') : report.index("</section>", report.index('id="requests"'))
+    ]
+    assert report.index('id="requests"') < report.index('id="findings"')
+    assert "已逾期" in section and "本周应报送（1）" in section and "钱七" in section
+
+    # Forward on 12 October: both go, once; the batch file is the sheet as sent.
+    result = forward(out, "2026-10-12")
+    assert "已标记报送 2 条" in result.output
+    batch = out / "forwarded" / "2026-10-12-1.xlsx"
+    assert table(_rows(batch), "账号使用人姓名") == [("赵六",), ("钱七",)]
+    again = forward(out, "2026-10-12")
+    assert (
+        "已标记报送 0 条" in again.output and not (out / "forwarded" / "2026-10-12-2.xlsx").exists()
+    )
+
+    # After forwarding nothing is overdue; 静安区 sends the corrected request.
+    request_mail(inbox / "静安区" / "1014 孙八（更正）.eml", FIXED_SUN, JA, at("2026-10-14"))
+    run(inbox, out, "2026-10-16")
+    assert findings(out, "forward-overdue") == []
+    assert table(sheet(out, "报送总局"), "账号使用人姓名") == [("孙八",)]
+    assert table(sheet(out, "退回区局"), "账号使用人姓名") == []
+    year = table(
+        sheet(out, "全年台账"), "台账编号", "账号使用人姓名", "状态", "报送日期", "报送批次"
+    )
+    assert year == [
+        (2, "赵六", "已报送", dt.date(2026, 10, 12), "2026-10-12-1"),
+        (1, "孙八", "退回（已重新报送，见台账编号4）", None, None),
+        (3, "钱七", "已报送", dt.date(2026, 10, 12), "2026-10-12-1"),
+        (4, "孙八", "待报送", None, None),
+    ]
+    # Overdue again before it is forwarded (received 14 October: due 21 October) …
+    run(inbox, out, "2026-10-22")
+    assert [f["person"] for f in findings(out, "forward-overdue")] == ["孙八"]
+    # … and not after.
+    forward(out, "2026-10-22")
+    run(inbox, out, "2026-10-23")
+    assert findings(out, "forward-overdue") == []
+    assert [r[2] for r in ledger_rows(out / "ledger.sqlite")] == [
+        "held", "forwarded", "forwarded", "forwarded"
+    ]  # fmt: skip
+
+
+def _rows(path: Path) -> list[tuple]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def test_the_roll_up_explains_changes_after_the_request_files_left_the_inbox(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    baseline = tmp_path / "上年名册.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["区", "姓名", "手机号", "账号功能", "账号名称", "所在部门及职务"])
+    book.active.append(["黄浦区", "钱七", "13900000007", "监管", "hp7", "认证科科长"])
+    book.active.append(["黄浦区", "王建华", "13900000001", "复审", "hp1", "认证科科长"])
+    book.save(baseline)
+    mail = request_mail(inbox / "黄浦区" / "0928 赵六.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    request_mail(inbox / "黄浦区" / "1003 钱七.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
+    roster = [
+        [1, HP, "王建华", "认证科科长", "hp1", "复审", "13900000001", None],
+        [2, HP, "赵六", "认证科科员", "hp6", "监管", "13900000006", None],
+    ]
+    write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, roster, unit=HP, date="2026年11月20日")
+    with_files = _changes(inbox, out, baseline, "2026-11-20")
+    # The request files are archived out of the inbox (folders starting with _ are skipped).
+    archive = inbox / "_归档"
+    archive.mkdir()
+    for path in inbox.rglob("*.eml"):
+        path.rename(archive / path.name)
+    assert _changes(inbox, out, baseline, "2026-11-21") == with_files
+    assert sorted(with_files) == [
+        ("added", "赵六", f"黄浦区/{mail.name}/附件1 账号调整申请.xlsx（附件1）第5行"),
+        ("removed", "钱七", "黄浦区/1003 钱七.eml/附件1 账号调整申请.xlsx（附件1）第5行"),
+    ]
+    assert findings(out, "unreported-new-account") == findings(out, "unreported-removal") == []
+
+
+def _changes(inbox: Path, out: Path, baseline: Path, as_of: str) -> list[tuple]:
+    outcome, _ = api.run_inbox(
+        inbox, out, as_of=dt.date.fromisoformat(as_of), year=2026, baseline_path=baseline
+    )
+    return [(c.kind, c.name, c.request) for c in outcome.changes if c.explained]
+
+
+# ---------------------------------------------------------------- the ledger file
+def test_a_corrupt_ledger_is_refused_and_left_alone(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    out.mkdir()
+    ledger = out / "ledger.sqlite"
+    for damaged in (b"not a database at all", b"", b"SQLite format 3\x00" + b"\xff" * 200):
+        ledger.write_bytes(damaged)
+        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "台账文件" in result.output and "已损坏" in result.output
+        assert ledger.read_bytes() == damaged
+        assert not (out / "adjustments.xlsx").exists()
+
+
+def test_another_tools_database_is_not_taken_for_a_ledger(tmp_path: Path):
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    with pytest.raises(LedgerError, match="不是本工具的台账"):
+        open_ledger(other)
+    newer = tmp_path / "newer.sqlite"
+    with sqlite3.connect(newer) as connection:
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute("PRAGMA user_version = 99")
+    with pytest.raises(LedgerError, match="更新版本"):
+        open_ledger(newer)
+
+
+def test_a_locked_ledger_stops_a_second_run(tmp_path: Path, monkeypatch):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    run(inbox, out, "2026-09-30")
+    before = ledger_rows(out / "ledger.sqlite")
+    # Another run holds the ledger: a separate process inside its transaction.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(out / "ledger.sqlite")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        monkeypatch.setattr("consolidate.ledger.store.BUSY_SECONDS", 0.3)
+        started = time.monotonic()
+        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+        assert result.exit_code == 2
+        assert "正被另一次运行使用" in result.output
+        assert time.monotonic() - started < 10
+    finally:
+        holder.kill()
+        holder.wait()
+    assert ledger_rows(out / "ledger.sqlite") == before
+
+
+HOLD = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_failed_run_leaves_the_ledger_and_the_outputs_as_they_were(tmp_path: Path, monkeypatch):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    run(inbox, out, "2026-09-30")
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    ledger = ledger_rows(out / "ledger.sqlite")
+    request_mail(inbox / "黄浦区" / "b.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")  # after the ledger's writes, before its commit
+
+    monkeypatch.setattr("consolidate.writing.register.write_register", broken)
+    with pytest.raises(OutputError):
+        api.run_inbox(inbox, out, as_of=dt.date(2026, 10, 12))
+    assert ledger_rows(out / "ledger.sqlite") == ledger
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+
+
+def test_a_first_run_that_fails_leaves_no_ledger(tmp_path: Path, monkeypatch):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    monkeypatch.setattr("consolidate.writing.register.write_register", _raise)
+    with pytest.raises(OutputError):
+        api.run_inbox(inbox, out, as_of=dt.date(2026, 10, 12))
+    assert not (out / "ledger.sqlite").exists()
+
+
+def _raise(*args, **kwargs):
+    raise OSError("disk gone")
+
+
+KILL = """
+import os, signal, sys
+import consolidate.writing.register as register
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)  # the ledger is written, not committed
+register.write_register = killed
+from consolidate.cli import main
+sys.argv = ["consolidate", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_run_killed_mid_way_loses_nothing(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    run(inbox, out, "2026-09-30")
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    ledger = ledger_rows(out / "ledger.sqlite")
+    request_mail(inbox / "黄浦区" / "b.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL, "run", str(inbox), "--out", str(out), "--as-of", "2026-10-12"],
+        capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert ledger_rows(out / "ledger.sqlite") == ledger  # the journal rolled it back
+    run(inbox, out, "2026-10-12")  # and the next run records both
+    assert [r[1] for r in ledger_rows(out / "ledger.sqlite")] == ["赵六", "钱七"]
+
+
+def test_the_ledger_can_live_elsewhere_and_forward_needs_one(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    kept = tmp_path / "台账" / "2026.sqlite"
+    run(inbox, out, "2026-09-30", "--ledger", str(kept))
+    assert kept.exists() and not (out / "ledger.sqlite").exists()
+    result = CliRunner().invoke(main, ["forward", str(out), "--date", "2026-09-30"])
+    assert result.exit_code == 2 and "找不到台账文件" in result.output
+    result = forward(out, "2026-09-30", "--ledger", str(kept))
+    assert "已标记报送 1 条" in result.output
+
+
+def test_a_request_seen_again_keeps_its_received_date(tmp_path: Path):
+    """The file time is kept from the first run: a later copy does not change it."""
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    path = write_annex(inbox / "黄浦区" / "附件1.xlsx", 1, [OPEN_ZHAO], unit=HP)
+    first = dt.datetime(2026, 9, 28, 12).timestamp()
+    os.utime(path, (first, first))
+    run(inbox, out, "2026-09-30")
+    later = dt.datetime(2026, 10, 20, 12).timestamp()
+    os.utime(path, (later, later))  # copied again: a new modification time
+    run(inbox, out, "2026-10-20")
+    assert [r[3] for r in ledger_rows(out / "ledger.sqlite")] == ["2026-09-28"]
+    # --received applies to requests not yet recorded.
+    write_annex(inbox / "黄浦区" / "附件1（二）.xlsx", 1, [HOLIDAY_QIAN], unit=HP)
+    run(inbox, out, "2026-10-20", "--received", "2026-10-19")
+    assert [r[3] for r in ledger_rows(out / "ledger.sqlite")] == ["2026-09-28", "2026-10-19"]
+
+
+def test_the_same_request_sent_again_is_not_forwarded_twice(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "0928.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    run(inbox, out, "2026-09-30")
+    forward(out, "2026-09-30")
+    # The district sends the same request again, in a re-saved file (other bytes).
+    again = a1_cells(1, "开通", "无", "监管", "赵六", "13900000006", HP)
+    again[8] = "关于调整账号的函（沪市监〔2026〕12号） "
+    request_mail(inbox / "黄浦区" / "1009.eml", again, HP, at("2026-10-09"))
+    run(inbox, out, "2026-10-09")
+    assert table(sheet(out, "报送总局"), "账号使用人姓名") == []
+    statuses = table(sheet(out, "全年台账"), "账号使用人姓名", "状态")
+    assert statuses == [("赵六", "已报送"), ("赵六", "重复（同台账编号1，不再报送）")]
