@@ -2,7 +2,8 @@
 form columns its findings point at.
 
 Rules register with :func:`rule` (a decorator on the function that emits the code); the
-codes the reader emits before any rule runs are in :data:`READER_CODES`. The catalog test
+codes the reader emits before any rule runs are in :data:`READER_CODES`, those the
+request ledger emits after them in :data:`LEDGER_CODES`. The catalog test
 compares this registry with ``schemas/rules.toml`` and RULES.md, and the
 :class:`~consolidate.checks.common.Reporter` refuses a code that is not registered or a
 cell its entry does not name.
@@ -40,6 +41,9 @@ READER_CODES = {
     "cell-unreadable": "consolidate.reading.grid",
 }
 
+# Emitted by the request ledger (the stage above the rules), from the requests it keeps.
+LEDGER_CODES = {"forward-overdue": "consolidate.ledger.requests.overdue_findings"}
+
 
 def rule(code: str, *columns: str) -> Callable[[F], F]:
     """Register ``code`` as emitted by the decorated function, pointing at ``columns``."""
@@ -57,5 +61,5 @@ def rule(code: str, *columns: str) -> Callable[[F], F]:
     return wrap
 
 
-for _code, _module in READER_CODES.items():
+for _code, _module in (READER_CODES | LEDGER_CODES).items():
     REGISTRY[_code] = RuleEntry(_code, tuple(_module.split(", ")))

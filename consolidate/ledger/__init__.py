@@ -35,17 +35,16 @@ def record(ledger: Ledger | None, outcome: Outcome, received: dt.date | None = N
     Nothing is committed here: the caller commits once the outputs are written.
     """
     seen = requests_of(outcome, received)
-    types = outcome.config.adjustments
     if ledger is None:
         merged = merge([], seen)
-        requests = link([replace(r, id=i) for i, r in enumerate(merged, 1)], types)
+        requests = link([replace(r, id=i) for i, r in enumerate(merged, 1)], outcome.config)
     else:
         before = {r.id: r for r in ledger.requests()}
         saved = ledger.save(_changed(merge(list(before.values()), seen), before), outcome.as_of)
         ids = {r.id for r in saved}
         everything = saved + [r for i, r in before.items() if i not in ids]
         everything.sort(key=lambda r: r.id or 0)
-        requests = link(everything, types)
+        requests = link(everything, outcome.config)
         ledger.save(_changed(requests, {r.id: r for r in everything}), outcome.as_of)
     findings = sort_findings(
         [*outcome.findings, *overdue_findings(requests, outcome.as_of, outcome.config)]

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from consolidate.checks.people import adjustment_of
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
@@ -26,9 +25,10 @@ from consolidate.model.request import (
     PENDING,
     Request,
 )
-from consolidate.values.functions import functions_text
+from consolidate.values.functions import adjustment_role, functions_text
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
+from consolidate.values.text import squash
 from consolidate.values.workdays import forward_by
 
 
@@ -57,7 +57,7 @@ def requests_of(outcome: Outcome, received: dt.date | None = None) -> list[Reque
                     sha256=form.source.sha256, sheet=form.sheet, row=row.number,
                     file=form.file, district=form.district,
                     person=normalize_name(row.text("name")), mobile=mobile_text(row.cell("mobile")),
-                    adjustment=adjustment_of(row),
+                    adjustment=squash(row.text("adjustment")),
                     original=functions_text(row.text("original"), config),
                     current=functions_text(row.text("current"), config),
                     cells=batch_cells(row, config), received=got, received_from=source,
@@ -148,9 +148,9 @@ def merge(recorded: list[Request], seen: list[Request]) -> list[Request]:
     return list(merged.values())
 
 
-def link(requests: list[Request], types: Iterable[str]) -> list[Request]:
+def link(requests: list[Request], config: Config) -> list[Request]:
     """Mark repeats and corrections, afresh on every run (never by the order of runs)."""
-    return supersede(mark_repeats(requests), types)
+    return supersede(mark_repeats(requests), config)
 
 
 def mark_repeats(requests: list[Request]) -> list[Request]:
@@ -173,7 +173,7 @@ def mark_repeats(requests: list[Request]) -> list[Request]:
     return [replace(r, repeat_of=repeats.get(r.id)) for r in requests]
 
 
-def supersede(requests: list[Request], types: Iterable[str]) -> list[Request]:
+def supersede(requests: list[Request], config: Config) -> list[Request]:
     """Mark each held request that a later request of the same person corrects.
 
     Same district, same person (name or mobile: either may have been the fault), and the
@@ -185,20 +185,20 @@ def supersede(requests: list[Request], types: Iterable[str]) -> list[Request]:
         if request.status != HELD or request.repeat_of is not None:
             out.append(request)
             continue
-        later = [r for r in requests if r is not request and _corrects(r, request, types)]
+        later = [r for r in requests if r is not request and _corrects(r, request, config)]
         newest = max(later, key=_order, default=None)
         out.append(replace(request, superseded_by=newest.id if newest else None))
     return out
 
 
-def _corrects(new: Request, held: Request, types: Iterable[str]) -> bool:
+def _corrects(new: Request, held: Request, config: Config) -> bool:
     if new.id is None or new.repeat_of is not None:
         return False
     if new.district != held.district or _order(new) <= _order(held):
         return False
     if not (new.person == held.person or new.mobile == held.mobile):
         return False
-    return new.adjustment == held.adjustment or held.adjustment not in types
+    return new.adjustment == held.adjustment or adjustment_role(held.adjustment, config) is None
 
 
 def _person(request: Request) -> tuple[str | None, str, str]:
