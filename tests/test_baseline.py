@@ -184,7 +184,9 @@ def test_same_functions_in_another_order_is_no_change():
         ("增加功能", "复审", "复审、监管", []),
         ("注销", "初审", "无", [("original-disagrees-baseline", REQUESTS, "D5")]),
         ("注销", "复审", "无", []),
-        ("开通", "无", "复审", []),  # 开通 has no original to compare
+        # A 开通 (原 = 无) for someone the baseline lists with functions disagrees too.
+        ("开通", "无", "复审", [("original-disagrees-baseline", REQUESTS, "D5")]),
+        ("开通", "", "复审", [("original-disagrees-baseline", REQUESTS, "D5")]),
     ],
 )
 def test_original_against_baseline(kind, original, current, expected):
@@ -192,6 +194,19 @@ def test_original_against_baseline(kind, original, current, expected):
     request = a1_row(1, adjustment=kind, original=original, current=current, post="现认证科科长")
     found, _ = judge([requests(request)], base)
     assert found == expected
+
+
+def test_open_for_someone_new_or_reopened_after_a_cancel_agrees():
+    base = baseline_of(("黄浦区", "王建华", "13900000001", "复审"))
+    new = a1_row(
+        1, adjustment="开通", original="无", current="监管", name="钱进", mobile="13900000002"
+    )
+    found, _ = judge([requests(new)], base)
+    assert found == []
+    cancel = a1_row(1, adjustment="注销", original="复审", current="无", post="现认证科科长")
+    reopen = a1_row(1, adjustment="开通", original="无", current="复审", post="现认证科科长")
+    found, _ = judge([requests(cancel), requests(reopen, file="黄浦区/附件1（补报）.xlsx")], base)
+    assert found == []
 
 
 def test_original_message_names_both_function_sets():

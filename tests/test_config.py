@@ -44,6 +44,14 @@ MIS_EDITS = [
      ["posts.toml", "requirements.复审", "“section_level”不在已配置的范围内"]),
     ("districts", 'name = "黄浦区"\naliases = ["黄浦"]\nrollup = true',
      'name = "黄浦区"\naliases = "黄浦"\nrollup = true', ["district（第1个）.aliases", "应为列表"]),
+    ("vocabularies", 'conflicting = [["初审", "复审"]]', 'conflicting = [["初审", "复核"]]',
+     ["functions.conflicting（第1个）", "“复核”不在已配置的范围内"]),
+    ("vocabularies", 'remove = "减少功能"', 'remove = "增加功能"', ["adjustments", "不能相同"]),
+    ("vocabularies", 'remove = "减少功能"\n', "", ["adjustments.remove", "缺少此项"]),
+    ("districts", 'area_code = "021"', 'area_code = "021-"', ["city.area_code", "应只含数字"]),
+    ("posts", 'accepts = ["section_or_above"]', 'accepts = ["section"]', ["levels.section_level_civil_servant.accepts"]),
+    ("forms", 'required_cells = ["name", "post", "mobile", "account", "functions"]',
+     'required_cells = ["name", "post", "mobile", "acount", "functions"]', ["annex2.required_cells", "“acount”"]),
 ]  # fmt: skip
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consolidate.checks import run_rules
 from consolidate.model.finding import sort_findings
+from consolidate.values.phones import contact_phones
 from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, build_form
 
 
@@ -160,11 +163,7 @@ A1_CASES = [
     ("docno-invalid", {"letter": "关于调整账号的函（黄市监〔2026〕12号）"}, []),
     ("docno-invalid", {"letter": "关于调整账号的函"}, []),
     ("contact-phone-invalid", {"contact": "张明 6321000"}, [("contact-phone-invalid", "J5")]),
-    (
-        "contact-phone-invalid",
-        {"contact": "张明 64220000转2826"},
-        [("contact-phone-invalid", "J5")],
-    ),
+    ("contact-phone-invalid", {"contact": "张明 64220000转2826"}, []),  # decision 17
     ("contact-phone-invalid", {"contact": "张明 021-64220000转2826"}, []),
     ("contact-phone-invalid", {"contact": "张明 13900001111"}, []),
     ("contact-missing", {"contact": "张明"}, [("contact-missing", None)]),
@@ -421,3 +420,185 @@ def test_phone_invalid_proposes_the_mobile_written_inside(mobile, suggestion):
     assert [(f.code, f.cell, f.suggestion) for f in findings] == [
         ("phone-invalid", "G5", suggestion)
     ]
+
+
+# ---------------------------------------------------------------- RULES.md decisions 17–20
+def messages(forms, code: str) -> list[tuple[str, str]]:
+    findings = run_rules(forms, CONFIG, as_of=AS_OF).findings
+    return [(f.message, f.message_en) for f in findings if f.code == code]
+
+
+# Decision 17: every way the office writes a contact phone.
+CONTACTS_OK = [
+    "张明 64220000",  # the 8 digits alone, as the notice writes its own line
+    "张明 6422 0000",
+    "张明 021-64220000",
+    "张明 021 6422 0000",
+    "张明 (021)64220000",
+    "张明 （021）64220000",
+    "张明 ０２１－６４２２００００",
+    "张明 021-64220000转2826",
+    "张明 021-64220000转2826分机",
+    "张明 021-64220000-2826",
+    "张明 021-64220000 ext 2826",
+    "张明 64220000转2826",
+    "张明（021-65116809转8012）",
+    "上海市黄浦区市场监管局 张明 13900001111",
+    "张明 139 0000 1111",
+    "张明 021-64220000，13900001111",
+]
+CONTACTS_BAD = [
+    ("张明 6321000", "6321000"),  # 7 digits
+    ("张明 010-64220000", "010-64220000"),  # another city
+    ("张明 021-6422000", "021-6422000"),
+    ("张明 1390000111", "1390000111"),  # a mobile with a digit missing
+    ("张明 021-64220000 李四 0216422", "0216422"),  # the valid one is not quoted
+]
+
+
+@pytest.mark.parametrize("contact", CONTACTS_OK)
+def test_contact_phone_written_as_the_office_does_passes(contact):
+    assert found([build_form(1, [a1_row(1, contact=contact)])]) == []
+
+
+@pytest.mark.parametrize(("contact", "number"), CONTACTS_BAD)
+def test_contact_phone_invalid_quotes_the_number_not_the_cell(contact, number):
+    form = build_form(1, [a1_row(1, contact=contact)])
+    assert found([form]) == [("contact-phone-invalid", "J5")]
+    [(zh, en)] = messages([form], "contact-phone-invalid")
+    assert f"“{number}”" in zh and f"“{number}”" in en and contact not in zh
+
+
+_LOCAL = st.from_regex(r"[2-9][0-9]{7}", fullmatch=True)
+_AREA = st.sampled_from(["", "021-", "021 ", "(021)", "（021）", "021"])
+_EXTENSION = st.sampled_from(["", "转2826", "转2826分机", "-2826", " ext 2826", "分机12"])
+_SPLIT = st.booleans()
+
+
+@given(local=_LOCAL, area=_AREA, extension=_EXTENSION, split=_SPLIT, bracket=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_any_landline_of_the_city_is_a_valid_contact_phone(local, area, extension, split, bracket):
+    number = f"{area}{local[:4]} {local[4:]}" if split else f"{area}{local}"
+    number += extension
+    text = f"张明（{number}）" if bracket else f"黄浦区市场监管局 张明 {number}"
+    assert [(p.text, p.valid) for p in contact_phones(text, "021")] == [(number, True)]
+
+
+@given(digits=st.from_regex(r"[2-9][0-9]{6}|[2-9][0-9]{8,9}", fullmatch=True))
+@settings(max_examples=100, deadline=None)
+def test_a_number_of_the_wrong_length_is_invalid_and_quoted(digits):
+    assert [(p.text, p.valid) for p in contact_phones(f"张明 {digits}", "021")] == [(digits, False)]
+
+
+# Document numbers: wrong brackets and two-digit years are malformed, spaces are not.
+@pytest.mark.parametrize(
+    ("letter", "reason", "suggestion"),
+    [
+        ("黄市监[2026]12号", "年份应使用六角括号〔〕（当前为“[2026]”）", "黄市监〔2026〕12号"),
+        ("黄市监（2026）12号", "年份应使用六角括号〔〕（当前为“（2026）”）", "黄市监〔2026〕12号"),
+        ("黄市监【2026】12号", "年份应使用六角括号〔〕（当前为“【2026】”）", "黄市监〔2026〕12号"),
+        ("黄市监〔26〕12号", "年份应写全四位数字（当前为“〔26〕”）", "黄市监〔2026〕12号"),
+        ("黄市监(26)12号", "年份应使用六角括号〔〕并写全四位数字", "黄市监〔2026〕12号"),
+    ],
+)
+def test_docno_invalid_says_what_is_wrong(letter, reason, suggestion):
+    form = build_form(1, [a1_row(1, letter=f"关于调整账号的函（{letter}）")])
+    findings = run_rules([form], CONFIG, as_of=AS_OF).findings
+    assert [(f.code, f.cell) for f in findings] == [("docno-invalid", "I5")]
+    assert reason in findings[0].message
+    assert findings[0].suggestion == f"关于调整账号的函（{suggestion}）"
+
+
+@pytest.mark.parametrize(
+    "letter", ["黄市监〔2026〕 12 号", "黄市监〔 2026 〕12号", "黄市监〔2026〕12号"]
+)
+def test_docno_with_spaces_inside_is_well_formed(letter):
+    assert found([build_form(1, [a1_row(1, letter=f"关于调整账号的函（{letter}）")])]) == []
+
+
+# Decision 18: an Annex 1 whose only data row says 无 is an empty Annex 1.
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"adjustment": "无", "original": "", "current": "", "name": "", "post": "", "mobile": ""},
+        {"adjustment": "无", "original": "无", "current": "无", "name": "无", "post": "无", "mobile": "无"},
+        {"adjustment": "/", "original": "/", "current": "/", "name": "/", "post": "/", "mobile": "/"},
+    ],
+)  # fmt: skip
+def test_annex1_that_says_none_is_empty(values):
+    form = build_form(1, [a1_row(1, **values)])
+    result = run_rules([form], CONFIG, as_of=AS_OF)
+    assert [(f.code, f.severity, f.cell) for f in result.findings] == [
+        ("annex-empty", "info", None)
+    ]
+    assert result.rejected == {(form.file, form.sheet, 5): ["annex-empty"]}
+
+
+def test_a_none_row_beside_a_real_request_is_judged():
+    none = a1_row(1, adjustment="无", original="", current="", name="", post="", mobile="")
+    assert found([build_form(1, [none, a1_row(2)])]) == [
+        ("adjustment-type-unknown", "B5"),
+        ("required-missing", "F5"),
+        ("required-missing", "G5"),
+        ("required-missing", "H5"),
+    ]
+
+
+# Decision 19: establishment words.
+@pytest.mark.parametrize(
+    ("post", "expected"),
+    [
+        ("认证科聘任制公务员科长", []),  # a civil servant: judged by the rank words
+        ("认证科聘任制公务员科员", [("rank-insufficient", "D5")]),
+        ("聘任制公务员", [("rank-unknown", "D5")]),
+        ("认证科聘任制科长", [("rank-insufficient", "D5")]),  # 聘任制 alone is off it
+        ("认证科工勤人员", [("rank-insufficient", "D5")]),
+        ("认证科工勤", [("rank-insufficient", "D5")]),
+        ("认证科雇员", [("rank-insufficient", "D5")]),
+        ("认证科科长", []),
+    ],
+)
+def test_establishment_words(post, expected):
+    assert found([build_form(2, [a2_row(1, post=post)])]) == expected
+
+
+# Decision 20: a filled functions cell never gets required-missing.
+@pytest.mark.parametrize(
+    ("functions", "expected"),
+    [
+        ("全部权限", [("function-unknown", "F5")]),
+        ("复核", [("function-unknown", "F5")]),
+        ("复核、监管", [("function-unknown", "F5")]),
+        ("无", [("required-missing", "F5")]),  # no function (decision 7)
+        ("", [("required-missing", "F5")]),
+    ],
+)
+def test_filled_functions_cell_is_never_required_missing(functions, expected):
+    assert found([build_form(2, [a2_row(1, functions=functions)])]) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [("全部权限", [("function-unknown", "E5")]), ("", [("required-missing", "E5")])],
+)
+def test_filled_current_functions_of_annex1_is_never_required_missing(current, expected):
+    row = a1_row(1, adjustment="开通", original="无", current=current)
+    assert found([build_form(1, [row])]) == expected
+
+
+# placeholder-value on a metadata line says what to do there (no example row to delete).
+def test_placeholder_message_fits_a_metadata_cell_and_a_row():
+    meta = {
+        "unit": "上海市黄浦区市场监督管理局",
+        "filler": "XXX",
+        "department": "认证科",
+        "date": "2026-11-20",
+    }
+    form = build_form(2, [a2_row(1, name="吴XX")], meta=meta)
+    by_cell = {f.cell: f for f in run_rules([form], CONFIG, as_of=AS_OF).findings}
+    assert sorted(by_cell) == ["B3", "C5"]
+    assert (
+        "删除这一示例行" not in by_cell["B3"].message
+        and "example row" not in by_cell["B3"].message_en
+    )
+    assert "删除这一示例行" in by_cell["C5"].message

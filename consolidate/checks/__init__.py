@@ -60,9 +60,13 @@ def run_rules(
         result.findings += placeholders
         for number in rejected:
             result.rejected[(form.file, form.sheet, number)] = ["placeholder-value"]
+        said_none = sheets.says_none(form, config)  # decision 18: an empty Annex 1
+        for number in said_none:
+            result.rejected[(form.file, form.sheet, number)] = ["annex-empty"]
+        rejected |= said_none
         rows = [row for row in form.rows if row.number not in rejected]
         judged[form.annex] += [(form, row) for row in rows]
-        result.findings += sheets.structure(form, config, reporter, rows)
+        result.findings += sheets.structure(form, config, reporter, empty=bool(said_none))
         result.findings += sheets.metadata(form, config, reporter, as_of)
         result.findings += sheets.district_mismatch(form, config, reporter, rows)
         result.findings += sheets.sequence(form, reporter, rejected)

@@ -82,10 +82,10 @@ def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrame
         checks["post"].append(
             _series_check("former-staff-listed", lambda t: parse_post(t).status != "former")
         )
+        # 无 is no function (decision 7); a cell of unknown entries is filled (decision 20).
         checks["functions"].append(
-            pa.Check(
-                lambda s: s.map(lambda t: bool(functions_in(t, config).known) or not t),
-                name="required-missing",
+            _series_check(
+                "required-missing", lambda t: not t or not functions_in(t, config).is_empty
             )
         )
     else:

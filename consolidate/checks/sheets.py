@@ -14,8 +14,8 @@ from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import normalize_district
-from consolidate.values.phones import contact_phones, phone_ok
-from consolidate.values.text import fold_width, is_placeholder
+from consolidate.values.phones import contact_phones
+from consolidate.values.text import fold_width, is_placeholder, squash
 
 
 @rule("placeholder-value", ANY)
@@ -30,8 +30,13 @@ def placeholder_rows(
             if key != "seq" and not cell.merged and is_placeholder(cell.text, config, key):
                 findings.append(
                     reporter.at_cell(
-                        "placeholder-value", form, row, key, column=reporter.column_name(form, key)
-                    )
+                        "placeholder-value",
+                        form,
+                        row,
+                        key,
+                        fix="row",
+                        column=reporter.column_name(form, key),
+                    )  # fmt: skip
                 )
                 rejected.add(row.number)
             elif key != "seq" and cell.merged and is_placeholder(cell.text, config, key):
@@ -42,8 +47,10 @@ def placeholder_rows(
 @rule("column-missing")
 @rule("annex-empty")
 @rule("template-outdated")
-def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
-    """column-missing, annex-empty, template-outdated."""
+def structure(
+    form: Form, config: Config, reporter: Reporter, *, empty: bool = False
+) -> Iterator[Finding]:
+    """column-missing, annex-empty (no data rows, or ``empty``), template-outdated."""
     spec = config.annexes[form.annex]
     first = min(form.columns.values(), default=1)
     types = {recommend_type(form, row, config) for row in rows} if spec.type_column else set()
@@ -57,7 +64,7 @@ def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -
             "column-missing", form, None, row=form.header_row, col=first,
             column=column.name, optional=not column.required,
         )  # fmt: skip
-    if not form.rows:
+    if not form.rows or empty:
         yield reporter.on_sheet(
             "annex-empty", form, annex_title=f"{spec.short_title}（{_short(spec.title)}）"
         )
@@ -67,6 +74,21 @@ def structure(form: Form, config: Config, reporter: Reporter, rows: list[Row]) -
             "template-outdated", file=form.file, district=form.district, annex=form.annex,
             found=form.template_version, current=current,
         )  # fmt: skip
+
+
+def says_none(form: Form, config: Config) -> set[int]:
+    """The rows of an Annex 1 whose every data row says 无 (no requests this time), which
+    makes it an empty Annex 1 (decision 18); no rows otherwise."""
+    if form.annex != 1 or not form.rows:
+        return set()
+    none = set(config.vocabularies.functions.none)
+    fields = config.annexes[1].content_fields
+
+    def says(row: Row) -> bool:
+        texts = [squash(row.text(key)) for key in fields]
+        return any(texts) and all(text in none for text in texts if text)
+
+    return {row.number for row in form.rows} if all(map(says, form.rows)) else set()
 
 
 def _short(title: str) -> str:
@@ -88,7 +110,7 @@ def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> 
                 label=label, example=config.meta[key].example, value=None,
             )  # fmt: skip
         elif is_placeholder(cell.text, config):
-            yield reporter.at("placeholder-value", form, cell, column=label)
+            yield reporter.at("placeholder-value", form, cell, column=label, fix="metadata")
         elif key == "date":
             yield from _date(form, cell, reporter, as_of, label)
         elif key == "unit" and normalize_district(cell.text, config) is None:
@@ -177,42 +199,51 @@ def contacts(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Findin
     """contact-missing (no row names a contact with a phone) and contact-phone-invalid."""
     if form.annex != 1 or "contact" not in form.columns or not rows:
         return
+    area = reporter.config.city.area_code
     any_phone = False
     for row in rows:
         cell = row.cell("contact")
         if cell is None or not cell.text:
             continue
-        phones = contact_phones(cell.text)
+        phones = contact_phones(cell.text, area)
         any_phone = any_phone or bool(phones)
-        bad = [p for p in phones if not phone_ok(p)]
+        bad = [p.text for p in phones if not p.valid]
         if bad:
-            yield reporter.at_cell("contact-phone-invalid", form, row, "contact", value=cell.text)
+            yield reporter.at_cell(
+                "contact-phone-invalid", form, row, "contact", phone="、".join(bad), area=area
+            )
     if not any_phone:
         yield reporter.on_sheet(
             "contact-missing", form, column=reporter.column_name(form, "contact")
         )
 
 
-_DOCNO_ANY = re.compile(r"[〔\[\(（【［]\s*((?:19|20)\d{2})\s*[〕\]\)）】］]\s*(\d+)\s*号")
-_DOCNO_OK = re.compile(r"〔(?:19|20)\d{2}〕\d+号")
+# A document number's year in any brackets clerks use, then the number and 号; spaces
+# inside are tolerated (〔2026〕 12 号).
+_DOCNO = re.compile(r"([〔\[\(（【［﹝])\s*(\d{2}|\d{4})\s*([〕\]\)）】］﹞])\s*(\d+)\s*号")
 
 
 @rule("docno-invalid", "letter")
 def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
-    """docno-invalid: a document number with the wrong brackets around its year."""
+    """docno-invalid: a document number whose year has the wrong brackets or two digits."""
     if form.annex != 1 or "letter" not in form.columns:
         return
     for row in rows:
         text = row.text("letter")
-        if not text or _DOCNO_OK.search(text):
+        match = _DOCNO.search(text) if text else None
+        if match is None:
             continue
-        match = _DOCNO_ANY.search(text)
-        if match:
-            fixed = f"〔{match.group(1)}〕{match.group(2)}号"
-            yield reporter.at_cell(
-                "docno-invalid", form, row, "letter", hint="fix", fixed=fixed,
-                suggestion=text.replace(match.group(0), fixed),
-            )  # fmt: skip
+        opening, year, closing, number = match.groups()
+        brackets = (opening, closing) == ("〔", "〕")
+        full_year = len(year) == 4
+        if brackets and full_year:
+            continue
+        fixed = f"〔{year if full_year else '20' + year}〕{number}号"
+        yield reporter.at_cell(
+            "docno-invalid", form, row, "letter", fixed=fixed,
+            reason="year" if brackets else "brackets" if full_year else "both",
+            found=f"{opening}{year}{closing}", suggestion=text.replace(match.group(0), fixed),
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------- rows the sheet hides or leaves out

@@ -83,6 +83,12 @@ def _template(text: str) -> str:
     return text
 
 
+def _digits(text: str) -> str:
+    if not text.isdigit():
+        raise ValueError(f"应只含数字，实际为 {text!r}")
+    return text
+
+
 def _month_day(text: str) -> str:
     try:
         dt.date.fromisoformat(f"2024-{text}")  # a leap year: 02-29 is a day
@@ -293,6 +299,7 @@ class City:
     name: str
     office: str
     office_unit: str
+    area_code: Annotated[str, AfterValidator(_digits)]
     strip_words: Words
 
 
@@ -332,6 +339,7 @@ class Ranks:
     section_or_above: Words
     below_section: Words
     off_establishment: Words
+    civil_service: Words = ()  # on the establishment although holding an off word
 
 
 @frozen()

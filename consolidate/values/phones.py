@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from consolidate.model.form import Cell
 from consolidate.values.text import cell_text, fold_width
@@ -93,25 +94,83 @@ def mask_mobiles(text: str) -> str:
     return MOBILE_IN_TEXT.sub(mask, text)
 
 
-_PHONE_LIKE = re.compile(
-    r"(?:\+?86[-\s]?)?(?:\(?0\d{2,3}\)?[-\s]?)?\d[\d\-\s]{5,}\d(?:\s*(?:转|ext\.?|分机|-)\s*\d{1,6})?(?:分机)?"
+# ---------------------------------------------------------------- contact phones (decision 17)
+# An extension after a landline: 转2826, 转2826分机, 分机2826, ext 2826, -2826.
+_EXTENSION = r"(?:\s*(?:转|ext\.?|分机)\s*\d{1,6}(?:\s*分机)?|-\d{1,6})"
+# A phone-like run in a contact cell: digits with the spaces and dashes clerks type, an
+# optional +86 or (area code) before them, an extension after them.
+_PHONE_RUN = re.compile(
+    r"(?:(?:\+|00)?86[\s-]?)?(?:\(\s*\d{3,4}\s*\)\s*)?\d[\d\s-]*\d"
+    r"(?:\s*(?:转|ext\.?|分机)\s*\d{1,6}(?:\s*分机)?)?",
+    re.IGNORECASE,
 )
-_LANDLINE = re.compile(
-    r"^(?:\(021\)|021)[-\s]?\d{8}(?:(?:转|ext\.?|-|分机)\d{1,6}(?:分机)?)?$", re.IGNORECASE
-)
+_MOBILE_WRITTEN = re.compile(r"^(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}$")
+PHONE_DIGITS = 7  # fewer digits than this is not a phone (a room, a year)
 
 
-def contact_phones(text: str) -> list[str]:
-    """The phone numbers written in a 区局联系人 cell."""
-    folded = fold_width(text)
-    return [
-        m.group(0).strip()
-        for m in _PHONE_LIKE.finditer(folded)
-        if sum(c.isdigit() for c in m.group(0)) >= 7
-    ]
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A phone number as written in a contact cell, and whether it is one the office takes."""
+
+    text: str
+    valid: bool
 
 
-def phone_ok(phone: str) -> bool:
-    """A Shanghai landline (021- + 8 digits, optional extension) or a mobile."""
-    compact = re.sub(r"\s", "", phone)
-    return bool(_LANDLINE.match(compact)) or normalize_mobile(compact).valid
+@lru_cache(maxsize=4)
+def _landline_re(area: str) -> re.Pattern[str]:
+    """The city's landline: 021-64220000, 021 6422 0000, (021)64220000 or the 8 digits alone
+    as the notice writes its own, with an optional extension."""
+    code = re.escape(area)
+    return re.compile(
+        rf"^(?:(?:\(\s*{code}\s*\)|{code})[\s-]?)?[2-9]\d{{3}}[\s-]?\d{{4}}{_EXTENSION}?$",
+        re.IGNORECASE,
+    )
+
+
+def phone_ok(text: str, area: str) -> bool:
+    """A landline of the city (area code ``area``) or a mobile, as decision 17 accepts."""
+    return bool(_MOBILE_WRITTEN.match(text) or _landline_re(area).match(text))
+
+
+def contact_phones(text: str, area: str) -> list[Phone]:
+    """Every phone written in a 区局联系人 cell, valid or not (decision 17), as written.
+
+    ``张三（021-65116809转8012）``, ``上海市黄浦区市场监管局 李四 64220000``: each run of
+    digits is read as the longest valid phones from left to right; what is left (up to
+    the next valid phone) is one invalid number.
+    """
+    folded = fold_width(text)  # one character for one: spans point into ``text`` too
+    phones: list[Phone] = []
+    for run in _PHONE_RUN.finditer(folded):
+        spans = [(run.start() + m.start(), run.start() + m.end()) for m in _WORD.finditer(run[0])]
+        for first, last, valid in _read_run(folded, spans, area):
+            phones.append(Phone(text[spans[first][0] : spans[last][1]], valid))
+    return [p for p in phones if p.valid or sum(c.isdigit() for c in p.text) >= PHONE_DIGITS]
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _read_run(folded: str, spans: list[tuple[int, int]], area: str) -> list[tuple[int, int, bool]]:
+    """(first, last word, valid) of each phone in one run of words."""
+
+    def ok(i: int, j: int) -> bool:
+        return phone_ok(" ".join(folded[a:b] for a, b in spans[i:j]), area)
+
+    found: list[tuple[int, int, bool]] = []
+    left: int | None = None  # the first word of an invalid number being collected
+    i = 0
+    while i < len(spans):
+        end = next((j for j in range(len(spans), i, -1) if ok(i, j)), None)
+        if end is None:
+            left = i if left is None else left
+            i += 1
+            continue
+        if left is not None:
+            found.append((left, i - 1, False))
+            left = None
+        found.append((i, end - 1, True))
+        i = end
+    if left is not None:
+        found.append((left, len(spans) - 1, False))
+    return found

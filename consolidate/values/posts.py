@@ -58,6 +58,8 @@ def _keywords(config: Config) -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=4096)
 def _classify(text: str, config: Config) -> Rank:
     key = squash(parse_post(text).body)
+    for word in config.posts.ranks.civil_service:  # judged by the rank words alone
+        key = key.replace(word, "|")
     found = [(word, level) for word, level in _keywords(config) if word in key]
     off = next((word for word, level in found if level == OFF), None)
     if off:
