@@ -66,7 +66,7 @@ def run_rules(
         rejected |= said_none
         rows = [row for row in form.rows if row.number not in rejected]
         judged[form.annex] += [(form, row) for row in rows]
-        result.findings += sheets.structure(form, config, reporter, empty=bool(said_none))
+        result.findings += sheets.structure(form, config, reporter, rows, empty=bool(said_none))
         result.findings += sheets.metadata(form, config, reporter, as_of)
         result.findings += sheets.district_mismatch(form, config, reporter, rows)
         result.findings += sheets.sequence(form, reporter, rejected)

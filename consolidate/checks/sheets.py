@@ -48,7 +48,7 @@ def placeholder_rows(
 @rule("annex-empty")
 @rule("template-outdated")
 def structure(
-    form: Form, config: Config, reporter: Reporter, *, empty: bool = False
+    form: Form, config: Config, reporter: Reporter, rows: list[Row], *, empty: bool = False
 ) -> Iterator[Finding]:
     """column-missing, annex-empty (no data rows, or ``empty``), template-outdated."""
     spec = config.annexes[form.annex]
