@@ -506,6 +506,9 @@ def test_docno_invalid_says_what_is_wrong(letter, reason, suggestion):
     findings = run_rules([form], CONFIG, as_of=AS_OF).findings
     assert [(f.code, f.cell) for f in findings] == [("docno-invalid", "I5")]
     assert reason in findings[0].message
+    # The number itself is quoted (not the letter's title) and its fix given.
+    assert f"来函文号“{letter}”" in findings[0].message and "关于" not in findings[0].message
+    assert f"应写作“{suggestion}”" in findings[0].message
     assert findings[0].suggestion == f"关于调整账号的函（{suggestion}）"
 
 

@@ -218,9 +218,11 @@ def contacts(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Findin
         )
 
 
-# A document number's year in any brackets clerks use, then the number and 号; spaces
-# inside are tolerated (〔2026〕 12 号).
-_DOCNO = re.compile(r"([〔\[\(（【［﹝])\s*(\d{2}|\d{4})\s*([〕\]\)）】］﹞])\s*(\d+)\s*号")
+# A document number: the issuer's abbreviation (虹市监), its year in any brackets clerks use,
+# then the number and 号; spaces inside are tolerated (〔2026〕 12 号).
+_DOCNO = re.compile(
+    r"([\u4e00-\u9fff]{0,6})([〔\[\(（【［﹝])\s*(\d{2}|\d{4})\s*([〕\]\)）】］﹞])\s*(\d+)\s*号"
+)
 
 
 @rule("docno-invalid", "letter")
@@ -233,14 +235,14 @@ def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding
         match = _DOCNO.search(text) if text else None
         if match is None:
             continue
-        opening, year, closing, number = match.groups()
+        issuer, opening, year, closing, number = match.groups()
         brackets = (opening, closing) == ("〔", "〕")
         full_year = len(year) == 4
         if brackets and full_year:
             continue
-        fixed = f"〔{year if full_year else '20' + year}〕{number}号"
+        fixed = f"{issuer}〔{year if full_year else '20' + year}〕{number}号"
         yield reporter.at_cell(
-            "docno-invalid", form, row, "letter", fixed=fixed,
+            "docno-invalid", form, row, "letter", fixed=fixed, docno=match.group(0),
             reason="year" if brackets else "brackets" if full_year else "both",
             found=f"{opening}{year}{closing}", suggestion=text.replace(match.group(0), fixed),
         )  # fmt: skip
