@@ -144,9 +144,20 @@ def run_inbox(
         )  # fmt: skip
         outcome = record(ledger, outcome, received)
         written = write_outputs(
-            outcome, out_dir, lang=lang, show_phones=show_phones, before_replace=ledger.commit
-        )
+            outcome, out_dir, lang=lang, show_phones=show_phones, before_replace=ledger.commit,
+            annotate_one=lambda result, found, out: _return_copy(result, found, out, lang, outcome.config),
+        )  # fmt: skip
     return outcome, {**written, LEDGER_NAME: ledger_path}
+
+
+def _return_copy(
+    result: ReadResult, findings: Sequence[Finding], out: Path, lang: str, config: Config
+) -> str | None:
+    """One annotated copy for ``退回/<区>/``; why none can be made, or None once written."""
+    refusal = annotation_refusal(result, lang)
+    if refusal is None:
+        write_annotated(result, findings, out, lang=lang, config=config)
+    return refusal
 
 
 def forward(

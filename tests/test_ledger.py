@@ -119,6 +119,10 @@ def test_the_office_year(tmp_path: Path):
     assert [r[:2] for r in returned] == [("孙八", "静安区")]
     assert "“新增”" in returned[0][2]
     assert findings(out, "forward-overdue") == []
+    # The faulty request's file goes back to 静安区 annotated, as it can be mailed.
+    copy = "静安区/附件1 账号调整申请（已标注）.xlsx"
+    assert _returns(out) == [copy]
+    assert any("新增" in note for note in _comments(out / "退回" / copy))
 
     # 3 October, in the holiday: the clock starts on the first working day, 9 October.
     request_mail(inbox / "黄浦区" / "1003 钱七.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
@@ -157,6 +161,7 @@ def test_the_office_year(tmp_path: Path):
     assert findings(out, "forward-overdue") == []
     assert table(sheet(out, "报送总局"), "账号使用人姓名") == [("孙八",)]
     assert table(sheet(out, "退回区局"), "账号使用人姓名") == []
+    assert _returns(out) == []  # settled: the faulty file is not sent back twice
     year = table(
         sheet(out, "全年台账"), "台账编号", "账号使用人姓名", "状态", "报送日期", "报送批次"
     )
@@ -176,6 +181,16 @@ def test_the_office_year(tmp_path: Path):
     assert [r[2] for r in ledger_rows(out / "ledger.sqlite")] == [
         "held", "forwarded", "forwarded", "forwarded"
     ]  # fmt: skip
+
+
+def _returns(out: Path) -> list[str]:
+    folder = out / "退回"
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _comments(path: Path) -> list[str]:
+    book = openpyxl.load_workbook(path)
+    return [c.comment.text for ws in book for row in ws.iter_rows() for c in row if c.comment]
 
 
 def _rows(path: Path) -> list[tuple]:
@@ -220,6 +235,27 @@ def _changes(inbox: Path, out: Path, baseline: Path, as_of: str) -> list[tuple]:
         inbox, out, as_of=dt.date.fromisoformat(as_of), year=2026, baseline_path=baseline
     )
     return [(c.kind, c.name, c.request) for c in outcome.changes if c.explained]
+
+
+BAD_ROSTER = [1, HP, "王建华", "认证科科长", "hp1", "复审", "1390000000", None]
+
+
+def test_returns_hold_each_faulty_file_per_district_and_name_those_not_copied(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
+    (inbox / "黄浦区" / "附件1.xlsx").write_bytes(b"not a workbook")
+    request_mail(inbox / "静安区" / "a.eml", OPEN_ZHAO, JA, at("2026-09-28"))  # clean
+    run(inbox, out, "2026-09-30")
+    assert _returns(out) == ["黄浦区/未标注的文件.txt", "黄浦区/附件2（已标注）.xlsx"]
+    assert any("1390000000" in note for note in _comments(out / "退回/黄浦区/附件2（已标注）.xlsx"))
+    note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
+    assert note.startswith("黄浦区/附件1.xlsx：文件无法读取")
+    # The district corrects both: the next run's returns are empty, the folder gone.
+    fixed = [[*BAD_ROSTER[:6], "13900000001", None]]
+    write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, fixed, unit=HP, date="2026年10月9日")
+    (inbox / "黄浦区" / "附件1.xlsx").unlink()
+    run(inbox, out, "2026-10-09")
+    assert not (out / "退回").exists()
 
 
 # ---------------------------------------------------------------- the ledger file
@@ -287,10 +323,14 @@ time.sleep(60)
 def test_a_failed_run_leaves_the_ledger_and_the_outputs_as_they_were(tmp_path: Path, monkeypatch):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
     request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    request_mail(inbox / "静安区" / "a.eml", FAULTY_SUN, JA, at("2026-09-28"))
     run(inbox, out, "2026-09-30")
     before = {name: (out / name).read_bytes() for name in OUTPUTS}
     ledger = ledger_rows(out / "ledger.sqlite")
+    returns, listing = _returns(out), sorted(p.name for p in out.iterdir())
+    assert returns == ["静安区/附件1 账号调整申请（已标注）.xlsx"]
     request_mail(inbox / "黄浦区" / "b.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
+    request_mail(inbox / "静安区" / "b.eml", FIXED_SUN, JA, at("2026-10-03"))
 
     def broken(*args, **kwargs):
         raise OSError("disk gone")  # after the ledger's writes, before its commit
@@ -300,6 +340,7 @@ def test_a_failed_run_leaves_the_ledger_and_the_outputs_as_they_were(tmp_path: P
         api.run_inbox(inbox, out, as_of=dt.date(2026, 10, 12))
     assert ledger_rows(out / "ledger.sqlite") == ledger
     assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert _returns(out) == returns and sorted(p.name for p in out.iterdir()) == listing
 
 
 def test_a_first_run_that_fails_leaves_no_ledger(tmp_path: Path, monkeypatch):

@@ -13,7 +13,7 @@ from consolidate.model.config import AnnexSpec, Config, load_config
 from consolidate.model.form import Cell, Form, Row, RowCounts, SourceFile
 from consolidate.reading.grid import Grid
 from consolidate.values.dates import parse_date
-from consolidate.values.districts import normalize_district
+from consolidate.values.districts import district_from_path, normalize_district
 from consolidate.values.functions import parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.text import header_key, squash
@@ -570,8 +570,5 @@ def resolve_district(form: Form, config: Config) -> tuple[str | None, str]:
     named.discard(None)
     if len(named) == 1:
         return named.pop(), "rows"
-    for part in reversed(Path(form.source.display).parts):
-        district = normalize_district(Path(part).stem, config)
-        if district:
-            return district, "path"
-    return None, ""
+    district = district_from_path(form.source.display, config)
+    return (district, "path") if district else (None, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import PurePosixPath
 
 from consolidate.model.config import Config
 from consolidate.values.text import squash
@@ -24,6 +25,15 @@ def normalize_district(text: str, config: Config) -> str | None:
     # A longer text that names exactly one district (e.g. a contact cell).
     hits = {name for alias, name in table.items() if len(alias) >= 2 and alias in key}
     return hits.pop() if len(hits) == 1 else None
+
+
+def district_from_path(display: str, config: Config) -> str | None:
+    """The district a file's path names, the nearest folder or file name first."""
+    for part in reversed(PurePosixPath(display.replace("\\", "/")).parts):
+        district = normalize_district(PurePosixPath(part).stem, config)
+        if district:
+            return district
+    return None
 
 
 @lru_cache(maxsize=4)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,35 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _output_error(path, exc) from exc
+        raise
+
+
+@contextmanager
+def atomic_folder(path: Path | str) -> Iterator[Path]:
+    """A temporary folder beside ``path``, put in its place only when the block succeeds.
+
+    The previous folder is moved aside first and removed after; a folder left empty
+    removes the previous one too (the outputs say what this run found, nothing stale).
+    """
+    path = Path(path)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise _output_error(path, exc) from exc
+    try:
+        yield tmp
+        old = tmp.with_name(f"{tmp.name}.old")
+        if path.exists():
+            os.replace(path, old)
+        if any(tmp.iterdir()):
+            os.replace(tmp, path)
+        else:
+            tmp.rmdir()
+        shutil.rmtree(old, ignore_errors=True)  # a file held open elsewhere stays behind
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError):
             raise _output_error(path, exc) from exc
         raise

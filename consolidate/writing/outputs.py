@@ -10,7 +10,8 @@ from pathlib import Path
 
 from consolidate.model.errors import OutputError
 from consolidate.model.outcome import Outcome
-from consolidate.writing.files import atomic_path, ensure_folder
+from consolidate.writing.files import atomic_folder, atomic_path, ensure_folder
+from consolidate.writing.returns import RETURNS, Annotator, write_returns
 from consolidate.writing.tables import findings_csv, findings_json, json_bytes, manifest
 
 OUTPUT_FILES = (
@@ -31,11 +32,14 @@ def write_outputs(
     show_phones: bool = False,
     received: dt.date | None = None,
     before_replace: Callable[[], None] | None = None,
+    annotate_one: Annotator | None = None,
 ) -> dict[str, Path]:
     """Write every output of CLI.md into ``out_dir``: all new files, or none replaced.
 
     ``before_replace`` runs once every file is written and before any replaces its
     predecessor (the run commits its ledger there): when it fails, nothing is replaced.
+    ``annotate_one`` (the office's run) also fills ``退回/<区>/`` with the annotated
+    copies to send back, replaced together with the files.
     """
     from consolidate.writing.adjustments import write_adjustments
     from consolidate.writing.fastchannel import write_fastchannel
@@ -65,11 +69,18 @@ def write_outputs(
                 raise
             except Exception as exc:  # noqa: BLE001 - the old outputs stay; say which file
                 raise OutputError(f"写出 {name} 失败（{type(exc).__name__}: {exc}）") from exc
+        if annotate_one is not None:
+            folder = stack.enter_context(atomic_folder(out_dir / RETURNS))
+            write_returns(outcome, folder, annotate_one)
+            returned = any(folder.iterdir())
         if before_replace is not None:
             before_replace()
     if FASTCHANNEL not in writers:
         (out_dir / FASTCHANNEL).unlink(missing_ok=True)
-    return {name: out_dir / name for name in writers}
+    written = {name: out_dir / name for name in writers}
+    if annotate_one is not None and returned:
+        written[RETURNS] = out_dir / RETURNS
+    return written
 
 
 def _refuse_files_in_use(out_dir: Path, names: Iterable[str]) -> None:
