@@ -21,6 +21,9 @@ fixed, so two runs give the same workbooks.
 from __future__ import annotations
 
 import datetime as dt
+import email.headerregistry
+import email.policy
+import email.utils
 import io
 import json
 import os
@@ -30,6 +33,7 @@ import shutil
 import time
 import zipfile
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
 import openpyxl
@@ -39,6 +43,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "sample_inputs"
 SEED = 20261126
+# 奉贤区 e-mails its Annex 1 on a Tuesday morning, Beijing time (the received date).
+MAIL_DATE = dt.datetime(2026, 11, 24, 9, 18, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 YEAR = 2026
 
 TITLE1 = "CCC免办及特殊用途进口产品检测处理管理系统账号调整需求信息报表"
@@ -977,6 +983,15 @@ class FileSpec:
     sheets: list  # (sheet name, annex or None, Opts or None, extra: 'hidden'/'empty')
     when: D
     shape: str = ""  # what is messy about it (for the README)
+    mail: str = ""  # sent as the attachment of this saved e-mail (.eml) beside it
+
+
+def shown_path(spec: FileSpec) -> str:
+    """The file as the tool names it: ``<folder>/<e-mail>/<attachment>`` when e-mailed."""
+    if not spec.mail:
+        return spec.path
+    folder, _, name = spec.path.rpartition("/")
+    return f"{folder}/{spec.mail}/{name}"
 
 
 def file_plan() -> list[FileSpec]:
@@ -1029,7 +1044,9 @@ def file_plan() -> list[FileSpec]:
         x("青浦区/附件2（青浦区）.xlsx",
           [("Sheet1", 2, Opts(date="2026年11月25日", unit="监管局"))], D(2026, 11, 25), "填报单位写作“市场监管局”"),
         x("奉贤区/奉贤区附件1.xlsx",
-          [("Sheet1", 1, Opts(date="2026年11月10日", contact="each", number_row=True))], D(2026, 11, 10), "表头下有列序号行；每行都填联系人（无问题）"),
+          [("Sheet1", 1, Opts(date="2026年11月23日", contact="each", number_row=True))], D(2026, 11, 23),
+          "以邮件附件报送（另存的 .eml，邮件日期11月24日即收到日期；正文和扫描件PDF只列出不读取）；表头下有列序号行；每行都填联系人（无问题）",
+          mail="关于奉贤区CCC免办系统账号调整的函.eml"),
         x("奉贤区/奉贤区附件2.xlsx",
           [("Sheet1", 2, Opts(date="2026年11月11日", number_row=True, mobile="float"))], D(2026, 11, 11), "表头下有列序号行；手机号为数字（无问题）"),
         x("崇明区/崇明区附件1（账号调整）.docx",
@@ -1114,10 +1131,12 @@ def write_inbox(city: list[District], gen: Generator, notes: dict) -> tuple[list
                 at = (sheet_name, r + 1, a1(r, c))
                 if spec.path.endswith(".docx"):
                     at = word_place(s, r, c)
-                expected.append({"file": spec.path, "sheet": at[0], "row": at[1], "cell": at[2],
+                expected.append({"file": shown_path(spec), "sheet": at[0], "row": at[1], "cell": at[2],
                                  "code": code, "district": d.name, "scope": scope, "what": what})  # fmt: skip
         save(OUT / spec.path, sheets, spec.when)
-        files.append((spec.path, d.name, kinds, spec.when, spec.shape))
+        if spec.mail:
+            write_mail(OUT / spec.path, spec.mail, d)
+        files.append((shown_path(spec), d.name, kinds, spec.when, spec.shape))
     # a cover letter in Word beside 崇明区's annex: ignored, listed in the manifest
     write_letter(OUT / "崇明区" / "关于调整CCC免办系统账号的函.docx", D(2026, 11, 19))
     # the older 静安区 roster is replaced by the corrected one
@@ -1127,6 +1146,35 @@ def write_inbox(city: list[District], gen: Generator, notes: dict) -> tuple[list
     expected.append({"file": None, "sheet": None, "row": None, "cell": None, "code": "district-missing",
                      "district": "崇明区", "scope": "none", "what": "崇明区只报送了附件1，没有报送附件2"})  # fmt: skip
     return expected, files
+
+
+def write_mail(attachment: Path, name: str, d: District) -> None:
+    """Wrap ``attachment`` in a saved e-mail as a district clerk sends it (the file itself
+    is removed: the inbox holds the e-mail). Fixed boundary and date: the bytes repeat."""
+    message = EmailMessage(policy=email.policy.default)
+    message["From"] = email.headerregistry.Address(
+        f"{d.name}市场监管局认证科", "renzheng", "example.cn"
+    )
+    message["To"] = "rzc@example.cn"
+    message["Subject"] = f"{d.name}CCC免办系统账号调整申请"
+    message["Date"] = email.utils.format_datetime(MAIL_DATE)
+    message["Message-ID"] = f"<sample-{d.prefix}@example.cn>"
+    message.set_content(
+        "市局认证处：\n附件为我区账号调整需求信息报表，盖章扫描件一并附上，请审核。\n"
+    )
+    message.add_attachment(
+        attachment.read_bytes(), maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=attachment.name,
+    )  # fmt: skip
+    # The stamped scan: listed in the manifest as not read (a PDF is no submission).
+    message.add_attachment(b"%PDF-1.4\n% fictional scan\n%%EOF\n", maintype="application",
+                           subtype="pdf", filename="账号调整申请（盖章扫描件）.pdf")  # fmt: skip
+    message.set_boundary(f"=_sample_{d.prefix}_")
+    path = attachment.with_name(name)
+    path.write_bytes(message.as_bytes())
+    attachment.unlink()
+    t = MAIL_DATE.timestamp()
+    os.utime(path, (t, t))
 
 
 def write_baseline(city: list[District]) -> list:

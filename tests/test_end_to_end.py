@@ -21,6 +21,8 @@ AS_OF_DATE = dt.date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
+    # A checkout's file times are arbitrary: the received date is given, as the golden
+    # files do, so that no request is overdue by the clock of the machine.
     args = [
         "run",
         str(INBOX),
@@ -28,6 +30,8 @@ def run(tmp_path_factory):
         str(out),
         "--as-of",
         "2026-11-26",
+        "--received",
+        "2026-11-23",
         "--baseline",
         str(BASELINE),
     ]
@@ -69,6 +73,17 @@ def test_superseded_file_problems_are_not_open(run):
     assert {f["code"] for f in findings if f["file"] == superseded[0]} == {"submission-superseded"}
 
 
+def test_the_e_mailed_request_is_read_and_the_rest_of_the_e_mail_listed(run):
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    mail = "奉贤区/关于奉贤区CCC免办系统账号调整的函.eml"
+    status = {e["file"]: e["status"] for e in manifest["files"] if e["file"].startswith(mail)}
+    assert status == {
+        f"{mail}/奉贤区附件1.xlsx": "used",
+        f"{mail}/（邮件正文）": "ignored",
+        f"{mail}/账号调整申请（盖章扫描件）.pdf": "ignored",
+    }
+
+
 def test_register_rows_are_the_used_annex2_rows_minus_rejected(run):
     data = json.loads((run / "findings.json").read_text(encoding="utf-8"))
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
@@ -104,6 +119,8 @@ def test_two_runs_are_byte_identical(run, tmp_path):
         str(tmp_path),
         "--as-of",
         "2026-11-26",
+        "--received",
+        "2026-11-23",
         "--baseline",
         str(BASELINE),
     ]
