@@ -153,11 +153,20 @@ def run_inbox(
 def _return_copy(
     result: ReadResult, findings: Sequence[Finding], out: Path, lang: str, config: Config
 ) -> str | None:
-    """One annotated copy for ``退回/<区>/``; why none can be made, or None once written."""
+    """One annotated copy for ``退回/<区>/``; why none can be made, or None once written.
+
+    A copy that fails (a sheet name openpyxl refuses, a damaged part) is named with why:
+    the run's own outputs do not depend on it.
+    """
     refusal = annotation_refusal(result, lang)
-    if refusal is None:
+    if refusal is not None:
+        return refusal
+    try:
         write_annotated(result, findings, out, lang=lang, config=config)
-    return refusal
+    except Exception as exc:  # noqa: BLE001 - one copy failing must not stop the run
+        reason = exc if isinstance(exc, OutputError) else f"{type(exc).__name__}: {exc}"
+        return f"未能生成标注副本（{reason}）" if lang != "en" else f"no annotated copy ({reason})"
+    return None
 
 
 def forward(

@@ -258,6 +258,20 @@ def test_returns_hold_each_faulty_file_per_district_and_name_those_not_copied(tm
     assert not (out / "退回").exists()
 
 
+def test_a_copy_that_cannot_be_made_is_named_and_the_run_goes_on(tmp_path: Path, monkeypatch):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
+
+    def refused(*args, **kwargs):
+        raise ValueError("Invalid character / found in sheet title")
+
+    monkeypatch.setattr("consolidate.writing.annotate.annotate", refused)
+    run(inbox, out, "2026-09-30")
+    assert _returns(out) == ["黄浦区/未标注的文件.txt"]
+    note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
+    assert note.startswith("黄浦区/附件2.xlsx：未能生成标注副本（ValueError: Invalid character")
+
+
 # ---------------------------------------------------------------- the ledger file
 def test_a_corrupt_ledger_is_refused_and_left_alone(tmp_path: Path):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
