@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +12,7 @@ from consolidate.api import consolidate_inbox
 from consolidate.checks import run_rules
 from consolidate.checks.crossyear import function_totals
 from consolidate.model.baseline import Baseline, BaselinePerson
+from consolidate.model.config import DEFAULT_SCHEMAS, load_config
 from consolidate.model.errors import InputError
 from consolidate.model.finding import sort_findings
 from consolidate.model.outcome import Change
@@ -331,6 +333,21 @@ def test_hand_kept_table_in_another_column_order(tmp_path: Path):
     first = base.rows[0]
     assert (first.name_col, first.functions_col, first.account, first.post) == (2, 4, "hp1", "科长")
     assert len(base.sha256) == 64
+
+
+def test_the_district_column_words_come_from_the_schemas(tmp_path: Path):
+    rows = [["属地", "姓名", "账号功能", "手机号", "市场监管部门"],
+            ["黄浦", "王建华", "复审", "13900000001", XH]]  # fmt: skip
+    path = write_table(tmp_path / "名单.xlsx", rows)
+    assert read_baseline(path, "名单.xlsx", CONFIG).district_column is None  # 属地 is no word
+    schemas = tmp_path / "schemas"
+    shutil.copytree(DEFAULT_SCHEMAS, schemas)
+    forms = schemas / "forms.toml"
+    text = forms.read_text(encoding="utf-8")
+    forms.write_text(text.replace('variants = ["区", "区名",', 'variants = ["属地", "区", "区名",'),
+                     encoding="utf-8")  # fmt: skip
+    base = read_baseline(path, "名单.xlsx", load_config(schemas))
+    assert base.district_column == 1 and [p.district for p in base.rows] == ["黄浦区"]
 
 
 def test_baseline_without_district_column_uses_the_bureau(tmp_path: Path):

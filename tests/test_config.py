@@ -49,6 +49,8 @@ MIS_EDITS = [
     ("vocabularies", 'remove = "减少功能"', 'remove = "增加功能"', ["adjustments", "不能相同"]),
     ("vocabularies", 'remove = "减少功能"\n', "", ["adjustments.remove", "缺少此项"]),
     ("districts", 'area_code = "021"', 'area_code = "021-"', ["city.area_code", "应只含数字"]),
+    ("forms", 'required = ["name", "mobile", "functions"]', 'required = ["name", "mobile", "function"]',
+     ["baseline.required", "“function”不在已配置的范围内"]),
     ("posts", 'accepts = ["section_or_above"]', 'accepts = ["section"]', ["levels.section_level_civil_servant.accepts"]),
     ("forms", 'required_cells = ["name", "post", "mobile", "account", "functions"]',
      'required_cells = ["name", "post", "mobile", "acount", "functions"]', ["annex2.required_cells", "“acount”"]),

@@ -187,6 +187,15 @@ class FastListSpec:
 
 
 @frozen()
+class BaselineSpec:
+    """Last year's register (``--baseline``): Annex 2's columns in any order, the ones it
+    must have, and the column naming the district itself (the register writes ``区``)."""
+
+    required: Words
+    district: Column
+
+
+@frozen()
 class MetaField:
     """A metadata line above or below the table: its label, an example, label variants."""
 
@@ -215,6 +224,7 @@ class _FormsFile:
     annex2: AnnexSpec
     recommend: AnnexSpec
     fastlist: FastListSpec
+    baseline: BaselineSpec
 
 
 # ---------------------------------------------------------------- vocabularies.toml
@@ -472,6 +482,7 @@ class Config:
     annexes: dict[int, AnnexSpec]
     meta: dict[str, MetaField]
     fastlist: FastListSpec
+    baseline: BaselineSpec
     layout: Layout
     vocabularies: Vocabularies
     city: City
@@ -541,6 +552,7 @@ def parse_config(data: Mapping[str, Mapping[str, Any]], root: Path) -> Config:
         annexes={spec.number: spec for spec in (forms.annex1, forms.annex2, forms.recommend)},
         meta=forms.meta,
         fastlist=forms.fastlist,
+        baseline=forms.baseline,
         layout=forms.layout,
         vocabularies=parts["vocabularies"],
         city=districts.city,
@@ -607,6 +619,10 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
             ("forms", "annex1.number / annex2.number / recommend.number", "应分别为 1、2 和 3")
         )
     problems += _fast_channel_checks(config)
+    annex2 = {c.key for c in config.annexes[2].columns} if 2 in config.annexes else set()
+    for key in config.baseline.required:
+        if key not in annex2:
+            problems.append(("forms", "baseline.required", _not_in(key, annex2)))
     for code, rule in config.rules.items():
         if rule.source not in config.sources:
             problems.append(("rules", f"rules.{code}.source", _not_in(rule.source, config.sources)))

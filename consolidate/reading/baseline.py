@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import AnnexSpec, Column, Config
+from consolidate.model.config import AnnexSpec, Config
 from consolidate.model.errors import InputError
 from consolidate.model.form import RowCounts
 from consolidate.reading.errors import Unreadable
@@ -32,11 +32,6 @@ from consolidate.values.phones import normalize_mobile
 from consolidate.values.text import header_key, is_placeholder
 
 HEADER_SEARCH_ROWS = 10
-# Header texts of a column naming the district itself (the register writes ``区``).
-DISTRICT_HEADERS = ("区", "区名", "所属区", "所在区", "区县", "辖区", "行政区", "district")
-DISTRICT = "district"  # that column's key
-# Fields a baseline must have to match people and compare functions.
-REQUIRED = ("name", "mobile", "functions")
 
 
 # ---------------------------------------------------------------- reading
@@ -56,16 +51,17 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
     except Unreadable as why:
         raise InputError(f"上年名册无法读取：{display}：{why.zh}") from why
     if found is None:
-        names = "、".join(config.annexes[2].column(k).name for k in REQUIRED)
+        names = "、".join(config.annexes[2].column(k).name for k in config.baseline.required)
         raise InputError(
             f"上年名册“{display}”中没有找到名册表头：需要一个工作表，前{HEADER_SEARCH_ROWS}行中有一行"
             f"包含附件2的列（至少{names}，以及区或市场监管部门）"
         )
     sheet, grid, header = found
-    columns = {key: col for key, col in header.columns.items() if key != DISTRICT}
+    district_key = config.baseline.district.key
+    columns = {key: col for key, col in header.columns.items() if key != district_key}
     texts = grid.texts(header.row)
     below = grid.texts(header.row + 1) if header.rows == 2 else [""] * len(texts)
-    district = header.columns.get(DISTRICT)
+    district = header.columns.get(district_key)
     baseline = Baseline(
         path=path,
         display=display,
@@ -99,11 +95,10 @@ def _first_register_sheet(
 
 @lru_cache(maxsize=4)
 def register_spec(config: Config) -> AnnexSpec:
-    """Annex 2's columns and the register's own ``区`` column, as the header search takes
-    them (cached: the search caches by spec)."""
+    """Annex 2's columns and the register's own ``区`` column (forms.toml ``baseline``), as
+    the header search takes them (cached: the search caches by spec)."""
     spec = config.annexes[2]
-    district = Column(DISTRICT, "区", DISTRICT_HEADERS, required=False)
-    return replace(spec, columns=(*spec.columns, district))
+    return replace(spec, columns=(*spec.columns, config.baseline.district))
 
 
 def _find_header(grid: Grid, config: Config) -> Header | None:
@@ -113,11 +108,14 @@ def _find_header(grid: Grid, config: Config) -> Header | None:
     # (``监管`` would otherwise read as an abbreviation of 市场监管部门).
     skip = frozenset(header_key(f) for f in config.functions)
 
+    district = config.baseline.district.key
+
     def usable(columns: dict[str, int], spec: AnnexSpec) -> bool:
-        return all(k in columns for k in REQUIRED) and (DISTRICT in columns or "bureau" in columns)
+        needed = all(k in columns for k in config.baseline.required)
+        return needed and (district in columns or "bureau" in columns)
 
     def bonus(spec: AnnexSpec, r: int, columns: dict[str, int]) -> float:
-        return 1.0 if DISTRICT in columns else 0.0
+        return 1.0 if district in columns else 0.0
 
     return find_header(
         grid, (register_spec(config),), usable, rows=HEADER_SEARCH_ROWS, bonus=bonus, skip=skip
@@ -134,7 +132,8 @@ def _people(grid: Grid, header: Header, config: Config) -> tuple[list[BaselinePe
         name = normalize_name(row.text("name"))
         if not name or is_placeholder(name, config) or is_placeholder(row.text("mobile"), config):
             continue
-        district = normalize_district(row.text(DISTRICT), config) if DISTRICT in row.cells else None
+        key = config.baseline.district.key
+        district = normalize_district(row.text(key), config) if key in row.cells else None
         if district is None:
             district = normalize_district(row.text("bureau"), config)
         functions = row.cell("functions")
