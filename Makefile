@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 INBOX ?= sample_inputs
 OUT ?= out
 CONSOLIDATE_ARGS ?= --baseline $(INBOX)/_baseline/register-2025.xlsx
+# The city's list of fast-channel users, kept beside the inbox like the baseline.
+FASTLIST_ARGS ?= --fastlist $(INBOX)/_便捷通道/使用单位名单.xlsx
 
 .PHONY: consolidate test lint format bench serve clean offline offline-test
 
@@ -16,7 +18,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 consolidate: $(STAMP)
-	$(BIN)/consolidate run $(INBOX) --out $(OUT) $(if $(wildcard $(INBOX)/_baseline/register-2025.xlsx),$(CONSOLIDATE_ARGS),) ; \
+	$(BIN)/consolidate run $(INBOX) --out $(OUT) $(if $(wildcard $(INBOX)/_baseline/register-2025.xlsx),$(CONSOLIDATE_ARGS),) \
+	  $(if $(wildcard $(INBOX)/_便捷通道/使用单位名单.xlsx),$(FASTLIST_ARGS),) ; \
 	  rc=$$?; if [ $$rc -gt 1 ]; then exit $$rc; fi
 
 test: $(STAMP)

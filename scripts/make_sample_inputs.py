@@ -1214,6 +1214,229 @@ def write_baseline(city: list[District]) -> list:
     return expected
 
 
+# ---------------------------------------------------------------- fast-channel recommendations
+FAST_TITLE = "CCC免办便捷通道使用单位推荐名单"
+FAST_HEAD = {
+    "seq": "序号", "type": "推荐\n类型", "unit": "单位名称", "uscc": "统一社会\n信用代码",
+    "contact": "联系人", "phone": "联系电话", "until": "现权限\n有效期至",
+    "applications": "免办申请\n次数", "supervision": "后续监管\n情况", "review": "初审意见",
+    "remarks": "备注",
+}  # fmt: skip
+FAST_NOTES = (
+    "备注：1．推荐类型填写：新申请、延用；统一社会信用代码填写营业执照上的18位代码。\n"
+    "2．现权限有效期至、免办申请次数、后续监管情况仅延用填写（免办申请次数为2019年4月以来的次数）。\n"
+    "3．初审意见填写：符合，或不符合（写明原因）；只推荐初审符合条件的单位。"
+)
+FAST_WIDTHS = {"seq": 6, "type": 8, "unit": 30, "uscc": 22, "contact": 8, "phone": 15,
+               "until": 14, "applications": 9, "supervision": 12, "review": 22, "remarks": 10}  # fmt: skip
+CITY_LIST = "_便捷通道/使用单位名单.xlsx"
+# GB 32100-2015: the code's alphabet and the weights of its check character.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+AREAS = {"黄浦区": "310101", "徐汇区": "310104", "长宁区": "310105", "静安区": "310106",
+         "普陀区": "310107", "虹口区": "310109", "杨浦区": "310110", "闵行区": "310112",
+         "宝山区": "310113", "嘉定区": "310114", "浦东新区": "310115", "金山区": "310116",
+         "松江区": "310117", "青浦区": "310118", "奉贤区": "310120", "崇明区": "310151"}  # fmt: skip
+TRADES = ["电子", "机电", "贸易", "医疗器械", "汽车零部件", "照明", "精密仪器", "电器", "通信设备",
+          "家居用品", "光电", "电池"]  # fmt: skip
+BRANDS = ["宏远", "嘉禾", "申通达", "华菱", "瑞丰", "启明", "恒泰", "东方捷", "新纪元", "博睿",
+          "安联", "天翔", "金桥", "海越", "锦程", "众信", "长风", "鼎盛", "云帆", "星耀"]  # fmt: skip
+
+
+def uscc_check(body: str) -> str:
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(body, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+@dataclass
+class Unit:
+    """An enterprise of the fast channel (fictional name and code)."""
+
+    district: str
+    name: str
+    code: str
+    contact: str
+    phone: str
+    opened: dt.date | None = None  # on the city's list since (None: not listed)
+
+    @property
+    def expires(self) -> dt.date:
+        return self.opened.replace(year=self.opened.year + 2)
+
+
+class Units:
+    """Fictional enterprises: unique names and valid credit codes of their district."""
+
+    def __init__(self, gen: Generator) -> None:
+        self.gen = gen
+        self.brands = list(BRANDS)
+
+    def make(self, district: str, opened: dt.date | None = None) -> Unit:
+        rng = self.gen.rng
+        brand = self.brands.pop(rng.randrange(len(self.brands)))
+        name = f"上海{brand}{rng.choice(TRADES)}有限公司"
+        body = "91" + AREAS[district] + "MA1" + "".join(rng.choice(USCC_ALPHABET) for _ in range(6))
+        return Unit(district, name, body + uscc_check(body), self.gen.name()[0],
+                    self.gen.mobile(), opened)  # fmt: skip
+
+
+def fast_rows(kind: str, unit: Unit, **cells) -> dict:
+    """One recommendation (cells by key); 延用 with its three fields filled."""
+    row = {"type": kind, "unit": unit.name, "uscc": unit.code, "contact": unit.contact,
+           "phone": unit.phone, "review": "符合"}  # fmt: skip
+    if kind != "新申请" and unit.opened:
+        row |= {"until": cn_date(unit.expires), "applications": 3, "supervision": "良好"}
+    row |= cells
+    return row
+
+
+def fast_layout(s: Sheet, d: District, rows: list[dict], when: dt.date, order: list[str],
+                title: str = FAST_TITLE) -> dict:  # fmt: skip
+    """Lay out a recommendation list as the notice lays out its annexes; return the cells
+    of each row ({row index: {key: (r, c)}}) and of the 填报日期 (key -1)."""
+    col = {k: i for i, k in enumerate(order)}
+    ncols = len(order)
+    s.put(0, 0, "推荐名单", "label")
+    s.merge(1, 0, 1, ncols - 1, title, "title")
+    s.heights[1] = 30
+    s.merge(2, 0, 2, 3, f"填报单位：{d.unit}", "meta")
+    s.put(2, ncols - 3, "填报日期：", "meta")
+    s.put(2, ncols - 2, cn_date(when), "meta")
+    for key, c in col.items():
+        s.put(3, c, FAST_HEAD[key], "head")
+        s.widths[c] = FAST_WIDTHS[key]
+    s.heights[3] = 30
+    locs: dict = {-1: {"date": (2, ncols - 2)}}
+    r = 4
+    for i, row in enumerate(rows):
+        locs[i] = {}
+        for key in order:
+            value = i + 1 if key == "seq" else row.get(key, "")
+            s.put(r, col[key], value, "cell")
+            locs[i][key] = (r, col[key])
+        r += 1
+    for j in range(2):  # numbered blank rows of the template
+        s.put(r, 0, len(rows) + j + 1, "cell")
+        for key in order[1:]:
+            s.put(r, col[key], "", "cell")
+        r += 1
+    s.merge(r, 0, r, ncols - 1, FAST_NOTES, "notes")
+    s.heights[r] = 48
+    return locs
+
+
+def write_fast_channel(city: list[District], gen: Generator) -> tuple[list, list]:
+    """Two districts' recommendation lists (浦东新区 clean, one sheet per type; 黄浦区 with
+    planted problems, one sheet with a type column) and the city's list of users."""
+    by_name = {d.name: d for d in city}
+    units = Units(gen)
+    listed = [
+        units.make("黄浦区", D(2024, 9, 30)),  # 0 延用 in 黄浦区's list
+        units.make("黄浦区", D(2024, 3, 15)),  # 1 延用, but ended 2026-03-15: lapsed
+        units.make("黄浦区", D(2024, 10, 8)),  # 2 延用 without 后续监管情况
+        units.make("黄浦区", D(2024, 11, 2)),  # 3 延用 written 续期
+        units.make("黄浦区", D(2025, 9, 1)),  # 4 新申请 although valid to 2027-09-01
+        units.make("浦东新区", D(2024, 8, 20)),  # 5 延用 in 浦东新区's list
+        units.make("浦东新区", D(2024, 9, 12)),  # 6 延用 in 浦东新区's list
+        units.make("静安区", D(2025, 1, 15)),  # 7 ends 2027-01-15, no 延用: remind
+        units.make("嘉定区", D(2025, 2, 10)),  # 8 ends 2027-02-10, no 延用: remind
+        units.make("徐汇区", D(2025, 6, 18)),  # 9 valid
+        units.make("闵行区", D(2022, 5, 10)),  # 10 ended 2024-05-10
+        units.make("松江区", D(2025, 12, 1)),  # 11 valid
+    ]
+    fresh = [units.make("黄浦区") for _ in range(4)] + [units.make("浦东新区") for _ in range(3)]
+    unlisted = units.make("黄浦区")  # recommended for 延用, yet on no list
+    expected, files = [], []
+
+    # 黄浦区: one sheet with a type column, dated 6-20 (its 新申请 are late: due 5-31).
+    hp = by_name["黄浦区"]
+    wrong_check = fresh[1].code[:-1] + next(c for c in "ABCDEFGH" if c != fresh[1].code[-1])
+    rows = [
+        (fast_rows("新申请", fresh[0]), None),
+        (fast_rows("新申请", fresh[1], uscc=wrong_check),
+         ("uscc", "uscc-invalid", "统一社会信用代码校验码不符（最后一位抄错）")),
+        (fast_rows("新申请", fresh[2], uscc=fresh[2].code.lower()),
+         ("uscc", "uscc-invalid", "统一社会信用代码写成小写字母（建议改为大写）")),
+        (fast_rows("新申请", listed[4]),
+         ("unit", "new-already-listed", "已在本市名单中、权限至2027-09-01仍有效，却按新申请推荐")),
+        (fast_rows("新申请", fresh[3], review="不符合（近两年有违规记录）"),
+         ("review", "review-not-passed", "初审意见为“不符合”却列入推荐名单")),
+        (fast_rows("延用", listed[0]), None),
+        (fast_rows("延用", unlisted, until="2026年12月31日", applications=2, supervision="良好"),
+         ("unit", "extension-not-listed", "按延用推荐，但不在本市便捷通道使用单位名单中")),
+        (fast_rows("延用", listed[1]),
+         ("until", "extension-lapsed", "权限已于2026-03-15到期（早于填报日期），不能延用")),
+        (fast_rows("延用", listed[2], supervision=""),
+         ("supervision", "extension-fields-missing", "延用未填写后续监管情况")),
+        (fast_rows("续期", listed[3], until=cn_date(listed[3].expires), applications=1,
+                   supervision="良好"),
+         ("type", "recommend-type-unknown", "推荐类型写作“续期”（应为“延用”）")),
+        (fast_rows("新申请", fresh[0]),
+         ("unit", "unit-duplicate", "与第1行是同一单位（统一社会信用代码相同），重复推荐")),
+    ]  # fmt: skip
+    path, when = "黄浦区/便捷通道推荐名单.xlsx", D(2026, 6, 20)
+    s = Sheet("推荐名单")
+    locs = fast_layout(s, hp, [row for row, _ in rows], when, list(FAST_HEAD))
+    for i, (_, plant) in enumerate(rows):
+        if plant:
+            key, code, what = plant
+            r, c = locs[i][key]
+            scope = "row" if key == "unit" else "cell"  # a row finding names the unit's cell
+            expected.append(_fast_finding(path, s.name, r, c, code, hp.name, what, scope))
+    r, c = locs[-1]["date"]
+    expected.append(_fast_finding(path, s.name, r, c, "recommend-late", hp.name,
+                                  "新申请推荐名单6月20日才报送（截止日期5月31日）", "cell"))  # fmt: skip
+    save(OUT / path, [s], when)
+    files.append((path, hp.name, [(s.name, 3, "")], when,
+                  "便捷通道推荐名单：一张表含“推荐类型”列，新申请和延用混排；6月20日报送"))  # fmt: skip
+
+    # 浦东新区: a sheet per type, named after it, no type column; each with its own date.
+    pd = by_name["浦东新区"]
+    path = "浦东新区/浦东新区CCC免办便捷通道推荐名单.xlsx"
+    new_order = ["seq", "unit", "uscc", "contact", "phone", "review", "remarks"]
+    ext_order = [k for k in FAST_HEAD if k != "type"]
+    new = Sheet("新申请")
+    fast_layout(new, pd, [fast_rows("新申请", u, review="符合，同意推荐") for u in fresh[4:]],
+                D(2026, 5, 26), new_order, FAST_TITLE + "（新申请）")  # fmt: skip
+    ext = Sheet("延用")
+    fast_layout(ext, pd, [fast_rows("延用", u, applications=n) for u, n in ((listed[5], 6), (listed[6], 0))],
+                D(2026, 6, 24), ext_order, FAST_TITLE + "（延用）")  # fmt: skip
+    save(OUT / path, [new, ext], D(2026, 6, 24))
+    files.append((path, pd.name, [("新申请", 3, ""), ("延用", 3, "")], D(2026, 6, 24),
+                  "便捷通道推荐名单：新申请、延用各一张表（表名即类型，无“推荐类型”列），各有填报日期（无问题）"))  # fmt: skip
+
+    # The city's list of users, kept by the office (header in row 1).
+    s = Sheet("使用单位名单")
+    heads = [
+        "序号",
+        "所属区",
+        "单位名称",
+        "统一社会信用代码",
+        "开通日期",
+        "有效期至",
+        "联系人",
+        "联系电话",
+    ]
+    for c, h in enumerate(heads):
+        s.put(0, c, h, "head")
+        s.widths[c] = [6, 10, 30, 22, 14, 14, 8, 15][c]
+    for i, u in enumerate(listed, start=1):
+        for c, v in enumerate(
+            [i, u.district, u.name, u.code, u.opened, u.expires, u.contact, u.phone]
+        ):
+            s.put(i, c, v, "date" if isinstance(v, dt.date) else "cell")
+        if i - 1 in (7, 8):
+            expected.append(_fast_finding(CITY_LIST, s.name, i, 2, "permission-expiring", u.district,
+                                          f"权限将于{u.expires.isoformat()}到期，未收到延用推荐：提醒", "row"))  # fmt: skip
+    save(OUT / CITY_LIST, [s], D(2026, 7, 10))
+    return expected, files
+
+
+def _fast_finding(file, sheet, r, c, code, district, what, scope="cell") -> dict:
+    return {"file": file, "sheet": sheet, "row": r + 1, "cell": a1(r, c), "code": code,
+            "district": district, "scope": scope, "what": what}  # fmt: skip
+
+
 # ---------------------------------------------------------------- README
 CODE_ZH = {
     "placeholder-value": "模板占位内容未替换",
@@ -1239,6 +1462,9 @@ CODE_ZH = {
     "district-missing": "区局未报送附件2",
     "adjustment-type-unknown": "调整方式不在规定范围",
 }
+
+
+FORM_LABELS = {1: "附件1", 2: "附件2", 3: "推荐名单"}
 
 
 def write_readme(expected: list, files: list) -> None:
@@ -1271,6 +1497,12 @@ def write_readme(expected: list, files: list) -> None:
         "名单一致，仅下表中跨年度的问题除外。主程序运行时应跳过 `_baseline` 文件夹，并以",
         "`--baseline sample_inputs/_baseline/register-2025.xlsx` 传入。",
         "",
+        "便捷通道：黄浦区和浦东新区报送了CCC免办便捷通道使用单位推荐名单（新申请、延用）。黄浦区的名单",
+        "一张表含“推荐类型”列、6月20日报送，有多处预置问题；浦东新区的名单新申请、延用各一张表（表名即",
+        "类型），无问题。`_便捷通道/使用单位名单.xlsx` 是市局保存的本市便捷通道使用单位名单（第1行为表头），",
+        "主程序运行时同样跳过，并以 `--fastlist sample_inputs/_便捷通道/使用单位名单.xlsx` 传入；",
+        "名单中静安区、嘉定区各有一家单位的权限将在三个月内到期且未申请延用（以2026-11-26为准）。",
+        "",
         "静安区报送了两次附件2：较早的版本（填报日期11月12日，有一个手机号少一位）和更正版",
         "（11月18日），以填报日期为准，较早版本只记为“已被取代”。崇明区只报送了附件1。",
         "浦东新区、奉贤区、静安区（更正版）为完全无问题的样本。",
@@ -1286,7 +1518,7 @@ def write_readme(expected: list, files: list) -> None:
     ]
     for path, district, kinds, when, shape in files:
         sheets = "、".join(
-            f"{n}（{'附件' + str(a) if a else ('隐藏' if k == 'hidden' else '空表')}）"
+            f"{n}（{FORM_LABELS.get(a) or ('隐藏' if k == 'hidden' else '空表')}）"
             for n, a, k in kinds
         )
         lines.append(f"| `{path}` | {district} | {sheets} | {when.isoformat()} | {shape} |")
@@ -1329,6 +1561,11 @@ def write_readme(expected: list, files: list) -> None:
         "`_baseline/register-2025.xlsx` is last year's city register (sheet 名册, header in",
         "row 1), consistent with this year's rosters except for the planted cross-year cases.",
         "The main job must skip the `_baseline` folder and get it with `--baseline`.",
+        "Fast channel: 黄浦区 and 浦东新区 sent their recommendation lists (新申请 and 延用):",
+        "黄浦区's list (one sheet with a type column, dated 06-20) has planted problems; 浦东新区's",
+        "(a sheet per type, named after it) is clean. `_便捷通道/使用单位名单.xlsx` is the city's",
+        "list of fast-channel users (header in row 1), given with `--fastlist`; one unit each in",
+        "静安区 and 嘉定区 ends within three months of 2026-11-26 with no extension.",
         "静安区 sent its roster twice (an older file dated 11-12 with a 10-digit mobile, and a",
         "correction dated 11-18): the 填报日期 decides, the older one is only superseded.",
         "崇明区 sent an Annex 1 only. 浦东新区, 奉贤区 and the corrected 静安区 file are clean.",
@@ -1352,6 +1589,9 @@ def main() -> None:
     city = build_city(gen)
     notes = plan(city, gen)
     expected, files = write_inbox(city, gen, notes)
+    fast, fast_files = write_fast_channel(city, gen)
+    expected += fast
+    files += fast_files
     expected += write_baseline(city)
     order = {p: i for i, (p, *_rest) in enumerate(files)}
     expected.sort(

@@ -15,6 +15,19 @@ from consolidate.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "sample_inputs"
 BASELINE = INBOX / "_baseline" / "register-2025.xlsx"
+FASTLIST = INBOX / "_便捷通道" / "使用单位名单.xlsx"
+# Findings on the reference files carry their path as given on the command line.
+REFERENCES = {"_baseline/": str(BASELINE), "_便捷通道/": str(FASTLIST)}
+
+
+def as_given(file: str | None) -> str | None:
+    """A planted finding's file as the run names it (the reference files by their path)."""
+    for folder, path in REFERENCES.items():
+        if file and file.startswith(folder):
+            return path
+    return file
+
+
 AS_OF_DATE = dt.date(2026, 11, 26)
 
 
@@ -34,6 +47,8 @@ def run(tmp_path_factory):
         "2026-11-23",
         "--baseline",
         str(BASELINE),
+        "--fastlist",
+        str(FASTLIST),
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output  # the sample inbox has planted errors
@@ -45,16 +60,13 @@ def test_every_planted_problem_is_found_at_its_cell(run):
     findings = json.loads((run / "findings.json").read_text(encoding="utf-8"))["findings"]
     found = {(f["file"], f["code"], f["cell"]) for f in findings}
     for planted in json.loads((INBOX / "expected_findings.json").read_text(encoding="utf-8")):
-        file = planted["file"] or ""
-        if file.startswith("_baseline/"):
-            file = str(BASELINE)  # findings on the baseline carry its path as given
-        assert (file or None, planted["code"], planted["cell"]) in found, planted
+        assert (as_given(planted["file"]), planted["code"], planted["cell"]) in found, planted
 
 
 def test_no_finding_beyond_the_planted_ones(run):
     findings = json.loads((run / "findings.json").read_text(encoding="utf-8"))["findings"]
     planted = {
-        (p["file"], p["code"])
+        (as_given(p["file"]), p["code"])
         for p in json.loads((INBOX / "expected_findings.json").read_text(encoding="utf-8"))
     }
     extra = [
@@ -123,6 +135,8 @@ def test_two_runs_are_byte_identical(run, tmp_path):
         "2026-11-23",
         "--baseline",
         str(BASELINE),
+        "--fastlist",
+        str(FASTLIST),
     ]
     CliRunner().invoke(main, args)
     for name in ("findings.json", "manifest.json", "findings.csv"):
@@ -135,6 +149,8 @@ CITY_CODES = {
     "person-multi-district",
     "submission-superseded",
 }
+# Found only against the city's list of fast-channel users (run --fastlist).
+FASTLIST_CODES = {"extension-not-listed", "new-already-listed", "permission-expiring"}
 BASELINE_CODES = {
     "unreported-new-account",
     "unreported-removal",
@@ -144,7 +160,8 @@ BASELINE_CODES = {
 SAMPLE_FILES = sorted(
     p.relative_to(INBOX).as_posix()
     for p in INBOX.rglob("*.xls*")
-    if "_baseline" not in p.parts and p.name != "静安区附件2.xlsx"  # the superseded one
+    if not any(part.startswith("_") for part in p.relative_to(INBOX).parts)  # reference files
+    and p.name != "静安区附件2.xlsx"  # the superseded one
 )
 
 
@@ -156,7 +173,7 @@ def test_check_each_sample_file_gives_its_planted_problems(name):
     planted = json.loads((INBOX / "expected_findings.json").read_text(encoding="utf-8"))
     expected = sorted(
         (p["code"], p["cell"]) for p in planted
-        if p["file"] == name and p["code"] not in CITY_CODES | BASELINE_CODES
+        if p["file"] == name and p["code"] not in CITY_CODES | BASELINE_CODES | FASTLIST_CODES
     )  # fmt: skip
     outcome = check([INBOX / name], as_of=AS_OF_DATE, displays=[name])
     assert sorted((f.code, f.cell) for f in outcome.findings) == expected

@@ -35,7 +35,10 @@ def written(tmp_path_factory) -> dict[str, Path]:
     # From the checkout, as `make consolidate` runs: the baseline is named relative to it.
     with contextlib.chdir(ROOT):
         baseline = Path("sample_inputs/_baseline/register-2025.xlsx")
-        outcome = consolidate_inbox(SAMPLE, as_of=AS_OF, baseline_path=baseline, config=CONFIG)
+        fastlist = Path("sample_inputs/_便捷通道/使用单位名单.xlsx")
+        outcome = consolidate_inbox(
+            SAMPLE, as_of=AS_OF, baseline_path=baseline, fastlist_path=fastlist, config=CONFIG
+        )
     return write_outputs(outcome, tmp_path_factory.mktemp("golden"), received=RECEIVED)
 
 
@@ -109,6 +112,7 @@ def report_sections(path: Path) -> dict[str, list[str]]:
 OUTPUTS = {
     "register.xlsx": workbook_values,
     "adjustments.xlsx": workbook_values,
+    "fastchannel.xlsx": workbook_values,
     "report.html": report_sections,
 }
 

@@ -73,4 +73,4 @@ def test_a_gbk_console_gets_the_run_summary_not_a_traceback(tmp_path: Path, enco
     )
     output = done.stdout.decode(encoding) + done.stderr.decode(encoding)
     assert done.returncode == 1 and "Traceback" not in output
-    assert "数据行：263 行" in output and "输出" in output and "report.html" in output
+    assert "数据行：279 行" in output and "输出" in output and "report.html" in output

@@ -81,7 +81,7 @@ def _code(form: Form, row: Row, reporter: Reporter) -> Iterator[Finding]:
         )  # fmt: skip
     else:  # valid once folded to half-width capitals
         yield reporter.at_cell(
-            "uscc-invalid", form, row, "uscc", reason="check", hint="fix",
+            "uscc-invalid", form, row, "uscc", reason="case", hint="fix",
             suggestion=code.suggestion,
         )  # fmt: skip
 

@@ -94,6 +94,7 @@ class Accounting:
     other: int = 0  # blank template rows, the notes, signature and total lines
     outside: int = 0  # a person's data below the end of the table (row-outside-table)
     nonempty: int = 0  # counted straight from the sheet
+    label: str = ""  # 附件2 / 推荐名单
 
     @property
     def ok(self) -> bool:
@@ -268,6 +269,10 @@ def _requests(outcome: Outcome, t: dict[str, str]) -> dict[str, Any] | None:
 ACCOUNTING_LABELS = {2: "annex2", 1: "annex1", 3: "recommend_list"}
 
 
+def _form_label(annex: int, t: dict[str, str]) -> str:
+    return t["recommend_short"] if annex == RECOMMEND else t["annex_n"].format(n=annex)
+
+
 def _accounted(outcome: Any) -> tuple[int, ...]:
     return (2, 1, 3) if any(f.annex == RECOMMEND for f in outcome.forms) else (2, 1)
 
@@ -303,7 +308,10 @@ def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[Distric
                 counts=count_by_severity(findings),
                 files=[(f, t[STATUS_LABEL.get(outcome.status.get(f, ""), "used")]) for f in files],
                 groups=_groups(findings, outcome, t, lang),
-                accounting=[_accounting(used, outcome.rejected, a) for a in _accounted(outcome)],
+                accounting=[
+                    _accounting(used, outcome.rejected, a, _form_label(a, t))
+                    for a in _accounted(outcome)
+                ],
             )
         )
     orphans = by_district.get(None, [])
@@ -331,7 +339,7 @@ def _annex_cell(
 
 
 def _accounting(
-    used: list[Form], rejected: dict[tuple[str, str, int], list[str]], annex: int
+    used: list[Form], rejected: dict[tuple[str, str, int], list[str]], annex: int, label: str
 ) -> Accounting:
     forms = [f for f in used if f.annex == annex]
     sheets = {(f.file, f.sheet) for f in forms}
@@ -341,7 +349,7 @@ def _accounting(
         annex=annex, read=sum(len(f.rows) for f in forms), kept=kept, rejected=dropped,
         other=sum(f.counts.template + f.counts.closing for f in forms),
         outside=sum(f.counts.outside for f in forms),
-        nonempty=sum(f.counts.nonempty for f in forms),
+        nonempty=sum(f.counts.nonempty for f in forms), label=label,
     )  # fmt: skip
 
 
