@@ -350,6 +350,38 @@ def test_the_district_column_words_come_from_the_schemas(tmp_path: Path):
     assert base.district_column == 1 and [p.district for p in base.rows] == ["黄浦区"]
 
 
+@pytest.mark.parametrize(
+    ("below", "outside"),
+    [
+        (["赵六", "黄浦区", "复审", "13900000009"], [("赵六", 6)]),  # a person below the 合计
+        (["备注：赵六已调离", None, None, None], []),  # a note below it is a closing line
+        ([None, None, None, "填报人：赵六"], []),
+    ],
+)
+def test_a_person_below_the_end_of_the_baseline_is_reported(tmp_path: Path, below, outside):
+    rows = [["姓名", "区", "账号功能", "手机号"],
+            ["王建华", "黄浦区", "复审", "13900000001"],
+            ["李明", "黄浦区", "监管", "13900000005"],
+            ["合计", None, None, None],
+            [],
+            below]  # fmt: skip
+    base = read_baseline(write_table(tmp_path / "名单.xlsx", rows), "名单.xlsx", CONFIG)
+    assert [p.name for p in base.rows] == ["王建华", "李明"]
+    assert [(p.name, p.row) for p in base.outside] == outside
+    assert base.counts.exact and base.counts.outside == len(outside)
+    found, _ = judge(
+        [roster(a2_row(1, name="王建华", mobile="13900000001", functions="复审"))], base
+    )
+    reported = [(file, cell) for code, file, cell in found if code == "row-outside-table"]
+    assert reported == [("名单.xlsx", f"A{row}") for _, row in outside]
+    if outside:
+        [finding] = [
+            f for f in run_rules([], CONFIG, as_of=AS_OF, baseline=base).findings
+            if f.code == "row-outside-table"
+        ]  # fmt: skip
+        assert "第4行" in finding.message and "赵六" in finding.message
+
+
 def test_baseline_without_district_column_uses_the_bureau(tmp_path: Path):
     header = ["序号", "市场监管部门", "账号使用人姓名", "所在部门及职务", "当前使用账号名称",
               "当前使用账号功能", "手机号", "备注"]  # fmt: skip

@@ -79,7 +79,32 @@ def compare_with_baseline(
             findings.append(finding)
         changes.append(change)
     findings += _originals(judged[1], requests, index, config, reporter)
+    findings += _outside(baseline, reporter)
     return findings, _paired(changes, config)
+
+
+@rule("row-outside-table", "name")
+def _outside(baseline: Baseline, reporter: Reporter) -> list[Finding]:
+    """row-outside-table on a person below the end of the baseline's table: not compared,
+    so say so rather than count it in silence (decision 16)."""
+    column = baseline.column_name("name") or reporter.config.annexes[2].column("name").name
+    return [
+        reporter.catalog.make(
+            "row-outside-table",
+            file=baseline.display,
+            sheet=baseline.sheet,
+            row=listed.row,
+            col=listed.name_col,
+            column=column,
+            value=listed.name_text,
+            district=listed.district,
+            annex=2,
+            person=listed.name,
+            end=baseline.end_row,
+            entry="person",
+        )  # fmt: skip
+        for listed in baseline.outside
+    ]
 
 
 def recorded_rows(recorded: Iterable[Request], inbox: Iterable[Form], config: Config) -> FormRows:

@@ -43,6 +43,10 @@ class Baseline:
     headers: dict[str, str] = field(default_factory=dict)  # field key -> header text
     rows: list[BaselinePerson] = field(default_factory=list)
     counts: RowCounts = field(default_factory=RowCounts)  # every non-empty row, accounted
+    # A person's data below the line that ended the table (row-outside-table, not compared)
+    # and that line's Excel row.
+    outside: list[BaselinePerson] = field(default_factory=list)
+    end_row: int | None = None
 
     def column_name(self, key: str) -> str:
         """The header text of a field's column as the baseline has it."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from consolidate.model.baseline import Baseline, BaselinePerson
 from consolidate.model.config import AnnexSpec, Config
 from consolidate.model.errors import InputError
-from consolidate.model.form import RowCounts
+from consolidate.model.form import Row
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
@@ -72,7 +72,7 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
         district_column=district + 1 if district is not None else None,
         headers={key: (texts[col] + below[col]).strip() for key, col in columns.items()},
     )
-    baseline.rows, baseline.counts = _people(grid, header, config)
+    _people(baseline, grid, header, config)
     return baseline
 
 
@@ -122,33 +122,38 @@ def _find_header(grid: Grid, config: Config) -> Header | None:
     )
 
 
-def _people(grid: Grid, header: Header, config: Config) -> tuple[list[BaselinePerson], RowCounts]:
+def _people(baseline: Baseline, grid: Grid, header: Header, config: Config) -> None:
     """The data rows below the header, walked as a submission's (decision 16): blank,
-    template, total and note rows are no person; template leftovers are skipped."""
-    rows, counts, end = data_rows(grid, register_spec(config), header, config)
-    close_rows(grid, header, end, grid.height, counts, config)
-    people = []
-    for row in rows:
-        name = normalize_name(row.text("name"))
-        if not name or is_placeholder(name, config) or is_placeholder(row.text("mobile"), config):
-            continue
-        key = config.baseline.district.key
-        district = normalize_district(row.text(key), config) if key in row.cells else None
-        if district is None:
-            district = normalize_district(row.text("bureau"), config)
-        functions = row.cell("functions")
-        people.append(
-            BaselinePerson(
-                district=district,
-                name=name,
-                mobile=normalize_mobile(row.text("mobile")).digits,
-                functions=parse_functions(row.text("functions"), config).known,
-                account=row.text("account"),
-                post=row.text("post"),
-                row=row.number,
-                name_col=row.cells["name"].col,
-                functions_col=functions.col if functions else None,
-                name_text=row.text("name"),
-            )
-        )
-    return people, counts
+    template, total and note rows are no person; template leftovers are skipped. A person
+    below the line that ended the table is kept apart (row-outside-table), never dropped."""
+    rows, baseline.counts, end = data_rows(grid, register_spec(config), header, config)
+    outside = close_rows(grid, header, end, grid.height, baseline.counts, config)
+    baseline.end_row = end + 1 if end < grid.height else None
+    baseline.rows = [_person(row, config) for row in rows if not _no_person(row, config)]
+    baseline.outside = [_person(row, config) for row in outside]
+
+
+def _no_person(row: Row, config: Config) -> bool:
+    """A row without a name, or a template leftover (吴XX, 138XXXXXXXX)."""
+    name = normalize_name(row.text("name"))
+    return not name or is_placeholder(name, config) or is_placeholder(row.text("mobile"), config)
+
+
+def _person(row: Row, config: Config) -> BaselinePerson:
+    key = config.baseline.district.key
+    district = normalize_district(row.text(key), config) if key in row.cells else None
+    if district is None:
+        district = normalize_district(row.text("bureau"), config)
+    functions = row.cell("functions")
+    return BaselinePerson(
+        district=district,
+        name=normalize_name(row.text("name")),
+        mobile=normalize_mobile(row.text("mobile")).digits,
+        functions=parse_functions(row.text("functions"), config).known,
+        account=row.text("account"),
+        post=row.text("post"),
+        row=row.number,
+        name_col=row.cells["name"].col,
+        functions_col=functions.col if functions else None,
+        name_text=row.text("name"),
+    )
