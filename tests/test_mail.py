@@ -18,6 +18,7 @@ from consolidate.reading.mail import BODY, read_mail
 from consolidate.writing.tables import manifest
 from tests.helpers import CONFIG, a1_cells
 from tests.mails import CST, annex_bytes, eml_bytes, msg_bytes, msg_message
+from tests.recommend_files import CODES, cells, list_docx, new_row, write_list
 from tests.wordfiles import annex_docx
 
 OPEN = a1_cells(1, "开通", "无", "监管", "赵六", "13900000006")
@@ -66,6 +67,29 @@ def test_a_word_attachment_goes_through_the_word_reader(tmp_path: Path):
     docx = annex_docx(tmp_path / "w.docx", 1, [OPEN]).read_bytes()
     (result,) = _read(tmp_path / "a.eml", eml_bytes([("附件1.docx", docx)]))
     assert [(f.annex, f.sheet, len(f.rows)) for f in result.forms] == [(1, "表格1", 1)]
+
+
+def test_recommendation_lists_attached_in_excel_and_word_are_read_and_checked(tmp_path: Path):
+    """A district e-mails its 推荐名单 like its annexes: the same readers, the same rules,
+    findings at the list's cells under <e-mail>/<attachment>."""
+    xlsx = write_list(tmp_path / "l.xlsx", [cells(new_row(1, uscc=CODES[0].lower()))])
+    docx = list_docx(tmp_path / "l.docx", [cells(new_row(1, unit="上海丙丁电子有限公司", uscc=CODES[1]))])
+    path = tmp_path / "推荐.eml"
+    path.write_bytes(
+        eml_bytes(
+            [("推荐名单.xlsx", xlsx.read_bytes()), ("推荐名单.docx", docx.read_bytes())],
+            subject="黄浦区CCC免办便捷通道推荐名单",
+        )
+    )
+    results = read_mail(path, "黄浦区/推荐.eml", CONFIG)
+    assert [(f.annex, f.sheet, len(f.rows)) for r in results for f in r.forms] == [
+        (3, "推荐名单", 1),
+        (3, "表格1", 1),
+    ]
+    outcome = api.check([path], as_of=dt.date(2026, 5, 25), displays=["推荐.eml"])
+    assert [(f.file, f.code, f.cell) for f in outcome.findings] == [
+        ("推荐.eml/推荐名单.xlsx", "uscc-invalid", "D4")
+    ]
 
 
 def test_an_attached_e_mail_is_opened_one_level_deep(tmp_path: Path):

@@ -19,6 +19,7 @@ from consolidate.reading.workbook import read_bytes
 from consolidate.ui.server import CSP, AnnotatedStore, create_app, display_name
 from consolidate.writing.annotate import FILLS
 from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, keys, write_annex
+from tests.recommend_files import CODES, cells, new_row, write_list
 
 SHEET2 = "附件2"
 
@@ -109,7 +110,7 @@ def test_index_has_upload_templates_and_privacy_line(client):
     assert response.status_code == 200
     assert 'type="file"' in page and "multiple" in page and 'name="files"' in page
     assert 'enctype="multipart/form-data"' in page
-    assert '"/template/1"' in page and '"/template/2"' in page
+    assert '"/template/1"' in page and '"/template/2"' in page and '"/template/3"' in page
     assert "检查完立即删除" in page and "不在服务器上保存" in page
     assert "results" not in re.findall(r'id="(\w+)"', page)
 
@@ -136,7 +137,7 @@ def test_security_headers_on_every_response(client, tmp_path):
     assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP.split("script-src")[1]
 
 
-@pytest.mark.parametrize("annex", [1, 2])
+@pytest.mark.parametrize("annex", [1, 2, 3])
 def test_blank_templates_download_and_read_back(client, annex):
     response = client.get(f"/template/{annex}")
     assert response.status_code == 200
@@ -146,6 +147,27 @@ def test_blank_templates_download_and_read_back(client, annex):
 
 
 # ---------------------------------------------------------------- results
+def test_a_recommendation_list_is_checked_like_an_annex(client, tmp_path):
+    """A 推荐名单 upload: its findings at their cells, as `check` gives them; no hint about
+    sending both annexes (a list has no partner form)."""
+    rows = [cells(new_row(1)), cells(new_row(2, uscc=CODES[1].lower(), review="不符合"))]
+    path = write_list(tmp_path / "list.xlsx", rows)
+    page = text_of(upload(client, (path, "黄浦区推荐名单.xlsx")))
+    assert verdicts(page) == ["fix"] and "推荐名单" in page and "数据 2 行" in page
+    expected = api.check([path], as_of=AS_OF, config=CONFIG, displays=["黄浦区推荐名单.xlsx"])
+    assert sorted(f.code for f in expected.findings) == ["review-not-passed", "uscc-invalid"]
+    rows_shown = finding_rows(page)
+    assert [cell for _, cell, _, _ in rows_shown] == [f"推荐名单!{f.cell}" for f in expected.findings]
+    assert [message for *_, message in rows_shown] == [f.message for f in expected.findings]
+    assert "核对两张表" not in page and token_of(page)
+
+
+def test_a_clean_recommendation_list_can_be_sent(client, tmp_path):
+    path = write_list(tmp_path / "list.xlsx", [cells(new_row(1))])
+    page = text_of(upload(client, (path, "推荐名单.xlsx")))
+    assert verdicts(page) == ["ok"] and finding_rows(page) == [] and "核对两张表" not in page
+
+
 def test_clean_file_can_be_sent(client, tmp_path):
     response = upload(client, (clean_annex2(tmp_path / "clean.xlsx"), "黄浦区附件2.xlsx"))
     page = text_of(response)
