@@ -170,7 +170,10 @@ def mark_repeats(requests: list[Request]) -> list[Request]:
                 and _content(before) == _content(after)
             ):  # fmt: skip
                 repeats[after.id] = repeats.get(before.id, before.id)  # the first of them
-    return [replace(r, repeat_of=repeats.get(r.id)) for r in requests]
+    return [
+        r if r.repeat_of == repeats.get(r.id) else replace(r, repeat_of=repeats.get(r.id))
+        for r in requests
+    ]
 
 
 def supersede(requests: list[Request], config: Config) -> list[Request]:
@@ -180,12 +183,22 @@ def supersede(requests: list[Request], config: Config) -> list[Request]:
     same adjustment type unless the held one's type was the fault; the latest such request
     wins. Decided afresh on every run, so it never depends on the order of runs.
     """
+    # Only a request of the same district and name or mobile can correct: look those up
+    # (a city's year holds tens of thousands of requests; comparing all pairs took minutes).
+    by_name: dict[tuple[str | None, str], list[Request]] = defaultdict(list)
+    by_mobile: dict[tuple[str | None, str], list[Request]] = defaultdict(list)
+    for request in requests:
+        by_name[(request.district, request.person)].append(request)
+        by_mobile[(request.district, request.mobile)].append(request)
     out = []
     for request in requests:
         if request.status != HELD or request.repeat_of is not None:
             out.append(request)
             continue
-        later = [r for r in requests if r is not request and _corrects(r, request, config)]
+        near = by_name[(request.district, request.person)] + [
+            r for r in by_mobile[(request.district, request.mobile)] if r.person != request.person
+        ]
+        later = [r for r in near if r is not request and _corrects(r, request, config)]
         newest = max(later, key=_order, default=None)
         out.append(replace(request, superseded_by=newest.id if newest else None))
     return out
