@@ -36,6 +36,7 @@ def _separator_re(separators: str, words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(alternatives))
 
 
+@lru_cache(maxsize=65536)  # a roster repeats its few function lists in every row
 def parse_functions(text: str, config: Config) -> Functions:
     """Split a functions cell on every separator of FORMS.md into a sorted set."""
     vocab = config.vocabularies.functions

@@ -34,7 +34,6 @@ from consolidate.writing.xlsx import (
     freeze,
     header_cells,
     set_widths,
-    styled_cell,
     table_sheet,
     text_cell,
 )
@@ -236,11 +235,12 @@ def form_sheet(wb: Workbook, title: str, sheet: FormSheet) -> Any:
     _form_top(ws, rows, sheet.config, sheet.as_of, len(spec.columns))
     rows.append(header_cells(ws, header, box=True), header)
     for row in sheet.rows:
-        rows.append([styled_cell(ws, value, box=True) for value in row], row)
+        rows.values(row, box=True)
     for line in sheet.notes:
         rows.append([text_cell(ws, line)])
     printed = len(header) - sheet.unprinted
     ws.print_area = f"A1:{get_column_letter(printed)}{rows.count}"
+    rows.close()
     return ws
 
 

@@ -18,13 +18,18 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.hyperlink import Hyperlink
 from rich.cells import cell_len
 
@@ -84,43 +89,6 @@ class Link:
     def location(self) -> str:
         quoted = self.sheet.replace("'", "''")
         return f"'{quoted}'!{self.cell}"
-
-
-def styled_cell(ws: Any, value: object, *, fill: str | None = None, box: bool = False) -> Any:
-    """A value for a write-only row: dates formatted, long text wrapped, links blue.
-
-    Short text in an unstyled row stays a plain value, the cheapest to write (most cells
-    of a large register); a styled cell takes a style made once per workbook.
-    """
-    if isinstance(value, Link):
-        cell = text_cell(ws, value.text)
-        _style(cell, ws, fill, box, link=True)
-        cell.hyperlink = Hyperlink(ref="", location=value.location)
-        return cell
-    plain = not fill and not box
-    if isinstance(value, str):
-        if plain and "\n" not in value and len(value) <= WRAP_FROM // 2:
-            return xlsx_value(ws, value)
-        cell = text_cell(ws, value)
-    elif isinstance(value, dt.date):
-        cell = WriteOnlyCell(ws, value)
-    elif plain:
-        return value if value != "" else None
-    else:
-        cell = WriteOnlyCell(ws, value if value != "" else None)
-    _style(cell, ws, fill, box, date=isinstance(value, dt.date))
-    return cell
-
-
-def xlsx_value(ws: Any, value: object) -> object:
-    """A value for ``ws.append``: text as an inert string cell, numbers and dates as is."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        # Plain strings are cheap to write; only "=…" would become a formula in openpyxl.
-        clean = value if value.isprintable() and len(value) <= EXCEL_MAX_CHARS else xlsx_text(value)
-        return text_cell(ws, clean) if clean.startswith("=") else clean
-    return value
 
 
 def _style(
@@ -274,25 +242,169 @@ def table_sheet(wb: Workbook, table: Table) -> Any:
     rows.append(header_cells(ws, table.header), table.header)
     fills = table.fills or [None] * len(table.rows)
     for row, fill in zip(table.rows, fills, strict=True):
-        rows.append([styled_cell(ws, v, fill=fill) for v in row], row)
+        rows.values(row, fill=fill)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(table.header))}{len(table.rows) + 1}"
+    rows.close()
     return ws
 
 
 class Rows:
-    """Appends rows to a write-only sheet, each as tall as its wrapped text."""
+    """The rows of a write-only sheet, serialised here into the sheet's XML.
+
+    openpyxl builds a cell object and an lxml element for every cell it writes: two thirds
+    of the time of writing a large register (the city scenario of ``make bench``). Here a
+    row becomes one string of the XML openpyxl writes (inline strings, the style ids of
+    the workbook's own style list, row heights), spliced into the sheet openpyxl writes
+    around it (its head, and on :meth:`close` its tail: filter, links, merges, page set-up).
+    Every style is still made by openpyxl, once per workbook (:func:`_style`).
+    """
 
     def __init__(self, ws: Any, widths: Sequence[float]) -> None:
         self.ws, self.widths, self.count = ws, widths, 0
+        ws._get_writer()  # noqa: SLF001 - writes the head; links are collected from here on
+        self._xml: list[str] = []
+        self._ids: dict[tuple, str] = {}  # a style -> its id attribute in the workbook
+        self._heights: dict[float, str] = {}  # a row height -> its attributes
+        self._letters: list[str] = []
 
     def append(
-        self, cells: list[Any], values: Sequence[object] = (), height: float | None = None
+        self, cells: Sequence[Any], values: Sequence[object] = (), height: float | None = None
     ) -> int:
-        """Append ``cells`` (``values``: their texts, for the height); returns the row number."""
+        """Append ``cells`` (plain values or openpyxl cells; ``values``: their texts, for
+        the height); returns the row number."""
         self.count += 1
-        height = height or row_height(values, self.widths)
-        if height is not None:
-            # A write-only sheet reads a row's height when it writes the row: set it first.
-            self.ws.row_dimensions[self.count].height = height
-        self.ws.append(cells)
-        return self.count
+        number = self.count
+        parts = [self._row_tag(number, height or row_height(values, self.widths))]
+        for col, cell in enumerate(cells):
+            if isinstance(cell, Cell):
+                parts.append(self._openpyxl_cell(cell, col, number))
+            elif cell is not None and cell != "":
+                parts.append(_cell_xml(f"{self._letters_for(col + 1)[col]}{number}", "", cell))
+        parts.append("</row>")
+        self._xml.append("".join(parts))
+        return number
+
+    def values(
+        self, values: Sequence[object], *, fill: str | None = None, box: bool = False
+    ) -> int:
+        """Append a row of values: dates formatted, long text wrapped, links blue, each
+        cell filled and boxed as asked. Short text in an unstyled row stays a plain value
+        (most cells of a large register); a styled cell takes a style made once."""
+        self.count += 1
+        number = self.count
+        parts = [self._row_tag(number, row_height(values, self.widths))]
+        plain = not fill and not box
+        letters = self._letters_for(len(values))
+        for col, value in enumerate(values):
+            ref = f"{letters[col]}{number}"
+            if isinstance(value, str):
+                if plain and len(value) <= WRAP_FROM // 2 and "\n" not in value:
+                    if value:  # the most frequent cell of all: short text, no style
+                        parts.append(_cell_xml(ref, "", value))
+                else:
+                    parts.append(_cell_xml(ref, self._style_attr(fill, box), value))
+            elif isinstance(value, Link):
+                parts.append(_cell_xml(ref, self._style_attr(fill, box, link=True), value.text))
+                self.ws._hyperlinks.append(Hyperlink(ref=ref, location=value.location))  # noqa: SLF001
+            elif isinstance(value, dt.date):
+                parts.append(_cell_xml(ref, self._style_attr(fill, box, date=True), value))
+            elif plain:
+                if value is not None and value != "":
+                    parts.append(_cell_xml(ref, "", value))
+            else:
+                parts.append(_cell_xml(ref, self._style_attr(fill, box), value))
+        parts.append("</row>")
+        self._xml.append("".join(parts))
+        return number
+
+    def close(self) -> None:
+        """Finish the sheet: openpyxl writes its tail, the rows go in between."""
+        self.ws.close()
+        path = Path(self.ws._writer.out)  # noqa: SLF001 - the sheet's spool file
+        head, tail = _split_sheet_data(path.read_bytes())
+        with path.open("wb") as out:
+            out.write(head)
+            out.write(b"<sheetData>")
+            for chunk in range(0, len(self._xml), 4096):
+                out.write("".join(self._xml[chunk : chunk + 4096]).encode("utf-8"))
+            out.write(b"</sheetData>")
+            out.write(tail)
+        self._xml = []
+
+    # ------------------------------------------------------------ one cell's XML
+    def _letters_for(self, count: int) -> list[str]:
+        while len(self._letters) < count:
+            self._letters.append(get_column_letter(len(self._letters) + 1))
+        return self._letters
+
+    def _row_tag(self, number: int, height: float | None) -> str:
+        if height is None:
+            return f'<row r="{number}">'
+        attrs = self._heights.get(height)
+        if attrs is None:  # the attributes openpyxl writes for this height
+            dims = RowDimension(self.ws, index=number, ht=height)
+            attrs = self._heights[height] = "".join(f' {k}="{v}"' for k, v in dict(dims).items())
+        return f'<row r="{number}"{attrs}>'
+
+    def _style_attr(
+        self, fill: str | None, box: bool, *, date: bool = False, link: bool = False
+    ) -> str:
+        """`` s="7"``: the workbook's id of this style, made once (:func:`_style`)."""
+        key = (fill, box, date, link)
+        found = self._ids.get(key)
+        if found is None:
+            cell = WriteOnlyCell(self.ws)
+            _style(cell, self.ws, fill, box, date=date, link=link)
+            found = self._ids[key] = f' s="{cell.style_id}"'
+        return found
+
+    def _openpyxl_cell(self, cell: Cell, col: int, number: int) -> str:
+        """A cell made with openpyxl (headers, title lines): its own style and type."""
+        style = f' s="{cell.style_id}"' if cell.has_style else ""
+        ref = f"{self._letters_for(col + 1)[col]}{number}"
+        if cell.hyperlink is not None:
+            cell.hyperlink.ref = ref
+            self.ws._hyperlinks.append(cell.hyperlink)  # noqa: SLF001
+        value = cell._value  # noqa: SLF001
+        if cell.data_type == "s" and value is None:
+            value = ""
+        return _cell_xml(ref, style, value)
+
+
+def _cell_xml(ref: str, style: str, value: object) -> str:
+    """The ``<c>`` element openpyxl writes for ``value`` (text as an inline string)."""
+    if isinstance(value, str):
+        if not value:  # an empty styled cell keeps openpyxl's type
+            return f'<c r="{ref}"{style} t="inlineStr"/>' if style else ""
+        text = value if value.isprintable() and len(value) <= EXCEL_MAX_CHARS else xlsx_text(value)
+        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+    if value is None:
+        return f'<c r="{ref}"{style} t="n"/>' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{safe_string(value)}</v></c>'
+    if isinstance(value, dt.date):
+        value = _serial(value)
+    return f'<c r="{ref}"{style} t="n"><v>{safe_string(value)}</v></c>'
+
+
+@functools.lru_cache(maxsize=4096)  # a register repeats its dates (received, as-of)
+def _serial(value: dt.date) -> float:
+    """Excel's serial number of a date, as openpyxl writes it (the 1900 date system)."""
+    return to_excel(value)
+
+
+def _escape(text: str) -> str:
+    """XML text as lxml writes it (``&``, ``<``, ``>``; a carriage return as ``&#13;``)."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return escape(text, {"\r": "&#13;"})
+    return text
+
+
+def _split_sheet_data(xml: bytes) -> tuple[bytes, bytes]:
+    """The sheet openpyxl wrote without rows, split where its rows belong."""
+    for empty in (b"<sheetData/>", b"<sheetData></sheetData>"):
+        head, found, tail = xml.partition(empty)
+        if found:
+            return head, tail
+    raise ValueError("openpyxl wrote no empty sheetData")  # an openpyxl we do not know
