@@ -9,6 +9,8 @@ Builds, under ``$TMPDIR/consolidate-bench-g<GENERATOR_VERSION>/`` (never in the 
 * ``form50k.xlsx`` - one Annex 2 of 浦东新区 with 50,000 rows;
 * ``national/inbox/`` - 3,000 workbooks: 1,500 county bureaus each sending an Annex 2
   roster (25-55 rows) and an Annex 1 adjustment request (10-30 rows), ~90,000 rows;
+* ``city/inbox/`` - the 16 districts of the stock ``schemas/``, each a 4,000-person roster
+  and 125 Annex 1 files (10-30 rows about people of its roster or leavers): 2,016 workbooks;
 * ``national/schemas/`` - a copy of ``schemas/`` whose ``districts.toml`` lists those
   1,500 bureaus (the tool is pointed at it with ``$CONSOLIDATE_SCHEMAS``).
 
@@ -44,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ZIP_TIME = (2026, 11, 20, 9, 0, 0)
 
 N_DISTRICTS = 1_500  # x 2 annexes = 3,000 workbooks
+CITY_PEOPLE = 4_000  # per roster, one roster for each of the 16 districts of schemas/
+CITY_REQUESTS = 2_000  # Annex 1 files over the 16 districts (125 each)
 A2_ROWS = (25, 55)  # mean 40
 A1_ROWS = (10, 30)  # mean 20
 BIG_ROWS = 50_000
@@ -453,6 +457,64 @@ def single_form(path: Path, rows: int, district: str, short: str, seed: int) -> 
     )
 
 
+# ---------------------------------------------------------------- a city of 16 large rosters
+def city_districts() -> list[tuple[str, str]]:
+    """(name, first alias) of every district of the stock ``schemas/districts.toml``."""
+    text = (ROOT / "schemas" / "districts.toml").read_text(encoding="utf-8")
+    return re.findall(r'(?m)^\[\[district\]\]\nname = "([^"]+)"\naliases = \["([^"]+)"', text)
+
+
+def _city_district(args: tuple[int, Path]) -> int:
+    """One district of the city: a roster of CITY_PEOPLE people and its share of the
+    Annex 1 files, each about people of the roster no other file of it names."""
+    index, inbox = args
+    name, short = city_districts()[index]
+    rng = random.Random(SEED * 100 + index)
+    templates = {1: build_template(1), 2: build_template(2)}
+    unit = f"上海市{name}市场监督管理局"
+    people = [
+        _person(rng, f"13{index:04d}{i:05d}", f"{short}_u{i:04d}") for i in range(CITY_PEOPLE)
+    ]
+    folder = inbox / name
+    roster = roster_records(rng, unit, people)
+    write_workbook(folder / f"{name}附件2账号使用人信息汇总表.xlsx", templates[2],
+                   _sheet(2, unit, "2026年11月20日", "张明", roster, rng.random() < 0.5))  # fmt: skip
+    total = len(roster)
+    files = CITY_REQUESTS // 16 + (index < CITY_REQUESTS % 16)
+    pool = people[:]
+    rng.shuffle(pool)
+    for k in range(files):
+        n1 = rng.randint(*A1_ROWS)
+        leavers = [
+            _person(rng, f"15{index:04d}{k:03d}{j:02d}", "") for j in range(rng.randint(0, 2))
+        ]
+        listed, pool = pool[: n1 - len(leavers)], pool[n1 - len(leavers) :]
+        requests = request_records(rng, unit, short, listed, leavers, n1)
+        date = f"2026年{rng.randrange(1, 12)}月{rng.randrange(10, 28)}日"
+        write_workbook(folder / f"{name}附件1账号调整需求信息报表（第{k + 1:03d}批）.xlsx",
+                       templates[1], _sheet(1, unit, date, "张明", requests, rng.random() < 0.5))  # fmt: skip
+        total += len(requests)
+    return total
+
+
+def ensure_city(root: Path, log=print) -> tuple[Path, int, int]:
+    """The city inbox under ``root/city`` (generated once): (inbox, workbooks, rows)."""
+    done = root / "city" / "COMPLETE"
+    if not done.is_file():
+        staging = Path(tempfile.mkdtemp(prefix="city.", dir=root))
+        log(f"generating the city inbox in {root / 'city'} (once)")
+        jobs = [(i, staging / "inbox") for i in range(16)]
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+            rows = sum(pool.map(_city_district, jobs))
+        (staging / "COMPLETE").write_text(f"{16 + CITY_REQUESTS} {rows}\n")
+        shutil.rmtree(root / "city", ignore_errors=True)
+        os.replace(staging, root / "city")
+    files, rows = (int(x) for x in done.read_text().split())
+    return root / "city" / "inbox", files, rows
+
+
 # ---------------------------------------------------------------- the cache
 @dataclass
 class Inputs:
@@ -464,6 +526,9 @@ class Inputs:
     national_files: int
     national_rows: int
     seconds: float  # generation time (0 when cached)
+    city: Path
+    city_files: int
+    city_rows: int
 
 
 def cache_dir() -> Path:
@@ -510,9 +575,13 @@ def ensure_inputs(log=print) -> Inputs:
     national_schemas(
         root / "national" / "schemas", district_names(random.Random(SEED), N_DISTRICTS)
     )
+    fresh = seconds > 0 or not (root / "city" / "COMPLETE").is_file()
+    city, city_files, city_rows = ensure_city(root, log)
+    seconds = time.perf_counter() - start if fresh else 0.0
     files, rows = (int(x) for x in done.read_text().split())
     return Inputs(root, root / "form20.xlsx", root / "form50k.xlsx", root / "national" / "inbox",
-                  root / "national" / "schemas", files, rows, seconds)  # fmt: skip
+                  root / "national" / "schemas", files, rows, seconds, city, city_files,
+                  city_rows)  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -521,4 +590,5 @@ if __name__ == "__main__":
     inputs = ensure_inputs()
     print(f"{inputs.root}\n  20-row form: {inputs.small}\n  50,000-row form: {inputs.big}\n"
           f"  national inbox: {inputs.inbox} ({inputs.national_files} workbooks, {inputs.national_rows} rows)\n"
-          f"  national schemas: {inputs.schemas}")  # fmt: skip
+          f"  national schemas: {inputs.schemas}\n"
+          f"  city inbox: {inputs.city} ({inputs.city_files} workbooks, {inputs.city_rows} rows)")  # fmt: skip
