@@ -73,7 +73,9 @@ def test_recommendation_lists_attached_in_excel_and_word_are_read_and_checked(tm
     """A district e-mails its 推荐名单 like its annexes: the same readers, the same rules,
     findings at the list's cells under <e-mail>/<attachment>."""
     xlsx = write_list(tmp_path / "l.xlsx", [cells(new_row(1, uscc=CODES[0].lower()))])
-    docx = list_docx(tmp_path / "l.docx", [cells(new_row(1, unit="上海丙丁电子有限公司", uscc=CODES[1]))])
+    docx = list_docx(
+        tmp_path / "l.docx", [cells(new_row(1, unit="上海丙丁电子有限公司", uscc=CODES[1]))]
+    )
     path = tmp_path / "推荐.eml"
     path.write_bytes(
         eml_bytes(

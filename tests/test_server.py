@@ -157,7 +157,9 @@ def test_a_recommendation_list_is_checked_like_an_annex(client, tmp_path):
     expected = api.check([path], as_of=AS_OF, config=CONFIG, displays=["黄浦区推荐名单.xlsx"])
     assert sorted(f.code for f in expected.findings) == ["review-not-passed", "uscc-invalid"]
     rows_shown = finding_rows(page)
-    assert [cell for _, cell, _, _ in rows_shown] == [f"推荐名单!{f.cell}" for f in expected.findings]
+    assert [cell for _, cell, _, _ in rows_shown] == [
+        f"推荐名单!{f.cell}" for f in expected.findings
+    ]
     assert [message for *_, message in rows_shown] == [f.message for f in expected.findings]
     assert "核对两张表" not in page and token_of(page)
 
