@@ -437,10 +437,13 @@ class Limits:
     max_sheets: int
     max_rows_per_sheet: int
     max_columns: int
+    max_cells: int
     max_cell_chars: int
     max_zip_parts: int
     max_table_cells: int
     max_mail_attachments: int
+    read_seconds: float
+    reader_memory_mb: int
 
 
 @frozen()

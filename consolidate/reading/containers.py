@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import defusedxml.ElementTree as DefusedET
@@ -16,15 +17,20 @@ import olefile
 
 from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
-from consolidate.reading.biff import read_biff
+from consolidate.reading.biff import Biff, read_biff
+from consolidate.reading.cfb import single_stream
 from consolidate.reading.errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
 from consolidate.reading.grid import Grid, grid_of
 from consolidate.reading.zipscan import (
     CUSTOM_PROPS,
     CUSTOM_PROPS_BYTES,
     ZIP_ERRORS,
+    CellBudget,
     SheetScan,
+    book_parts,
     check_extent,
+    part_key,
+    repeated_text,
     scan_archive,
     zip_bomb,
 )
@@ -70,6 +76,9 @@ class Container:
     scans: dict[str, SheetScan] | None = None  # zip: each worksheet's scan
     version: str | None = None  # the template mark of our own workbooks
     hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # ole: hidden rows
+    # ole: the workbook stream in a clean compound file, what calamine reads instead of
+    # the file (its compound-file reader trusts the header; see .cfb)
+    payload: bytes | None = None
 
     def hidden_rows(self, sheet: str) -> frozenset[int]:
         if self.scans is not None:
@@ -83,6 +92,11 @@ def open_container(data: bytes, suffix: str, config: Config) -> Container:
     understands."""
     if not data:
         raise Unreadable("文件是空的（0字节）", "the file is empty (0 bytes)")
+    if _old_excel(data):
+        raise Unreadable(
+            "这是Excel 2.x–4.x 的旧格式文件，本工具无法读取；请用Excel或WPS打开后另存为 .xlsx",
+            "an Excel 2.x-4.x file, too old to read; open it in Excel or WPS and save it as .xlsx",
+        )
     if data.startswith(ZIP_MAGIC):
         return _open_zip(data, config)
     if data.startswith(OLE_MAGIC):
@@ -98,28 +112,42 @@ def open_container(data: bytes, suffix: str, config: Config) -> Container:
     raise _not_a_workbook(suffix)
 
 
+def _old_excel(data: bytes) -> bool:
+    """Whether the file starts with the BOF record of Excel 2.x, 3.x or 4.x (a bare BIFF
+    stream, before Excel 5 put workbooks in compound files)."""
+    return data[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04") and data[2:4] in (
+        b"\x04\x00", b"\x06\x00", b"\x08\x00",
+    )  # fmt: skip
+
+
 def _open_zip(data: bytes, config: Config) -> Container:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except ZIP_ERRORS as exc:
         raise Unreadable("文件已损坏（压缩包不完整）", "the file is corrupt (broken zip)") from exc
     with archive:
-        names = set(archive.namelist())
-        if "xl/workbook.bin" in names:
+        infos = archive.infolist()
+        if len(infos) > config.limits.max_zip_parts:
+            raise Unreadable(
+                f"压缩包内有{len(infos)}个部件，超过{config.limits.max_zip_parts}个上限",
+                f"the zip holds {len(infos)} parts, more than {config.limits.max_zip_parts}",
+            )
+        # Names as calamine finds them: '\\' separators, any case, the workbook anywhere
+        # the package relationships say (some writers put it at the root).
+        names = {part_key(info.filename) for info in infos}
+        main = book_parts(archive, config.limits.max_uncompressed_bytes).main
+        if "xl/workbook.bin" in names or (main or "").endswith(".bin"):
             raise Unreadable(*_FORMAT_HINTS[".xlsb"])
         if "content.xml" in names:
             raise Unreadable(*_FORMAT_HINTS[".ods"])
         if "word/document.xml" in names:
             return Container("docx")  # unpacked and scanned by the Word reader
-        if "xl/workbook.xml" not in names:
+        if "xl/workbook.xml" not in names and (main is None or main not in names):
             raise Unreadable(
                 "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
             )
         # The sizes the directory declares are checked first: unpacking is then counted.
-        if (
-            sum(info.file_size for info in archive.infolist())
-            > config.limits.max_uncompressed_bytes
-        ):
+        if sum(info.file_size for info in infos) > config.limits.max_uncompressed_bytes:
             raise zip_bomb(config)
         scan = scan_archive(archive, config)
     return Container("zip", scan.sheets, _template_version(scan.custom, config))
@@ -127,7 +155,7 @@ def _open_zip(data: bytes, config: Config) -> Container:
 
 def _open_ole(data: bytes, suffix: str, config: Config) -> Container:
     """An OLE container: an encrypted workbook (.xlsx with a password is one), a Word 97-2003
-    document, or an .xls whose BIFF records tell the hidden rows."""
+    document, or an .xls, whose BIFF records are measured before calamine reads them."""
     word = _WORD_STREAM in data[:1_000_000] or suffix in OLD_WORD
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
@@ -136,16 +164,60 @@ def _open_ole(data: bytes, suffix: str, config: Config) -> Container:
             if word:
                 return Container("word")
             stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
-            if stream is None or ole.get_size(stream) > config.limits.max_file_bytes:
-                return Container("ole")
-            biff = read_biff(ole.openstream(stream).read())
+            if stream is None:
+                raise _not_a_workbook(suffix)
+            if ole.get_size(stream) > len(data):  # a size no chain in this file can hold
+                raise _broken_ole()
+            workbook = ole.openstream(stream).read()
     except Unreadable:
         raise
-    except Exception:  # noqa: BLE001 - a broken container is judged by calamine next
-        return Container("word" if word else "ole")
+    except Exception as exc:  # noqa: BLE001 - olefile raises many types on a broken file
+        if word:
+            return Container("word")  # LibreOffice judges it
+        if suffix in _FORMAT_HINTS:  # a WPS .et is an OLE file too
+            raise _not_a_workbook(suffix) from exc
+        raise _broken_ole() from exc
+    biff = read_biff(workbook)
     if biff.encrypted:
         raise _password()
-    return Container("ole", hidden=biff.hidden)
+    _check_biff(biff, config)
+    return Container("ole", hidden=biff.hidden, payload=single_stream("Workbook", workbook))
+
+
+# calamine reserves room for the cells a DIMENSIONS record declares: no real .xls declares
+# more than Excel 97-2003 holds (65 536 rows of 256 columns).
+_MOST_DECLARED = 65_536 * 256
+
+
+def _check_biff(biff: Biff, config: Config) -> None:
+    """Everything calamine would build when it opens the file, within the limits."""
+    limits = config.limits
+    if len(biff.sheets) > limits.max_sheets:
+        raise _too_many_sheets(len(biff.sheets), limits)
+    budget = CellBudget(limits)
+    for sheet in biff.sheets:
+        if sheet.declared > _MOST_DECLARED:
+            raise Unreadable(
+                f"文件已损坏（工作表“{sheet.name}”记录的范围超出Excel的上限，可能是恶意构造的文件）",
+                f"the file is corrupt (sheet {sheet.name!r} declares a range beyond Excel's)",
+            )
+        check_extent(sheet.name, sheet.rows, sheet.columns, limits)
+        budget.take(sheet.name, sheet.rows, sheet.columns)
+    if biff.copied_text > limits.max_uncompressed_bytes:
+        raise repeated_text(config)
+
+
+def _broken_ole() -> Unreadable:
+    return Unreadable(
+        "文件已损坏（Office文件的内部结构错误）", "the file is corrupt (broken compound file)"
+    )
+
+
+def _too_many_sheets(count: int, limits: Limits) -> Unreadable:
+    return Unreadable(
+        f"工作表有{count}个，超过{limits.max_sheets}个上限",
+        f"{count} sheets, more than the limit of {limits.max_sheets}",
+    )
 
 
 def _password() -> Unreadable:
@@ -154,13 +226,14 @@ def _password() -> Unreadable:
 
 def load_sheets(
     data: bytes, container: Container, config: Config, suffix: str = ""
-) -> list[tuple[str, Grid | None]]:
-    """Every visible worksheet as a grid (None for sheets to ignore)."""
+) -> Iterator[tuple[str, Grid | None]]:
+    """Every visible worksheet as a grid (None for sheets to ignore), one at a time: the
+    caller is done with a grid before the next is built."""
     import python_calamine as calamine
 
     limits = config.limits
     try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(container.payload or data))
     except calamine.PasswordError as exc:
         raise _password() from exc
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
@@ -171,30 +244,30 @@ def load_sheets(
         ) from exc
     metadata = workbook.sheets_metadata
     if len(metadata) > limits.max_sheets:
-        raise Unreadable(
-            f"工作表有{len(metadata)}个，超过{limits.max_sheets}个上限",
-            f"{len(metadata)} sheets, more than the limit of {limits.max_sheets}",
-        )
+        raise _too_many_sheets(len(metadata), limits)
     helpers = set(config.settings.template.helper_sheets)
-    sheets: list[tuple[str, Grid | None]] = []
+    budget = CellBudget(limits)
     for meta in metadata:
         visible = str(meta.visible).endswith("Visible") and "Hidden" not in str(meta.visible)
         if not visible or "WorkSheet" not in str(meta.typ) or meta.name in helpers:
-            sheets.append((meta.name, None))
+            yield meta.name, None
             continue
-        grid = sheet_grid(workbook, meta.name, limits, container)
-        sheets.append((meta.name, grid if not grid.is_empty() else None))
-    return sheets
+        grid = sheet_grid(workbook, meta.name, budget, container)
+        yield meta.name, grid if not grid.is_empty() else None
+        del grid  # before the next sheet is built
 
 
-def sheet_grid(workbook: object, name: str, limits: Limits, container: Container) -> Grid:
-    """One sheet as a grid, its extent checked first when the zip was scanned."""
+def sheet_grid(workbook: object, name: str, budget: CellBudget, container: Container) -> Grid:
+    """One sheet as a grid, its extent checked first when the zip was scanned (an .xls
+    was measured whole when it was opened)."""
+    limits = budget.limits
     scan = None
     scans = container.scans
     if scans is not None:
         # A name the scan did not map (odd workbook.xml): judge by the worst sheet.
         scan = scans.get(name) or _worst(scans.values())
         check_extent(name, scan.rows, scan.columns, limits)
+        budget.take(name, scan.rows, scan.columns)
     try:
         sheet = workbook.get_sheet_by_name(name)  # type: ignore[attr-defined]
         suspect = scan.suspect if scan else None
@@ -240,11 +313,11 @@ def template_version(data: bytes, config: Config) -> str | None:
     from their one pass, :attr:`Container.version`)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo(CUSTOM_PROPS)
+            info = next(i for i in archive.infolist() if part_key(i.filename) == CUSTOM_PROPS)
             if info.file_size > CUSTOM_PROPS_BYTES:
                 return None
             custom = archive.read(info)
-    except (KeyError, *ZIP_ERRORS):
+    except (StopIteration, *ZIP_ERRORS):
         return None
     return _template_version(custom, config)
 

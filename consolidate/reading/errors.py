@@ -15,3 +15,10 @@ class Unreadable(Exception):
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(en)
         self.zh, self.en = zh, en
+
+
+def read_error(zh: str, en: str) -> Unreadable:
+    """A failure while reading, not a property of the file as such (a panic in calamine,
+    memory running out, a reading process that died or took too long): that file's
+    finding, never the end of the run."""
+    return Unreadable(f"读取时出错（{zh}）", f"an error occurred while reading ({en})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from consolidate.model.catalog import Catalog
@@ -12,7 +13,7 @@ from consolidate.model.config import Bilingual, Config, load_config
 from consolidate.model.form import Form, Mail, ReadResult, SourceFile
 from consolidate.reading import convert
 from consolidate.reading.containers import OLD_WORD, load_sheets, open_container, template_version
-from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable
+from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable, read_error
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.word import read_docx
@@ -87,16 +88,16 @@ def read_bytes(
         return _read_workbook(data, source, config)
     except Unreadable as why:
         return unreadable_result(source, config, why)
-    except Exception as exc:  # noqa: BLE001 - a bad file is a finding, never a traceback
-        why = Unreadable(
-            f"文件内容异常，无法读取（{type(exc).__name__}）",
-            f"unexpected content ({type(exc).__name__})",
-        )
-        return unreadable_result(source, config, why)
+    except BaseException as exc:  # noqa: BLE001 - a bad file is a finding, never a traceback
+        # calamine's Rust panics reach Python as pyo3's PanicException, a BaseException.
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return unreadable_result(source, config, read_error(type(exc).__name__, type(exc).__name__))
 
 
-def load_grids(data: bytes, suffix: str, config: Config) -> list[tuple[str, Grid | None]]:
-    """Every sheet of a workbook held in memory as a grid (None: a sheet to ignore).
+def load_grids(data: bytes, suffix: str, config: Config) -> Iterator[tuple[str, Grid | None]]:
+    """Every sheet of a workbook held in memory as a grid (None: a sheet to ignore), one at
+    a time.
 
     The same checked path as submissions (format sniffing, zip scan, limits); raises
     :class:`Unreadable` with the reason. Used for the baseline register too.
@@ -112,34 +113,42 @@ def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResul
     container = open_container(data, suffix, config)
     if container.kind in ("docx", "word"):
         return _read_word(data, container.kind, source, config)
-    sheets = load_sheets(data, container, config, suffix)
     result = ReadResult(source)
     catalog = Catalog(config)
-    display = source.display
-    for name, grid in sheets:
-        if grid is None:
-            result.ignored_sheets.append(name)
-            continue
-        try:
-            forms = parse_forms(grid, name, source, config)
-        except Exception as exc:  # noqa: BLE001 - one odd sheet must not crash the run
-            raise Unreadable(
-                f"工作表“{name}”的内容无法识别（{type(exc).__name__}）",
-                f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
-            ) from exc
-        if not forms:
-            result.findings.append(
-                catalog.make("annex-unrecognized", file=display, sheet=name, **NO_ANNEX)
-            )
-            continue
-        for form in forms:
-            form.template_version = container.version
-        result.forms.extend(forms)
-        read_rows = set().union(*(_rows_read(form) for form in forms))
-        result.findings.extend(grid.findings(catalog, display, name, read_rows))
+    for name, grid in load_sheets(data, container, config, suffix):
+        _read_sheet(result, name, grid, catalog, container.version, config)
+        del grid  # freed before the next sheet is built
     if not result.forms and not result.findings:
-        result.findings.append(catalog.make("annex-unrecognized", file=display, **NO_ANNEX))
+        result.findings.append(catalog.make("annex-unrecognized", file=source.display, **NO_ANNEX))
     return result
+
+
+def _read_sheet(
+    result: ReadResult, name: str, grid: Grid | None, catalog: Catalog, version: str | None,
+    config: Config,
+) -> None:  # fmt: skip
+    """The forms of one sheet and the findings about its cells, into ``result``."""
+    display = result.source.display
+    if grid is None:
+        result.ignored_sheets.append(name)
+        return
+    try:
+        forms = parse_forms(grid, name, result.source, config)
+    except Exception as exc:  # noqa: BLE001 - one odd sheet must not crash the run
+        raise Unreadable(
+            f"工作表“{name}”的内容无法识别（{type(exc).__name__}）",
+            f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
+        ) from exc
+    if not forms:
+        result.findings.append(
+            catalog.make("annex-unrecognized", file=display, sheet=name, **NO_ANNEX)
+        )
+        return
+    for form in forms:
+        form.template_version = version
+    result.forms.extend(forms)
+    read_rows = set().union(*(_rows_read(form) for form in forms))
+    result.findings.extend(grid.findings(catalog, display, name, read_rows))
 
 
 def _read_word(data: bytes, kind: str, source: SourceFile, config: Config) -> ReadResult:

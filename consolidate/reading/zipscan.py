@@ -13,8 +13,10 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
@@ -51,39 +53,61 @@ class ZipScan:
     custom: bytes | None = None  # docProps/custom.xml, when small enough to parse
 
 
-CUSTOM_PROPS = "docProps/custom.xml"
+CUSTOM_PROPS = "docprops/custom.xml"  # as a part_key
 CUSTOM_PROPS_BYTES = 1_000_000
+
+
+def part_key(name: str) -> str:
+    """A zip member's name as calamine finds it: either separator, any case, no leading /.
+
+    Writers other than Excel store ``xl\\workbook.xml`` or ``XL/WORKBOOK.XML``; calamine
+    reads those, so the scan must find them too.
+    """
+    return name.replace("\\", "/").lstrip("/").lower()
 
 
 def scan_archive(archive: zipfile.ZipFile, config: Config) -> ZipScan:
     """Unpack every member once, counting, and scan each worksheet's XML (by sheet name).
 
-    Two things calamine cannot be trusted with: the sizes in the zip directory are written
-    by whoever made the file and can lie, so the real unpacked bytes are counted and
-    unpacking stops at the limit; and calamine allocates its grid from A1 to the last
-    cell in one block, so one value at XFD1048576 would abort the whole process — the
-    extent is checked here, before calamine sees the sheet. Worksheets whose sheet name is
+    Three things calamine cannot be trusted with. The sizes in the zip directory are
+    written by whoever made the file and can lie, so the real unpacked bytes are counted
+    and unpacking stops at the limit. calamine allocates its grid from A1 to the last
+    cell in one block, so one value at XFD1048576 would abort the whole process: the
+    extent is measured here, before calamine sees the sheet. And calamine copies a shared
+    string into every cell that refers to it, so a long one referred to by many cells
+    counts that many times against the unpacked budget. Worksheets whose sheet name is
     unknown are kept under the key "".
     """
     budget = config.limits.max_uncompressed_bytes
     found = ZipScan()
     scans = found.sheets
     try:
-        sheet_of = _sheet_parts(archive, budget)
+        book = book_parts(archive, budget)
+        strings = _shared_strings(archive, book.strings, budget)
+        budget -= strings.unpacked
+        if budget < 0:
+            raise zip_bomb(config)
         for info in archive.infolist():
-            name = sheet_of.get(info.filename)
+            key = part_key(info.filename)
+            if key == book.strings:
+                continue  # read and counted above
+            name = book.sheets.get(key)
+            scan = None
             with archive.open(info) as member:
-                if info.filename == CUSTOM_PROPS and info.file_size <= CUSTOM_PROPS_BYTES:
+                if key == CUSTOM_PROPS and info.file_size <= CUSTOM_PROPS_BYTES:
                     found.custom = bytes(_read_member(member, CUSTOM_PROPS_BYTES + 1))
                     budget -= len(found.custom)
-                    scan = None
-                elif name is None and not _may_be_sheet(info.filename, sheet_of):
+                elif name is None and not _may_be_sheet(key, book.sheets):
                     budget -= _drain(member, budget + 1)
-                    scan = None
                 else:
                     xml = _read_member(member, budget + 1)
                     budget -= len(xml)
-                    scan = _scan_sheet(xml, config.limits) if budget >= 0 else None
+                    if budget >= 0:
+                        scan = _scan_sheet(xml, config.limits)
+                        copies = strings.copies(xml)
+                        if copies > budget:
+                            raise repeated_text(config)
+                        budget -= copies
             if budget < 0:
                 raise zip_bomb(config)
             if scan is not None:
@@ -112,36 +136,70 @@ def _drain(member: io.BufferedIOBase, limit: int) -> int:
     return total
 
 
-def _may_be_sheet(part: str, sheet_of: dict[str, str]) -> bool:
+def _may_be_sheet(key: str, sheet_of: dict[str, str]) -> bool:
     # calamine may resolve a sheet to a part the mapping missed: any XML part, or any part
     # at all when workbook.xml could not be mapped, is scanned (under "") to be safe.
-    return not sheet_of or part.lower().endswith(".xml")
+    return not sheet_of or key.endswith(".xml")
 
 
 # workbook.xml and its relationships list the sheets: small even with 1 000 sheets.
 _BOOK_PART_BYTES = 16_000_000
+_OFFICE_DOCUMENT = "/officeDocument"
+_SHARED_STRINGS = "/sharedStrings"
 
 
-def _sheet_parts(archive: zipfile.ZipFile, budget: int) -> dict[str, str]:
-    """Worksheet part -> sheet name, from xl/workbook.xml and its relationships."""
-    import defusedxml.ElementTree as ET
+@dataclass(frozen=True, slots=True)
+class BookParts:
+    """Where a workbook's parts are, as part keys: the workbook part itself (None: no
+    package relationship names one), each worksheet part's sheet name, and the shared
+    strings part."""
 
+    main: str | None = None
+    sheets: dict[str, str] = field(default_factory=dict)
+    strings: str | None = None
+
+
+def book_parts(archive: zipfile.ZipFile, budget: int) -> BookParts:
+    """The workbook part (from ``_rels/.rels``, as calamine finds it: ``xl/workbook.xml``
+    usually, at the root or elsewhere sometimes), its sheets and shared strings."""
+    members = {part_key(info.filename): info for info in archive.infolist()}
     cap = min(budget, _BOOK_PART_BYTES)
-    try:
-        with archive.open("xl/workbook.xml") as member:
-            book = ET.fromstring(bytes(_read_member(member, cap)))
-        with archive.open("xl/_rels/workbook.xml.rels") as member:
-            rels = ET.fromstring(bytes(_read_member(member, cap)))
-    except Exception:  # noqa: BLE001 - no part, bad or hostile XML, unknown encoding …
-        return {}  # then every part is scanned, under ""
-    targets = {}
-    for rel in rels.iter():
+    package = _relationships(archive, members.get("_rels/.rels"), "", cap)
+    main = next((t for _, kind, t in package if kind.endswith(_OFFICE_DOCUMENT)), None)
+    book = main or "xl/workbook.xml"
+    folder, _, file = book.rpartition("/")
+    rels_part = f"{folder}/_rels/{file}.rels".lstrip("/")
+    rels = _relationships(archive, members.get(rels_part), folder, cap)
+    strings = next((t for _, kind, t in rels if kind.endswith(_SHARED_STRINGS)), None)
+    if strings is None and "xl/sharedstrings.xml" in members:
+        strings = "xl/sharedstrings.xml"
+    targets = {rid: target for rid, _, target in rels}
+    return BookParts(main, _sheet_names(archive, members.get(book), targets, cap), strings)
+
+
+def _relationships(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo | None, folder: str, cap: int
+) -> list[tuple[str, str, str]]:
+    """(id, type, target part key) of each relationship of a .rels part ([]: unreadable)."""
+    root = _small_xml(archive, info, cap)
+    found = []
+    for rel in root.iter() if root is not None else ():
         target = rel.get("Target")
-        if rel.tag.endswith("Relationship") and target:
-            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            targets[rel.get("Id")] = posixpath.normpath(path)
+        if rel.tag.endswith("Relationship") and target and rel.get("TargetMode") != "External":
+            path = target if target.startswith("/") else posixpath.join(folder, target)
+            found.append(
+                (rel.get("Id") or "", rel.get("Type") or "", part_key(posixpath.normpath(path)))
+            )
+    return found
+
+
+def _sheet_names(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo | None, targets: dict[str, str], cap: int
+) -> dict[str, str]:
+    """Worksheet part key -> sheet name, from the workbook part and its relationships."""
+    book = _small_xml(archive, info, cap)
     parts = {}
-    for sheet in book.iter():
+    for sheet in book.iter() if book is not None else ():
         if sheet.tag.endswith("}sheet") and sheet.get("name") is not None:
             rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
             if rid in targets:
@@ -149,19 +207,108 @@ def _sheet_parts(archive: zipfile.ZipFile, budget: int) -> dict[str, str]:
     return parts
 
 
+def _small_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo | None, cap: int) -> Any:
+    """A small part parsed by defusedxml; None when missing, too big or not XML."""
+    import defusedxml.ElementTree as ET
+
+    if info is None:
+        return None
+    try:
+        with archive.open(info) as member:
+            return ET.fromstring(bytes(_read_member(member, cap)))
+    except Exception:  # noqa: BLE001 - bad or hostile XML, unknown encoding …
+        return None
+
+
+# ---------------------------------------------------------------- shared strings
+# A shared string at most this long (bytes of its XML) costs each cell that refers to it
+# no more than the cells budget allows for a cell; longer ones are counted per reference.
+LONG_STRING = 64
+_SI_END = re.compile(rb"</(?:[\w.-]+:)?si\s*>")
+_TAG = re.compile(rb"<[^>]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedStrings:
+    """The shared strings that matter to memory: index -> bytes of text, of the long ones."""
+
+    long: dict[int, int] = field(default_factory=dict)
+    unpacked: int = 0  # bytes the part unpacked to
+
+    def copies(self, xml: bytes | bytearray) -> int:
+        """Bytes calamine allocates for the long strings this sheet's cells refer to.
+
+        An upper bound: every ``<v>N</v>`` with a long string's index counts, even a
+        number that is not a shared-string reference.
+        """
+        if not self.long:
+            return 0
+        refs = Counter(_value_refs(self.long).findall(xml))
+        return sum(self.long[int(index)] * count for index, count in refs.items())
+
+
+def _value_refs(long: dict[int, int]) -> re.Pattern[bytes]:
+    # calamine parses the index as a Rust usize: a leading + and zeros are allowed.
+    if len(long) > 64:
+        return _ANY_VALUE
+    numbers = b"|".join(str(i).encode() for i in sorted(long, reverse=True))
+    return re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*\+?0*(" + numbers + rb")\s*<")
+
+
+_ANY_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*\+?0*([0-9]{1,9})\s*<")
+
+
+def _shared_strings(archive: zipfile.ZipFile, part: str | None, budget: int) -> SharedStrings:
+    """The long strings of the shared-string table, read within the unpacked budget."""
+    info = next((i for i in archive.infolist() if part_key(i.filename) == part), None)
+    if info is None:
+        return SharedStrings()
+    with archive.open(info) as member:
+        xml = _read_member(member, budget + 1)
+    long = {}
+    start = 0
+    for index, end in enumerate(_SI_END.finditer(xml)):
+        # From the previous </si>: its length bounds the text's; the tags are taken off
+        # only for the few that look long (no copy of the table is made).
+        if end.start() - start > LONG_STRING:
+            size = end.start() - start - sum(map(len, _TAG.findall(xml, start, end.start())))
+            if size > LONG_STRING:
+                long[index] = size
+        start = end.end()
+    return SharedStrings(long, len(xml))
+
+
+def repeated_text(config: Config) -> Unreadable:
+    mb = config.limits.max_uncompressed_bytes // 1_000_000
+    return Unreadable(
+        f"文件中的长文字被大量单元格重复引用，展开后超过{mb}MB（可能是恶意构造的文件）",
+        f"long texts referred to by many cells expand to more than {mb} MB (possibly a hostile file)",
+    )
+
+
 def _scan_sheet(xml: bytes | bytearray, limits: Limits) -> SheetScan:
-    max_rows, max_cols = limits.max_rows_per_sheet + HEADER_ROOM, limits.max_columns
     if _NO_REF_TAG.search(xml):  # positions follow from the previous row or cell
         rows, cols = _extent_parsed(xml, None)
     else:
-        bound = rows, cols = _extent_bound(xml, max_rows, max_cols, _ANY_REF)
-        if rows > max_rows or cols > max_cols:  # formatted but empty cells do not count:
-            rows, cols = _extent_bound(xml, max_rows, max_cols, _VALUE_REF)
-            if rows <= max_rows and cols <= max_cols:  # the regex may miss odd XML
-                rows, cols = _extent_parsed(xml, bound)
+        bound = rows, cols = _extent(xml, _ANY_REF)
+        if _large(bound, limits, REFINE_CELLS):  # formatted but empty cells do not count:
+            rows, cols = _extent(xml, _VALUE_REF)
+            if (rows, cols) != bound and not _large((rows, cols), limits):
+                rows, cols = _extent_parsed(xml, bound)  # the regex may miss odd XML
     errors: dict[tuple[int, int], str] = {}
     suspect = _suspect_cells(xml, errors) if _may_hold_suspects(xml) else {}
     return SheetScan(rows, cols, suspect, errors, _hidden_rows(xml))
+
+
+# A sheet whose references reach over this many cells is measured by its values: a
+# template formatted down to row 60 000 holds only a few.
+REFINE_CELLS = 200_000
+
+
+def _large(extent: tuple[int, int], limits: Limits, cells: int | None = None) -> bool:
+    rows, cols = extent
+    too_far = rows > limits.max_rows_per_sheet + HEADER_ROOM or cols > limits.max_columns
+    return too_far or (cells is not None and rows * cols > cells)
 
 
 # One attribute, its value quoted either way (XML allows both, and > inside a value).
@@ -178,23 +325,27 @@ _VALUE_REF = tuple(
 )
 
 
-def _extent_bound(
-    xml: bytes | bytearray, max_rows: int, max_cols: int, refs: tuple[bytes, bytes]
-) -> tuple[int, int]:
-    """Bounds of the last row and column, by regex at C speed (no loop over cells).
+def _extent(xml: bytes | bytearray, refs: tuple[bytes, bytes]) -> tuple[int, int]:
+    """The last row and column among the references, by regex at C speed (no loop over
+    cells), from the longest down: one pass finds the last row of a big sheet.
 
     With ``_ANY_REF`` an upper bound: every r="…" counts, even of an empty formatted cell
     or inside another attribute's value. With ``_VALUE_REF`` what cells with content
-    prove. Only references long enough to pass a limit are collected (as many digits /
-    letters as the limit): shorter ones are within it.
+    prove.
     """
-    digits, letters = len(str(max_rows)), len(column_letter(max_cols))
-    long_rows = re.findall(refs[0] % digits, xml)
-    wide_cols = set(re.findall(refs[1] % letters, xml))
-    return (
-        max(map(int, long_rows), default=10 ** (digits - 1) - 1),
-        max(map(_column_number, wide_cols), default=_column_number(b"Z" * (letters - 1))),
-    )
+    return _longest(xml, refs[0], 7, _row_number), _longest(xml, refs[1], 3, _column_number)
+
+
+def _longest(xml: bytes | bytearray, template: bytes, most: int, number: Callable) -> int:
+    for length in range(most, 0, -1):
+        found = re.findall(template % length, xml)
+        if found:
+            return max(map(number, set(found)))
+    return 0
+
+
+def _row_number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 9 else 10**9  # int() refuses huge digit strings
 
 
 def _extent_parsed(xml: bytes | bytearray, bound: tuple[int, int] | None) -> tuple[int, int]:
@@ -352,6 +503,32 @@ def check_extent(name: str, rows: int, columns: int, limits: Limits) -> None:
             "请删除表格右侧多余的内容",
             f"sheet {name!r} reaches column {column_letter(columns)}, more than the limit of {max_cols} columns",
         )
+
+
+class CellBudget:
+    """The cells of all sheets of one file, each counted from A1 to its last value, taken
+    before the sheet is loaded: what the reader holds grows with them, and a few far-out
+    cells in several sheets, each within the row and column limits, add up."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.limit = limits.max_cells
+        self.used = 0
+
+    def take(self, name: str, rows: int, columns: int) -> None:
+        self.used += rows * columns
+        if self.used > self.limit:
+            where = (
+                f"工作表“{name}”到第{rows}行、第{columns}列"
+                if name
+                else f"到第{rows}行、第{columns}列"
+            )
+            raise Unreadable(
+                f"表格共有{self.used}个单元格（{where}），超过{self.limit}个单元格的上限；"
+                "请删除表格下方或右侧多余的内容，或分成几个文件报送",
+                f"the sheets hold {self.used} cells ({name or 'a sheet'} reaching row {rows}, "
+                f"column {columns}), more than the limit of {self.limit}",
+            )
 
 
 def zip_bomb(config: Config) -> Unreadable:

@@ -320,6 +320,75 @@ def xls_bytes(annex: int = 2, rows: Sequence[Sequence[Any]] | None = None) -> by
     return buffer.getvalue()
 
 
+# ---------------------------------------------------------------- .xls by record
+# An .xls is a compound file holding one Workbook stream of BIFF records. The shapes
+# below start from a real xlwt workbook, change its records and put the stream back in a
+# compound file (consolidate.reading.cfb writes the simplest valid one).
+def xls_book(sheets: dict[str, Sequence[tuple[int, int, Any]]]) -> bytes:
+    """An xlwt .xls whose sheets hold the given (row, col, value) cells (0-based)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, cells in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, c, value in cells:
+            sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def annex_cells(annex: int = 2, rows: Sequence[Sequence[Any]] | None = None) -> list:
+    grid = annex_grid(annex, rows if rows is not None else [a2_values(1)])
+    return [
+        (r, c, v) for r, values in enumerate(grid) for c, v in enumerate(values) if v is not None
+    ]
+
+
+def workbook_stream(xls: bytes) -> bytes:
+    import olefile
+
+    with olefile.OleFileIO(io.BytesIO(xls)) as ole:
+        return ole.openstream("Workbook").read()
+
+
+def biff_records(stream: bytes) -> list[tuple[int, bytes]]:
+    records, pos = [], 0
+    while pos + 4 <= len(stream):
+        rtype, size = struct.unpack_from("<HH", stream, pos)
+        records.append((rtype, stream[pos + 4 : pos + 4 + size]))
+        pos += 4 + size
+    return records
+
+
+def biff_stream(records: Sequence[tuple[int, bytes]]) -> bytes:
+    """The records as a stream, each BOUNDSHEET pointing at its sheet's BOF again."""
+    offsets, pos, seen_globals = [], 0, False
+    for rtype, body in records:
+        if rtype == 0x0809 and seen_globals:
+            offsets.append(pos)
+        seen_globals = seen_globals or rtype == 0x000A
+        pos += 4 + len(body)
+    out, sheet = [], 0
+    for rtype, body in records:
+        if rtype == 0x0085 and sheet < len(offsets):
+            body = struct.pack("<I", offsets[sheet]) + body[4:]
+            sheet += 1
+        out.append(struct.pack("<HH", rtype, len(body)) + body)
+    return b"".join(out)
+
+
+def xls_of(stream: bytes) -> bytes:
+    from consolidate.reading.cfb import single_stream
+
+    return single_stream("Workbook", stream)
+
+
+def xls_changed(xls: bytes, change) -> bytes:
+    """``xls`` with its record list passed through ``change(records) -> records``."""
+    return xls_of(biff_stream(change(biff_records(workbook_stream(xls)))))
+
+
 def encrypted_xlsx(password: str = "1234") -> bytes:
     """An .xlsx with an opening password: Excel stores it as an encrypted OLE container."""
     from msoffcrypto.format.ooxml import OOXMLFile
@@ -663,12 +732,26 @@ def csv_rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
 
 
-def peak_memory(code: str, *args: str, env: dict[str, str] | None = None) -> tuple[str, float]:
+# A process measured by peak_memory gets at most this much address space: a runaway
+# allocation then fails that process (and the test) instead of taking the machine.
+ADDRESS_SPACE_MB = 3_000
+
+
+def peak_memory(
+    code: str, *args: str, env: dict[str, str] | None = None, cap_mb: int = ADDRESS_SPACE_MB
+) -> tuple[str, float]:
     """Run ``code`` in a fresh interpreter: (its stdout, its peak resident memory in MB).
 
     A fresh process, because calamine allocates in Rust where tracemalloc cannot see, and
-    the test process's own high-water mark would hide the figure.
+    the test process's own high-water mark would hide the figure; its address space is
+    capped at ``cap_mb``.
     """
+    import resource
+
+    def cap() -> None:
+        limit = cap_mb * 1_000_000
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     script = code + (
         "\nimport resource, sys\n"
         "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
@@ -679,6 +762,7 @@ def peak_memory(code: str, *args: str, env: dict[str, str] | None = None) -> tup
         text=True,
         timeout=120,
         env={**os.environ, **(env or {})},
+        preexec_fn=cap,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     peak = int(re.search(r"PEAK (\d+)", done.stderr)[1])  # type: ignore[index]

@@ -44,8 +44,8 @@ BAD_FILES = {
     "encrypted workbook": ("加密.xlsx", encrypted_xlsx, "密码"),
     "xlsb": ("二进制.xlsb", xlsb_bytes, ".xlsb"),
     "ods": ("开放格式.ods", ods_bytes, ".ods"),
-    "WPS .et that is not readable": ("金山.et", lambda: b"\x00WPS" + bytes(600), "WPS"),
-    "WPS .et with a broken OLE body": ("金山2.et", lambda: xls_bytes()[:2048], "WPS"),
+    "WPS .et that is not readable": ("金山.et", lambda: b"\x00WPS" + bytes(600), "WPS表格"),
+    "WPS .et with a broken OLE body": ("金山2.et", lambda: xls_bytes()[:2048], "WPS表格"),
     "csv": ("名单.csv", lambda: "序号,姓名\n1,王建华\n".encode(), "CSV"),
 }  # fmt: skip
 
