@@ -18,7 +18,7 @@ from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
-from consolidate.reading.inbox import Progress, discover, read_all, read_path
+from consolidate.reading.inbox import Progress, discover, read_all
 from consolidate.writing.files import atomic_write_bytes
 
 
@@ -38,20 +38,20 @@ def check(
     config = config or load_config()
     as_of = as_of or dt.date.today()
     fastlist = _fastlist(fastlist_path, config)
-    results = []
+    files: list[tuple[Path, str]] = []
     ignored: list[str] = []
     for i, path in enumerate(paths):
         path = Path(path)
         display = displays[i] if displays else str(path)
         if path.is_dir():
             found, skipped = discover(path, config=config)
-            for found_path, name in found:
-                results += read_path(found_path, f"{display.rstrip('/')}/{name}", config)
+            files += [(p, f"{display.rstrip('/')}/{name}") for p, name in found]
             ignored += skipped
         elif path.is_file():
-            results += read_path(path, display, config)
+            files.append((path, display))
         else:
             raise InputError(f"找不到文件：{path}")
+    results = read_all(files, config)  # each file in a worker: one bad file costs only itself
     return evaluate(results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist)
 
 

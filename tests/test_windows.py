@@ -25,8 +25,9 @@ SAMPLE = ROOT / "sample_inputs"
 def test_reading_an_inbox_in_spawned_workers_gives_what_one_process_reads(monkeypatch):
     files, _ = discover(SAMPLE, config=CONFIG)
     assert len(files) > 10
+    monkeypatch.setattr(inbox_module, "ISOLATED", False)
     alone = read_all(files, CONFIG)
-    monkeypatch.setattr(inbox_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(inbox_module, "ISOLATED", True)
     monkeypatch.setattr(inbox_module, "START_METHOD", "spawn")
     monkeypatch.setattr(inbox_module.os, "cpu_count", lambda: 2)
     seen: list[tuple[int, int, str]] = []

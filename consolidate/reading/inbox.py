@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from consolidate.model.config import Config, load_config
-from consolidate.model.form import ReadResult
+from consolidate.model.form import ReadResult, SourceFile
+from consolidate.reading import isolation
+from consolidate.reading.errors import read_error
 from consolidate.reading.mail import MAIL_SUFFIXES, read_mail
-from consolidate.reading.workbook import read_file
+from consolidate.reading.workbook import read_file, unreadable_result
 
 Progress = Callable[[int, int, str], None]
 
@@ -56,11 +58,11 @@ def printable_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-# Below this many files one process is faster than starting workers.
-PARALLEL_FROM = 64
 # None: the platform's default (fork on Linux, spawn on Windows). The workers get only
 # paths and strings and a module-level function, so spawn works too (tests run it).
 START_METHOD: str | None = None
+# False: every file is read in this process (tests that replace a reading function here).
+ISOLATED = True
 
 
 def read_path(path: Path, display: str, config: Config) -> list[ReadResult]:
@@ -73,32 +75,62 @@ def read_path(path: Path, display: str, config: Config) -> list[ReadResult]:
 def read_all(
     files: list[tuple[Path, str]], config: Config, progress: Progress | None = None
 ) -> list[ReadResult]:
-    """Read every file, in path order; on several cores when the inbox is large."""
-    workers = min(os.cpu_count() or 1, 4)
-    results: list[ReadResult] = []
-    if len(files) < PARALLEL_FROM or workers < 2:
-        for i, (path, display) in enumerate(files):
-            if progress:
-                progress(i, len(files), display)
-            results += read_path(path, display, config)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    """Read every file, in path order, each in a worker process (several at once).
 
-        jobs = [(path, display, str(config.root)) for path, display in files]
-        context = multiprocessing.get_context(START_METHOD)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for i, read in enumerate(pool.map(_read_in_worker, jobs, chunksize=16)):
-                if progress:
-                    progress(i, len(files), files[i][1])
-                results += read
+    A file whose reading kills its worker (calamine aborting on a failed allocation),
+    runs out of time or cannot be sent back is that file's ``file-unreadable`` finding
+    (读取时出错); the worker is replaced and the other files are read as usual.
+    """
+    if isolation.INSIDE or not ISOLATED or not files:
+        return _read_here(files, config, progress)
+    jobs = [(_read_in_worker, (path, display, str(config.root))) for path, display in files]
+    finished = 0
+
+    def done(index: int, _result: object) -> None:
+        nonlocal finished
+        if progress:
+            progress(finished, len(files), files[index][1])
+        finished += 1
+
+    pool = isolation.shared_pool(min(os.cpu_count() or 1, 4), reader_limits(config), START_METHOD)
+    results: list[ReadResult] = []
+    for i, read in enumerate(pool.map(jobs, done)):
+        results += (
+            [_failed(read, *files[i], config)] if isinstance(read, isolation.Failed) else read
+        )
     if progress:
         progress(len(files), len(files), "")
     return results
 
 
-def _read_in_worker(job: tuple[Path, str, str]) -> list[ReadResult]:
-    path, display, root = job
+def _read_here(
+    files: list[tuple[Path, str]], config: Config, progress: Progress | None
+) -> list[ReadResult]:
+    results: list[ReadResult] = []
+    for i, (path, display) in enumerate(files):
+        if progress:
+            progress(i, len(files), display)
+        results += read_path(path, display, config)
+    if progress:
+        progress(len(files), len(files), "")
+    return results
+
+
+def reader_limits(config: Config) -> isolation.Limits:
+    """What a reading worker may use (``[limits]`` of settings.toml)."""
+    limits = config.limits
+    memory = limits.reader_memory_mb * 1_000_000
+    return isolation.Limits(
+        limits.read_seconds, memory, recycle_jobs=200, recycle_bytes=memory // 3
+    )
+
+
+def _failed(failure: isolation.Failed, path: Path, display: str, config: Config) -> ReadResult:
+    why = read_error(*failure.words())
+    return unreadable_result(SourceFile(display, path, "", 0, 0.0), config, why)
+
+
+def _read_in_worker(path: Path, display: str, root: str) -> list[ReadResult]:
     return read_path(path, display, load_config(root))
 
 

@@ -88,6 +88,7 @@ def test_a_file_without_read_permission_is_a_finding(tmp_path: Path, monkeypatch
         return real(path, size)
 
     monkeypatch.setattr(reading, "_read_at_most", denied)
+    monkeypatch.setattr(inbox_module, "ISOLATED", False)  # the patch holds in this process
     try:
         run = run_inbox(inbox, tmp_path / "out")
     finally:
@@ -148,6 +149,7 @@ def test_the_hash_is_of_the_bytes_that_were_parsed(tmp_path: Path, monkeypatch) 
         return result
 
     monkeypatch.setattr(inbox_module, "read_file", read_then_replace)
+    monkeypatch.setattr(inbox_module, "ISOLATED", False)  # the patch holds in this process
     out = tmp_path / "out"
     ran = cli("run", inbox, "--out", out, "--as-of", AS_OF)
     assert ran.code in (0, 1)
