@@ -16,6 +16,7 @@ from consolidate.cli import main
 from consolidate.model.errors import InputError
 from consolidate.reading.fastlist import read_fastlist
 from consolidate.reading.workbook import read_file
+from consolidate.writing.fastchannel import list_rows
 from consolidate.writing.outputs import FASTCHANNEL, write_outputs
 from consolidate.writing.report import render_report
 from consolidate.writing.template import build_template, write_template
@@ -215,6 +216,24 @@ def test_fastchannel_xlsx_read_back(run_dir):
     assert [f.code for f in outcome.findings if f.code == "permission-expiring"] == [
         "permission-expiring"
     ]
+
+
+def test_a_lapsed_extension_leaves_the_unit_expired_on_the_list(tmp_path):
+    """A 延用 for a permission that ended before the list's 填报日期 (2026-05-20) extends
+    nothing: extension-lapsed, and the list says 已到期; one that ended after the list's
+    date (before --as-of) is a timely extension: 已申请延用."""
+    inbox = tmp_path / "inbox"
+    rows = [cells(extension_row(1, until="2026年3月1日")), cells(extension_row(2))]
+    write_list(inbox / "黄浦区推荐名单.xlsx", rows)
+    city = write_fastlist(
+        tmp_path / "名单.xlsx",
+        [("黄浦区", "上海甲乙1电子有限公司", CODES[0], dt.date(2024, 3, 1), None),
+         ("黄浦区", "上海甲乙2电子有限公司", CODES[1], dt.date(2024, 5, 25), None)],
+    )  # fmt: skip
+    outcome = api.consolidate_inbox(inbox, as_of=AS_OF, fastlist_path=city)
+    assert [c for c in codes(outcome) if c[0] != "district-missing"] == [("extension-lapsed", "G4")]
+    status = {row[3]: row[6] for row in list_rows(outcome)}
+    assert status == {CODES[0]: "已到期", CODES[1]: "已申请延用"}
 
 
 def test_the_updated_list_is_a_fastlist_again(run_dir):

@@ -252,13 +252,19 @@ def against_list(
             )  # fmt: skip
 
 
-def extension_codes(judged: Judged, config: Config) -> set[str]:
-    """The codes a 延用 has arrived for."""
-    return {
-        code_of(row)
-        for form, row in judged
-        if recommend_type(form, row, config) == config.extension_type
-    }
+def extension_codes(judged: Judged, config: Config, fastlist: FastList | None) -> set[str]:
+    """The codes a 延用 has arrived for, except those whose permission on the city's list
+    had ended by the list's 填报日期 (extension-lapsed): nothing is left to extend, so the
+    unit stays 已到期 on the updated list."""
+    codes = set()
+    for form, row in judged:
+        if recommend_type(form, row, config) != config.extension_type:
+            continue
+        listed = fastlist.by_code.get(code_of(row)) if fastlist else None
+        if listed and listed.expires and form.date and listed.expires < form.date:
+            continue
+        codes.add(code_of(row))
+    return codes
 
 
 def expiring_units(
@@ -294,7 +300,7 @@ def expiring(
     judged: Judged, config: Config, reporter: Reporter, fastlist: FastList, as_of: dt.date
 ) -> Iterator[Finding]:
     """permission-expiring (info) on the list's row: the district must remind the unit."""
-    extended = extension_codes(judged, config)
+    extended = extension_codes(judged, config, fastlist)
     column = list_column(config, "unit")
     for unit in expiring_units(fastlist, config, as_of, extended):
         yield reporter.catalog.make(

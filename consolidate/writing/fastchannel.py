@@ -166,7 +166,7 @@ def list_units(outcome: Outcome) -> list[ListedUnit]:
 
 def list_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
     config, labels = outcome.config, _labels(lang)
-    extended = extension_codes(_judged(outcome), config)
+    extended = extension_codes(_judged(outcome), config, outcome.fastlist)
     return [
         [
             n, unit.district or "", unit.unit, unit.code, unit.opened, unit.expires,
@@ -196,7 +196,7 @@ def reminders(outcome: Outcome) -> list[ListedUnit]:
     if outcome.fastlist is None:
         return []
     config = outcome.config
-    extended = extension_codes(_judged(outcome), config)
+    extended = extension_codes(_judged(outcome), config, outcome.fastlist)
     rank = config.district_rank
     units = expiring_units(outcome.fastlist, config, outcome.as_of, extended)
     return sorted(units, key=lambda u: (rank.get(u.district or "", len(rank)), u.expires))

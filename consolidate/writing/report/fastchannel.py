@@ -89,7 +89,7 @@ def fast_channel_view(outcome: Outcome, t: dict[str, str], lang: str) -> FastCha
     )
     if outcome.fastlist is not None:
         judged = [(f, r) for f in outcome.forms_of(RECOMMEND) for r in outcome.kept_rows(f)]
-        extended = extension_codes(judged, config)
+        extended = extension_codes(judged, config, outcome.fastlist)
         counted = Counter(
             list_status(unit, config, outcome.as_of, extended) for unit in list_units(outcome)
         )
