@@ -325,6 +325,41 @@ def test_a_locked_ledger_stops_a_second_run(tmp_path: Path, monkeypatch):
     assert ledger_rows(out / "ledger.sqlite") == before
 
 
+def test_two_first_runs_at_once_keep_the_first_ones_ledger(tmp_path: Path, monkeypatch):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    out.mkdir()
+    ledger = out / "ledger.sqlite"
+    # The first run has created the ledger and holds it, nothing committed yet.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_NEW, str(ledger)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert ledger.stat().st_size == 0  # SQLite fills the file at the commit
+        monkeypatch.setattr("consolidate.ledger.store.BUSY_SECONDS", 0.3)
+        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "正被另一次运行使用" in result.output and "已损坏" not in result.output
+        assert ledger.exists()  # the second run did not remove the first one's file
+    finally:
+        holder.kill()
+        holder.wait()
+    # That first run was killed before its commit: the next run begins the ledger anew.
+    run(inbox, out, "2026-09-30")
+    assert [r[1] for r in ledger_rows(ledger)] == ["赵六"]
+
+
+HOLD_NEW = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+connection.execute("CREATE TABLE first_run (x)")
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
 HOLD = """
 import sqlite3, sys, time
 connection = sqlite3.connect(sys.argv[1], isolation_level=None)

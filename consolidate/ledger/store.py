@@ -166,12 +166,25 @@ def open_ledger(path: Path | str, *, create: bool = True) -> Ledger:
     try:
         _begin(connection, path)
         _prepare(connection, path, created)
-    except BaseException:
+    except BaseException as exc:
         connection.close()
-        if created:
+        # Two first runs at once: the one that lost the lock must not remove the file
+        # the other is writing its ledger into.
+        if created and not isinstance(exc, LedgerLocked):
             path.unlink(missing_ok=True)
         raise
     return Ledger(path, connection, created)
+
+
+class LedgerLocked(LedgerError):
+    """Another run holds the ledger (its write transaction)."""
+
+
+def _locked(path: Path) -> LedgerLocked:
+    return LedgerLocked(
+        f"台账 {path} 正被另一次运行使用（等待{BUSY_SECONDS:.0f}秒后仍未释放）。"
+        "请等另一次运行结束后再试；同一台账不能同时运行两次"
+    )
 
 
 def _check_header(path: Path) -> None:
@@ -180,6 +193,10 @@ def _check_header(path: Path) -> None:
             head = handle.read(len(SQLITE_MAGIC))
     except OSError as exc:
         raise LedgerError(f"台账文件 {path} 无法打开（{exc.strerror or exc}）") from exc
+    if not head and path.with_name(f"{path.name}-journal").exists():
+        # A first run is still writing it (SQLite fills the file at its commit): wait
+        # for that run's lock as for any ledger in use, never call it damaged.
+        return
     if head != SQLITE_MAGIC:
         raise LedgerError(_corrupt(path, "不是SQLite数据库文件"))
 
@@ -203,10 +220,7 @@ def _begin(connection: sqlite3.Connection, path: Path) -> None:
         connection.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            raise LedgerError(
-                f"台账 {path} 正被另一次运行使用（等待{BUSY_SECONDS:.0f}秒后仍未释放）。"
-                "请等另一次运行结束后再试；同一台账不能同时运行两次"
-            ) from exc
+            raise _locked(path) from exc
         raise LedgerError(_corrupt(path, str(exc))) from exc
     except sqlite3.DatabaseError as exc:
         raise LedgerError(_corrupt(path, str(exc))) from exc
@@ -217,7 +231,10 @@ def _prepare(connection: sqlite3.Connection, path: Path, created: bool) -> None:
     try:
         application = connection.execute("PRAGMA application_id").fetchone()[0]
         version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if created:
+        # A first run killed before its commit leaves an empty database (its journal
+        # rolled back): nothing was recorded, so it is begun as a new ledger.
+        tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if created or (application == version == tables == 0):
             connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         elif application != APPLICATION_ID:
             raise LedgerError(
