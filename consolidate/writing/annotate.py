@@ -78,19 +78,44 @@ def annotate(
 
 
 def load_copy(source: Path) -> Workbook:
-    """The workbook in memory: openpyxl for .xlsx/.xlsm, rebuilt from values for .xls."""
+    """The workbook in memory, values only: openpyxl for .xlsx/.xlsm, rebuilt from values
+    for .xls.
+
+    The copy goes back to the clerk's computer: nothing the sender put in that could run
+    or reach out survives. Formulas are replaced by the values they showed (what the
+    checks read; ``=cmd|...``, ``WEBSERVICE``, ``HYPERLINK`` are gone), external links and
+    macros are dropped, cell hyperlinks leading out of the workbook and names defined by
+    the sender are removed.
+    """
     try:
         data = source.read_bytes()
     except OSError as exc:
         raise OutputError(f"无法读取{source}：{exc.strerror}") from exc
     if data.startswith(ZIP_MAGIC):
         try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False)
+            workbook = openpyxl.load_workbook(
+                io.BytesIO(data), keep_vba=False, data_only=True, keep_links=False
+            )
         except Exception:  # noqa: BLE001 - openpyxl is stricter than calamine; fall back
             return rebuild(data, source)
         workbook.template = False  # an .xltx is saved as a plain workbook
+        _defuse(workbook)
         return workbook
     return rebuild(data, source)
+
+
+def _defuse(workbook: Workbook) -> None:
+    """No hyperlink out of the workbook, no name of the sender's (print areas are kept:
+    openpyxl holds them on the sheets)."""
+    for name in list(workbook.defined_names):
+        del workbook.defined_names[name]
+    for sheet in workbook.worksheets:
+        for name in list(sheet.defined_names):
+            del sheet.defined_names[name]
+        for cell in list(sheet._cells.values()):  # the cells present, not the whole range
+            link = cell.hyperlink
+            if link is not None and (link.target or link.id):
+                cell.hyperlink = None
 
 
 # openpyxl needs far more memory than the reader: above this much unpacked XML no
