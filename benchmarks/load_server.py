@@ -2,19 +2,30 @@
 """A bounded load test of the self-check page (``consolidate serve``) on loopback.
 
     .venv/bin/python benchmarks/load_server.py [--uploads 200] [--concurrency 8]
+    .venv/bin/python benchmarks/load_server.py --hostile
 
 Starts ``consolidate serve`` as its own process on a free 127.0.0.1 port, posts
 ``--uploads`` uploads from ``--concurrency`` threads (a mix of one clean Annex 2, one
 faulty Annex 2 whose annotated copy is then downloaded, and both annexes of a district
 together), and prints the median and p95 latency per upload, every failure, and the
-server's resident memory before and after. Only loopback is ever contacted; the run is
-bounded in count and in time (``--max-seconds``) and stops the server itself.
+server's resident memory before and after. An upload answered 503 (稍后再试: every
+checking worker busy and the queue full) is retried after a short pause and counted.
+
+``--hostile`` instead checks issue 13's targets: ``GET /`` answers within 3 s while four
+of the slowest legal files (a valid Annex 2 of 50 000 rows with a finding on every row)
+are being checked, then every shape of ``tests/hostile/`` (far cells in ten sheets, the
+shared-string bomb, broken compound files …) is uploaded and must be answered, with the
+peak memory of the server process and of its checking workers.
+
+Only loopback is ever contacted; the run is bounded in count and in time
+(``--max-seconds``) and stops the server itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import http.cookiejar
 import os
 import re
 import socket
@@ -106,19 +117,44 @@ def wait_ready(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
     raise SystemExit("the server did not start in time")
 
 
+BUSY = [0]  # uploads answered 503 (retried)
+
+
+def post(
+    base: str,
+    files: list[tuple[str, bytes]],
+    opener: urllib.request.OpenerDirector,
+    timeout: float = 120,
+) -> tuple[int, str]:
+    """(status, page) of one upload; a 503 (busy) is retried after a pause."""
+    body, content_type = multipart(files)
+    while True:
+        request = urllib.request.Request(
+            base + "/check", data=body, method="POST", headers={"Content-Type": content_type}
+        )
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                return exc.code, exc.read().decode("utf-8", "replace")
+            BUSY[0] += 1
+            time.sleep(0.5)
+
+
+def client() -> urllib.request.OpenerDirector:
+    """A browser of its own: the annotated copies are tied to its cookie."""
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+
 def one_upload(base: str, kind: str, files: list[tuple[str, bytes]]) -> tuple[float, str | None]:
     """Post one upload (and fetch its annotated copy); (seconds, problem or None)."""
-    body, content_type = multipart(files)
-    request = urllib.request.Request(
-        base + "/check", data=body, method="POST", headers={"Content-Type": content_type}
-    )
+    opener = client()
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            page = response.read().decode("utf-8")
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        return time.perf_counter() - started, f"{kind}: HTTP {exc.code}"
+        status, page = post(base, files, opener, timeout=60)
     except (urllib.error.URLError, OSError) as exc:
         return time.perf_counter() - started, f"{kind}: {type(exc).__name__}"
     elapsed = time.perf_counter() - started
@@ -130,7 +166,7 @@ def one_upload(base: str, kind: str, files: list[tuple[str, bytes]]) -> tuple[fl
         token = re.search(r'href="(/annotated/[\w-]+)"', page)
         if not token:
             return elapsed, "faulty: no annotated download"
-        with urllib.request.urlopen(base + token.group(1), timeout=60) as response:
+        with opener.open(base + token.group(1), timeout=60) as response:
             if not response.read().startswith(b"PK"):
                 return elapsed, "faulty: annotated copy is not a workbook"
     return elapsed, None
@@ -141,6 +177,7 @@ def main() -> int:
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-seconds", type=float, default=600)
+    parser.add_argument("--hostile", action="store_true", help="issue 13's targets instead")
     args = parser.parse_args()
     uploads = max(1, min(args.uploads, 5000))  # bounded whatever is asked
 
@@ -152,6 +189,12 @@ def main() -> int:
         [*command, "serve", "--host", HOST, "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    if args.hostile:
+        try:
+            wait_ready(base + "/", server)
+            return hostile(base, server.pid)
+        finally:
+            stop_server(server)
     try:
         wait_ready(base + "/", server)
         with tempfile.TemporaryDirectory(prefix="consolidate-load-") as tmp:
@@ -192,11 +235,7 @@ def main() -> int:
         sampler.join()
         rss_after = rss_mb(server.pid)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)] if ordered else 0.0
@@ -210,11 +249,104 @@ def main() -> int:
             f"p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms"
         )
         print(f"throughput: {len(ordered) / wall:.1f} uploads/s over {wall:.1f} s")
+    print(f"answered 503 (busy) and retried: {BUSY[0]}")
     if rss_before is not None and rss_after is not None:
         print(
             f"server RSS: before {rss_before:.0f} MB, after {rss_after:.0f} MB, "
             f"peak {peak[0]:.0f} MB"
         )
+    return 1 if problems else 0
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def children_rss_mb(pid: int) -> float:
+    """The largest resident memory among the processes below ``pid`` (its workers)."""
+    largest = 0.0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{pid}$", text, re.M):
+            largest = max(largest, rss_mb(int(status.parent.name)) or 0.0)
+            largest = max(largest, children_rss_mb(int(status.parent.name)))
+    return largest
+
+
+def hostile(base: str, pid: int) -> int:
+    """Issue 13's targets; exit 1 when one is missed."""
+    sys.path.insert(0, str(ROOT / "tests" / "hostile"))
+    import test_hostile_budget as shapes  # the generators of the hostile tests
+    from conftest import big_roster
+
+    peak = {"server": rss_mb(pid) or 0.0, "worker": 0.0}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.25):
+            peak["server"] = max(peak["server"], rss_mb(pid) or 0.0)
+            peak["worker"] = max(peak["worker"], children_rss_mb(pid))
+
+    threading.Thread(target=sample, daemon=True).start()
+    problems: list[str] = []
+    slowest = big_roster(50_000)  # the same person on every row: a finding per row
+    print(f"slowest legal file: {len(slowest) / 1e6:.1f} MB, 50 000 rows")
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        started = time.perf_counter()
+        checks = [pool.submit(post, base, [("附件2.xlsx", slowest)], client()) for _ in range(4)]
+        slowest_get = 0.0
+        while not all(c.done() for c in checks):
+            began = time.perf_counter()
+            try:
+                with urllib.request.urlopen(base + "/", timeout=10) as response:
+                    response.read()
+            except (urllib.error.URLError, OSError) as exc:
+                problems.append(f"GET / during the checks: {type(exc).__name__}")
+            slowest_get = max(slowest_get, time.perf_counter() - began)
+            time.sleep(0.5)
+        for check in checks:
+            status, page = check.result()
+            size = len(page.encode()) / 1e6
+            print(f"  50 000-row check: HTTP {status}, page {size:.1f} MB")
+            if status != 200:
+                problems.append(f"50 000-row check: HTTP {status}")
+        print(f"four slowest files checked in {time.perf_counter() - started:.0f} s; "
+              f"slowest GET / meanwhile {slowest_get:.2f} s")  # fmt: skip
+        if slowest_get > 3:
+            problems.append(f"GET / took {slowest_get:.1f} s while checking")
+    cases = {
+        "far cells, 10 sheets (.xlsx)": ("远.xlsx", shapes.far_cells_xlsx()),
+        "far cells, 10 sheets (.xls)": ("远.xls", shapes.far_cells_xls()),
+        "shared-string bomb": ("串.xlsx", shapes.shared_string_bomb()),
+        "long string in many .xls cells": ("串.xls", shapes.xls_string_bomb()),
+        **{
+            f"compound file: {name}": (f"{name}.xls", make())
+            for name, make in shapes.COMPOUND.items()
+        },
+    }
+    for label, (name, data) in cases.items():
+        began = time.perf_counter()
+        status, page = post(base, [(name, data)], client())
+        answered = status == 200 and name in page
+        print(
+            f"  {label}: {len(data) / 1e3:.1f} KB, HTTP {status}, {time.perf_counter() - began:.1f} s"
+        )
+        if not answered:
+            problems.append(f"{label}: HTTP {status}")
+    stop.set()
+    print(f"server RSS peak {peak['server']:.0f} MB (now {rss_mb(pid) or 0:.0f} MB); "
+          f"largest checking worker {peak['worker']:.0f} MB; 503 retried {BUSY[0]}")  # fmt: skip
+    if peak["server"] > 600:
+        problems.append(f"server peak {peak['server']:.0f} MB")
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
     return 1 if problems else 0
 
 

@@ -226,20 +226,20 @@ def test_annotated_link_expires(tmp_path):
     assert client.get("/annotated/not-a-token").status_code == 404
 
 
-def test_store_keeps_the_newest_and_drops_expired():
-    store = AnnotatedStore(ttl=60, max_entries=2, max_bytes=10)
-    first, second = store.put("a.xlsx", b"1"), store.put("b.xlsx", b"2")
-    assert store.get(first) == ("a.xlsx", b"1")  # now the most recently used
-    third = store.put("c.xlsx", b"3")
-    assert store.get(second) is None and store.get(first) and store.get(third)
-    store.put("big.xlsx", b"x" * 10)
-    assert len(store) == 1
-    assert store.put("huge.xlsx", b"x" * 11) is None  # larger than the whole store
-    assert AnnotatedStore(ttl=0, max_entries=5, max_bytes=99).get("none") is None
+def test_store_keeps_a_clients_newest_and_drops_expired():
+    store = AnnotatedStore(ttl=60, max_entries=5, max_bytes=10, per_client=2)
+    first, second = store.put("me", "a.xlsx", b"1"), store.put("me", "b.xlsx", b"2")
+    assert store.get("me", first) == ("a.xlsx", b"1")
+    third = store.put("me", "c.xlsx", b"3")  # my oldest goes
+    assert store.get("me", first) is None and store.get("me", second) and store.get("me", third)
+    assert store.put("me", "huge.xlsx", b"x" * 11) is None  # larger than the whole store
+    assert AnnotatedStore(ttl=0, max_entries=5, max_bytes=99).get("me", "none") is None
 
 
 def test_findings_still_show_when_no_annotated_copy_can_be_made(client, tmp_path, monkeypatch):
     import consolidate.writing.annotate
+
+    client.application.config["CHECK_IN_WORKERS"] = False  # the patches hold in this process
 
     path = faulty_annex2(tmp_path / "f.xlsx")
     monkeypatch.setattr(consolidate.writing.annotate, "ANNOTATE_MAX_UNPACKED", 1)
@@ -365,6 +365,7 @@ def test_internal_error_is_a_page_not_a_traceback(client, tmp_path, monkeypatch)
         raise RuntimeError("secret detail 13812345678")
 
     monkeypatch.setattr(api, "check", broken)
+    client.application.config["CHECK_IN_WORKERS"] = False  # the patch holds in this process
     response = upload(client, (clean_annex2(tmp_path / "a.xlsx"), "a.xlsx"))
     assert response.status_code == 500
     page = text_of(response)
@@ -413,6 +414,7 @@ def test_uploads_go_to_a_private_folder_deleted_after_the_check(client, tmp_path
             made.append(Path(self.name))
 
     monkeypatch.setattr(tempfile, "TemporaryDirectory", Recording)
+    client.application.config["CHECK_IN_WORKERS"] = False  # the patch holds in this process
     upload(client, (faulty_annex2(tmp_path / "a.xlsx"), "../黄浦区附件2.xlsx"))
     assert len(made) == 1 and not made[0].exists()
 

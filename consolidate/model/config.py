@@ -460,8 +460,24 @@ class MailSettings:
 
 @frozen()
 class Server:
+    """The self-check page ([server] of settings.toml; README: 上限 / Limits)."""
+
     max_upload_bytes: int
     max_upload_files: int
+    max_findings_shown: int
+    threads: int
+    check_workers: int
+    check_queue: int
+    check_seconds: float
+    check_memory_mb: int
+    check_recycle_jobs: int
+    check_recycle_mb: int
+    connection_limit: int
+    connections_per_client: int
+    channel_timeout: int
+    cleanup_interval: int
+    trusted_hosts: Words
+    copies_per_client: int
 
 
 @frozen()

@@ -1,5 +1,7 @@
-"""What keeps the self-check page answering: each check in a recycled worker process behind
-a bounded queue, and waitress guarded against slow and greedy clients.
+"""What keeps the self-check page answering under load: bounded checks, guarded connections.
+
+Each check runs in a recycled worker process behind a bounded queue, and waitress is
+guarded against slow and greedy clients.
 
 A check runs in a worker process with an address-space cap (POSIX ``RLIMIT_AS``) and a
 time limit (:mod:`consolidate.reading.isolation`); a worker whose memory has grown is
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from consolidate.model.config import Server
-from consolidate.reading.isolation import Failed, Limits, Pool
+from consolidate.reading.isolation import Failed, Limits, shared_pool
 
 
 class Busy(Exception):
@@ -46,7 +48,9 @@ class Checker:
             recycle_jobs=server.check_recycle_jobs,
             recycle_bytes=server.check_recycle_mb * 1_000_000,
         )
-        self.pool = Pool(server.check_workers, limits, start_method())
+        # Shared by every app of the process with the same limits (tests make many),
+        # closed at exit.
+        self.pool = shared_pool(server.check_workers, limits, start_method())
         # Running and waiting checks together; one more is Busy.
         self._slots = threading.BoundedSemaphore(server.check_workers + server.check_queue)
         self.seconds = server.check_seconds
@@ -60,9 +64,6 @@ class Checker:
             return self.pool.call(function, *args)
         finally:
             self._slots.release()
-
-    def close(self) -> None:
-        self.pool.close()
 
 
 def failure_words(failure: Failed) -> tuple[str, str]:

@@ -4,8 +4,10 @@ A thin view over :func:`consolidate.api.check`, the same call ``consolidate chec
 makes: the uploaded files are written to a private temporary folder under neutral names
 (the clerk's file name is only ever shown, never used as a path), checked together (so
 the cross-annex rules run when both annexes of a district come in one upload), and
-the folder is deleted before the page is sent. An annotated copy of each file with
-findings is kept in memory only, under a random token, for a few minutes.
+the folder is deleted before the page is sent. The check runs in a worker process
+(:mod:`.guard`: memory cap, time limit, bounded queue; a full queue is "稍后再试"). An
+annotated copy of each file with findings is kept in memory only, for a few minutes,
+under a random token and for the client (a cookie) that uploaded it.
 
 Flask renders one self-contained page (inline CSS, no external resource; a small
 drag-and-drop script served from ``/static``). waitress serves it in production: pure
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 import tempfile
 import threading
@@ -28,13 +31,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from cachetools import TTLCache
 from flask import (
     Flask,
     Request,
     Response,
     abort,
     current_app,
+    g,
     render_template,
     request,
     send_file,
@@ -43,8 +46,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from consolidate.model.config import Config, load_config
 from consolidate.model.finding import SEVERITIES, Finding, count_by_severity
+from consolidate.model.form import SourceFile
 from consolidate.reading import convert
-from consolidate.reading.errors import SUPPORTED_SUFFIXES
+from consolidate.reading.errors import SUPPORTED_SUFFIXES, Unreadable
+from consolidate.reading.isolation import Failed
+from consolidate.ui.guard import Busy, Checker, failure_words, waitress_server
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +67,11 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 ANNOTATED_TTL = 600  # seconds an annotated copy stays downloadable
-ANNOTATED_MAX = 50  # annotated copies kept at most (oldest dropped first)
-ANNOTATED_MAX_BYTES = 200_000_000
+ANNOTATED_MAX = 100  # annotated copies kept at most (all clients)
+ANNOTATED_MAX_BYTES = 150_000_000
+# The cookie naming a client (a browser): its annotated copies are its own.
+CLIENT_COOKIE = "client"
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{20,64}")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEMPLATE_NAMES = {
@@ -76,47 +85,72 @@ MAX_NAME_CHARS = 120
 # ---------------------------------------------------------------- annotated copies
 @dataclass(frozen=True, slots=True)
 class Annotated:
-    """One annotated copy waiting for its download (an owner can join it here)."""
+    """One annotated copy waiting for its download by the client that uploaded it."""
 
+    owner: str
     name: str
     data: bytes
+    expires: float
 
 
 class AnnotatedStore:
-    """Annotated copies in memory for a few minutes, under unguessable tokens.
+    """Annotated copies in memory for a few minutes, under unguessable tokens, each for the
+    client that uploaded its file.
 
-    A ``cachetools.TTLCache``: entries expire after ``ttl`` seconds and the least recently
-    used goes first when full. Its size is counted in bytes, each copy at least
-    ``max_bytes / max_entries``, so that both the bytes and the number of copies stay
-    bounded. cachetools is not thread-safe: waitress serves from several threads.
+    Bounded in copies and bytes overall and per client. A client over its share loses its
+    own oldest copy; when the store is full a new copy is refused (the page says so and
+    the findings still show): one client never evicts another's copies. Thread-safe.
     """
 
-    def __init__(self, ttl: float, max_entries: int, max_bytes: int) -> None:
-        self._floor = max(1, max_bytes // max(1, max_entries))
-        self._cache: TTLCache[str, Annotated] = TTLCache(
-            maxsize=max_bytes, ttl=ttl, getsizeof=lambda item: max(len(item.data), self._floor)
-        )
+    def __init__(
+        self, ttl: float, max_entries: int, max_bytes: int, per_client: int | None = None
+    ) -> None:
+        self.ttl, self.max_entries, self.max_bytes = ttl, max_entries, max_bytes
+        self.per_client = per_client or max_entries
+        self.per_client_bytes = max(1, max_bytes // 4) if per_client else max_bytes
+        self._items: dict[str, Annotated] = {}  # oldest first
         self._lock = threading.Lock()
 
-    def put(self, name: str, data: bytes) -> str | None:
-        """Keep a copy; its token, or None when it is larger than the whole store."""
+    def put(self, owner: str, name: str, data: bytes) -> str | None:
+        """Keep a copy for ``owner``; its token, or None when there is no room."""
+        if len(data) > min(self.max_bytes, self.per_client_bytes):
+            return None
         token = secrets.token_urlsafe(24)
         with self._lock:
-            try:
-                self._cache[token] = Annotated(name, data)
-            except ValueError:  # cachetools: "value too large"
+            self._expire()
+            mine = [t for t, item in self._items.items() if item.owner == owner]
+            while mine and (
+                len(mine) >= self.per_client
+                or self._bytes(mine) + len(data) > self.per_client_bytes
+            ):
+                del self._items[mine.pop(0)]
+            total = sum(len(item.data) for item in self._items.values())
+            if len(self._items) >= self.max_entries or total + len(data) > self.max_bytes:
                 return None
+            self._items[token] = Annotated(owner, name, data, time.monotonic() + self.ttl)
         return token
 
-    def get(self, token: str) -> tuple[str, bytes] | None:
+    def get(self, owner: str, token: str) -> tuple[str, bytes] | None:
+        """The copy under ``token`` when ``owner`` uploaded it and it has not expired."""
         with self._lock:
-            item = self._cache.get(token)
-        return None if item is None else (item.name, item.data)
+            self._expire()
+            item = self._items.get(token)
+        if item is None or not secrets.compare_digest(item.owner, owner):
+            return None
+        return item.name, item.data
+
+    def _bytes(self, tokens: list[str]) -> int:
+        return sum(len(self._items[t].data) for t in tokens)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for token in [t for t, item in self._items.items() if item.expires <= now]:
+            del self._items[token]
 
     def __len__(self) -> int:
         with self._lock:
-            self._cache.expire()
-            return len(self._cache)
+            self._expire()
+            return len(self._items)
 
 
 # ---------------------------------------------------------------- the page's view model
@@ -132,6 +166,16 @@ class FileView:
     token: str | None = None
     annotate_failed: bool = False
     superseded: bool = False  # an identical or older copy of another file of the upload
+    shown_at_most: int = 200  # findings listed on the page (the copy lists them all)
+
+    @property
+    def shown(self) -> list[Finding]:
+        """The findings listed on the page: the first ``shown_at_most``."""
+        return self.findings[: self.shown_at_most]
+
+    @property
+    def not_shown(self) -> int:
+        return max(0, len(self.findings) - self.shown_at_most)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -162,7 +206,17 @@ class UploadProblem(Exception):
 
 
 class _InMemoryRequest(Request):
-    """Uploaded parts stay in memory (bounded by MAX_CONTENT_LENGTH), never spooled to disk."""
+    """Uploaded parts stay in memory (bounded by MAX_CONTENT_LENGTH), never spooled to disk;
+    part headers in GB18030 are read, not dropped with the whole form."""
+
+    def _load_form_data(self) -> None:
+        boundary = self.mimetype_params.get("boundary", "")
+        if self.mimetype == "multipart/form-data" and boundary and "form" not in self.__dict__:
+            body = self.get_data(cache=True)
+            fixed = utf8_part_headers(body, boundary.encode("latin-1", "replace"))
+            if fixed is not body:
+                self._cached_data = fixed
+        super()._load_form_data()
 
     def _get_file_stream(
         self,
@@ -172,6 +226,26 @@ class _InMemoryRequest(Request):
         content_length: int | None = None,
     ) -> BytesIO:
         return BytesIO()
+
+
+def utf8_part_headers(body: bytes, boundary: bytes) -> bytes:
+    """``body`` with each part header that is not UTF-8 read as GB18030 (a Chinese Windows
+    tool's file name) and written as UTF-8; werkzeug would drop the whole form. The same
+    object when every header is UTF-8 already."""
+    changed = False
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        nonlocal changed
+        head = match[2]
+        try:
+            head.decode("utf-8")
+            return match[0]
+        except UnicodeDecodeError:
+            changed = True
+            return match[1] + head.decode("gb18030", "replace").encode("utf-8") + match[3]
+
+    fixed = re.sub(rb"(--" + re.escape(boundary) + rb"\r\n)(.*?)(\r\n\r\n)", fix, body, flags=re.S)
+    return fixed if changed else body
 
 
 class _App(Flask):
@@ -185,11 +259,21 @@ class _App(Flask):
 # ---------------------------------------------------------------- the app
 @dataclass
 class Services:
-    """What the page's handlers share: the configuration, the copies, the templates."""
+    """What the page's handlers share: the configuration, the copies, the templates, the
+    worker processes that check."""
 
     settings: Config
     store: AnnotatedStore
     templates: dict[int, bytes] = field(default_factory=dict)  # made on first download
+    _checker: Checker | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def checker(self) -> Checker:
+        """The worker processes, started on the first check."""
+        with self._lock:
+            if self._checker is None:
+                self._checker = Checker(self.settings.settings.server)
+            return self._checker
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | None = None) -> Flask:
@@ -198,8 +282,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Config | No
     app = _App(__name__)
     _configure(app, settings, config or {})
     store = AnnotatedStore(
-        app.config["ANNOTATED_TTL"], app.config["ANNOTATED_MAX"], app.config["ANNOTATED_MAX_BYTES"]
-    )
+        app.config["ANNOTATED_TTL"], app.config["ANNOTATED_MAX"],
+        app.config["ANNOTATED_MAX_BYTES"], settings.settings.server.copies_per_client,
+    )  # fmt: skip
+    # No redirect is ever built from the request's Host header (werkzeug redirects
+    # "//x" to an absolute "http://<Host>/x" otherwise).
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     app.extensions["consolidate"] = Services(settings, store)
     for rule, method, view in ROUTES:
         app.add_url_rule(rule, view.__name__, view, methods=[method])
@@ -223,6 +312,10 @@ def _configure(app: Flask, settings: Config, overrides: Mapping[str, Any]) -> No
         ANNOTATED_MAX=ANNOTATED_MAX,
         ANNOTATED_MAX_BYTES=ANNOTATED_MAX_BYTES,
         JSON_AS_ASCII=False,
+        # Any other Host header is a 400 page (empty list in settings.toml: any host).
+        TRUSTED_HOSTS=list(server.trusted_hosts) or None,
+        # False: the check runs in this process (tests that replace a function here).
+        CHECK_IN_WORKERS=True,
     )
     app.config.update(overrides)
 
@@ -259,10 +352,13 @@ def check() -> tuple[str, int]:
     started = time.perf_counter()
     try:
         uploads = _uploads(current_app.config["MAX_UPLOAD_FILES"])
-        results = _check_uploads(uploads, current_app.config["AS_OF"], _services())
+        results = _checked(uploads, current_app.config["AS_OF"], _services())
     except UploadProblem as problem:
         log.info("upload refused: status=%d ms=%d", problem.status, _ms(started))
         return _page(problem.status, problem=problem.message)
+    except Busy:
+        log.info("upload refused: busy")
+        return _busy()
     counts = count_by_severity(f for view in results.files for f in view.findings)
     log.info(
         "upload checked: files=%d refused=%d errors=%d warnings=%d infos=%d ms=%d",
@@ -281,11 +377,12 @@ def favicon() -> tuple[str, int]:
 
 
 def annotated(token: str) -> Any:
-    item = _services().store.get(token)
+    item = _services().store.get(_client(), token)
     if item is None:
         return _page(
             404,
-            problem=f"标注文件已过期或不存在（只保留{_minutes()}分钟）。请重新上传文件检查后再下载。",
+            problem=f"标注文件已过期或不存在（只保留{_minutes()}分钟，且只能由上传文件的浏览器下载）。"
+            "请重新上传文件检查后再下载。",
         )
     name, data = item
     mime = DOCX_MIME if name.endswith(".docx") else XLSX_MIME
@@ -318,6 +415,14 @@ ROUTES = (
 
 # ---------------------------------------------------------------- errors and headers
 def _too_large(_exc: HTTPException) -> tuple[str, int]:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if (request.content_length or 0) <= limit:  # werkzeug: too many parts, or too long a field
+        log.info("upload refused: too many form parts")
+        return _page(
+            413,
+            problem="上传的表单内容过多（文件或字段太多）。请只选择要检查的表格文件，"
+            f"一次最多{current_app.config['MAX_UPLOAD_FILES']}个，再点“开始检查”。",
+        )
     log.info("upload refused: too large")
     return _page(
         413,
@@ -342,15 +447,35 @@ def _internal_error(exc: Exception) -> tuple[str, int]:
     )
 
 
+def _busy() -> tuple[str, int, dict[str, str]]:
+    page, status = _page(
+        503,
+        problem="自查页面正忙，正在检查其他单位上传的文件。请稍后再试（一般一两分钟后即可）。",
+    )
+    return page, status, {"Retry-After": "60"}
+
+
 def _headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.path.startswith("/static/"):
+    if "client" in g:  # a client seen for the first time: its copies are its own
+        response.set_cookie(CLIENT_COOKIE, g.client, httponly=True, samesite="Strict", path="/")
+    if request.path.startswith("/static/") and response.status_code == 200:
         response.headers["Cache-Control"] = "public, max-age=3600"
     else:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
+
+
+def _client() -> str:
+    """The client (a browser) making the request, from its cookie or new."""
+    known = request.cookies.get(CLIENT_COOKIE, "")
+    if CLIENT_ID.fullmatch(known):
+        return known
+    if "client" not in g:
+        g.client = secrets.token_urlsafe(24)
+    return g.client
 
 
 # ---------------------------------------------------------------- uploads
@@ -407,10 +532,9 @@ def _suffix(name: str) -> str:
     return f".{suffix.lower()}" if dot else ""
 
 
-def _check_uploads(uploads: list[Upload], as_of: dt.date | None, services: Services) -> Results:
-    """Run ``api.check`` on the accepted files together; annotate the ones with findings."""
-    from consolidate import api
-
+def _checked(uploads: list[Upload], as_of: dt.date | None, services: Services) -> Results:
+    """The accepted files checked in a worker process; their annotated copies kept for the
+    client. Raises :class:`Busy` when every worker is taken and the queue is full."""
     suffixes = accepted_suffixes()
     accepted = [u for u in uploads if _suffix(u.name) in suffixes]
     rejected = [u.name for u in uploads if _suffix(u.name) not in suffixes]
@@ -422,6 +546,53 @@ def _check_uploads(uploads: list[Upload], as_of: dt.date | None, services: Servi
         )
     settings = services.settings
     as_of = as_of or dt.date.today()
+    client = _client()
+    if current_app.config["CHECK_IN_WORKERS"]:
+        done = services.checker().run(check_uploads, accepted, as_of, str(settings.root))
+    else:
+        done = check_uploads(accepted, as_of, settings)
+    if isinstance(done, Failed):
+        log.warning("check failed: %s", done.kind)
+        return _failed(accepted, rejected, done, settings)
+    results, copies = done
+    results.rejected[:0] = rejected
+    shown = settings.settings.server.max_findings_shown
+    for view, copy in zip(results.files, copies, strict=True):
+        view.shown_at_most = shown
+        if copy is not None:
+            view.token = services.store.put(client, *copy)
+        view.annotate_failed = view.findings and not view.unreadable and view.token is None
+    return results
+
+
+def _failed(
+    accepted: list[Upload], rejected: list[str], failure: Failed, settings: Config
+) -> Results:
+    """Every file of a check that ended without a result (over the time or the memory,
+    a worker that died) is unreadable, with the reason."""
+    from consolidate.reading.workbook import unreadable_result
+
+    why = Unreadable(*failure_words(failure))
+    views = []
+    for upload in accepted:
+        source = SourceFile(upload.name, Path(upload.name), "", len(upload.data), 0.0)
+        result = unreadable_result(source, settings, why)
+        views.append(FileView(upload.name, 0, result.findings, unreadable=True))
+    return Results(views, [], rejected, [], False)
+
+
+Copy = tuple[str, bytes] | None  # an annotated copy: its download name and bytes
+
+
+def check_uploads(
+    accepted: list[Upload], as_of: dt.date, settings: Config | str
+) -> tuple[Results, list[Copy]]:
+    """Run ``api.check`` on the files together and annotate the ones with findings; the
+    views and, for each, its annotated copy. Runs in a worker process (``settings`` is
+    then the root of the configuration to load)."""
+    from consolidate import api
+
+    settings = settings if isinstance(settings, Config) else load_config(settings)
     with tempfile.TemporaryDirectory(
         prefix="consolidate-serve-", ignore_cleanup_errors=True
     ) as tmp:
@@ -435,9 +606,9 @@ def _check_uploads(uploads: list[Upload], as_of: dt.date | None, services: Servi
             paths, as_of=as_of, config=settings, displays=[u.name for u in accepted]
         )
         by_file = {k: list(g) for k, g in groupby(outcome.findings, key=lambda f: f.file or "")}
-        views = []
+        views, copies = [], []
         read = {r.source.display: r for r in outcome.results}  # a Word cover letter: ignored
-        rejected += [u.name for u in accepted if u.name not in read]
+        rejected = [u.name for u in accepted if u.name not in read]
         for path, upload in zip(paths, accepted, strict=True):
             if upload.name not in read:
                 continue
@@ -448,16 +619,17 @@ def _check_uploads(uploads: list[Upload], as_of: dt.date | None, services: Servi
             labels = [settings.annexes[n].short_title for n in numbers]
             view = FileView(name, result.rows, found, result.unreadable, labels)
             view.superseded = outcome.status.get(name) == "superseded"
+            copy = None
             if found and not result.unreadable:  # a file without findings needs no copy
-                view.token = _annotate(result, found, folder / path.stem, services)
-                view.annotate_failed = view.token is None
+                copy = _annotate(result, found, folder / path.stem, settings)
             views.append(view)
+            copies.append(copy)
     other = [f for rest in by_file.values() for f in rest]
-    return Results(views, other, rejected, *_cross(outcome))
+    return Results(views, other, rejected, *_cross(outcome)), copies
 
 
-def _annotate(result: Any, found: list[Finding], stem: Path, services: Services) -> str | None:
-    """The download token of the file's annotated copy; None when none could be made."""
+def _annotate(result: Any, found: list[Finding], stem: Path, settings: Config) -> Copy:
+    """The file's annotated copy (name, bytes); None when none could be made."""
     from consolidate import api
     from consolidate.writing.annotate import annotated_name
 
@@ -466,8 +638,8 @@ def _annotate(result: Any, found: list[Finding], stem: Path, services: Services)
     name = annotated_name(result.source.display)
     out = stem.with_name(f"{stem.name}-annotated{Path(name).suffix}")
     try:
-        api.write_annotated(result, found, out, lang="zh", config=services.settings)
-        return services.store.put(name, out.read_bytes())
+        api.write_annotated(result, found, out, lang="zh", config=settings)
+        return name, out.read_bytes()
     except Exception as exc:  # noqa: BLE001 - the findings still show
         log.warning("annotated copy failed: %s", type(exc).__name__)
         return None
@@ -500,26 +672,14 @@ def _ms(started: float) -> int:
 
 
 # ---------------------------------------------------------------- the server
-def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the page with waitress until interrupted (Ctrl+C)."""
-    import waitress
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app()
-    limit = app.config["MAX_CONTENT_LENGTH"]
+    server = app.extensions["consolidate"].settings.settings.server
+    made = waitress_server(app, host, port, server, app.config["MAX_CONTENT_LENGTH"])
     print(f"自查页面已启动：http://{_shown_host(host)}:{port}/  （按 Ctrl+C 停止）", flush=True)
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="",  # no Server header naming the software
-        # A somewhat larger request still reaches the app and gets the page's message;
-        # uploads within the limit stay in memory (never in waitress's spill file).
-        max_request_body_size=limit * 5 + 1_000_000,
-        inbuf_overflow=limit + 1_000_000,
-        channel_timeout=120,
-    )
+    made.run()
 
 
 def _shown_host(host: str) -> str:
