@@ -33,8 +33,11 @@ class Busy(Exception):
 def start_method() -> str:
     """forkserver where there is one (a worker forked from a threaded server could inherit
     a lock held by another thread), spawn otherwise (Windows)."""
-    methods = multiprocessing.get_all_start_methods()
-    return "forkserver" if "forkserver" in methods else "spawn"
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    # Workers forked from a server that has the checking code imported start at once.
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["consolidate.ui.server"])
+    return "forkserver"
 
 
 class Checker:

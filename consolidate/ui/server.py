@@ -561,7 +561,7 @@ def _checked(uploads: list[Upload], as_of: dt.date | None, services: Services) -
         view.shown_at_most = shown
         if copy is not None:
             view.token = services.store.put(client, *copy)
-        view.annotate_failed = view.findings and not view.unreadable and view.token is None
+        view.annotate_failed = bool(view.findings) and not view.unreadable and view.token is None
     return results
 
 
