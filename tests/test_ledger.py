@@ -272,6 +272,29 @@ def test_a_copy_that_cannot_be_made_is_named_and_the_run_goes_on(tmp_path: Path,
     assert note.startswith("黄浦区/附件2.xlsx：未能生成标注副本（ValueError: Invalid character")
 
 
+def test_a_returned_copy_open_in_excel_stops_the_run_before_anything_changes(
+    tmp_path: Path, monkeypatch
+):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "静安区" / "a.eml", FAULTY_SUN, JA, at("2026-09-28"))
+    run(inbox, out, "2026-09-30")
+    ledger = ledger_rows(out / "ledger.sqlite")
+    request_mail(inbox / "静安区" / "b.eml", FIXED_SUN, JA, at("2026-10-09"))
+    real_open = os.open
+
+    def sharing_violation(path, flags, *args, **kwargs):
+        # Windows: a workbook open in Excel cannot be opened for writing, nor moved.
+        if "退回" in str(path) and flags & os.O_RDWR:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", sharing_violation)
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+    assert result.exit_code == 2 and "请先关闭" in result.output, result.output
+    assert _returns(out) == ["静安区/附件1 账号调整申请（已标注）.xlsx"]
+    assert ledger_rows(out / "ledger.sqlite") == ledger
+
+
 # ---------------------------------------------------------------- the ledger file
 def test_a_corrupt_ledger_is_refused_and_left_alone(tmp_path: Path):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"

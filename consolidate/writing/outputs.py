@@ -56,7 +56,10 @@ def write_outputs(
     }
     if outcome.has_fast_channel:
         writers[FASTCHANNEL] = lambda p: write_fastchannel(outcome, p, lang=lang)
-    _refuse_files_in_use(out_dir, [*writers, FASTCHANNEL])
+    in_use = [*writers, FASTCHANNEL]
+    if annotate_one is not None:  # a copy open in Excel would stop the folder's swap
+        in_use += [p.relative_to(out_dir).as_posix() for p in _files_below(out_dir / RETURNS)]
+    _refuse_files_in_use(out_dir, in_use)
     # Every file goes to a temporary name first; they replace the previous outputs
     # together at the end, so a failure midway leaves the previous set untouched.
     # One after the other in this process: the same on Windows (no fork) as on Linux.
@@ -100,6 +103,10 @@ def _refuse_files_in_use(out_dir: Path, names: Iterable[str]) -> None:
                 f"{path} 无法改写（{exc.strerror or exc}）：如已在 Excel/WPS 中打开，请先关闭"
             ) from exc
         os.close(fd)
+
+
+def _files_below(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
 
 
 def _report_bytes(outcome: Outcome, lang: str, show_phones: bool) -> bytes:
