@@ -18,7 +18,15 @@ from pandera.errors import SchemaErrors
 
 from consolidate.checks.common import Reporter, functions_in, mobile_of
 from consolidate.checks.registry import ANY, rule
-from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
+from consolidate.model.config import (
+    ADD,
+    CANCEL,
+    FUNCTION_COLUMNS,
+    FUNCTION_KEYS,
+    OPEN,
+    REMOVE,
+    Config,
+)
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.values.functions import adjustment_role, suggest
@@ -31,8 +39,6 @@ from consolidate.values.text import squash
 NEEDS = {"current": (OPEN, ADD, REMOVE), "original": (CANCEL, ADD, REMOVE)}
 # The functions column of each annex: the functions a person holds after the change.
 HELD = {1: "current", 2: "functions"}
-FUNCTION_COLUMNS = {1: ("original", "current"), 2: ("functions",)}
-FUNCTION_KEYS = (*FUNCTION_COLUMNS[1], *FUNCTION_COLUMNS[2])
 
 
 def _series_check(code: str, test: Callable[[str], bool]) -> pa.Check:

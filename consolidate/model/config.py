@@ -242,6 +242,10 @@ class FunctionWords:
 
 # The part an adjustment type plays in the rules (RULES.md "Annex 1").
 OPEN, CANCEL, ADD, REMOVE = "open", "cancel", "add", "remove"
+# The columns holding account functions, by annex (Annex 1: before and after the change):
+# read as function lists by the recogniser, the row rules and the template's dropdowns.
+FUNCTION_COLUMNS: dict[int, tuple[str, ...]] = {1: ("original", "current"), 2: ("functions",)}
+FUNCTION_KEYS = tuple(key for keys in FUNCTION_COLUMNS.values() for key in keys)
 
 
 @frozen()

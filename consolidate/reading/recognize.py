@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from consolidate.model.config import AnnexSpec, Config, load_config
+from consolidate.model.config import FUNCTION_COLUMNS, AnnexSpec, Config, load_config
 from consolidate.model.form import Cell, Form, Row, RowCounts, SourceFile
 from consolidate.reading.grid import Grid
 from consolidate.values.dates import parse_date
@@ -443,8 +443,6 @@ def close_rows(
     return outside
 
 
-# Columns holding account functions, by annex.
-_FUNCTION_KEYS = {1: ("original", "current"), 2: ("functions",)}
 _NAME = re.compile(r"^(?:[\u3400-\u9fff·]{2,15}|[A-Za-z][A-Za-z .'-]{1,30})$")
 
 
@@ -489,7 +487,7 @@ def _holds_unit(texts: dict[str, str]) -> bool:
 
 
 def _has_functions(texts: dict[str, str], annex: int, config: Config) -> bool:
-    keys = _FUNCTION_KEYS.get(annex, ())
+    keys = FUNCTION_COLUMNS.get(annex, ())
     return any(parse_functions(texts.get(key, ""), config).known for key in keys)
 
 

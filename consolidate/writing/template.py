@@ -19,7 +19,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from consolidate.model.config import AnnexSpec, Config, MetaField, load_config
+from consolidate.model.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField, load_config
 from consolidate.model.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
@@ -56,7 +56,6 @@ META_LAYOUT: dict[int, list[list[tuple[str, str, str]]]] = {
     ],
     3: [[("unit", "A:B", "C:D"), ("date", "I", "J:K")]],
 }
-FUNCTION_KEYS = ("original", "current", "functions")
 # Typed as text in the blank rows: Excel would keep 15 digits of a code, drop a phone's 0.
 TEXT_COLUMNS = ("mobile", "uscc", "phone")
 
