@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from consolidate.api import check, consolidate_inbox
+from consolidate.checks.selection import select_submissions
+from consolidate.model.form import ReadResult
 from consolidate.reading.inbox import discover
 from consolidate.writing.tables import findings_document
-from tests.helpers import AS_OF, OPEN_REQUEST, write_annex
+from tests.helpers import AS_OF, CONFIG, OPEN_REQUEST, a2_row, build_form, write_annex
 
 ROW = [1, "上海市静安区市场监督管理局", "周七", "认证科科长", "ja_zq", "复审", "13900000007", ""]
 BAD = [1, "上海市静安区市场监督管理局", "周七", "认证科科长", "ja_zq", "复审", "1390000000", ""]
@@ -167,3 +172,18 @@ def test_a_roster_split_over_two_sheets_counts_whole(tmp_path: Path):
     assert outcome.status["静安区附件2（旧）.xlsx"] == "superseded"
     diff = outcome.selection.changes[("静安区附件2（旧）.xlsx", "附件2")]
     assert diff.added == ("吴八",) and not diff.removed
+
+
+@pytest.mark.parametrize("separator", ["/", "\\"])
+def test_path_order_compares_folder_by_folder_with_either_separator(separator):
+    """Same 填报日期 and file time: the later path is the newer roster, compared folder by
+    folder — also when the name is written with Windows' backslashes (黄浦区-补报 sorts
+    after 黄浦区 as a folder, though '-' sorts before '\\' as a character)."""
+    older, newer = (f"黄浦区{sep}附件2.xlsx" for sep in (separator, f"-补报{separator}"))
+    results = []
+    for n, file in enumerate((newer, older)):
+        form = build_form(2, [a2_row(1)], file=file)
+        form.source = replace(form.source, sha256=str(n) * 64)
+        results.append(ReadResult(form.source, [form]))
+    selection = select_submissions(results, CONFIG)
+    assert selection.status == {newer: "used", older: "superseded"}

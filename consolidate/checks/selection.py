@@ -8,6 +8,7 @@ record as superseded; every Annex 1 file counts, except byte-identical copies.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 
 from consolidate.checks.registry import rule
@@ -86,8 +87,12 @@ def _recency(form: Form) -> tuple:
 
 
 def _path_order(display: str) -> tuple:
-    # The later path in path order counts as the newer copy (e.g. `…（修改）.xlsx`).
-    return tuple(display.split("/"))
+    # The later path in path order counts as the newer copy (e.g. `…（修改）.xlsx`), compared
+    # folder by folder whichever separator the name was written with (Windows: ``\``).
+    return tuple(_SEPARATORS.split(display))
+
+
+_SEPARATORS = re.compile(r"[/\\]")
 
 
 COMPARED = ("post", "account", "functions")
