@@ -1,20 +1,24 @@
-"""Row rules as pandera schemas, generated from ``schemas/`` and validated in one call.
+"""Row rules generated from ``schemas/``, validated as pandera schemas in one call.
 
-All data rows of an annex (across every file of the run) go into one DataFrame of cell
-texts; each check is named by its finding code, so pandera's ``failure_cases`` (column,
-check, index) map straight back to the row's cell origin. A small explainer per code
-then says what is wrong and what to write instead.
+Each rule is a test of a cell text (:class:`CellRule`) or of several cells of a row
+(:class:`WideRule`), named by its finding code. All data rows of an annex (across every
+file of the run) go into one DataFrame of cell texts, and the rules become pandera's
+vectorised checks: a declarative one where pandas has it (``str_length``, a regular
+expression every passing value of the common shape matches), else the element test over
+the column's distinct texts only (a roster repeats its functions and posts), mapped back.
+pandera's ``failure_cases`` (column, check, index) map straight back to the row's cell.
+
+A handful of rows (a district checking its own file) is judged by the same tests in plain
+Python: importing pandas and pandera costs more than judging them (:data:`VECTOR_FROM`).
+A small explainer per code then says what is wrong and what to write instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
+from typing import TYPE_CHECKING, Any
 
 from consolidate.checks.common import Reporter, functions_in, mobile_of
 from consolidate.checks.registry import ANY, rule
@@ -35,79 +39,171 @@ from consolidate.values.phones import mobiles_in
 from consolidate.values.posts import OFF, classify_post, meets, parse_post, requirements_held
 from consolidate.values.text import squash
 
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
+
 # Decision 7: the adjustment types whose 当前 / 原 must name functions.
 NEEDS = {"current": (OPEN, ADD, REMOVE), "original": (CANCEL, ADD, REMOVE)}
 # The functions column of each annex: the functions a person holds after the change.
 HELD = {1: "current", 2: "functions"}
+Texts = Mapping[str, str]  # a row's cell texts by column key
 
 
-def _series_check(code: str, test: Callable[[str], bool]) -> pa.Check:
-    """An element test applied to a whole column at once (one pandera check per code)."""
-    return pa.Check(lambda s: s.map(test).astype(bool), name=code)
+# Below this many rows of an annex the rules run in plain Python: a cold pandas and
+# pandera import (~0.6 s) costs more than judging them (benchmarks/, scenario 1).
+VECTOR_FROM = 2_000
+# Every full match passes the rule: checked in one vectorised pass, and only the other
+# texts go through the element test (mobiles and names are mostly distinct).
+SURELY_VALID = {
+    "phone-invalid": r"1[3-9][0-9]{9}",  # values.phones.MOBILE in ASCII digits
+    "name-suspicious": r"[\u4e00-\u9fff]{2,6}",  # two to six CJK ideographs, nothing else
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CellRule:
+    """A test of one cell's text (True: the cell passes)."""
+
+    code: str
+    key: str
+    passes: Callable[[str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class WideRule:
+    """A test over several cells of a row (True: the row passes), given as ``{key: text}``.
+
+    ``code`` may name where it points after a colon (``required-missing:original``)."""
+
+    code: str
+    keys: tuple[str, ...]
+    passes: Callable[[dict[str, str]], bool]
+
+
+def _filled(text: str) -> bool:
+    return bool(text)
+
+
+@lru_cache(maxsize=8)
+def row_rules(annex: int, config: Config) -> tuple[tuple[CellRule, ...], tuple[WideRule, ...]]:
+    """The rules of an annex, from the forms and vocabularies in ``schemas/``, in the order
+    the columns and their checks are listed."""
+    spec = config.annexes[annex]
+    tests: dict[str, list[tuple[str, Callable[[str], bool]]]] = {c.key: [] for c in spec.columns}
+    for key in spec.required_cells:
+        tests[key].append(("required-missing", _filled))
+    tests["mobile"].append(("phone-invalid", lambda t: not t or mobile_of(t).valid))
+    tests["name"].append(("name-suspicious", lambda t: not t or not _name_problem(t)))
+    for key in FUNCTION_COLUMNS[annex]:
+        tests[key].append(("function-unknown", lambda t: not functions_in(t, config).unknown))
+        tests[key].append(("function-repeated", lambda t: not functions_in(t, config).repeated))
+    if annex == 2:
+        tests["post"].append(("former-staff-listed", lambda t: parse_post(t).status != "former"))
+        # 无 is no function (decision 7); a cell of unknown entries is filled (decision 20).
+        tests["functions"].append(
+            ("required-missing", lambda t: not t or not functions_in(t, config).is_empty)
+        )
+    else:
+        tests["adjustment"].append(
+            ("adjustment-type-unknown", lambda t: not t or adjustment_role(t, config) is not None)
+        )
+    cells = tuple(
+        CellRule(code, key, test) for key, listed in tests.items() for code, test in listed
+    )
+    return cells, tuple(_wide_rules(annex, config))
+
+
+def _wide_rules(annex: int, config: Config) -> Iterator[WideRule]:
+    """Row tests over several cells, each with the columns it reads."""
+    held = HELD[annex]
+    yield WideRule(
+        "rank-insufficient", ("post", held),
+        lambda r: _rank_verdict(r, annex, config)[0] is not False,
+    )  # fmt: skip
+    yield WideRule(
+        "rank-unknown", ("post", held), lambda r: _rank_verdict(r, annex, config)[0] is not None
+    )
+    yield WideRule("duties-conflict", (held,), lambda r: not _duties_conflict(r, annex, config))
+    if annex == 1:
+        for code, test in ADJUSTMENT_TESTS.items():
+            keys = ("adjustment", "original", "current")
+            yield WideRule(code, keys, lambda r, test=test: not test(r, config))
+
+
+def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema of an annex's rules; ``columns``: those the rows have.
+
+    The row-wide rules' verdicts are columns named ``?code``, computed before
+    (:func:`_wide_verdicts`)."""
+    import pandera.pandas as pa
+
+    cells, wide = row_rules(annex, config)
+    checks: dict[str, list[pa.Check]] = {}
+    for test in cells:
+        if test.passes is _filled:
+            check = pa.Check(lambda column: column.str.len() > 0, name=test.code)
+        else:
+            check = pa.Check(_distinct_check(test), name=test.code)
+        checks.setdefault(test.key, []).append(check)
+    columns_ = {
+        key: pa.Column(str, checks=c, required=False) for key, c in checks.items() if key in columns
+    }
+    for w in wide:  # the verdicts of the row-wide rules are columns of their own
+        columns_[_flag(w.code)] = pa.Column(bool, checks=pa.Check.eq(True))
+    return pa.DataFrameSchema(columns_)
+
+
+def _distinct_check(test: CellRule) -> Callable[[pd.Series], pd.Series]:
+    """The element test over a column's distinct texts, after the vectorised pass that
+    accepts the common shape of a valid value (:data:`SURELY_VALID`)."""
+    pattern = SURELY_VALID.get(test.code)
+
+    def check(column: pd.Series) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        passed = column.str.fullmatch(pattern).to_numpy(bool, copy=True) if pattern else None
+        rest = column if passed is None else column[~passed]
+        codes, distinct = pd.factorize(rest)
+        verdicts = np.fromiter((test.passes(t) for t in distinct), bool, len(distinct))
+        if passed is None:
+            return pd.Series(verdicts[codes], index=column.index)
+        passed[~passed] = verdicts[codes]
+        return pd.Series(passed, index=column.index)
+
+    return check
 
 
 def _flag(code: str) -> str:
     return f"?{code}"
 
 
-def _wide_check(code: str) -> pa.Check:
-    """A test over several cells of a row, computed beforehand in one pass (see row_findings)."""
-    return pa.Check(lambda df: df[_flag(code)], name=code)
+def _wide_verdicts(test: WideRule, frame: pd.DataFrame) -> Any:
+    """A row-wide rule's verdict on every row, judged once per distinct combination of
+    the cells it reads (pandas numbers the combinations)."""
+    import numpy as np
+
+    cells = frame.reindex(columns=list(test.keys), fill_value="")
+    codes = cells.groupby(list(test.keys), sort=False).ngroup().to_numpy()
+    distinct = cells.drop_duplicates().itertuples(index=False, name=None)
+    verdicts = [bool(test.passes(dict(zip(test.keys, c, strict=True)))) for c in distinct]
+    return np.asarray(verdicts, bool)[codes]
 
 
-def wide_tests(annex: int, config: Config) -> dict[str, Callable[[dict[str, str]], bool]]:
-    """Row tests over several cells (True: the row passes), keyed by finding code."""
-    tests: dict[str, Callable[[dict[str, str]], bool]] = {
-        "rank-insufficient": lambda r: _rank_verdict(r, annex, config)[0] is not False,
-        "rank-unknown": lambda r: _rank_verdict(r, annex, config)[0] is not None,
-        "duties-conflict": lambda r: not _duties_conflict(r, annex, config),
-    }
-    if annex == 1:
-        for code, test in ADJUSTMENT_TESTS.items():
-            tests[code] = lambda r, test=test: not test(r, config)
-    return tests
-
-
-def build_schema(annex: int, config: Config, columns: list[str]) -> pa.DataFrameSchema:
-    """The pandera schema of an annex, from the forms and vocabularies in ``schemas/``."""
-    spec = config.annexes[annex]
-    checks: dict[str, list[pa.Check]] = {c.key: [] for c in spec.columns}
-    for key in spec.required_cells:
-        checks[key].append(pa.Check(lambda s: s.str.len() > 0, name="required-missing"))
-    checks["mobile"].append(_series_check("phone-invalid", lambda t: not t or mobile_of(t).valid))
-    checks["name"].append(_series_check("name-suspicious", lambda t: not t or not _name_problem(t)))
-    for key in FUNCTION_COLUMNS[annex]:
-        checks[key].append(
-            _series_check("function-unknown", lambda t: not functions_in(t, config).unknown)
-        )
-        checks[key].append(
-            _series_check("function-repeated", lambda t: not functions_in(t, config).repeated)
-        )
-    wide = [_wide_check(code) for code in wide_tests(annex, config)]
-    if annex == 2:
-        checks["post"].append(
-            _series_check("former-staff-listed", lambda t: parse_post(t).status != "former")
-        )
-        # 无 is no function (decision 7); a cell of unknown entries is filled (decision 20).
-        checks["functions"].append(
-            _series_check(
-                "required-missing", lambda t: not t or not functions_in(t, config).is_empty
-            )
-        )
-    else:
-        checks["adjustment"].append(
-            _series_check(
-                "adjustment-type-unknown", lambda t: not t or adjustment_role(t, config) is not None
-            )
-        )
-    return pa.DataFrameSchema(
-        {
-            key: pa.Column(str, checks=c, required=False)
-            for key, c in checks.items()
-            if key in columns
-        },
-        checks=wide,
-    )
+def wide_flags(test: WideRule, records: list[dict[str, str]]) -> list[bool]:
+    """The verdict of a row-wide rule on every row, judged once per distinct combination
+    of the cells it reads (Annex 1 repeats its types and functions, a roster its posts)."""
+    verdicts: dict[tuple[str, ...], bool] = {}
+    flags = []
+    for record in records:
+        combination = tuple(record.get(key, "") for key in test.keys)
+        verdict = verdicts.get(combination)
+        if verdict is None:
+            texts = dict(zip(test.keys, combination, strict=True))
+            verdict = verdicts[combination] = bool(test.passes(texts))
+        flags.append(verdict)
+    return flags
 
 
 # ---------------------------------------------------------------- the tests behind the checks
@@ -125,7 +221,7 @@ def _name_problem(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _held(row: pd.Series, annex: int, config: Config) -> tuple[str, ...]:
+def _held(row: Texts, annex: int, config: Config) -> tuple[str, ...]:
     return functions_in(row.get(HELD[annex], ""), config).known
 
 
@@ -145,55 +241,55 @@ def _rank_verdict_of(post: str, held_text: str, config: Config) -> tuple[bool | 
     return True, "", ""
 
 
-def _duties_conflict(row: pd.Series, annex: int, config: Config) -> tuple[str, str] | None:
+def _duties_conflict(row: Texts, annex: int, config: Config) -> tuple[str, str] | None:
     """The first pair of functions the row's person may not hold together, if held."""
     held = set(_held(row, annex, config))
     return next((p for p in config.vocabularies.functions.conflicting if set(p) <= held), None)
 
 
-def _role(row: pd.Series, config: Config) -> str | None:
+def _role(row: Texts, config: Config) -> str | None:
     return adjustment_role(row.get("adjustment", ""), config)
 
 
-def _sets(row: pd.Series, config: Config) -> tuple[set[str], set[str]]:
+def _sets(row: Texts, config: Config) -> tuple[set[str], set[str]]:
     return set(functions_in(row.get("original", ""), config).known), set(
         functions_in(row.get("current", ""), config).known
     )
 
 
-def _needs(row: pd.Series, key: str, config: Config) -> bool:
+def _needs(row: Texts, key: str, config: Config) -> bool:
     """Decision 7: 当前 of 开通/增加/减少 and 原 of 注销/增加/减少 must name functions."""
     parsed = functions_in(row.get(key, ""), config)
     return _role(row, config) in NEEDS[key] and not parsed.known and not parsed.unknown
 
 
-def _open_has_original(row: pd.Series, config: Config) -> bool:
+def _open_has_original(row: Texts, config: Config) -> bool:
     parsed = functions_in(row.get("original", ""), config)
     return _role(row, config) == OPEN and bool(parsed.known or parsed.unknown)
 
 
-def _cancel_has_current(row: pd.Series, config: Config) -> bool:
+def _cancel_has_current(row: Texts, config: Config) -> bool:
     parsed = functions_in(row.get("current", ""), config)
     return _role(row, config) == CANCEL and bool(parsed.known or parsed.unknown)
 
 
-def _add_gains_nothing(row: pd.Series, config: Config) -> bool:
+def _add_gains_nothing(row: Texts, config: Config) -> bool:
     original, current = _sets(row, config)
     return _role(row, config) == ADD and bool(original and current) and not (current - original)
 
 
-def _remove_loses_nothing(row: pd.Series, config: Config) -> bool:
+def _remove_loses_nothing(row: Texts, config: Config) -> bool:
     original, current = _sets(row, config)
     return _role(row, config) == REMOVE and bool(original and current) and not (original - current)
 
 
-def _mixed(row: pd.Series, config: Config) -> bool:
+def _mixed(row: Texts, config: Config) -> bool:
     original, current = _sets(row, config)
     gained, lost = current - original, original - current
     return _role(row, config) in (ADD, REMOVE) and bool(gained) and bool(lost)
 
 
-ADJUSTMENT_TESTS: dict[str, Callable[[pd.Series, Config], bool]] = {
+ADJUSTMENT_TESTS: dict[str, Callable[[Texts, Config], bool]] = {
     "required-missing:original": lambda r, c: _needs(r, "original", c),
     "required-missing:current": lambda r, c: _needs(r, "current", c),
     "open-has-original": _open_has_original,
@@ -218,47 +314,90 @@ WIDE_COLUMN = {
 
 # ---------------------------------------------------------------- running and explaining
 def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> list[Finding]:
-    """Validate every row of one annex in one pandera call and explain each failure."""
+    """Validate every row of one annex (one pandera call, or in plain Python for a few
+    rows) and explain each failure."""
     if not rows:
         return []
     keys = [c.key for c in config.annexes[annex].columns]
-    frame = pd.DataFrame(
-        [{key: row.text(key) for key in keys if key in form.columns} for form, row in rows],
-        dtype=object,
-    ).fillna("")
-    frame = frame.astype(str)
+    records = [{key: row.text(key) for key in keys if key in form.columns} for form, row in rows]
+    failures = _failures(records, annex, config) if len(rows) < VECTOR_FROM else None
+    if failures is None:
+        failures = _pandera_failures(records, keys, annex, config)
+    reporter = Reporter(config)
+    findings = []
+    seen: set[tuple[int, str, str]] = set()
+    for index, code, key in failures:
+        code = code.split(":")[0]
+        if (index, code, key) in seen:
+            continue
+        seen.add((index, code, key))
+        form, row = rows[index]
+        if row.cell(key) is None:
+            continue
+        findings.append(explain(reporter, code, form, row, key, config))
+    return findings
+
+
+def _failures(
+    records: list[dict[str, str]], annex: int, config: Config
+) -> list[tuple[int, str, str]]:
+    """(row index, code, column) of every failed rule, in plain Python."""
+    cells, wide = row_rules(annex, config)
+    failures = []
+    for test in cells:
+        verdicts: dict[str, bool] = {}
+        for index, record in enumerate(records):
+            text = record.get(test.key)
+            if text is None:  # the row's form has no such column
+                continue
+            verdict = verdicts.get(text)
+            if verdict is None:
+                verdict = verdicts[text] = bool(test.passes(text))
+            if not verdict:
+                failures.append((index, test.code, test.key))
+    for row_test in wide:
+        key = _wide_column(row_test.code, annex)
+        for index, passed in enumerate(wide_flags(row_test, records)):
+            if not passed:
+                failures.append((index, row_test.code, key))
+    return failures
+
+
+def _pandera_failures(
+    records: list[dict[str, str]], keys: list[str], annex: int, config: Config
+) -> list[tuple[int, str, str]]:
+    """(row index, code, column) of every failed rule: one pandera validation."""
+    import pandas as pd
+    from pandera.errors import SchemaErrors
+
+    present = set().union(*records)
+    frame = pd.DataFrame(records, columns=[k for k in keys if k in present])
+    frame = frame.fillna("").astype(str)
     schema = build_schema(annex, config, list(frame.columns))
-    # The row-wide tests run once per row over plain dicts (pandas' apply(axis=1) builds a
-    # Series per row and per check, the slowest part of a national run).
-    records = frame.to_dict("records")
-    for code, test in wide_tests(annex, config).items():
-        frame[_flag(code)] = [bool(test(record)) for record in records]
+    for wide in row_rules(annex, config)[1]:
+        frame[_flag(wide.code)] = _wide_verdicts(wide, frame)
     try:
         schema.validate(frame, lazy=True)
         return []
     except SchemaErrors as errors:
         cases = errors.failure_cases
-    reporter = Reporter(config)
-    findings = []
-    seen: set[tuple[int, str]] = set()
-    for context, column, check, index in zip(
-        cases["schema_context"], cases["column"], cases["check"], cases["index"], strict=True
+    failures = []
+    for column, check, index, case in zip(
+        cases["column"], cases["check"], cases["index"], cases["failure_case"], strict=True
     ):
-        if index is None or pd.isna(index):
-            continue
-        code = str(check)
-        # A row-wide check is reported once per column by pandera: point where RULES.md says.
-        wide = context == "DataFrameSchema"
-        key = WIDE_COLUMN.get(code, HELD[annex]) if wide else str(column)
-        code = code.split(":")[0]
-        if (int(index), code + key) in seen:
-            continue
-        seen.add((int(index), code + key))
-        form, row = rows[int(index)]
-        if row.cell(key) is None:
-            continue
-        findings.append(explain(reporter, code, form, row, key, config))
-    return findings
+        if index is None or pd.isna(index):  # a check that failed to run: a bug, not input
+            raise RuntimeError(f"row check {check} on {column} could not run: {case}")
+        code, key = str(check), str(column)
+        if key.startswith("?"):  # a row-wide rule's verdict: point where RULES.md says
+            code = key[1:]
+            key = _wide_column(code, annex)
+        failures.append((int(index), code, key))
+    return failures
+
+
+def _wide_column(code: str, annex: int) -> str:
+    """Where a row-wide rule's finding points (RULES.md "located at")."""
+    return WIDE_COLUMN.get(code, HELD[annex])
 
 
 Explainer = Callable[[Form, Row, str, Config], dict[str, Any]]
