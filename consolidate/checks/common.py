@@ -39,6 +39,18 @@ class Reporter:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.catalog = Catalog(config)
+        # One person index per run: the rules across rows ask for each row's person
+        # several times (duplicates, shared mobiles, both annexes, last year).
+        self._people: dict[int, Person] = {}
+        self._rows: list[Row] = []
+
+    def person(self, row: Row) -> Person:
+        """The person a row is about (name + mobile), worked out once per run."""
+        found = self._people.get(id(row))
+        if found is None:
+            found = self._people[id(row)] = person_of(row)
+            self._rows.append(row)  # keeps the row alive while its id is a key
+        return found
 
     def column_name(self, form: Form, key: str) -> str:
         return self.config.annexes[form.annex].column(key).name

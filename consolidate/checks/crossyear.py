@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from consolidate.checks.common import Person, Reporter, functions_of, person_of, where
+from consolidate.checks.common import Person, Reporter, functions_of, where
 from consolidate.checks.people import adjustment_of, requests_by_person
 from consolidate.checks.registry import rule
 from consolidate.model.baseline import Baseline, BaselinePerson
@@ -43,13 +43,14 @@ def compare_with_baseline(
     (:func:`recorded_rows`); they explain changes as the inbox's requests do.
     """
     asked = [*judged[1], *recorded]
-    requests = requests_by_person([(f, r) for f, r in asked if _identified(person_of(r))])
+    identified = [(f, r) for f, r in asked if _identified(reporter.person(r))]
+    requests = requests_by_person(identified, reporter)
     index = _Index(baseline)
     findings: list[Finding] = []
     changes: list[Change] = []
     present: set[tuple[str | None, Person]] = set()
     for form, row in judged[2]:
-        person = person_of(row)
+        person = reporter.person(row)
         if not _identified(person) or (form.district, person) in present:
             continue  # required-missing / person-duplicate cover these rows
         present.add((form.district, person))
@@ -299,7 +300,7 @@ def _originals(
     findings = []
     for form, row in requests:
         kind = adjustment_of(row, config)
-        person = person_of(row)
+        person = reporter.person(row)
         original = functions_of(row, "original", config)
         if kind is None or not _identified(person) or original.unknown:
             continue

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from consolidate.checks.common import Person, Reporter, functions_of, person_of, where
+from consolidate.checks.common import Person, Reporter, functions_of, where
 from consolidate.checks.registry import rule
 from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
@@ -22,17 +22,19 @@ def shared_phones(rows: FormRows, reporter: Reporter) -> Iterator[Finding]:
     """One mobile given for two different names, anywhere in the run: on every row involved."""
     by_mobile: dict[str, FormRows] = defaultdict(list)
     for form, row in rows:
-        person = person_of(row)
+        person = reporter.person(row)
         if person.name and len(person.mobile) == 11:
             by_mobile[person.mobile].append((form, row))
     for mobile, group in by_mobile.items():
-        names = {person_of(row).name for _, row in group}
+        names = {reporter.person(row).name for _, row in group}
         if len(names) < 2:
             continue
         for form, row in group:
-            me = person_of(row).name
+            me = reporter.person(row).name
             others = [
-                f"{person_of(r).name}（{where(f, r)}）" for f, r in group if person_of(r).name != me
+                f"{reporter.person(r).name}（{where(f, r)}）"
+                for f, r in group
+                if reporter.person(r).name != me
             ]
             yield reporter.at_cell(
                 "phone-shared", form, row, "mobile", mobile=mobile, others="；".join(others)
@@ -44,7 +46,7 @@ def multi_district(rosters: FormRows, reporter: Reporter) -> Iterator[Finding]:
     """The same person listed by two districts' Annex 2."""
     by_person: dict[Person, FormRows] = defaultdict(list)
     for form, row in rosters:
-        person = person_of(row)
+        person = reporter.person(row)
         if person.name and person.mobile:
             by_person[person].append((form, row))
     for person, group in by_person.items():
@@ -76,13 +78,15 @@ def duplicate_accounts(rosters: FormRows, reporter: Reporter) -> Iterator[Findin
         if account and account not in ("无", "/", "-"):
             by_account[account].append((form, row))
     for group in by_account.values():
-        people = {person_of(row) for _, row in group}
+        people = {reporter.person(row) for _, row in group}
         if len(people) < 2:
             continue
         for form, row in group:
-            me = person_of(row)
+            me = reporter.person(row)
             others = [
-                f"{person_of(r).name}（{where(f, r)}）" for f, r in group if person_of(r) != me
+                f"{reporter.person(r).name}（{where(f, r)}）"
+                for f, r in group
+                if reporter.person(r) != me
             ]
             yield reporter.at_cell(
                 "account-name-duplicate",
@@ -95,11 +99,13 @@ def duplicate_accounts(rosters: FormRows, reporter: Reporter) -> Iterator[Findin
 
 
 # ---------------------------------------------------------------- Annex 1 against Annex 2
-def requests_by_person(requests: FormRows) -> dict[Person, list[tuple[Form, Row]]]:
+def requests_by_person(
+    requests: FormRows, reporter: Reporter
+) -> dict[Person, list[tuple[Form, Row]]]:
     """Each person's Annex 1 requests, in file and row order."""
     out: dict[Person, FormRows] = defaultdict(list)
     for form, row in requests:
-        out[person_of(row)].append((form, row))
+        out[reporter.person(row)].append((form, row))
     return out
 
 
@@ -118,8 +124,10 @@ def cross_annex(
     roster_districts = {form.district for form, _ in rosters}
     listed: dict[tuple[str | None, Person], tuple[Form, Row]] = {}
     for form, row in rosters:
-        listed.setdefault((form.district, person_of(row)), (form, row))
-    wanted = requests_by_person([(f, r) for f, r in requests if f.district in roster_districts])
+        listed.setdefault((form.district, reporter.person(row)), (form, row))
+    wanted = requests_by_person(
+        [(f, r) for f, r in requests if f.district in roster_districts], reporter
+    )
     for person, asked in wanted.items():
         for form, row in asked:
             hit = listed.get((form.district, person))

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from consolidate.checks.common import Reporter, person_of, recommend_type
+from consolidate.checks.common import Reporter, recommend_type
 from consolidate.checks.registry import ANY, rule
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
@@ -176,7 +176,7 @@ def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Find
     """The same person (name + mobile) twice in one sheet: on the second and later rows."""
     first: dict[object, Row] = {}
     for row in rows:
-        person = person_of(row)
+        person = reporter.person(row)
         if not person.name or not person.mobile:
             continue
         if person in first:
