@@ -469,6 +469,7 @@ class Server:
     max_upload_bytes: int
     max_upload_files: int
     max_findings_shown: int
+    annotate_max_findings: int
     threads: int
     check_workers: int
     check_queue: int

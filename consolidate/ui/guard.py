@@ -56,15 +56,22 @@ class Checker:
         self.pool = shared_pool(server.check_workers, limits, start_method())
         # Running and waiting checks together; one more is Busy.
         self._slots = threading.BoundedSemaphore(server.check_workers + server.check_queue)
+        self._running = threading.BoundedSemaphore(server.check_workers)
         self.seconds = server.check_seconds
 
     def run(self, function: Callable[..., Any], *args: Any) -> Any:
-        """``function(*args)`` in a worker: its result, or :class:`Failed`; raises
-        :class:`Busy` at once when the queue is full."""
+        """``function(*args)`` in a worker: its result, or :class:`Failed`. Raises
+        :class:`Busy` at once when the queue is full, and after waiting as long as one
+        check may take when no worker came free (an answer within twice that time)."""
         if not self._slots.acquire(blocking=False):
             raise Busy
         try:
-            return self.pool.call(function, *args)
+            if not self._running.acquire(timeout=self.seconds):
+                raise Busy
+            try:
+                return self.pool.call(function, *args)
+            finally:
+                self._running.release()
         finally:
             self._slots.release()
 

@@ -167,6 +167,13 @@ class FileView:
     annotate_failed: bool = False
     superseded: bool = False  # an identical or older copy of another file of the upload
     shown_at_most: int = 200  # findings listed on the page (the copy lists them all)
+    tallies: dict[str, int] | None = None  # of all findings, once the list was cut
+
+    def cut(self, most: int) -> None:
+        """Keep only the findings the page lists (the counts stay those of all): what a
+        worker sends back and the server holds stays small whatever the file."""
+        self.tallies, self.shown_at_most = self.counts, most
+        self.findings = self.findings[:most]
 
     @property
     def shown(self) -> list[Finding]:
@@ -175,17 +182,17 @@ class FileView:
 
     @property
     def not_shown(self) -> int:
-        return max(0, len(self.findings) - self.shown_at_most)
+        return sum(self.counts.values()) - len(self.shown)
 
     @property
     def counts(self) -> dict[str, int]:
         """``{"errors": n, "warnings": n, "infos": n}``."""
-        return count_by_severity(self.findings)
+        return self.tallies if self.tallies is not None else count_by_severity(self.findings)
 
     @property
     def ok(self) -> bool:
         """可以报送: no error-severity finding (the exit code of ``consolidate check``)."""
-        return not any(f.is_error for f in self.findings)
+        return not self.counts["errors"]
 
 
 @dataclass
@@ -359,7 +366,9 @@ def check() -> tuple[str, int]:
     except Busy:
         log.info("upload refused: busy")
         return _busy()
-    counts = count_by_severity(f for view in results.files for f in view.findings)
+    counts = {
+        k: sum(view.counts[k] for view in results.files) for k in ("errors", "warnings", "infos")
+    }
     log.info(
         "upload checked: files=%d refused=%d errors=%d warnings=%d infos=%d ms=%d",
         len(results.files), len(results.rejected), counts["errors"], counts["warnings"],
@@ -548,7 +557,7 @@ def _checked(uploads: list[Upload], as_of: dt.date | None, services: Services) -
     as_of = as_of or dt.date.today()
     client = _client()
     if current_app.config["CHECK_IN_WORKERS"]:
-        done = services.checker().run(check_uploads, accepted, as_of, str(settings.root))
+        done = services.checker().run(check_uploads, accepted, as_of, settings)
     else:
         done = check_uploads(accepted, as_of, settings)
     if isinstance(done, Failed):
@@ -556,9 +565,7 @@ def _checked(uploads: list[Upload], as_of: dt.date | None, services: Services) -
         return _failed(accepted, rejected, done, settings)
     results, copies = done
     results.rejected[:0] = rejected
-    shown = settings.settings.server.max_findings_shown
     for view, copy in zip(results.files, copies, strict=True):
-        view.shown_at_most = shown
         if copy is not None:
             view.token = services.store.put(client, *copy)
         view.annotate_failed = bool(view.findings) and not view.unreadable and view.token is None
@@ -585,14 +592,13 @@ Copy = tuple[str, bytes] | None  # an annotated copy: its download name and byte
 
 
 def check_uploads(
-    accepted: list[Upload], as_of: dt.date, settings: Config | str
+    accepted: list[Upload], as_of: dt.date, settings: Config
 ) -> tuple[Results, list[Copy]]:
     """Run ``api.check`` on the files together and annotate the ones with findings; the
-    views and, for each, its annotated copy. Runs in a worker process (``settings`` is
-    then the root of the configuration to load)."""
+    views and, for each, its annotated copy. Runs in a worker process (the configuration
+    is sent along: the page's, even when it is not the one on disk)."""
     from consolidate import api
 
-    settings = settings if isinstance(settings, Config) else load_config(settings)
     with tempfile.TemporaryDirectory(
         prefix="consolidate-serve-", ignore_cleanup_errors=True
     ) as tmp:
@@ -620,11 +626,15 @@ def check_uploads(
             view = FileView(name, result.rows, found, result.unreadable, labels)
             view.superseded = outcome.status.get(name) == "superseded"
             copy = None
-            if found and not result.unreadable:  # a file without findings needs no copy
+            most = settings.settings.server.annotate_max_findings
+            if found and not result.unreadable and len(found) <= most:  # none needed, or too slow
                 copy = _annotate(result, found, folder / path.stem, settings)
+            view.cut(settings.settings.server.max_findings_shown)
             views.append(view)
             copies.append(copy)
-    other = [f for rest in by_file.values() for f in rest]
+    other = [f for rest in by_file.values() for f in rest][
+        : settings.settings.server.max_findings_shown
+    ]
     return Results(views, other, rejected, *_cross(outcome)), copies
 
 

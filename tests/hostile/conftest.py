@@ -490,11 +490,17 @@ def far_cell(ref: str = "XFD1048576", dimension: str | None = None) -> bytes:
     return xlsx_bytes([("附件2", sheet_xml(grid, dimension=dimension, tail=tail))])
 
 
-def big_roster_xml(rows: int) -> str:
-    """Annex 2 with ``rows`` data rows, written straight as XML (openpyxl is too slow)."""
+def big_roster_xml(rows: int, faulty: bool = False) -> str:
+    """Annex 2 with ``rows`` data rows, written straight as XML (openpyxl is too slow);
+    ``faulty``: every mobile one digit short (an error on every row)."""
     grid = annex_grid(2, [])
     head = sheet_xml(grid[:4])[: -len("</sheetData></worksheet>")]
     parts = [head]
+
+    def mobile(i: int) -> str:
+        number = f"1{30 + i % 60:02d}{i:08d}"
+        return number[:-1] if faulty else number
+
     for i in range(rows):
         r = FIRST_DATA_ROW + i
         parts.append(
@@ -502,15 +508,15 @@ def big_roster_xml(rows: int) -> str:
             f'<c r="B{r}" t="s"><v>0</v></c><c r="C{r}" t="s"><v>1</v></c>'
             f'<c r="D{r}" t="s"><v>2</v></c>'
             f'<c r="E{r}" t="inlineStr"><is><t>hp{i}</t></is></c>'
-            f'<c r="F{r}" t="s"><v>3</v></c><c r="G{r}"><v>1{30 + i % 60:02d}{i:08d}</v></c></row>'
+            f'<c r="F{r}" t="s"><v>3</v></c><c r="G{r}"><v>{mobile(i)}</v></c></row>'
         )
     parts.append("</sheetData></worksheet>")
     return "".join(parts)
 
 
-def big_roster(rows: int) -> bytes:
+def big_roster(rows: int, faulty: bool = False) -> bytes:
     shared = [UNIT, "王建华", "认证科科长", "复审、监管"]
-    return xlsx_bytes([("附件2", big_roster_xml(rows))], shared=shared)
+    return xlsx_bytes([("附件2", big_roster_xml(rows, faulty))], shared=shared)
 
 
 @pytest.fixture(scope="session")

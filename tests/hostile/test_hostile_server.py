@@ -137,6 +137,12 @@ def test_a_long_list_of_findings_is_capped_on_the_page() -> None:
     assert "请下载标注后的工作簿查看全部问题" in page
 
 
+def test_a_file_with_too_many_findings_gets_no_copy_on_the_page() -> None:
+    app = app_with(max_findings_shown=5, annotate_max_findings=10)
+    page = upload(app.test_client(), (faulty(12), "附件2.xlsx")).get_data(as_text=True)
+    assert token_of(page) is None and "问题较多，未生成标注副本" in page
+
+
 # ---------------------------------------------------------------- annotated downloads
 def test_an_annotated_copy_is_for_the_client_that_uploaded_it(app) -> None:
     mine, other = app.test_client(), app.test_client()
