@@ -386,3 +386,31 @@ def test_records_of_the_xls_shapes_are_what_they_claim() -> None:
     assert sum(t == 0x00FD for t, _ in records) == 20
     cells = [b for t, b in biff_records(workbook_stream(far_cells_xls(1))) if t == 0x00FD]
     assert struct.unpack_from("<HH", cells[-1]) == (59_999, 15)
+
+
+HOSTILE_SHAPES = {
+    "far cells .xlsx": ("远.xlsx", far_cells_xlsx),
+    "far cells .xls": ("远.xls", far_cells_xls),
+    "shared-string bomb": ("串.xlsx", shared_string_bomb),
+    "long string in many .xls cells": ("串.xls", xls_string_bomb),
+    **{
+        f"compound file: {case}": (f"{i}.xls", make)
+        for i, (case, make) in enumerate(COMPOUND.items())
+    },
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_SHAPES))
+def test_check_answers_every_shape_with_json(case: str, tmp_path: Path) -> None:
+    """``consolidate check --format json``, as a clerk runs it: exit 0 or 1, JSON, the
+    file named in it (read, or a finding with its reason)."""
+    import json
+
+    from conftest import cli
+
+    name, make = HOSTILE_SHAPES[case]
+    path = write(tmp_path / name, make())
+    ran = cli("check", path, "--format", "json", "--as-of", "2026-11-26")
+    assert ran.code in (0, 1), ran.output
+    findings = json.loads(ran.output)["findings"]
+    assert all(f["file"] == str(path) for f in findings if f["file"])
