@@ -18,10 +18,12 @@ STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 LABEL = {
     "zh": {"cell": "单元格", "person": "人员",
            "value": "内容", "message": "问题及修改方法", "suggestion": "建议改为", "level": "级别", "ok": "未发现问题，可以报送。",
-           "fix": "需要修改后再报送", "look": "有需要核对的提示", "rows": "数据行"},
+           "fix": "需要修改后再报送", "look": "有需要核对的提示", "rows": "数据行",
+           "colon": "：", "comma": "，", "open": "（", "close": "）"},
     "en": {"cell": "Cell", "person": "Person",
            "value": "Value", "message": "Problem and fix", "suggestion": "Suggestion", "level": "Level", "ok": "No problem found: ready to send.",
-           "fix": "must be corrected before sending", "look": "has points to check", "rows": "data rows"},
+           "fix": "must be corrected before sending", "look": "has points to check", "rows": "data rows",
+           "colon": ": ", "comma": ", ", "open": "(", "close": ")"},
 }  # fmt: skip
 
 
@@ -62,7 +64,9 @@ def _findings_table(outcome: Outcome, console: Any, lang: str) -> None:
         name = result.source.display
         found = by_file.pop(name, [])
         rows = result.rows
-        console.print(f"\n[bold]{name}[/bold]  （{words['rows']} {rows}）")
+        console.print(
+            f"\n[bold]{name}[/bold]  {words['open']}{words['rows']} {rows}{words['close']}"
+        )
         if not found:
             console.print(f"  [green]√ {words['ok']}[/green]")  # √ exists in GBK, ✓ does not
             continue
@@ -73,8 +77,8 @@ def _findings_table(outcome: Outcome, console: Any, lang: str) -> None:
             _blocks(console, lines, words, lang)
         counts = count_by_severity(found)
         verdict = words["fix"] if counts["errors"] else words["look"]
-        tally = "，".join(f"{words[k]} {counts[k + 's']}" for k in SEVERITIES)
-        console.print(f"  {verdict}：{tally}")
+        tally = words["comma"].join(f"{words[k]} {counts[k + 's']}" for k in SEVERITIES)
+        console.print(f"  {verdict}{words['colon']}{tally}")
     for name, rest in by_file.items():  # findings without a file, e.g. district-missing
         for finding in rest:
             console.print(
@@ -111,13 +115,12 @@ def _blocks(console: Any, lines: list[ListLine], words: dict[str, str], lang: st
     from rich.padding import Padding
     from rich.text import Text
 
-    colon = "：" if lang != "en" else ": "
     for line in lines:
         head = f"[{STYLE[line.severity]}]{words[line.severity]}[/]  {escape(line.where(lang))}"
         console.print(f"  {head}  {escape(line.person or '')}".rstrip())
         texts = [line.message]
         texts += [
-            f"{words[key]}{colon}{value[:80]}"
+            f"{words[key]}{words['colon']}{value[:80]}"
             for key, value in (("value", line.value), ("suggestion", line.suggestion))
             if value
         ]
