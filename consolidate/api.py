@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from consolidate.checks import evaluate
-from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Config, load_config
+from consolidate.model.catalog import tool_message
+from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
 from consolidate.model.errors import InputError, OutputError
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding
@@ -50,7 +51,7 @@ def check(
         elif path.is_file():
             files.append((path, display))
         else:
-            raise InputError(f"找不到文件：{path}")
+            raise InputError("file-missing", path=path)
     results = read_all(files, config)  # each file in a worker: one bad file costs only itself
     return evaluate(results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist)
 
@@ -85,7 +86,7 @@ def consolidate_inbox(
     as_of = as_of or dt.date.today()
     inbox = Path(inbox)
     if not inbox.is_dir():
-        raise InputError(f"找不到收件文件夹：{inbox}")
+        raise InputError("inbox-missing", path=inbox)
     baseline = None
     if baseline_path is not None:
         from consolidate.reading.baseline import read_baseline
@@ -165,7 +166,7 @@ def _return_copy(
         write_annotated(result, findings, out, lang=lang, config=config)
     except Exception as exc:  # noqa: BLE001 - one copy failing must not stop the run
         reason = exc if isinstance(exc, OutputError) else f"{type(exc).__name__}: {exc}"
-        return f"未能生成标注副本（{reason}）" if lang != "en" else f"no annotated copy ({reason})"
+        return tool_message("annotation-failed", lang, {"reason": reason})
     return None
 
 
@@ -193,7 +194,7 @@ def forward(
             return [], None
         path = ensure_folder(out_dir / "forwarded") / f"{name}.xlsx"
         if path.exists():
-            raise OutputError(f"{path} 已存在，未覆盖：请检查台账与 forwarded 文件夹是否对应")
+            raise OutputError("batch-exists", path=path)
         ledger.add_batch(name, day, int(name.rsplit("-", 1)[1]), len(sent), path.name)
         ledger.save(sent, day)
         write_batch(sent, day, path, config, lang)
@@ -214,13 +215,11 @@ def export_schemas(folder: Path | str) -> list[Path]:
     names = [f"{name}.toml" for name in FILES]
     present = [name for name in names if (folder / name).exists()]
     if present:
-        raise OutputError(
-            f"{folder} 中已有配置文件（{'、'.join(present)}），未覆盖；请指定一个新的文件夹"
-        )
+        raise OutputError("schemas-present", folder=folder, names=present)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"无法创建文件夹 {folder}：{exc.strerror or exc}") from exc
+        raise OutputError("folder-not-created", folder=folder, reason=exc.strerror or exc) from exc
     for name in names:
         atomic_write_bytes(folder / name, (DEFAULT_SCHEMAS / name).read_bytes())
     return [folder / name for name in names]
@@ -235,11 +234,10 @@ def annotation_refusal(result: ReadResult, lang: str = "zh") -> str | None:
     """
     from consolidate.writing.annotate import too_big_to_annotate
 
-    zh = lang != "en"
     if result.unreadable:
-        return "文件无法读取，未生成标注副本" if zh else "the file is unreadable: no annotated copy"
+        return tool_message("annotation-unreadable", lang, {})
     if too_big_to_annotate(result.source.path):
-        return "文件太大，未生成标注副本" if zh else "the file is too large for an annotated copy"
+        return tool_message("annotation-too-large", lang, {})
     return None
 
 
@@ -263,7 +261,9 @@ def write_annotated(
     try:
         data = attachment_bytes(mail.path, name, config)
     except Unreadable as why:
-        raise OutputError(f"无法从邮件中取出附件“{name}”：{why.zh}") from why
+        raise OutputError(
+            "attachment-unavailable", name=name, reason=Bilingual(why.zh, why.en)
+        ) from why
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / PurePosixPath(name).name
         source.write_bytes(data)

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import click
 
-from consolidate.ui.usage import Choice, Date, Group, Integer, fail
-
-_fail = fail
+from consolidate.ui.usage import Choice, Date, Group, Integer, fail, refuse, say
 
 # Options shared by check and run.
 as_of_option = click.option(
@@ -88,7 +86,7 @@ def _use_schemas(ctx: click.Context, folder: Path) -> None:
     from consolidate.model.config import SCHEMAS_ENV
 
     if not folder.is_dir():
-        _fail(f"找不到配置文件夹：{folder}（可用 consolidate schemas export 导出默认配置）")
+        refuse("schemas-folder-missing", path=folder)
     before = os.environ.get(SCHEMAS_ENV)
     os.environ[SCHEMAS_ENV] = str(folder.resolve())
 
@@ -165,8 +163,8 @@ def check(
     """区局报送前自查表格（可给文件夹）/ a district checks its own file(s) or folder before sending."""
     from consolidate import api
 
-    single = _annotation_file(files, annotate, lang) if annotate else None
-    _must_exist(fastlist, lang)
+    single = _annotation_file(files, annotate) if annotate else None
+    _must_exist(fastlist)
     outcome = api.check(list(files), as_of=as_of or dt.date.today(), fastlist_path=fastlist)
     if fmt == "json":
         from consolidate.writing.tables import findings_json
@@ -187,27 +185,17 @@ def check(
     sys.exit(outcome.exit_code)
 
 
-def _annotation_file(files: tuple[Path, ...], target: Path, lang: str) -> bool:
+def _annotation_file(files: tuple[Path, ...], target: Path) -> bool:
     """True when ``--annotate`` names one copy; refused before checking when it cannot."""
     from consolidate.writing.annotate import annotated_name
 
     if target.is_dir() or not target.suffix:
         return False
     if len(files) != 1 or files[0].is_dir():
-        _fail(
-            "--annotate 给的是一个文件名，但要检查多个文件或一个文件夹：请给一个文件夹，"
-            "每个文件各写一份标注副本"
-            if lang != "en"
-            else "--annotate names one file but several files or a folder are checked:"
-            " give a folder (one annotated copy per input)"
-        )
+        refuse("annotate-one-file")
     expected = Path(annotated_name(files[0].name)).suffix
     if target.suffix.lower() != expected:
-        _fail(
-            f"标注副本的文件名应以 {expected} 结尾（收到：{target.name}）"
-            if lang != "en"
-            else f"the annotated copy's name must end in {expected} (got {target.name})"
-        )
+        refuse("annotate-suffix", suffix=expected, name=target.name)
     return True
 
 
@@ -222,7 +210,7 @@ def _annotate(outcome, target: Path, single: bool | None, lang: str) -> None:
         refusal = api.annotation_refusal(result, lang)
         if refusal:
             if single:
-                _fail(refusal)
+                fail(refusal)
             click.echo(f"{display}：{refusal}", err=True)
             continue
         out = paths[display]
@@ -232,14 +220,10 @@ def _annotate(outcome, target: Path, single: bool | None, lang: str) -> None:
         click.echo(f"已写出标注副本 / annotated copy: {out}", err=True)
 
 
-def _must_exist(fastlist: Path | None, lang: str) -> None:
+def _must_exist(fastlist: Path | None) -> None:
     """Refuse a --fastlist that is no file before anything is read."""
     if fastlist is not None and not fastlist.is_file():
-        _fail(
-            f"找不到便捷通道使用单位名单：{fastlist}"
-            if lang != "en"
-            else f"the list of fast-channel users is not found: {fastlist}"
-        )
+        refuse("fastlist-missing", path=fastlist)
 
 
 def _folder_of(path: Path) -> None:
@@ -320,10 +304,10 @@ def run(
     from consolidate.ui.terminal import ledger_summary, progress_bar, run_summary
 
     if baseline is not None and not baseline.is_file():
-        _fail(f"找不到上年名册：{baseline}")
-    _must_exist(fastlist, lang)
+        refuse("baseline-missing", path=baseline)
+    _must_exist(fastlist)
     if not inbox.is_dir():
-        _fail(f"找不到收件文件夹：{inbox}")
+        refuse("inbox-missing", path=inbox)
     with progress_bar() as progress:
         outcome, written = api.run_inbox(
             inbox, out, as_of=as_of or dt.date.today(), year=year, baseline_path=baseline,
@@ -360,17 +344,12 @@ def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> N
 
     day = day or dt.date.today()
     sent, path = api.forward(out, day=day, ledger_path=ledger, lang=lang)
-    if lang == "en":
-        click.echo(f"Forwarded {len(sent)} request(s) on {day.isoformat()}.")
-        if path:
-            click.echo(f"Batch as sent: {path}")
+    say("forwarded", count=len(sent), day=day.isoformat())
+    if path:
+        say("forward-batch", path=path)
+        say("forward-next")
     else:
-        click.echo(f"已标记报送 {len(sent)} 条申请（报送日期 {day.isoformat()}）。")
-        if path:
-            click.echo(f"本批报送表：{path}")
-            click.echo("再次运行 consolidate run 后，adjustments.xlsx 的“全年台账”显示报送日期。")
-        else:
-            click.echo("没有待报送的申请（已报送的不会重复报送）。")
+        say("forward-none")
 
 
 TEMPLATE_EXAMPLES = """\b
@@ -400,11 +379,7 @@ def template(
 ) -> None:
     """生成空白表格模板 / write a blank form with dropdowns."""
     if (annex is None) == (form is None):
-        _fail(
-            "请用 --annex 1|2 或 --form recommend 指定一种表格"
-            if lang != "en"
-            else "name one form: --annex 1|2 or --form recommend"
-        )
+        refuse("form-unnamed")
     from consolidate.model.config import load_config
     from consolidate.values.districts import normalize_district
     from consolidate.writing.template import write_template
@@ -414,11 +389,7 @@ def template(
     if district:
         name = normalize_district(district, config)
         if name is None:
-            _fail(
-                f"“{district}”不是配置中的区"
-                if lang != "en"
-                else f"{district} is not a configured district"
-            )
+            refuse("district-unknown", district=district, known=[d.name for d in config.districts])
     write_template(out, FORMS[annex or form or ""], name, config)
     click.echo(f"已写出模板 / template written: {out}")
 

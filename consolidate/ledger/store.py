@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from consolidate.model.config import Bilingual
 from consolidate.model.errors import LedgerError
 from consolidate.model.request import Request
 
@@ -129,7 +130,7 @@ class Ledger:
         try:
             self.connection.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise LedgerError(f"台账 {self.path} 无法保存（{exc}），本次运行的记录未写入") from exc
+            raise LedgerError("ledger-not-saved", path=self.path, reason=exc) from exc
         self.done = True
 
     def close(self) -> None:
@@ -159,7 +160,7 @@ def open_ledger(path: Path | str, *, create: bool = True) -> Ledger:
     path = Path(path)
     created = not path.exists()
     if created and not create:
-        raise LedgerError(f"找不到台账文件：{path}（请先用 consolidate run 汇总收件）")
+        raise LedgerError("ledger-missing", path=path)
     if not created:
         _check_header(path)
     connection = _connect(path, created)
@@ -181,10 +182,7 @@ class LedgerLocked(LedgerError):
 
 
 def _locked(path: Path) -> LedgerLocked:
-    return LedgerLocked(
-        f"台账 {path} 正被另一次运行使用（等待{BUSY_SECONDS:.0f}秒后仍未释放）。"
-        "请等另一次运行结束后再试；同一台账不能同时运行两次"
-    )
+    return LedgerLocked("ledger-busy", path=path, seconds=f"{BUSY_SECONDS:.0f}")
 
 
 def _check_header(path: Path) -> None:
@@ -192,13 +190,17 @@ def _check_header(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
     except OSError as exc:
-        raise LedgerError(f"台账文件 {path} 无法打开（{exc.strerror or exc}）") from exc
+        raise LedgerError("ledger-unopenable", path=path, reason=exc.strerror or exc) from exc
     if not head and path.with_name(f"{path.name}-journal").exists():
         # A first run is still writing it (SQLite fills the file at its commit): wait
         # for that run's lock as for any ledger in use, never call it damaged.
         return
     if head != SQLITE_MAGIC:
-        raise LedgerError(_corrupt(path, "不是SQLite数据库文件"))
+        raise LedgerError(
+            "ledger-corrupt",
+            path=path,
+            reason=Bilingual("不是SQLite数据库文件", "not an SQLite database file"),
+        )
 
 
 def _connect(path: Path, created: bool) -> sqlite3.Connection:
@@ -210,7 +212,7 @@ def _connect(path: Path, created: bool) -> sqlite3.Connection:
             return sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
         except sqlite3.OperationalError as exc:
             if attempt + 1 == OPEN_TRIES:
-                raise LedgerError(f"台账文件 {path} 无法打开（{exc}）") from exc
+                raise LedgerError("ledger-unopenable", path=path, reason=exc) from exc
             time.sleep(OPEN_PAUSE)
     raise AssertionError("unreachable")
 
@@ -221,9 +223,9 @@ def _begin(connection: sqlite3.Connection, path: Path) -> None:
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise _locked(path) from exc
-        raise LedgerError(_corrupt(path, str(exc))) from exc
+        raise LedgerError("ledger-corrupt", path=path, reason=exc) from exc
     except sqlite3.DatabaseError as exc:
-        raise LedgerError(_corrupt(path, str(exc))) from exc
+        raise LedgerError("ledger-corrupt", path=path, reason=exc) from exc
 
 
 def _prepare(connection: sqlite3.Connection, path: Path, created: bool) -> None:
@@ -237,31 +239,20 @@ def _prepare(connection: sqlite3.Connection, path: Path, created: bool) -> None:
         if created or (application == version == tables == 0):
             connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         elif application != APPLICATION_ID:
-            raise LedgerError(
-                f"{path} 不是本工具的台账文件（是另一个SQLite数据库），未使用也未改动"
-            )
+            raise LedgerError("ledger-foreign", path=path)
         elif version > VERSION:
-            raise LedgerError(
-                f"台账 {path} 由更新版本的程序写出（格式版本 {version}），请升级本程序后再运行"
-            )
+            raise LedgerError("ledger-newer", path=path, version=version)
         else:
             check = connection.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
-                raise LedgerError(_corrupt(path, check))
+                raise LedgerError("ledger-corrupt", path=path, reason=check)
         for number in range(version, VERSION):
             for statement in MIGRATIONS[number].split(";"):
                 if statement.strip():
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {number + 1}")
     except sqlite3.DatabaseError as exc:
-        raise LedgerError(_corrupt(path, str(exc))) from exc
-
-
-def _corrupt(path: Path, why: str) -> str:
-    return (
-        f"台账文件 {path} 已损坏或不是台账（{why}）。未新建台账，以免丢失记录："
-        "请用备份替换该文件，或移走它后重新运行（将从空台账开始）"
-    )
+        raise LedgerError("ledger-corrupt", path=path, reason=exc) from exc
 
 
 # ---------------------------------------------------------------- rows <-> requests

@@ -1,5 +1,7 @@
 """The rule catalog of ``schemas/rules.toml``: makes findings with their messages rendered.
 
+Also words the tool's own failures from ``schemas/messages.toml`` (:func:`tool_message`).
+
 A finding's location (file, sheet, row, column, value, district, person, suggestion) and
 its message parameters are kept apart: the location is given by name to
 :meth:`Catalog.make`, the parameters only fill the message. A message may show the
@@ -15,7 +17,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from consolidate.model.config import ROWLESS_SCOPES, Bilingual, Config, Rule
+from consolidate.model.config import (
+    DEFAULT_SCHEMAS,
+    ROWLESS_SCOPES,
+    Bilingual,
+    Config,
+    Rule,
+    load_config,
+)
+from consolidate.model.errors import ConsolidateError
 from consolidate.model.finding import Finding, column_letter
 
 
@@ -147,3 +157,33 @@ def _show(value: Any, lang: str) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return "、".join(str(v) for v in value) or "无"
     return str(value)
+
+
+# ---------------------------------------------------------------- the tool's own failures
+def tool_message(key: str, lang: str, params: Mapping[str, Any]) -> str:
+    """The message ``key`` of ``schemas/messages.toml`` in ``lang``, never an exception.
+
+    Worded from the configuration in use; when that is the very thing that is broken (or
+    lacks the key), from the defaults shipped with the program.
+    """
+    template = None
+    for root in (None, DEFAULT_SCHEMAS):
+        try:
+            entry = load_config(root).messages.get(key)
+        except Exception:  # noqa: BLE001 - a broken configuration: try the defaults
+            continue
+        if entry is not None:
+            template = entry.text(lang)
+            break
+    values = {name: _tool_param(value, lang) for name, value in params.items()}
+    if template is None:  # a key missing from both: a bug, but the user still sees why
+        return f"{key}: {values}" if values else key
+    return template.format_map(_Params(values))
+
+
+def _tool_param(value: Any, lang: str) -> str:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ("、" if lang == "zh" else ", ").join(str(v) for v in value)
+    if isinstance(value, ConsolidateError):
+        return value.text(lang)  # a failure quoted inside another
+    return _show(value, lang)

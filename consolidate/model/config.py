@@ -31,7 +31,7 @@ _PACKAGED = Path(__file__).resolve().parent / "schemas"
 DEFAULT_SCHEMAS = (
     _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 )
-FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings")
+FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings", "messages")
 Severity = Literal["error", "warning", "info"]
 # Where a finding of a rule points (RULES.md "located at"): none, file and column have no
 # row; a sheet finding may name the row where it is seen (a table in a Word text box); the
@@ -393,6 +393,12 @@ class _RulesFile:
     rules: dict[str, Rule]
 
 
+# ---------------------------------------------------------------- messages.toml
+@frozen()
+class _MessagesFile:
+    messages: dict[str, Bilingual]
+
+
 # ---------------------------------------------------------------- settings.toml
 @frozen()
 class Deadlines:
@@ -516,6 +522,7 @@ class Config:
     sources: dict[str, Bilingual]
     severities: dict[str, Bilingual]
     settings: Settings
+    messages: dict[str, Bilingual]  # the tool's own failures (model/errors.py)
 
     @property
     def functions(self) -> Words:
@@ -564,6 +571,7 @@ FILE_TYPES: dict[str, Any] = {
     "posts": Posts,
     "rules": _RulesFile,
     "settings": Settings,
+    "messages": _MessagesFile,
 }
 
 
@@ -586,10 +594,11 @@ def parse_config(data: Mapping[str, Mapping[str, Any]], root: Path) -> Config:
         sources=rules.sources,
         severities=rules.severities,
         settings=parts["settings"],
+        messages=parts["messages"].messages,
     )
     problems = list(_cross_checks(config))
     if problems:
-        raise ConfigError(_report(root, problems))
+        raise ConfigError("config-invalid", root=root, problems=_report(problems))
     return config
 
 
@@ -598,7 +607,7 @@ def _validate(name: str, raw: Mapping[str, Any], root: Path) -> Any:
         return TypeAdapter(FILE_TYPES[name]).validate_python(raw)
     except ValidationError as exc:
         problems = [(name, _where(e["loc"]), _problem(e)) for e in exc.errors()]
-        raise ConfigError(_report(root, problems)) from None
+        raise ConfigError("config-invalid", root=root, problems=_report(problems)) from None
 
 
 def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
@@ -653,7 +662,17 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
     for severity in SEVERITIES:
         if severity not in config.severities:
             problems.append(("rules", f"severities.{severity}", "缺少此项"))
+    for key, message in config.messages.items():
+        zh, en = placeholders(message.zh), placeholders(message.en)
+        if zh != en:
+            shown = f"中文 {{{'、'.join(sorted(zh))}}}，英文 {{{'、'.join(sorted(en))}}}"
+            problems.append(("messages", f"messages.{key}", f"两种语言的参数应相同（{shown}）"))
     return problems
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` a message template fills."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def _fast_channel_checks(config: Config) -> list[tuple[str, str, str]]:
@@ -735,9 +754,8 @@ def _where(loc: tuple[Any, ...]) -> str:
     return out or "（整个文件）"
 
 
-def _report(root: Path, problems: list[tuple[str, str, str]]) -> str:
-    lines = [f"配置有误（{root}），请改正后重试："]
-    lines += [f"  {name}.toml 中 {where}：{problem}" for name, where, problem in problems[:20]]
+def _report(problems: list[tuple[str, str, str]]) -> str:
+    lines = [f"  {name}.toml 中 {where}：{problem}" for name, where, problem in problems[:20]]
     if len(problems) > 20:
         lines.append(f"  ……另有 {len(problems) - 20} 处")
     return "\n".join(lines)
@@ -750,9 +768,9 @@ def _load_dir(root: Path) -> Config:
         try:
             data[name] = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ConfigError(f"配置文件缺失：{path}") from exc
+            raise ConfigError("config-missing", path=path) from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"配置文件格式错误：{path}：{exc}") from exc
+            raise ConfigError("config-syntax", path=path, detail=exc) from exc
     return parse_config(data, root)
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import AnnexSpec, Config
+from consolidate.model.config import AnnexSpec, Bilingual, Config
 from consolidate.model.errors import InputError
 from consolidate.model.form import Row
 from consolidate.reading.errors import Unreadable
@@ -40,22 +40,21 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise InputError(f"找不到上年名册文件：{display}") from exc
+        raise InputError("baseline-missing", path=display) from exc
     except OSError as exc:
-        raise InputError(f"上年名册文件无法打开：{display}（{exc.strerror}）") from exc
+        raise InputError("baseline-unopenable", path=display, reason=exc.strerror) from exc
     if len(data) > config.limits.max_file_bytes:
         mb = config.limits.max_file_bytes // 1_000_000
-        raise InputError(f"上年名册文件超过{mb}MB上限：{display}")
+        raise InputError("baseline-too-large", path=display, mb=mb)
     try:
         found = _first_register_sheet(data, path.suffix.lower(), config)
     except Unreadable as why:
-        raise InputError(f"上年名册无法读取：{display}：{why.zh}") from why
-    if found is None:
-        names = "、".join(config.annexes[2].column(k).name for k in config.baseline.required)
         raise InputError(
-            f"上年名册“{display}”中没有找到名册表头：需要一个工作表，前{HEADER_SEARCH_ROWS}行中有一行"
-            f"包含附件2的列（至少{names}，以及区或市场监管部门）"
-        )
+            "baseline-unreadable", path=display, reason=Bilingual(why.zh, why.en)
+        ) from why
+    if found is None:
+        names = [config.annexes[2].column(k).name for k in config.baseline.required]
+        raise InputError("baseline-no-header", path=display, rows=HEADER_SEARCH_ROWS, names=names)
     sheet, grid, header = found
     district_key = config.baseline.district.key
     columns = {key: col for key, col in header.columns.items() if key != district_key}

@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from consolidate.model.config import AnnexSpec, Config
+from consolidate.model.config import AnnexSpec, Bilingual, Config
 from consolidate.model.errors import InputError
 from consolidate.model.fastlist import FastList, ListedUnit, add_years
 from consolidate.model.form import Row, RowCounts
@@ -34,23 +34,22 @@ def read_fastlist(path: Path, display: str, config: Config) -> FastList:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise InputError(f"找不到便捷通道使用单位名单：{display}") from exc
+        raise InputError("fastlist-missing", path=display) from exc
     except OSError as exc:
-        raise InputError(f"便捷通道使用单位名单无法打开：{display}（{exc.strerror}）") from exc
+        raise InputError("fastlist-unopenable", path=display, reason=exc.strerror) from exc
     if len(data) > config.limits.max_file_bytes:
         mb = config.limits.max_file_bytes // 1_000_000
-        raise InputError(f"便捷通道使用单位名单超过{mb}MB上限：{display}")
+        raise InputError("fastlist-too-large", path=display, mb=mb)
     try:
         found = _first_list_sheet(data, path.suffix.lower(), config)
     except Unreadable as why:
-        raise InputError(f"便捷通道使用单位名单无法读取：{display}：{why.zh}") from why
+        raise InputError(
+            "fastlist-unreadable", path=display, reason=Bilingual(why.zh, why.en)
+        ) from why
     if found is None:
         spec = list_spec(config)
-        names = "、".join(spec.column(k).name for k in config.fastlist.required)
-        raise InputError(
-            f"“{display}”中没有找到便捷通道使用单位名单：需要一个工作表，"
-            f"前{HEADER_SEARCH_ROWS}行中有一行表头包含{names}"
-        )
+        names = [spec.column(k).name for k in config.fastlist.required]
+        raise InputError("fastlist-no-header", path=display, rows=HEADER_SEARCH_ROWS, names=names)
     sheet, grid, header = found
     fastlist = FastList(
         path=path,

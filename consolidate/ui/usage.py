@@ -222,6 +222,20 @@ def fail(message: str, command: str | None = None) -> NoReturn:
     sys.exit(EXIT_FAILED)
 
 
+def refuse(key: str, **params: Any) -> NoReturn:
+    """Print the tool's message ``key`` (``schemas/messages.toml``) and exit 2."""
+    from consolidate.model.catalog import tool_message
+
+    fail(tool_message(key, LANG.get(), params))
+
+
+def say(key: str, **params: Any) -> None:
+    """Print the tool's message ``key`` (``schemas/messages.toml``) to stdout."""
+    from consolidate.model.catalog import tool_message
+
+    click.echo(tool_message(key, LANG.get(), params))
+
+
 # ---------------------------------------------------------------- commands and help
 class Command(click.Command):
     """A command whose help headings speak the user's language."""
@@ -305,19 +319,26 @@ class Group(Command, click.Group):
             ARGS.reset(tokens[1])
 
     def invoke(self, ctx: click.Context) -> Any:
-        """The tool's own failures as one line in Chinese and exit 2, never a traceback."""
+        """The tool's own failures as one line in the user's language and exit 2, never a
+        traceback."""
+        from consolidate.model.catalog import tool_message
         from consolidate.model.errors import ConsolidateError
         from consolidate.writing.files import os_reason
 
+        lang = LANG.get()
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException):
             raise
         except ConsolidateError as exc:
-            fail(str(exc))
+            fail(exc.text(lang))
         except (KeyboardInterrupt, BrokenPipeError):
             sys.exit(EXIT_FAILED)
         except OSError as exc:
-            fail(f"无法读写文件：{exc.filename or ''} {os_reason(exc)}".replace(" ：", "："))
+            fail(
+                tool_message(
+                    "os-error", lang, {"path": exc.filename or "", "reason": os_reason(exc)}
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - a traceback shown to a user is a bug
-            fail(f"程序内部错误（{type(exc).__name__}: {exc}）。请把此信息告知市局认证处。")
+            fail(tool_message("internal", lang, {"detail": f"{type(exc).__name__}: {exc}"}))

@@ -66,7 +66,7 @@ def annotate(
     if source.suffix.lower() in WORD_SUFFIXES:
         return annotate_docx(source, findings, out, lang, config)
     if out.resolve() == source.resolve():
-        raise OutputError(f"批注文件不能覆盖原文件：{out}")
+        raise OutputError("annotate-overwrite", path=out)
     lang = lang if lang in HEADERS else "zh"
     workbook = load_copy(source)
     config = config or load_config()
@@ -90,7 +90,7 @@ def load_copy(source: Path) -> Workbook:
     try:
         data = source.read_bytes()
     except OSError as exc:
-        raise OutputError(f"无法读取{source}：{exc.strerror}") from exc
+        raise OutputError("annotate-unopenable", path=source, reason=exc.strerror) from exc
     if data.startswith(ZIP_MAGIC):
         try:
             workbook = openpyxl.load_workbook(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from consolidate.model.config import Config, load_config
+from consolidate.model.config import Bilingual, Config, load_config
 from consolidate.model.errors import OutputError
 from consolidate.model.finding import BODY, SEVERITIES, SEVERITY_RANK, Finding, column_number
 from consolidate.reading import convert
@@ -47,9 +47,9 @@ def annotate_docx(
     """Write ``out`` (.docx): ``source`` with ``findings`` shaded, commented and listed."""
     source, out = Path(source), Path(out)
     if out.resolve() == source.resolve():
-        raise OutputError(f"批注文件不能覆盖原文件：{out}")
+        raise OutputError("annotate-overwrite", path=out)
     if out.suffix.lower() != ".docx":
-        raise OutputError(f"Word文件的标注副本应保存为 .docx 文件：{out}")
+        raise OutputError("annotate-word-suffix", path=out)
     config = config or load_config()
     lang = lang if lang in LABELS else "zh"
     document = _open(source, config)
@@ -76,9 +76,11 @@ def _open(source: Path, config: Config) -> Any:
             )  # fmt: skip
         return open_document(data, config)
     except OSError as exc:
-        raise OutputError(f"无法读取{source}：{exc.strerror}") from exc
+        raise OutputError("annotate-unopenable", path=source, reason=exc.strerror) from exc
     except Unreadable as exc:
-        raise OutputError(f"无法为{source.name}生成批注文件：{exc.zh}") from exc
+        raise OutputError(
+            "annotate-failed", name=source.name, reason=Bilingual(exc.zh, exc.en)
+        ) from exc
 
 
 def _by_place(findings: Sequence[Finding]) -> dict[tuple[str, int, int], list[Finding]]:

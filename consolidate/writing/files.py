@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from consolidate.model.config import Bilingual
 from consolidate.model.errors import OutputError
 
 FILE_MODE = 0o644  # mkstemp makes 0600 files; outputs are shared like any saved file
@@ -91,7 +92,7 @@ def _mode_of(path: Path) -> int:
 
 
 def _output_error(path: Path, exc: OSError) -> OutputError:
-    return OutputError(f"无法写入输出文件 {path}：{os_reason(exc)}")
+    return OutputError("output-write", path=path, reason=os_reason(exc))
 
 
 def ensure_folder(folder: Path | str) -> Path:
@@ -100,7 +101,7 @@ def ensure_folder(folder: Path | str) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹 {folder}：{os_reason(exc)}") from exc
+        raise OutputError("output-folder", folder=folder, reason=os_reason(exc)) from exc
     return folder
 
 
@@ -119,6 +120,7 @@ OS_REASONS = {
 }
 
 
-def os_reason(exc: OSError) -> str:
-    """Why an operating-system call failed, in Chinese where the reason is a common one."""
-    return OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+def os_reason(exc: OSError) -> Bilingual:
+    """Why an operating-system call failed; in Chinese where the reason is a common one."""
+    system = exc.strerror or str(exc)
+    return Bilingual(OS_REASONS.get(exc.errno or 0) or system, system)

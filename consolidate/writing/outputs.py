@@ -71,7 +71,9 @@ def write_outputs(
             except OutputError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the old outputs stay; say which file
-                raise OutputError(f"写出 {name} 失败（{type(exc).__name__}: {exc}）") from exc
+                raise OutputError(
+                    "output-failed", name=name, reason=f"{type(exc).__name__}: {exc}"
+                ) from exc
         if annotate_one is not None:
             folder = stack.enter_context(atomic_folder(out_dir / RETURNS))
             write_returns(outcome, folder, annotate_one)
@@ -99,9 +101,7 @@ def _refuse_files_in_use(out_dir: Path, names: Iterable[str]) -> None:
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise OutputError(
-                f"{path} 无法改写（{exc.strerror or exc}）：如已在 Excel/WPS 中打开，请先关闭"
-            ) from exc
+            raise OutputError("output-locked", path=path, reason=exc.strerror or exc) from exc
         os.close(fd)
 
 

@@ -42,7 +42,9 @@ def rebuild(data: bytes, source: Path) -> Workbook:
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
-        raise OutputError(f"无法为{source.name}生成批注文件：文件无法读取") from exc
+        raise OutputError(
+            "annotate-failed", name=source.name, reason=OutputError("unreadable")
+        ) from exc
     workbook = Workbook()
     workbook.remove(workbook.active)
     for meta in book.sheets_metadata:

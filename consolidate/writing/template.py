@@ -71,7 +71,7 @@ def write_template(
     out = Path(out)
     writer = TEMPLATE_WRITERS.get(out.suffix.lower())
     if writer is None:
-        raise ConsolidateError(_unsupported(out))
+        raise ConsolidateError("template-suffix", name=out.name)
     ensure_folder(out.parent)
     writer(out, annex, district, config)
 
@@ -97,10 +97,6 @@ def _write_docx_template(
 
 # The template formats by file-name suffix.
 TEMPLATE_WRITERS = {".xlsx": _write_xlsx_template, ".docx": _write_docx_template}
-
-
-def _unsupported(out: Path) -> str:
-    return f"模板文件名应以 .xlsx 或 .docx 结尾（收到：{out.name}）"
 
 
 def template_bytes(annex: int, district: str | None = None, config: Config | None = None) -> bytes:
@@ -133,7 +129,7 @@ def build_template(
 
 def _spec(annex: int, config: Config) -> AnnexSpec:
     if annex not in config.annexes:
-        raise ConsolidateError(f"没有附件{annex}，只能是 {'、'.join(map(str, config.annexes))}")
+        raise ConsolidateError("annex-unknown", annex=annex, known=list(config.annexes))
     return config.annexes[annex]
 
 
@@ -141,8 +137,8 @@ def bureau_name(district: str, config: Config) -> str:
     """``黄浦`` -> ``上海市黄浦区市场监督管理局``; unknown districts are refused."""
     name = normalize_district(district, config)
     if name is None:
-        known = "、".join(d.name for d in config.districts)
-        raise ConsolidateError(f"“{district}”不是已配置的区（可选：{known}）")
+        known = [d.name for d in config.districts]
+        raise ConsolidateError("district-unknown", district=district, known=known)
     return f"{config.city.name}{name}市场监督管理局"
 
 
