@@ -211,7 +211,7 @@ def _annotate(outcome, target: Path, single: bool | None, lang: str) -> None:
         if refusal:
             if single:
                 fail(refusal)
-            click.echo(f"{display}：{refusal}", err=True)
+            say("file-skipped", err=True, file=display, reason=refusal)
             continue
         out = paths[display]
         _folder_of(out)
@@ -308,7 +308,7 @@ def run(
     _must_exist(fastlist)
     if not inbox.is_dir():
         refuse("inbox-missing", path=inbox)
-    with progress_bar() as progress:
+    with progress_bar(lang) as progress:
         outcome, written = api.run_inbox(
             inbox, out, as_of=as_of or dt.date.today(), year=year, baseline_path=baseline,
             fastlist_path=fastlist, ledger_path=ledger, received=received, lang=lang,

@@ -53,7 +53,8 @@ def _uses() -> list[tuple[str, str, set[str]]]:
             where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
             if name in NAMERS:
                 assert isinstance(key, ast.Constant), f"{where}: a message key, not a sentence"
-                uses.append((where, key.value, {k.arg for k in node.keywords if k.arg}))
+                params = {k.arg for k in node.keywords if k.arg and k.arg != "err"}  # say's
+                uses.append((where, key.value, params))
             elif name == "tool_message" and isinstance(key, ast.Constant):
                 given = node.args[2]
                 assert isinstance(given, ast.Dict), f"{where}: parameters as a dict literal"
@@ -174,3 +175,21 @@ def test_the_english_table_has_ascii_punctuation(tmp_path: Path):
     assert "  must be corrected before sending: error 1, warning 0, info 0" in lines["en"]
     assert f"{bad}  （数据行 1）" in lines["zh"]
     assert "  需要修改后再报送：错误 1，警告 0，提示 0" in lines["zh"]
+
+
+def test_forward_says_what_it_did_in_the_users_language(tmp_path: Path):
+    (tmp_path / "inbox").mkdir()
+    out = str(tmp_path / "out")
+    ran = CliRunner().invoke(main, ["run", str(tmp_path / "inbox"), "--out", out])
+    assert ran.exit_code == 0, ran.output
+    said = {
+        lang: CliRunner().invoke(main, ["forward", out, "--date", "2026-11-27", "--lang", lang])
+        for lang in ("zh", "en")
+    }
+    assert said["zh"].output == (
+        "已标记报送 0 条申请（报送日期 2026-11-27）。\n没有待报送的申请（已报送的不会重复报送）。\n"
+    )
+    assert said["en"].output == (
+        "Forwarded 0 request(s) on 2026-11-27.\n"
+        "Nothing to forward (requests already forwarded are not sent again).\n"
+    )

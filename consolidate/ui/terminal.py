@@ -19,11 +19,11 @@ LABEL = {
     "zh": {"cell": "单元格", "person": "人员",
            "value": "内容", "message": "问题及修改方法", "suggestion": "建议改为", "level": "级别", "ok": "未发现问题，可以报送。",
            "fix": "需要修改后再报送", "look": "有需要核对的提示", "rows": "数据行",
-           "colon": "：", "comma": "，", "open": "（", "close": "）"},
+           "colon": "：", "comma": "，", "open": "（", "close": "）", "reading": "读取文件"},
     "en": {"cell": "Cell", "person": "Person",
            "value": "Value", "message": "Problem and fix", "suggestion": "Suggestion", "level": "Level", "ok": "No problem found: ready to send.",
            "fix": "must be corrected before sending", "look": "has points to check", "rows": "data rows",
-           "colon": ": ", "comma": ", ", "open": "(", "close": ")"},
+           "colon": ": ", "comma": ", ", "open": "(", "close": ")", "reading": "Reading files"},
 }  # fmt: skip
 
 
@@ -129,7 +129,7 @@ def _blocks(console: Any, lines: list[ListLine], words: dict[str, str], lang: st
 
 
 @contextlib.contextmanager
-def progress_bar() -> Iterator[Progress]:
+def progress_bar(lang: str = "zh") -> Iterator[Progress]:
     """A progress bar on stderr for long inboxes (silent when not a terminal)."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
     from rich.progress import Progress as Bar
@@ -139,7 +139,11 @@ def progress_bar() -> Iterator[Progress]:
         yield lambda done, total, name: None
         return
     with Bar(
-        TextColumn("读取文件"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+        TextColumn(LABEL[lang]["reading"]),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task("read", total=None)
 

@@ -229,11 +229,11 @@ def refuse(key: str, **params: Any) -> NoReturn:
     fail(tool_message(key, LANG.get(), params))
 
 
-def say(key: str, **params: Any) -> None:
-    """Print the tool's message ``key`` (``schemas/messages.toml``) to stdout."""
+def say(key: str, *, err: bool = False, **params: Any) -> None:
+    """Print the tool's message ``key`` (``schemas/messages.toml``) to stdout (or stderr)."""
     from consolidate.model.catalog import tool_message
 
-    click.echo(tool_message(key, LANG.get(), params))
+    click.echo(tool_message(key, LANG.get(), params), err=err)
 
 
 # ---------------------------------------------------------------- commands and help
