@@ -335,6 +335,40 @@ def test_hand_kept_table_in_another_column_order(tmp_path: Path):
     assert len(base.sha256) == 64
 
 
+@pytest.mark.parametrize("lines_above", [0, 12, 39])
+def test_the_header_is_searched_as_deep_as_a_submission_s(tmp_path: Path, lines_above: int):
+    # The office's register may carry a cover block above its table: the baseline's header is
+    # searched as far down as a submission's (forms.toml layout.header_search_rows), not less.
+    above = [[f"说明第{i + 1}行"] for i in range(lines_above)]
+    path = write_table(
+        tmp_path / "名册.xlsx",
+        [
+            *above,
+            ["区", "姓名", "手机号码", "账号功能"],
+            ["黄浦区", "王建华", "13900000001", "初审"],
+        ],
+    )
+    base = read_baseline(path, "名册.xlsx", CONFIG)
+    assert base.header_row == lines_above + 1
+    assert [(p.name, p.row) for p in base.rows] == [("王建华", lines_above + 2)]
+
+
+def test_a_header_below_the_search_is_refused_with_the_depth_searched(tmp_path: Path):
+    rows = CONFIG.layout.header_search_rows
+    above = [[f"说明第{i + 1}行"] for i in range(rows)]
+    path = write_table(
+        tmp_path / "名册.xlsx",
+        [
+            *above,
+            ["区", "姓名", "手机号码", "账号功能"],
+            ["黄浦区", "王建华", "13900000001", "初审"],
+        ],
+    )
+    with pytest.raises(InputError) as refused:
+        read_baseline(path, "名册.xlsx", CONFIG)
+    assert f"前{rows}行" in str(refused.value)
+
+
 def test_the_district_column_words_come_from_the_schemas(tmp_path: Path):
     rows = [["属地", "姓名", "账号功能", "手机号", "市场监管部门"],
             ["黄浦", "王建华", "复审", "13900000001", XH]]  # fmt: skip

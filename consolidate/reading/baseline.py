@@ -31,8 +31,6 @@ from consolidate.values.names import normalize_name
 from consolidate.values.phones import normalize_mobile
 from consolidate.values.text import header_key, is_placeholder
 
-HEADER_SEARCH_ROWS = 10
-
 
 # ---------------------------------------------------------------- reading
 def read_baseline(path: Path, display: str, config: Config) -> Baseline:
@@ -54,7 +52,9 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
         ) from why
     if found is None:
         names = [config.annexes[2].column(k).name for k in config.baseline.required]
-        raise InputError("baseline-no-header", path=display, rows=HEADER_SEARCH_ROWS, names=names)
+        raise InputError(
+            "baseline-no-header", path=display, rows=config.layout.header_search_rows, names=names
+        )
     sheet, grid, header = found
     district_key = config.baseline.district.key
     columns = {key: col for key, col in header.columns.items() if key != district_key}
@@ -117,7 +117,12 @@ def _find_header(grid: Grid, config: Config) -> Header | None:
         return 1.0 if district in columns else 0.0
 
     return find_header(
-        grid, (register_spec(config),), usable, rows=HEADER_SEARCH_ROWS, bonus=bonus, skip=skip
+        grid,
+        (register_spec(config),),
+        usable,
+        rows=config.layout.header_search_rows,
+        bonus=bonus,
+        skip=skip,
     )
 
 

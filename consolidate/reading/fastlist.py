@@ -26,8 +26,6 @@ from consolidate.values.districts import normalize_district
 from consolidate.values.text import is_placeholder, one_line
 from consolidate.values.uscc import parse_uscc
 
-HEADER_SEARCH_ROWS = 10
-
 
 def read_fastlist(path: Path, display: str, config: Config) -> FastList:
     """Read the city's list; :class:`InputError` (exit 2) when it cannot be used."""
@@ -49,7 +47,9 @@ def read_fastlist(path: Path, display: str, config: Config) -> FastList:
     if found is None:
         spec = list_spec(config)
         names = [spec.column(k).name for k in config.fastlist.required]
-        raise InputError("fastlist-no-header", path=display, rows=HEADER_SEARCH_ROWS, names=names)
+        raise InputError(
+            "fastlist-no-header", path=display, rows=config.layout.header_search_rows, names=names
+        )
     sheet, grid, header = found
     fastlist = FastList(
         path=path,
@@ -96,7 +96,7 @@ def _first_list_sheet(data: bytes, suffix: str, config: Config) -> tuple[str, Gr
     for name, grid in load_grids(data, suffix, config):
         if grid is None:
             continue
-        header = find_header(grid, (spec,), usable, rows=HEADER_SEARCH_ROWS)
+        header = find_header(grid, (spec,), usable, rows=config.layout.header_search_rows)
         if header is not None:
             return name, grid, header
     return None
