@@ -7,8 +7,10 @@ Each function builds the whole picture (files read, which count, findings) as on
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from consolidate.checks import evaluate
 from consolidate.model.catalog import tool_message
@@ -146,9 +148,47 @@ def run_inbox(
         outcome = record(ledger, outcome, received)
         written = write_outputs(
             outcome, out_dir, lang=lang, show_phones=show_phones, before_replace=ledger.commit,
-            annotate_one=lambda result, found, out: _return_copy(result, found, out, lang, outcome.config),
+            annotate_one=lambda copies: _return_copies(copies, lang, outcome.config),
         )  # fmt: skip
     return outcome, {**written, LEDGER_NAME: ledger_path}
+
+
+def _return_copies(
+    copies: list[tuple[ReadResult, Sequence[Finding], Path]], lang: str, config: Config
+) -> list[str | None]:
+    """The annotated copies for ``退回/``, in the reading workers when there are several:
+    each is an openpyxl load and save of the file (half of a national run in series).
+    Spawn-safe: a module-level job with plain data (the file's source, its findings)."""
+    from consolidate.reading import inbox, isolation
+
+    if len(copies) < 8 or isolation.INSIDE or not inbox.ISOLATED:
+        return [_return_copy(result, found, out, lang, config) for result, found, out in copies]
+    root = str(config.root)
+    jobs = [
+        (
+            _return_copy_job,
+            (ReadResult(r.source, unreadable=r.unreadable), list(f), out, lang, root),
+        )
+        for r, f, out in copies
+    ]
+    limits = inbox.reader_limits(config)
+    pool = isolation.shared_pool(min(os.cpu_count() or 1, 4), limits, inbox.START_METHOD)
+    return [
+        _copy_failed(done, lang) if isinstance(done, isolation.Failed) else done
+        for done in pool.map(jobs)
+    ]
+
+
+def _return_copy_job(
+    result: ReadResult, findings: list[Finding], out: Path, lang: str, root: str
+) -> str | None:
+    return _return_copy(result, findings, out, lang, load_config(root))
+
+
+def _copy_failed(failure: Any, lang: str) -> str:
+    """Why no copy was made when its worker ended without a result."""
+    zh, en = failure.words()
+    return tool_message("annotation-failed", lang, {"reason": en if lang == "en" else zh})
 
 
 def _return_copy(

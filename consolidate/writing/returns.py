@@ -26,9 +26,11 @@ RETURNS = "退回"
 UNKNOWN_DISTRICT = "未识别区县"
 REFUSED_NOTE = "未标注的文件.txt"
 
-# Writes one annotated copy (the API knows how to take an attachment out of an e-mail);
-# returns why no copy can be made, or None once it is written.
-Annotator = Callable[[ReadResult, Sequence[Finding], Path], str | None]
+# Writes the annotated copies (result, its findings, where), several at once when it can
+# (the API knows how to take an attachment out of an e-mail); returns for each copy why
+# none can be made, or None once it is written.
+Copy = tuple[ReadResult, Sequence[Finding], Path]
+Annotator = Callable[[list[Copy]], list[str | None]]
 
 
 def returns_by_district(outcome: Outcome) -> dict[str, list[tuple[ReadResult, list[Finding]]]]:
@@ -50,21 +52,25 @@ def returns_by_district(outcome: Outcome) -> dict[str, list[tuple[ReadResult, li
     return dict(sorted(found.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
-def write_returns(outcome: Outcome, folder: Path, annotate_one: Annotator) -> None:
+def write_returns(outcome: Outcome, folder: Path, annotate: Annotator) -> None:
     """Fill ``folder`` with ``<区>/<file>（已标注）``. A file no copy can be made of
     (unreadable, too large) is named in ``<区>/未标注的文件.txt`` with why and its errors."""
+    copies: list[tuple[str, Copy]] = []
     for district, files in returns_by_district(outcome).items():
         (folder / district).mkdir(parents=True, exist_ok=True)
         taken: set[str] = set()
-        refused = []
         for result, findings in files:
-            display = result.source.display
-            why = annotate_one(result, findings, folder / district / _free_name(display, taken))
-            if why:
-                errors = [f"  - {f.message}" for f in findings if f.is_error]
-                refused += [f"{display}：{why}", *errors, ""]
-        if refused:
-            (folder / district / REFUSED_NOTE).write_text("\n".join(refused), encoding="utf-8-sig")
+            target = folder / district / _free_name(result.source.display, taken)
+            copies.append((district, (result, findings, target)))
+    refused: dict[str, list[str]] = defaultdict(list)
+    for (district, (result, findings, _)), why in zip(
+        copies, annotate([copy for _, copy in copies]), strict=True
+    ):
+        if why:
+            errors = [f"  - {f.message}" for f in findings if f.is_error]
+            refused[district] += [f"{result.source.display}：{why}", *errors, ""]
+    for district, lines in refused.items():
+        (folder / district / REFUSED_NOTE).write_text("\n".join(lines), encoding="utf-8-sig")
 
 
 def _faulty(findings: Sequence[Finding], requests: Sequence[Request]) -> bool:
