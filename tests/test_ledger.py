@@ -258,6 +258,33 @@ def test_returns_hold_each_faulty_file_per_district_and_name_those_not_copied(tm
     assert not (out / "退回").exists()
 
 
+def test_many_returned_copies_are_made_in_workers_as_they_are_in_series(tmp_path, monkeypatch):
+    # Eight or more copies go to the reading workers (issue 18): the same files and marks.
+    inbox = tmp_path / "收件箱"
+    for district in (
+        "黄浦区",
+        "徐汇区",
+        "长宁区",
+        "静安区",
+        "普陀区",
+        "虹口区",
+        "杨浦区",
+        "闵行区",
+    ):
+        unit = f"上海市{district}市场监督管理局"
+        write_annex(
+            inbox / district / "附件2.xlsx", 2, [BAD_ROSTER], unit=unit, date="2026年9月30日"
+        )
+    run(inbox, tmp_path / "workers", "2026-09-30")
+    monkeypatch.setattr("consolidate.reading.inbox.ISOLATED", False)  # all in this process
+    run(inbox, tmp_path / "series", "2026-09-30")
+    copies = _returns(tmp_path / "series")
+    assert len(copies) == 8 and _returns(tmp_path / "workers") == copies
+    for copy in copies:
+        marks = _comments(tmp_path / "series" / "退回" / copy)
+        assert marks and _comments(tmp_path / "workers" / "退回" / copy) == marks
+
+
 def test_a_copy_that_cannot_be_made_is_named_and_the_run_goes_on(tmp_path: Path, monkeypatch):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
     write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
