@@ -290,9 +290,11 @@ def _scan_sheet(xml: bytes | bytearray, limits: Limits) -> SheetScan:
     if _NO_REF_TAG.search(xml):  # positions follow from the previous row or cell
         rows, cols = _extent_parsed(xml, None)
     else:
-        bound = rows, cols = _extent(xml, _ANY_REF)
+        (rows, row_digits), (cols, col_letters) = _extent(xml, _ANY_REF, (7, 3))
+        bound = rows, cols
         if _large(bound, limits, REFINE_CELLS):  # formatted but empty cells do not count:
-            rows, cols = _extent(xml, _VALUE_REF)
+            # A value's reference is also one of any reference: none is longer.
+            (rows, _), (cols, _) = _extent(xml, _VALUE_REF, (row_digits, col_letters))
             if (rows, cols) != bound and not _large((rows, cols), limits):
                 rows, cols = _extent_parsed(xml, bound)  # the regex may miss odd XML
     errors: dict[tuple[int, int], str] = {}
@@ -325,23 +327,31 @@ _VALUE_REF = tuple(
 )
 
 
-def _extent(xml: bytes | bytearray, refs: tuple[bytes, bytes]) -> tuple[int, int]:
+def _extent(
+    xml: bytes | bytearray, refs: tuple[bytes, bytes], most: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
     """The last row and column among the references, by regex at C speed (no loop over
-    cells), from the longest down: one pass finds the last row of a big sheet.
+    cells), from the longest down (at most ``most`` digits / letters): one pass finds
+    the last row of a big sheet. Each comes with the length it was found at.
 
     With ``_ANY_REF`` an upper bound: every r="…" counts, even of an empty formatted cell
     or inside another attribute's value. With ``_VALUE_REF`` what cells with content
     prove.
     """
-    return _longest(xml, refs[0], 7, _row_number), _longest(xml, refs[1], 3, _column_number)
+    return (
+        _longest(xml, refs[0], most[0], _row_number),
+        _longest(xml, refs[1], most[1], _column_number),
+    )
 
 
-def _longest(xml: bytes | bytearray, template: bytes, most: int, number: Callable) -> int:
+def _longest(
+    xml: bytes | bytearray, template: bytes, most: int, number: Callable
+) -> tuple[int, int]:
     for length in range(most, 0, -1):
         found = re.findall(template % length, xml)
         if found:
-            return max(map(number, set(found)))
-    return 0
+            return max(map(number, set(found))), length
+    return 0, 0
 
 
 def _row_number(digits: bytes) -> int:
