@@ -74,8 +74,9 @@ class Grid:
     def _plain_texts(self, r: int) -> list[str] | None:
         """A row without merged cells, in one pass (None: a cell is too long, go slowly)."""
         row = self.values[r] if r < self.height else []
-        texts = [cell_text(value) for value in row]
-        if any(len(text) > self.max_chars for text in texts):
+        # The usual value, a printable str, without the call (a roster has millions).
+        texts = [v.strip() if type(v) is str and v.isprintable() else cell_text(v) for v in row]
+        if max(map(len, texts), default=0) > self.max_chars:
             return None
         return texts + [""] * (self.width - len(texts))
 
@@ -106,6 +107,21 @@ class Grid:
             ac + 1,
             anchor is not None,
         )
+
+    def cells(self, r: int, columns: dict[str, int]) -> dict[str, Cell]:
+        """The cells of row ``r`` under ``columns`` (key -> 0-based column), as :meth:`cell`
+        gives them; a row without merged cells in one pass (every data row of a roster)."""
+        if r in self._merged_rows:
+            return {key: self.cell(r, c) for key, c in columns.items()}
+        texts, width, number = self.texts(r), self.width, r + 1
+        row = self.values[r] if r < self.height else ()
+        size = len(row)
+        return {
+            key: Cell(
+                texts[c] if c < width else "", row[c] if c < size else "", number, c + 1, False
+            )
+            for key, c in columns.items()
+        }
 
     def is_merged_fill(self, r: int, c: int) -> bool:
         return (r, c) in self.anchor

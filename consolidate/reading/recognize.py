@@ -350,7 +350,7 @@ def data_rows(
         ):
             counts.template += 1  # a blank numbered row, column numbers, the header again
             continue
-        rows.append(Row(r + 1, {key: grid.cell(r, col) for key, col in header.columns.items()}))
+        rows.append(Row(r + 1, grid.cells(r, header.columns)))
         counts.data += 1
     return rows, counts, grid.data_end
 
@@ -434,7 +434,7 @@ def close_rows(
         if not ending_line(grid, r, config, columns, header.annex) and holds_person(
             mine, header.annex, config
         ):
-            outside.append(Row(r + 1, {key: grid.cell(r, col) for key, col in columns.items()}))
+            outside.append(Row(r + 1, grid.cells(r, columns)))
             counts.outside += 1
         else:
             counts.closing += 1
