@@ -8,6 +8,7 @@ reviewed, not run (the .bat files in cmd.exe), is listed in README 在内网电�
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 
 import consolidate.reading.inbox as inbox_module
 from consolidate.cli import main
+from consolidate.model.form import Cell, Row
 from consolidate.reading.inbox import discover, read_all
 from tests.helpers import CONFIG
 
@@ -34,6 +36,21 @@ def test_reading_an_inbox_in_spawned_workers_gives_what_one_process_reads(monkey
     spawned = read_all(files, CONFIG, progress=lambda i, n, name: seen.append((i, n, name)))
     assert spawned == alone
     assert [s[0] for s in seen] == list(range(len(files) + 1))
+
+
+def test_forms_sent_back_from_a_worker_keep_their_rows_and_cells(monkeypatch):
+    """Forms travel packed (rows as plain tuples): they come back equal and of their
+    types, merged cells included."""
+    monkeypatch.setattr(inbox_module, "ISOLATED", False)
+    files, _ = discover(SAMPLE, config=CONFIG)
+    forms = [form for result in read_all(files, CONFIG) for form in result.forms]
+    back = pickle.loads(pickle.dumps(forms, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == forms
+    rows = [row for form in back for row in form.rows + form.outside_rows]
+    assert all(type(row) is Row for row in rows)
+    cells = [cell for row in rows for cell in row.cells.values()]
+    assert all(type(cell) is Cell for cell in cells)
+    assert any(cell.merged for cell in cells)
 
 
 def test_a_long_chinese_path_is_read_and_shown_relative_to_the_inbox(tmp_path: Path):

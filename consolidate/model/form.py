@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -169,10 +170,42 @@ class Form:
     def file(self) -> str:
         return self.source.display
 
+    def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
+        # Sent back from a reading worker: its rows as plain tuples, which pickle makes
+        # in C, where each Cell and Row would go through its Python-level __new__ (a
+        # 50,000-row roster: 2.3 s -> 0.5 s to send and receive).
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["rows"], state["outside_rows"] = _pack(self.rows), _pack(self.outside_rows)
+        return _unpack_form, (state,)
+
     @property
     def blank_rows(self) -> int:
         """Rows below the header that hold no data (blank numbered template rows …)."""
         return self.counts.template
+
+
+_Packed = list[tuple[int, tuple[str, ...], tuple[tuple[object, ...], ...]]]
+
+
+def _pack(rows: list[Row]) -> _Packed:
+    return [(row.number, tuple(row.cells), tuple(map(tuple, row.cells.values()))) for row in rows]
+
+
+def _unpack(packed: _Packed) -> list[Row]:
+    cell = partial(tuple.__new__, Cell)  # Cell(*values) without its Python-level __new__
+    return [
+        Row(number, dict(zip(keys, map(cell, cells), strict=True)))
+        for number, keys, cells in packed
+    ]
+
+
+def _unpack_form(state: dict[str, object]) -> Form:
+    form = object.__new__(Form)
+    for name, value in state.items():
+        setattr(form, name, value)
+    form.rows = _unpack(form.rows)  # type: ignore[arg-type]
+    form.outside_rows = _unpack(form.outside_rows)  # type: ignore[arg-type]
+    return form
 
 
 @dataclass(slots=True)
