@@ -18,6 +18,7 @@ from consolidate.checks.recommend import recommendation_findings
 from consolidate.checks.rows import row_findings
 from consolidate.checks.selection import select_submissions
 from consolidate.model.baseline import Baseline
+from consolidate.model.collector import collector_paused
 from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, sort_findings
@@ -113,16 +114,17 @@ def evaluate(
     ignored = [*ignored, *(r.source.display for r in results if r.ignored)]
     ignored += [f"{mail.display}/{name}" for mail in mails for name in mail.ignored]
     results = [r for r in results if not r.ignored]
-    selection = select_submissions(results, config)
-    ruled = run_rules(
-        selection.forms,
-        config,
-        as_of=as_of,
-        year=year,
-        baseline=baseline,
-        fastlist=fastlist,
-        recorded=recorded,
-    )
+    with collector_paused():  # the rules' indexes and findings: many lasting objects
+        selection = select_submissions(results, config)
+        ruled = run_rules(
+            selection.forms,
+            config,
+            as_of=as_of,
+            year=year,
+            baseline=baseline,
+            fastlist=fastlist,
+            recorded=recorded,
+        )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings
     return Outcome(

@@ -26,31 +26,18 @@ import gc
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from multiprocessing import get_context, parent_process
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from consolidate.model.collector import collector_paused
+
 Job = tuple[Callable[..., Any], tuple[Any, ...]]
 
 # Set in a worker process: what it calls runs right there (workers start no workers).
 INSIDE = False
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Unpickling a result makes a million objects and no garbage: the cyclic garbage
-    collector, which runs again and again over the growing heap meanwhile, waits (a
-    50,000-row roster: half its receiving time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +88,7 @@ class Worker:
     def receive(self) -> Any:
         """The result of the job sent (the worker has answered or died)."""
         try:
-            with _collector_paused():
+            with collector_paused():  # unpickling makes a million objects, no garbage
                 status, value, peak = self.conn.recv()
         except (EOFError, OSError):
             self.process.join(5)
@@ -136,6 +123,7 @@ def _serve(conn: Connection, memory_bytes: int | None) -> None:
     """A worker's loop: run each job received, answer (status, value, peak memory)."""
     global INSIDE
     INSIDE = True
+    gc.enable()  # forked while another thread of the parent had paused the collector
     _quiet()
     cap_memory(memory_bytes)
     # A forked worker holds copies of its siblings' pipe ends, so a parent that dies

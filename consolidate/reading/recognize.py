@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from consolidate.model.collector import collector_paused
 from consolidate.model.config import FUNCTION_COLUMNS, AnnexSpec, Config, load_config
 from consolidate.model.form import Cell, Form, Row, RowCounts, SourceFile
 from consolidate.reading.grid import Grid
@@ -330,6 +331,13 @@ def data_rows(
     the ending line (the grid's height when the sheet ends first). Blank rows do not end
     the table; rows without content in the content columns are template rows.
     """
+    with collector_paused():  # the rows and their cells: many lasting objects
+        return _data_rows(grid, spec, header, config)
+
+
+def _data_rows(
+    grid: Grid, spec: AnnexSpec, header: Header, config: Config
+) -> tuple[list[Row], RowCounts, int]:
     start = header.row + header.rows
     content = [header.columns[k] for k in spec.content_fields if k in header.columns]
     header_texts = [grid.texts(header.row)[c] for c in header.columns.values()]

@@ -3,6 +3,7 @@ memory or time, or returns what cannot be sent back costs that one file, never t
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from conftest import a2_values, annex_xlsx, district_inbox, run_inbox, write
 
 import consolidate.reading.inbox as inbox_module
+from consolidate.model.collector import collector_paused
 from consolidate.reading import isolation
 from consolidate.reading.isolation import Failed, Limits, Pool
 
@@ -50,6 +52,10 @@ def _allocate(size: int) -> int:
 
 def _pid() -> int:
     return os.getpid()
+
+
+def _collects() -> bool:
+    return gc.isenabled()
 
 
 @pytest.fixture
@@ -101,6 +107,27 @@ def test_a_worker_is_retired_after_its_jobs() -> None:
     finally:
         pool.close()
     assert pids[0] == pids[1] != pids[2] == pids[3]
+
+
+def test_a_worker_forked_while_the_collector_is_paused_collects_garbage() -> None:
+    """The rules pause the collector; a thread forking a worker meanwhile must not hand
+    the pause on to a worker that then reads for ever without it."""
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        pool = Pool(1, Limits(seconds=5, memory_bytes=None))
+        try:
+            assert pool.call(_collects) is True
+        finally:
+            pool.close()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a pause never turns on a collector that was off
+    finally:
+        gc.enable()
 
 
 def test_failures_are_worded_for_the_clerk() -> None:
