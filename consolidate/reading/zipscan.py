@@ -290,7 +290,7 @@ def _scan_sheet(xml: bytes | bytearray, limits: Limits) -> SheetScan:
     if _NO_REF_TAG.search(xml):  # positions follow from the previous row or cell
         rows, cols = _extent_parsed(xml, None)
     else:
-        (rows, row_digits), (cols, col_letters) = _extent(xml, _ANY_REF, (7, 3))
+        (rows, row_digits), (cols, col_letters) = _any_extent(xml)
         bound = rows, cols
         if _large(bound, limits, REFINE_CELLS):  # formatted but empty cells do not count:
             # A value's reference is also one of any reference: none is longer.
@@ -342,6 +342,29 @@ def _extent(
         _longest(xml, refs[0], most[0], _row_number),
         _longest(xml, refs[1], most[1], _column_number),
     )
+
+
+def _any_extent(xml: bytes | bytearray) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``_extent(xml, _ANY_REF, (7, 3))`` in one pass per template.
+
+    A reference found at a length is the same match at every lesser one (its digits or
+    letters run to the end, and no match can start inside another), so the references
+    of the least length, their longest kept, are what the pass from the longest finds.
+    """
+    return (
+        _longest_once(xml, _ANY_REF[0], 7, _row_number),
+        _longest_once(xml, _ANY_REF[1], 3, _column_number),
+    )
+
+
+def _longest_once(
+    xml: bytes | bytearray, template: bytes, most: int, number: Callable
+) -> tuple[int, int]:
+    found = set(re.findall(template % 1, xml))
+    if not found:
+        return 0, 0
+    length = min(most, max(map(len, found)))
+    return max(number(ref) for ref in found if len(ref) >= length), length
 
 
 def _longest(

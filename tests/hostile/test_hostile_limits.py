@@ -28,8 +28,11 @@ from conftest import (
     write,
     xlsx_bytes,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consolidate.model.config import load_config
+from consolidate.reading import zipscan
 from consolidate.reading.workbook import read_bytes, read_file
 
 LIMITS = load_config().limits
@@ -342,3 +345,16 @@ def test_an_entity_bomb_in_the_xml_is_refused_not_expanded(part: str):
                 dst.writestr(item, body)
         result = read_bytes(out.getvalue(), "黄浦区/附件2.xlsx")
         assert result.findings and not result.forms  # judged: never expanded, never a crash
+
+
+_REF_PIECES = ["r", "R", "=", " ", '"', "'", "A", "Z", "0", "1", "9", "12345678901", "<c ", ">"]
+_REF_PIECES += ["/>", 'rr="', 'r="A1"', 'r = "XFD1048576"', 'r="0000001"', '<row r="', "AAAA"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_REF_PIECES), max_size=30))
+def test_the_one_pass_extent_is_the_longest_first_one(pieces: list[str]) -> None:
+    """References however quoted, spaced, padded or nested: one pass per template finds
+    the extent the passes from the longest length down find."""
+    xml = "".join(pieces).encode()
+    assert zipscan._any_extent(xml) == zipscan._extent(xml, zipscan._ANY_REF, (7, 3))
