@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from consolidate.checks import evaluate
+from consolidate.checks.rows import prepare
 from consolidate.model.catalog import tool_message
 from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
 from consolidate.model.errors import InputError, OutputError
@@ -21,7 +22,7 @@ from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
-from consolidate.reading.inbox import Progress, discover, read_all
+from consolidate.reading.inbox import Progress, discover, read_all, size_of
 from consolidate.writing.files import atomic_write_bytes
 
 
@@ -54,7 +55,8 @@ def check(
             files.append((path, display))
         else:
             raise InputError("file-missing", path=path)
-    results = read_all(files, config)  # each file in a worker: one bad file costs only itself
+    # each file in a worker: one bad file costs only itself; meanwhile the checks' imports
+    results = read_all(files, config, while_waiting=lambda: prepare(size_of(files)))
     return evaluate(results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist)
 
 
@@ -97,7 +99,7 @@ def consolidate_inbox(
     fastlist = _fastlist(fastlist_path, config)
     references = [Path(p) for p in (baseline_path, fastlist_path) if p is not None]
     files, ignored = discover(inbox, references, config)
-    results = read_all(files, config, progress)
+    results = read_all(files, config, progress, lambda: prepare(size_of(files)))
     return evaluate(
         results,
         config=config,

@@ -57,3 +57,19 @@ def test_check_of_a_small_file_imports_no_writer_and_no_pandas(tmp_path, fmt):
     modules = imported("check", str(path), "--format", fmt, "--as-of", "2026-11-26", cwd=tmp_path)
     assert "consolidate.checks.rows" in modules  # the rules did run
     assert unwanted(modules, [*HEAVY, *OURS]) == []
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_pandas_is_imported_ahead_only_for_an_input_big_enough_to_need_it(tmp_path, big):
+    # what api.check runs while the workers read: the import then costs no time
+    code = f"""
+import json, sys
+from consolidate.checks.rows import VECTOR_LIKELY_BYTES, prepare
+prepare(VECTOR_LIKELY_BYTES - {0 if big else 1})
+print(json.dumps([m for m in ("pandas", "pandera") if m in sys.modules]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == (["pandas", "pandera"] if big else [])

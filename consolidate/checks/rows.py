@@ -53,6 +53,9 @@ Texts = Mapping[str, str]  # a row's cell texts by column key
 # Below this many rows of an annex the rules run in plain Python: a cold pandas and
 # pandera import (~0.6 s) costs more than judging them (benchmarks/, scenario 1).
 VECTOR_FROM = 2_000
+# Input of this many bytes likely holds VECTOR_FROM rows: a roster row takes ~44 bytes of
+# .xlsx (benchmarks' 50,000-row form: 2.2 MB); rows of .xls, Word or e-mail take more.
+VECTOR_LIKELY_BYTES = VECTOR_FROM * 44
 # Every full match passes the rule: checked in one vectorised pass, and only the other
 # texts go through the element test (mobiles and names are mostly distinct).
 SURELY_VALID = {
@@ -336,6 +339,20 @@ def row_findings(rows: list[tuple[Form, Row]], annex: int, config: Config) -> li
             continue
         findings.append(explain(reporter, code, form, row, key, config))
     return findings
+
+
+def prepare(input_bytes: int) -> None:
+    """Import pandas and pandera now if an input of ``input_bytes`` likely needs them:
+    called while worker processes read the files, the import then costs no time."""
+    if input_bytes >= VECTOR_LIKELY_BYTES:
+        import pandas as pd
+        import pandera.errors  # noqa: F401
+        import pandera.pandas as pa
+
+        # pandera imports its pandas backends on the first validation: one of a single cell
+        pa.DataFrameSchema({"a": pa.Column(str, checks=pa.Check.eq("a"))}).validate(
+            pd.DataFrame({"a": ["a"]})
+        )
 
 
 def _failures(

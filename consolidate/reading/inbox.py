@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -73,9 +74,13 @@ def read_path(path: Path, display: str, config: Config) -> list[ReadResult]:
 
 
 def read_all(
-    files: list[tuple[Path, str]], config: Config, progress: Progress | None = None
+    files: list[tuple[Path, str]],
+    config: Config,
+    progress: Progress | None = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> list[ReadResult]:
-    """Read every file, in path order, each in a worker process (several at once).
+    """Read every file, in path order, each in a worker process (several at once);
+    ``while_waiting()`` runs in this process meanwhile (importing what comes next).
 
     A file whose reading kills its worker (calamine aborting on a failed allocation),
     runs out of time or cannot be sent back is that file's ``file-unreadable`` finding
@@ -94,13 +99,22 @@ def read_all(
 
     pool = isolation.shared_pool(min(os.cpu_count() or 1, 4), reader_limits(config), START_METHOD)
     results: list[ReadResult] = []
-    for i, read in enumerate(pool.map(jobs, done)):
+    for i, read in enumerate(pool.map(jobs, done, while_waiting)):
         results += (
             [_failed(read, *files[i], config)] if isinstance(read, isolation.Failed) else read
         )
     if progress:
         progress(len(files), len(files), "")
     return results
+
+
+def size_of(files: list[tuple[Path, str]]) -> int:
+    """The bytes of the files to read (one that cannot be seen counts nothing)."""
+    total = 0
+    for path, _ in files:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    return total
 
 
 def _read_here(

@@ -217,9 +217,19 @@ class Pool:
                 self._idle.append(worker)
 
     # ------------------------------------------------ a batch (from one thread)
-    def map(self, jobs: Sequence[Job], done: Callable[[int, Any], None] | None = None) -> list[Any]:
+    def map(
+        self,
+        jobs: Sequence[Job],
+        done: Callable[[int, Any], None] | None = None,
+        while_waiting: Callable[[], None] | None = None,
+    ) -> list[Any]:
         """Every job's result (or :class:`Failed`), in order; ``done(i, result)`` as each
-        finishes. Runs up to ``size`` jobs at once."""
+        finishes. Runs up to ``size`` jobs at once.
+
+        ``while_waiting()`` runs here once every job is under way (work for this process
+        while the workers read). Not before: a worker forked after it would carry what it
+        imported into its memory cap; and not in a thread: forking while another thread
+        imports can deadlock."""
         results: list[Any] = [None] * len(jobs)
         queue = list(range(len(jobs)))[::-1]
         busy: dict[Worker, tuple[int, float]] = {}
@@ -229,6 +239,9 @@ class Pool:
                 worker = self._take()
                 worker.send(jobs[index])
                 busy[worker] = (index, time.monotonic() + self.limits.seconds)
+            if while_waiting and not queue:
+                while_waiting()
+                while_waiting = None
             soonest = min(deadline for _, deadline in busy.values())
             ready = set(
                 wait(

@@ -86,6 +86,14 @@ def test_every_failure_is_that_jobs_result_and_the_others_are_done(pool: Pool) -
     assert results[5] == Failed("error", "MemoryError")
 
 
+def test_the_parent_works_while_waiting_once_every_job_is_under_way(pool: Pool) -> None:
+    started, calls = time.monotonic(), []
+    jobs = [(_sleep, (0.3,))] * 3  # two workers: the third job waits for the first to end
+    results = pool.map(jobs, while_waiting=lambda: calls.append(time.monotonic() - started))
+    assert results == ["woke"] * 3
+    assert len(calls) == 1 and calls[0] >= 0.3  # not while a worker might still be forked
+
+
 def test_a_worker_that_died_is_replaced(pool: Pool) -> None:
     assert isinstance(pool.call(_die), Failed)
     first = pool.call(_pid)
