@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from consolidate.checks.common import recommend_type
 from consolidate.checks.recommend import (
     code_of,
@@ -33,9 +31,8 @@ from consolidate.model.finding import SEVERITIES, SEVERITY_RANK
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import RECOMMEND, Outcome
 from consolidate.values.names import normalize_name
-from consolidate.writing.files import atomic_path
 from consolidate.writing.register import PROBLEMS_WIDTH
-from consolidate.writing.xlsx import ROW_FILLS, Table, column_widths, table_sheet
+from consolidate.writing.xlsx import ROW_FILLS, Table, column_widths, save_tables
 
 SUMMARY_SHEET, LIST_SHEET, REMIND_SHEET = "推荐汇总", "使用单位名单", "提醒"
 # The recommendation list's columns 推荐汇总 repeats, in this order.
@@ -240,8 +237,4 @@ def write_fastchannel(outcome: Outcome, path: Path | str, lang: str = "zh") -> N
         Table(LIST_SHEET, list_header(config, lang), listed_rows, frozen_columns=3),
         Table(REMIND_SHEET, remind_header(config, lang), remind_lines, frozen_columns=2),
     ]  # fmt: skip
-    wb = Workbook(write_only=True)
-    for table in tables:
-        table_sheet(wb, table)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    save_tables(path, tables)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from consolidate.model.config import Config
@@ -21,8 +20,7 @@ from consolidate.model.outcome import Outcome
 from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
-from consolidate.writing.files import atomic_path
-from consolidate.writing.xlsx import ROW_FILLS, Link, Table, column_widths, table_sheet
+from consolidate.writing.xlsx import ROW_FILLS, Link, Table, column_widths, save_tables
 
 REGISTER_SHEET, SUMMARY_SHEET, FINDINGS_SHEET = "名册", "汇总", "问题清单"
 # The Annex 2 columns the register carries, in the form's order (序号 is not kept:
@@ -249,8 +247,4 @@ def write_register(outcome: Outcome, path: Path | str, lang: str = "zh") -> None
         Table(FINDINGS_SHEET, findings_header(lang), findings, FINDINGS_WIDTHS,
               frozen_columns=2, fills=_findings_fills(outcome)),
     ]  # fmt: skip
-    wb = Workbook(write_only=True)
-    for table in tables:
-        table_sheet(wb, table)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    save_tables(path, tables)

@@ -33,6 +33,8 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.hyperlink import Hyperlink
 from rich.cells import cell_len
 
+from consolidate.writing.files import atomic_path
+
 EXCEL_MAX_CHARS = 32_767
 HEADER_FONT = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
@@ -229,6 +231,15 @@ class Table:
     frozen_columns: int = 0
     fills: list[str | None] | None = None  # a fill per row (ARGB), e.g. rows with problems
     page: Page = Page(title_rows="1:1")
+
+
+def save_tables(path: Path, tables: Sequence[Table]) -> None:
+    """A workbook of ``tables``, one sheet each, written atomically to ``path``."""
+    wb = Workbook(write_only=True)
+    for table in tables:
+        table_sheet(wb, table)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
 
 
 def table_sheet(wb: Workbook, table: Table) -> Any:
