@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import re
 from pathlib import Path
 
@@ -22,13 +23,19 @@ SPEC = ROOT.parent / "shared" / "spec" / "RULES.md"
 # Codes the spec gained this round, with the issue that builds them: the test below fails
 # as soon as one reaches the catalog without being taken off this list.
 PENDING = {
+    "mail-date-invalid",     # issue 23
+    "stamped-copy-missing",  # issue 29
 }  # fmt: skip
 
 
 def spec_codes() -> set[str]:
-    # The spec lives beside the repository (../shared): without it the contract is unknown,
-    # and this test must say so rather than pass.
-    assert SPEC.exists(), f"the rule catalog spec is missing: {SPEC}"
+    # The spec lives beside the repository (../shared), not in it: a clone with nothing
+    # beside it cannot compare and says why (pytest -rs); CI has it and must compare.
+    if not SPEC.exists():
+        reason = f"the rule catalog spec is not beside this clone: {SPEC}"
+        if os.environ.get("CONSOLIDATE_REQUIRE_SPEC"):
+            pytest.fail(f"{reason} (CI sets CONSOLIDATE_REQUIRE_SPEC: it must be there)")
+        pytest.skip(reason)
     text = SPEC.read_text(encoding="utf-8")
     return set(re.findall(r"^\| `([a-z0-9-]+)`", text, re.MULTILINE))
 

@@ -31,6 +31,8 @@ from tests.mails import CST, annex_bytes, eml_bytes, msg_bytes
 ROOT = Path(__file__).resolve().parent.parent
 HP = "上海市黄浦区市场监督管理局"
 JA = "上海市静安区市场监督管理局"
+# Every run of a test names its day: a test must not pass in November and fail in December.
+AS_OF = ["--as-of", "2026-11-26"]
 OUTPUTS = ("register.xlsx", "adjustments.xlsx", "report.html", "findings.json", "manifest.json")
 
 
@@ -316,7 +318,7 @@ def test_a_returned_copy_open_in_excel_stops_the_run_before_anything_changes(
         return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", sharing_violation)
-    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), *AS_OF])
     assert result.exit_code == 2 and "请先关闭" in result.output, result.output
     assert _returns(out) == ["静安区/附件1 账号调整申请（已标注）.xlsx"]
     assert ledger_rows(out / "ledger.sqlite") == ledger
@@ -330,7 +332,7 @@ def test_a_corrupt_ledger_is_refused_and_left_alone(tmp_path: Path):
     ledger = out / "ledger.sqlite"
     for damaged in (b"not a database at all", b"", b"SQLite format 3\x00" + b"\xff" * 200):
         ledger.write_bytes(damaged)
-        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), *AS_OF])
         assert result.exit_code == 2, result.output
         assert "台账文件" in result.output and "已损坏" in result.output
         assert ledger.read_bytes() == damaged
@@ -365,7 +367,7 @@ def test_a_locked_ledger_stops_a_second_run(tmp_path: Path, monkeypatch):
         assert holder.stdout.readline().strip() == "holding"
         monkeypatch.setattr("consolidate.ledger.store.BUSY_SECONDS", 0.3)
         started = time.monotonic()
-        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), *AS_OF])
         assert result.exit_code == 2
         assert "正被另一次运行使用" in result.output
         assert time.monotonic() - started < 10
@@ -388,7 +390,7 @@ def test_two_first_runs_at_once_keep_the_first_ones_ledger(tmp_path: Path, monke
         assert holder.stdout.readline().strip() == "holding"
         assert ledger.stat().st_size == 0  # SQLite fills the file at the commit
         monkeypatch.setattr("consolidate.ledger.store.BUSY_SECONDS", 0.3)
-        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out)])
+        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), *AS_OF])
         assert result.exit_code == 2, result.output
         assert "正被另一次运行使用" in result.output and "已损坏" not in result.output
         assert ledger.exists()  # the second run did not remove the first one's file

@@ -180,7 +180,9 @@ def test_the_english_table_has_ascii_punctuation(tmp_path: Path):
 def test_forward_says_what_it_did_in_the_users_language(tmp_path: Path):
     (tmp_path / "inbox").mkdir()
     out = str(tmp_path / "out")
-    ran = CliRunner().invoke(main, ["run", str(tmp_path / "inbox"), "--out", out])
+    ran = CliRunner().invoke(
+        main, ["run", str(tmp_path / "inbox"), "--out", out, "--as-of", "2026-11-26"]
+    )
     assert ran.exit_code == 0, ran.output
     said = {
         lang: CliRunner().invoke(main, ["forward", out, "--date", "2026-11-27", "--lang", lang])

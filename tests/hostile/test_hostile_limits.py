@@ -240,7 +240,7 @@ def test_cli_on_a_far_cell_does_not_abort(tmp_path: Path) -> None:
     path = write(tmp_path / "far.xlsx", far_cell("XFD1048576"))
     script = Path(sys.executable).parent / "consolidate"
     done = subprocess.run(
-        [str(script), "check", str(path), "--format", "json"],
+        [str(script), "check", str(path), "--format", "json", "--as-of", "2026-11-26"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -307,6 +307,8 @@ def test_a_baseline_with_a_far_cell_is_refused_not_a_crash(tmp_path: Path) -> No
             str(tmp_path / "out"),
             "--baseline",
             str(baseline),
+            "--as-of",
+            "2026-11-26",
         ],
         capture_output=True,
         text=True,
