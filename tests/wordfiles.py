@@ -113,3 +113,61 @@ def soffice_convert(files: list[Path], to: str, out: Path) -> list[Path]:
     results = [out / (f.stem + suffix) for f in files]
     assert all(r.is_file() for r in results), results
     return results
+
+
+def reaching_annex(path: Path, base: str, rows: list[list[Any]]) -> Path:
+    """Annex 2 as a .docx that reaches out to ``base`` (``http://host:port``) in every way
+    a Word file links to the outside: a linked picture (saved in a .doc as an
+    INCLUDEPICTURE field), an INCLUDEPICTURE field of its own, a DDE link to a LibreOffice
+    document and an INCLUDETEXT field."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import parse_xml
+
+    doc = docx.Document()
+    add_annex(doc, 2, rows, unit="上海市黄浦区市场监督管理局", date="2026年11月20日")
+    link = doc.part.relate_to(f"{base}/linked.png", RELATIONSHIP_TYPE.IMAGE, is_external=True)
+    doc.add_paragraph()._p.append(parse_xml(_LINKED_PICTURE.format(ns=_NS, link=link)))
+    for instruction, shown in (
+        (f'INCLUDEPICTURE "{base}/field.png" \\d', "图"),
+        (f'DDEAUTO soffice "{base}/dde.ods" "Sheet1.A1"', "数"),
+        (f'INCLUDETEXT "{base}/text.docx"', "文"),
+    ):
+        paragraph = doc.add_paragraph()
+        for run in _field_runs(instruction, shown):
+            paragraph._p.append(parse_xml(run))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path
+
+
+_NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+# A picture whose data is not in the file: <a:blip r:link> to an external relationship.
+_LINKED_PICTURE = """<w:r {ns}><w:drawing><wp:inline><wp:extent cx="457200" cy="457200"/>
+<wp:docPr id="90" name="linked"/><a:graphic>
+<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>
+<pic:nvPicPr><pic:cNvPr id="90" name="linked.png"/><pic:cNvPicPr/></pic:nvPicPr>
+<pic:blipFill><a:blip r:link="{link}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>
+<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="457200" cy="457200"/></a:xfrm>
+<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>
+</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"""
+
+
+def _field_runs(instruction: str, shown: str) -> list[str]:
+    """The runs of a complex field: begin, instruction, separate, result, end."""
+    from xml.sax.saxutils import escape
+
+    char = '<w:r {ns}><w:fldChar w:fldCharType="{kind}"/></w:r>'
+    return [
+        char.format(ns=_NS, kind="begin"),
+        f'<w:r {_NS}><w:instrText xml:space="preserve"> {escape(instruction)} </w:instrText></w:r>',
+        char.format(ns=_NS, kind="separate"),
+        f"<w:r {_NS}><w:t>{escape(shown)}</w:t></w:r>",
+        char.format(ns=_NS, kind="end"),
+    ]
