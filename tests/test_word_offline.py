@@ -233,3 +233,45 @@ def _stale_pipes() -> set[str]:
                 if exc.errno == errno.ECONNREFUSED:
                     stale.add(path.name)
     return stale
+
+
+@pytest.fixture(scope="module")
+def share_doc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The annex as a .doc whose links name a Windows share (\\\\host\\share)."""
+    root = tmp_path_factory.mktemp("share")
+    source = reaching_annex(root / "docx" / "附件2.docx", "\\\\127.0.0.1\\share", ROWS)
+    [doc] = soffice_convert([source], "doc:MS Word 97", root / "doc")
+    return doc
+
+
+def test_without_a_namespace_a_file_naming_a_share_is_not_converted(share_doc, monkeypatch):
+    """Where only the profile holds (Windows), LibreOffice would still look a picture on
+    \\\\host\\share up through SMB, which hands over the office's credentials: refused."""
+    monkeypatch.setattr(convert, "NO_NETWORK", False)
+    monkeypatch.setattr(convert, "_run", lambda *a: pytest.fail("LibreOffice was started"))
+    with pytest.raises(Unreadable) as refused:
+        convert.to_docx(share_doc.read_bytes(), ".doc", 60, LIMIT)
+    # Read as any file LibreOffice cannot convert is: file-unreadable, with this reason.
+    assert "网络共享" in refused.value.zh and "另存为.docx" in refused.value.zh
+
+
+def test_with_a_namespace_a_file_naming_a_share_is_read(share_doc):
+    if not convert.isolation():
+        pytest.skip("this system gives no network namespace (unshare) to a process")
+    assert people(check([share_doc], as_of=AS_OF)) == [(2, "王建华", "13812345678")]
+
+
+@pytest.mark.parametrize(
+    ("text", "names_a_share"),
+    [
+        ('INCLUDEPICTURE "\\\\\\\\srv\\\\share\\\\a.png"', True),  # as a field code has it
+        ("\\\\srv\\share\\a.png", True),
+        ("file://srv/share/a.png", True),
+        ('INCLUDEPICTURE "C:\\\\Users\\\\dir\\\\a.png"', False),  # a local path
+        ("file:///C:/Users/a.png", False),
+        ("http://127.0.0.1/a.png", False),  # the profile and the namespace keep that in
+    ],
+)
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16-le"])
+def test_a_share_is_told_in_either_text_of_a_word_file(text, names_a_share, encoding):
+    assert convert.names_a_network_share(text.encode(encoding)) is names_a_share

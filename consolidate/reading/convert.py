@@ -21,6 +21,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import re
 import shutil
 import signal
 import stat
@@ -99,6 +100,17 @@ def to_docx(data: bytes, suffix: str, seconds: float, limit: int) -> bytes:
             f"这是旧版Word（{suffix}）文件，本机未安装LibreOffice，无法转换",
             f"an old Word ({suffix}) file, and LibreOffice is not installed to convert it",
         )
+    isolated = isolation() if NO_NETWORK else ()
+    if not isolated and names_a_network_share(data):
+        # Without a network namespace (Windows) LibreOffice's Word import still looks a
+        # linked picture on \\server\share up through the system's file access: SMB, which
+        # hands the office's Windows credentials to that server. Such a file is not opened.
+        raise Unreadable(
+            f"这个{suffix}文件中有指向网络共享文件夹（\\\\…）的链接，为安全起见本机不转换；"
+            "请在Word中删除该链接或另存为.docx后重新报送",
+            f"this {suffix} file links to a network share (\\\\…); it is not converted, for "
+            "safety: remove the link or save it as .docx and send it again",
+        )
     # A file still being written by a LibreOffice just killed must not turn into a crash.
     with tempfile.TemporaryDirectory(prefix="consolidate-word-", ignore_cleanup_errors=True) as tmp:
         folder = Path(tmp)
@@ -111,7 +123,7 @@ def to_docx(data: bytes, suffix: str, seconds: float, limit: int) -> bytes:
         out = folder / "out"
         _run(
             [
-                *(isolation() if NO_NETWORK else ()),
+                *isolated,
                 command,
                 f"-env:UserInstallation={profile.as_uri()}",
                 "--headless", "--norestore", "--nolockcheck", "--nodefault",
@@ -128,6 +140,23 @@ def to_docx(data: bytes, suffix: str, seconds: float, limit: int) -> bytes:
                 f"LibreOffice could not convert this {suffix} file (corrupt?)",
             )
         return result.read_bytes()
+
+
+# A UNC path (\\host\share) or a file: URL naming a host, as a Word file stores it: in
+# 8-bit text or in UTF-16 little-endian. A false alarm costs a clerk a re-save as .docx.
+_SHARE = re.compile(
+    # \\host\ (a field code doubles each backslash); not C:\\dir\\ (after a path character)
+    rb"(?<![-\w.:$])\\\\[A-Za-z0-9][-\w.$]*\\"
+    rb"|file://[A-Za-z0-9]"  # file://host/ (file:/// is this machine)
+    rb"|(?<![-\w.:$]\x00)\\\x00\\\x00[A-Za-z0-9]\x00"  # \\h in UTF-16
+    rb"|f\x00i\x00l\x00e\x00:\x00/\x00/\x00[A-Za-z0-9]\x00",
+    re.IGNORECASE,
+)
+
+
+def names_a_network_share(data: bytes) -> bool:
+    """Whether an old Word file names a network share or a file: URL of another host."""
+    return _SHARE.search(data) is not None
 
 
 @functools.cache
