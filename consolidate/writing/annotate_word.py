@@ -4,15 +4,21 @@ Each flagged table cell is shaded by its worst severity and carries a Word comme
 the messages; a flagged paragraph of the body (the metadata line) is shaded and commented
 the same way; a problem list closes the document. The submitted file is only read: an old
 .doc/.wps is converted by LibreOffice as for reading, and the copy is a .docx.
+
+The copy is inert (:mod:`.inert_word`): the submitted document goes through that pass
+before it is marked (what it took out is listed in the problem list), and the copy once
+more before it is saved, so that no Word copy leaves without it.
 """
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from consolidate.model.catalog import tool_message
 from consolidate.model.config import Bilingual, Config, load_config
 from consolidate.model.errors import OutputError
 from consolidate.model.finding import BODY, SEVERITIES, SEVERITY_RANK, Finding, column_number
@@ -21,6 +27,7 @@ from consolidate.reading.containers import open_container
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.word import Body, read_body, table_layout
 from consolidate.writing.files import atomic_path
+from consolidate.writing.inert_word import Removed, make_inert
 from consolidate.writing.listing import list_lines
 
 # Shading by severity (hex RGB, as Word stores it): red, yellow, light blue — as in .xlsx.
@@ -28,10 +35,14 @@ FILLS = {"error": "FF7C80", "warning": "FFFF00", "info": "BDD7EE"}
 LABELS = {
     "zh": {"title": "问题清单",
            "headers": ("级别", "位置", "人员", "内容", "问题及修改方法", "建议改为"),
-           "whole": "整个文件", "suggestion": "建议："},
+           "whole": "整个文件", "suggestion": "建议：",
+           "parts": {"header": "页眉", "footer": "页脚", "footnotes": "脚注", "endnotes": "尾注",
+                     "comments": "批注"}},
     "en": {"title": "Problems found",
            "headers": ("Severity", "Where", "Person", "Value", "Problem and fix", "Suggestion"),
-           "whole": "whole file", "suggestion": "Suggestion: "},
+           "whole": "whole file", "suggestion": "Suggestion: ",
+           "parts": {"header": "header", "footer": "footer", "footnotes": "footnotes",
+                     "endnotes": "endnotes", "comments": "comments"}},
 }  # fmt: skip
 AUTHOR, INITIALS = "consolidate", "CS"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -52,19 +63,21 @@ def annotate_docx(
         raise OutputError("annotate-word-suffix", path=out)
     config = config or load_config()
     lang = lang if lang in LABELS else "zh"
-    document = _open(source, config)
+    document, removed = _open(source, config)
     body = read_body(document.element.body)
+    words = _words(lang, config)
     for (sheet, row, col), group in _by_place(findings).items():
         target = _target(document, body, sheet, row, col, config)
         if target is not None:
-            _mark(document, target, group, _words(lang, config), lang)
-    _problem_list(document, findings, _words(lang, config), lang)
-    with atomic_path(out) as tmp:
-        document.save(str(tmp))
+            _mark(document, target, group, words, lang)
+    _problem_list(document, findings, words, lang)
+    _removed_lines(document.tables[-1], removed, words, lang)
+    _save(document, source, out, config)
 
 
-def _open(source: Path, config: Config) -> Any:
-    """The submitted document as python-docx opens it, through the reader's checks."""
+def _open(source: Path, config: Config) -> tuple[Any, list[Removed]]:
+    """The submitted document made inert, as python-docx opens it through the reader's
+    checks, and what was taken out of it."""
     from consolidate.reading.word import open_document
 
     try:
@@ -74,13 +87,28 @@ def _open(source: Path, config: Config) -> Any:
                 data, source.suffix.lower(), config.settings.word.convert_seconds,
                 config.limits.max_file_bytes,
             )  # fmt: skip
-        return open_document(data, config)
+        data, removed = make_inert(data, config)
+        return open_document(data, config), removed
     except OSError as exc:
         raise OutputError("annotate-unopenable", path=source, reason=exc.strerror) from exc
     except Unreadable as exc:
         raise OutputError(
             "annotate-failed", name=source.name, reason=Bilingual(exc.zh, exc.en)
         ) from exc
+
+
+def _save(document: Any, source: Path, out: Path, config: Config) -> None:
+    """Save the copy atomically, through the inert pass once more (whatever was added)."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    try:
+        data, _ = make_inert(buffer.getvalue(), config)
+    except Unreadable as exc:
+        raise OutputError(
+            "annotate-failed", name=source.name, reason=Bilingual(exc.zh, exc.en)
+        ) from exc
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(data)
 
 
 def _by_place(findings: Sequence[Finding]) -> dict[tuple[str, int, int], list[Finding]]:
@@ -216,3 +244,31 @@ def _grid_borders(table: Any) -> None:
     )
     element = parse_xml(f'<w:tblBorders xmlns:w="{W[1:-1]}">{borders}</w:tblBorders>')
     _insert(table._tbl.tblPr, element, AFTER_BORDERS)
+
+
+def _removed_lines(table: Any, removed: Sequence[Removed], words: dict, lang: str) -> None:
+    """A line of the problem list for each picture or object the inert pass took out."""
+    texts = {
+        "picture": tool_message("copy-picture-removed", lang, {}),
+        "object": tool_message("copy-object-removed", lang, {}),
+        "document": tool_message("copy-document-removed", lang, {}),
+    }
+    seen = set()
+    for item in removed:
+        line = (_where_removed(item, words, lang), texts[item.what])
+        if line not in seen:
+            seen.add(line)
+            values = (words["info"], line[0], "", "", line[1], "")
+            for cell, text in zip(table.add_row().cells, values, strict=True):
+                cell.text = text
+
+
+def _where_removed(item: Removed, words: dict, lang: str) -> str:
+    """``正文 第5段``, ``表格1 第3行``, ``页眉``: where a removed picture or object was."""
+    if item.sheet and item.row is not None:
+        if item.sheet == BODY:
+            place = f"第{item.row}段" if lang != "en" else f"paragraph {item.row}"
+        else:
+            place = f"第{item.row}行" if lang != "en" else f"row {item.row}"
+        return f"{item.sheet} {place}"
+    return item.sheet or words["parts"].get(item.part, words["whole"])
