@@ -134,15 +134,17 @@ def run_inbox(
     ledger and the outputs as they were."""
     from consolidate.ledger import open_ledger, record, recorded_for
     from consolidate.writing.files import ensure_folder
-    from consolidate.writing.outputs import write_outputs
+    from consolidate.writing.outputs import remove_stale_temporaries, write_outputs
 
     as_of = as_of or dt.date.today()
     year = year or as_of.year
     out_dir = ensure_folder(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
     ensure_folder(ledger_path.parent)
-    # Opened first: a locked or damaged ledger stops the run before any work.
+    # Opened first: a locked or damaged ledger stops the run before any work. Held till
+    # the outputs are in place: what a killed run left in OUT is no other run's.
     with open_ledger(ledger_path) as ledger:
+        remove_stale_temporaries(out_dir)
         outcome = consolidate_inbox(
             inbox, as_of=as_of, year=year, baseline_path=baseline_path,
             fastlist_path=fastlist_path, progress=progress, recorded=recorded_for(ledger, year),
@@ -225,16 +227,18 @@ def forward(
     from consolidate.ledger import mark_forwarded, open_ledger
     from consolidate.writing.adjustments import write_batch
     from consolidate.writing.files import ensure_folder
+    from consolidate.writing.outputs import FORWARDED, remove_stale_temporaries
 
     day = day or dt.date.today()
     out_dir = Path(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
     config = load_config()
     with open_ledger(ledger_path, create=False) as ledger:
+        remove_stale_temporaries(out_dir)
         name, sent = mark_forwarded(ledger, day)
         if not sent:
             return [], None
-        path = ensure_folder(out_dir / "forwarded") / f"{name}.xlsx"
+        path = ensure_folder(out_dir / FORWARDED) / f"{name}.xlsx"
         if path.exists():
             raise OutputError("batch-exists", path=path)
         ledger.add_batch(name, day, int(name.rsplit("-", 1)[1]), len(sent), path.name)
