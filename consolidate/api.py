@@ -7,6 +7,7 @@ Each function builds the whole picture (files read, which count, findings) as on
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -24,6 +25,8 @@ from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
 from consolidate.writing.files import atomic_write_bytes
+
+log = logging.getLogger(__name__)
 
 
 def check(
@@ -209,9 +212,32 @@ def _return_copy(
     try:
         write_annotated(result, findings, out, lang=lang, config=config)
     except Exception as exc:  # noqa: BLE001 - one copy failing must not stop the run
-        reason = exc if isinstance(exc, OutputError) else f"{type(exc).__name__}: {exc}"
-        return tool_message("annotation-failed", lang, {"reason": reason})
+        # The district reads why; the office's terminal gets the system's own words.
+        log.warning(
+            "no annotated copy of %s: %s: %s", result.source.display, type(exc).__name__, exc
+        )
+        return tool_message("annotation-failed", lang, {"reason": plain_reason(exc, lang)})
     return None
+
+
+def plain_reason(exc: BaseException, lang: str) -> str:
+    """Why making a copy failed, for someone outside the office: a common system reason
+    in plain words, never a path, an error number or an exception's name."""
+    from consolidate.reading.errors import Unreadable
+    from consolidate.writing.files import OS_REASONS, os_reason
+
+    cause: BaseException | None = exc
+    while cause is not None:  # an OutputError says why in the OSError it was raised from
+        if isinstance(cause, OSError):
+            if cause.errno not in OS_REASONS:
+                break
+            reason = os_reason(cause)  # zh: ours; en: the system's words, without the path
+            return tool_message("copy-system", lang, {"reason": reason.text(lang)})
+        if isinstance(cause, Unreadable):  # worded for the district already
+            reason = cause.en if lang == "en" else cause.zh
+            return tool_message("copy-attachment", lang, {"reason": reason})
+        cause = cause.__cause__
+    return tool_message("copy-internal", lang, {})
 
 
 def forward(

@@ -253,7 +253,7 @@ def test_returns_hold_each_faulty_file_per_district_and_name_those_not_copied(tm
     assert _returns(out) == ["黄浦区/未标注的文件.txt", "黄浦区/附件2（已标注）.xlsx"]
     assert any("1390000000" in note for note in _comments(out / "退回/黄浦区/附件2（已标注）.xlsx"))
     note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
-    assert note.startswith("黄浦区/附件1.xlsx：文件无法读取")
+    assert note.startswith("附件1.xlsx：文件无法读取，未生成标注副本\n")  # said plainly
     # The district corrects both: the next run's returns are empty, the folder gone.
     fixed = [[*BAD_ROSTER[:6], "13900000001", None]]
     write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, fixed, unit=HP, date="2026年10月9日")
@@ -289,18 +289,41 @@ def test_many_returned_copies_are_made_in_workers_as_they_are_in_series(tmp_path
         assert marks and _comments(tmp_path / "workers" / "退回" / copy) == marks
 
 
-def test_a_copy_that_cannot_be_made_is_named_and_the_run_goes_on(tmp_path: Path, monkeypatch):
+def test_a_copy_that_cannot_be_made_is_named_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch, caplog
+):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
     write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
 
     def refused(*args, **kwargs):
-        raise ValueError("Invalid character / found in sheet title")
+        raise ValueError(f"Invalid character / found in sheet title of {tmp_path}")
 
     monkeypatch.setattr("consolidate.writing.annotate.annotate", refused)
     run(inbox, out, "2026-09-30")
     assert _returns(out) == ["黄浦区/未标注的文件.txt"]
     note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
-    assert note.startswith("黄浦区/附件2.xlsx：未能生成标注副本（ValueError: Invalid character")
+    # The district reads a plain reason; the office's terminal the program's own words.
+    assert note.startswith("附件2.xlsx：未能生成标注副本（制作副本时程序出错）\n")
+    _nothing_of_the_office(note, tmp_path)
+    assert "ValueError: Invalid character" in caplog.text
+
+
+def _nothing_of_the_office(note: str, tmp_path: Path) -> None:
+    for inside in (str(tmp_path), "/tmp", "收件箱", "Errno", "Error", "Exception", ".tmp"):
+        assert inside not in note
+
+
+def test_a_copy_whose_name_is_too_long_says_so_plainly(tmp_path: Path):
+    """The tester's case: the copy's name (…（已标注）.xlsx) over the system's limit."""
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    name = "黄浦区账号使用人信息汇总表" + "（修改稿）" * 14 + ".xlsx"
+    assert 240 < len(name.encode("utf-8")) <= 255  # the original fits, its copy does not
+    write_annex(inbox / "黄浦区" / name, 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
+    run(inbox, out, "2026-09-30")
+    note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
+    assert note.startswith(f"{name}：未能生成标注副本（读写文件时出错：文件名太长）\n")
+    assert "1390000000" in note  # the errors follow, for the district to correct
+    _nothing_of_the_office(note, tmp_path)
 
 
 def test_a_returned_copy_open_in_excel_stops_the_run_before_anything_changes(

@@ -85,7 +85,7 @@ def failure_words(failure: Failed) -> tuple[str, str]:
         )
     if failure.kind == "died":
         return "检查时所需内存超出上限，文件可能过大或结构异常", "the check ran out of memory"
-    return f"检查时出错（{failure.detail}）", f"the check failed ({failure.detail})"
+    return "检查时程序出错", f"the check failed ({failure.detail})"
 
 
 # ---------------------------------------------------------------- waitress

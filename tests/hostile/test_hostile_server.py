@@ -124,6 +124,11 @@ def test_the_checker_refuses_beyond_its_queue() -> None:
 def test_failures_are_worded_for_the_clerk() -> None:
     assert "超过90秒" in guard.failure_words(Failed("timeout", "90"))[0]
     assert "内存" in guard.failure_words(Failed("died", "exit code -9"))[0]
+    # An exception in the worker: its name for the office (English), not for the clerk.
+    zh, en = guard.failure_words(Failed("error", "MemoryError"))
+    assert zh == "检查时程序出错" and "MemoryError" in en
+    zh, en = Failed("error", "PanicException").words()
+    assert "Panic" not in zh and "Exception" not in zh and "PanicException" in en
 
 
 # ---------------------------------------------------------------- long result lists
