@@ -486,6 +486,7 @@ class Server:
     connection_limit: int
     connections_per_client: int
     refused_connections: int
+    refused_per_client: int
     channel_timeout: int
     cleanup_interval: int
     trusted_hosts: Words

@@ -16,7 +16,8 @@ the same "稍后再试" page (503) by :class:`_Refusal`, from waitress's own loo
 reaches the app nor holds a thread, and reads (and drops) at most what an upload may
 send, so that the client has sent its request and reads the page instead of a reset.
 Beyond ``refused_connections`` such answers at once, new connections wait in the
-system's queue until one closes (waitress stops accepting).
+system's queue until one closes (waitress stops accepting); one address beyond
+``refused_per_client`` of them is closed at once (a flood, not a district).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import re
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -117,11 +119,17 @@ _CONTINUE = re.compile(rb"\r\nexpect:[ \t]*100-continue", re.IGNORECASE)
 def guarded_channel(server: Server, busy: bytes, body_limit: int) -> Callable[..., Any]:
     """waitress's channel factory: an HTTPChannel, or a :class:`_Refusal` answering
     ``busy`` when the connection is beyond ``connection_limit`` in all or beyond
-    ``connections_per_client`` from its address."""
+    ``connections_per_client`` from its address.
+
+    One address is answered busy on at most ``refused_per_client`` connections at once;
+    beyond those (a flood, not districts behind one address) a connection is closed at
+    once, so that one client cannot take every refusal and make the others wait.
+    """
     from waitress import wasyncore
     from waitress.channel import HTTPChannel
 
     refusal = type("Refusal", (_Refusal, wasyncore.dispatcher), {})
+    refused: Counter[str] = Counter()  # open refusals per address (waitress's loop only)
 
     def channel(waitress: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> Any:  # noqa: A002
         channels = list(waitress.active_channels.values())
@@ -129,9 +137,21 @@ def guarded_channel(server: Server, busy: bytes, body_limit: int) -> Callable[..
         held = sum(1 for c in channels if client_address(getattr(c, "addr", None)) == client)
         if len(channels) < server.connection_limit and held < server.connections_per_client:
             return HTTPChannel(waitress, sock, addr, adj, map)
+        if refused[client] >= server.refused_per_client:
+            log.info("connection closed: too many from one address")
+            sock.close()
+            return None
         over = "address" if len(channels) < server.connection_limit else "total"
         log.info("connection answered busy: over the %s limit", over)
-        return refusal(sock, map, busy, body_limit + HEAD_MAX, server.channel_timeout)
+
+        def closed() -> None:
+            refused[client] -= 1
+            if not refused[client]:
+                del refused[client]
+
+        made = refusal(sock, map, busy, body_limit + HEAD_MAX, server.channel_timeout, closed)
+        refused[client] += 1
+        return made
 
     return channel
 
@@ -149,8 +169,12 @@ class _Refusal:
 
     socket: socket.socket | None
 
-    def __init__(self, sock: Any, map: Any, busy: bytes, limit: int, seconds: float) -> None:  # noqa: A002
+    def __init__(
+        self, sock: Any, map: Any, busy: bytes, limit: int, seconds: float,  # noqa: A002
+        closed: Callable[[], None],
+    ) -> None:  # fmt: skip
         super().__init__(sock, map)  # type: ignore[call-arg]  # wasyncore.dispatcher
+        self.closed = closed
         now = time.monotonic()
         self.deadline, self.last = now + seconds, now
         self.busy, self.limit = busy, limit
@@ -229,6 +253,7 @@ class _Refusal:
         self._close()
 
     def handle_error(self) -> None:
+        log.warning("busy answer failed", exc_info=True)
         self._close()
 
     def handle_expt(self) -> None:
@@ -256,11 +281,14 @@ class _Refusal:
             self.pending = self.busy
 
     def _close(self) -> None:
-        if self.socket is not None and self.pending:
+        if self.socket is None:  # closed already
+            return
+        if self.pending:
             with contextlib.suppress(OSError):  # what the socket takes at once, if anything
                 self.socket.send(self.pending)
         self.pending = b""
         self.close()  # type: ignore[attr-defined]
+        self.closed()
 
 
 def waitress_server(

@@ -287,6 +287,36 @@ def _answer_of(sock: socket.socket, seconds: float) -> bytes:
     return data
 
 
+def test_a_flood_from_one_address_is_not_answered_without_end() -> None:
+    """Beyond refused_per_client busy answers at once, one address's connections are
+    closed: a flood cannot take every refusal (the other addresses would wait)."""
+    server, thread = serving(connections_per_client=1, refused_per_client=2)
+    port = server.effective_port
+    opened = []
+    try:
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            opened.append(s)
+            time.sleep(0.1)  # accepted in this order
+        started = time.monotonic()
+        with pytest.raises(ConnectionResetError):  # closed with the request unread
+            while opened[3].recv(65_536):
+                pass
+        assert time.monotonic() - started < 1.5
+        assert all(_answer_of(s, 5).startswith(b"HTTP/1.1 503 ") for s in opened[1:3])
+        # Those two closed, the address may be answered busy again.
+        time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as again:
+            again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert _answer_of(again, 5).startswith(b"HTTP/1.1 503 ")
+    finally:
+        for s in opened:
+            s.close()
+        server.close()
+        thread.join(5)
+
+
 def test_a_refused_client_that_never_stops_sending_is_cut_off() -> None:
     """A refused connection reads at most what an upload may send, then closes."""
     server, thread = serving(connections_per_client=1, max_upload_bytes=100_000)
