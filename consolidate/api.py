@@ -7,6 +7,7 @@ Each function builds the whole picture (files read, which count, findings) as on
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -24,6 +25,8 @@ from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
 from consolidate.writing.files import atomic_write_bytes
+
+log = logging.getLogger(__name__)
 
 
 def check(
@@ -134,15 +137,17 @@ def run_inbox(
     ledger and the outputs as they were."""
     from consolidate.ledger import open_ledger, record, recorded_for
     from consolidate.writing.files import ensure_folder
-    from consolidate.writing.outputs import write_outputs
+    from consolidate.writing.outputs import remove_stale_temporaries, write_outputs
 
     as_of = as_of or dt.date.today()
     year = year or as_of.year
     out_dir = ensure_folder(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
     ensure_folder(ledger_path.parent)
-    # Opened first: a locked or damaged ledger stops the run before any work.
+    # Opened first: a locked or damaged ledger stops the run before any work. Held till
+    # the outputs are in place: what a killed run left in OUT is no other run's.
     with open_ledger(ledger_path) as ledger:
+        remove_stale_temporaries(out_dir)
         outcome = consolidate_inbox(
             inbox, as_of=as_of, year=year, baseline_path=baseline_path,
             fastlist_path=fastlist_path, progress=progress, recorded=recorded_for(ledger, year),
@@ -207,9 +212,32 @@ def _return_copy(
     try:
         write_annotated(result, findings, out, lang=lang, config=config)
     except Exception as exc:  # noqa: BLE001 - one copy failing must not stop the run
-        reason = exc if isinstance(exc, OutputError) else f"{type(exc).__name__}: {exc}"
-        return tool_message("annotation-failed", lang, {"reason": reason})
+        # The district reads why; the office's terminal gets the system's own words.
+        log.warning(
+            "no annotated copy of %s: %s: %s", result.source.display, type(exc).__name__, exc
+        )
+        return tool_message("annotation-failed", lang, {"reason": plain_reason(exc, lang)})
     return None
+
+
+def plain_reason(exc: BaseException, lang: str) -> str:
+    """Why making a copy failed, for someone outside the office: a common system reason
+    in plain words, never a path, an error number or an exception's name."""
+    from consolidate.reading.errors import Unreadable
+    from consolidate.writing.files import OS_REASONS, os_reason
+
+    cause: BaseException | None = exc
+    while cause is not None:  # an OutputError says why in the OSError it was raised from
+        if isinstance(cause, OSError):
+            if cause.errno not in OS_REASONS:
+                break
+            reason = os_reason(cause)  # zh: ours; en: the system's words, without the path
+            return tool_message("copy-system", lang, {"reason": reason.text(lang)})
+        if isinstance(cause, Unreadable):  # worded for the district already
+            reason = cause.en if lang == "en" else cause.zh
+            return tool_message("copy-attachment", lang, {"reason": reason})
+        cause = cause.__cause__
+    return tool_message("copy-internal", lang, {})
 
 
 def forward(
@@ -225,16 +253,18 @@ def forward(
     from consolidate.ledger import mark_forwarded, open_ledger
     from consolidate.writing.adjustments import write_batch
     from consolidate.writing.files import ensure_folder
+    from consolidate.writing.outputs import FORWARDED, remove_stale_temporaries
 
     day = day or dt.date.today()
     out_dir = Path(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
     config = load_config()
     with open_ledger(ledger_path, create=False) as ledger:
+        remove_stale_temporaries(out_dir)
         name, sent = mark_forwarded(ledger, day)
         if not sent:
             return [], None
-        path = ensure_folder(out_dir / "forwarded") / f"{name}.xlsx"
+        path = ensure_folder(out_dir / FORWARDED) / f"{name}.xlsx"
         if path.exists():
             raise OutputError("batch-exists", path=path)
         ledger.add_batch(name, day, int(name.rsplit("-", 1)[1]), len(sent), path.name)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -251,7 +253,7 @@ def test_returns_hold_each_faulty_file_per_district_and_name_those_not_copied(tm
     assert _returns(out) == ["黄浦区/未标注的文件.txt", "黄浦区/附件2（已标注）.xlsx"]
     assert any("1390000000" in note for note in _comments(out / "退回/黄浦区/附件2（已标注）.xlsx"))
     note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
-    assert note.startswith("黄浦区/附件1.xlsx：文件无法读取")
+    assert note.startswith("附件1.xlsx：文件无法读取，未生成标注副本\n")  # said plainly
     # The district corrects both: the next run's returns are empty, the folder gone.
     fixed = [[*BAD_ROSTER[:6], "13900000001", None]]
     write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, fixed, unit=HP, date="2026年10月9日")
@@ -287,18 +289,41 @@ def test_many_returned_copies_are_made_in_workers_as_they_are_in_series(tmp_path
         assert marks and _comments(tmp_path / "workers" / "退回" / copy) == marks
 
 
-def test_a_copy_that_cannot_be_made_is_named_and_the_run_goes_on(tmp_path: Path, monkeypatch):
+def test_a_copy_that_cannot_be_made_is_named_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch, caplog
+):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
     write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
 
     def refused(*args, **kwargs):
-        raise ValueError("Invalid character / found in sheet title")
+        raise ValueError(f"Invalid character / found in sheet title of {tmp_path}")
 
     monkeypatch.setattr("consolidate.writing.annotate.annotate", refused)
     run(inbox, out, "2026-09-30")
     assert _returns(out) == ["黄浦区/未标注的文件.txt"]
     note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
-    assert note.startswith("黄浦区/附件2.xlsx：未能生成标注副本（ValueError: Invalid character")
+    # The district reads a plain reason; the office's terminal the program's own words.
+    assert note.startswith("附件2.xlsx：未能生成标注副本（制作副本时程序出错）\n")
+    _nothing_of_the_office(note, tmp_path)
+    assert "ValueError: Invalid character" in caplog.text
+
+
+def _nothing_of_the_office(note: str, tmp_path: Path) -> None:
+    for inside in (str(tmp_path), "/tmp", "收件箱", "Errno", "Error", "Exception", ".tmp"):
+        assert inside not in note
+
+
+def test_a_copy_whose_name_is_too_long_says_so_plainly(tmp_path: Path):
+    """The tester's case: the copy's name (…（已标注）.xlsx) over the system's limit."""
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    name = "黄浦区账号使用人信息汇总表" + "（修改稿）" * 14 + ".xlsx"
+    assert 240 < len(name.encode("utf-8")) <= 255  # the original fits, its copy does not
+    write_annex(inbox / "黄浦区" / name, 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
+    run(inbox, out, "2026-09-30")
+    note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
+    assert note.startswith(f"{name}：未能生成标注副本（读写文件时出错：文件名太长）\n")
+    assert "1390000000" in note  # the errors follow, for the district to correct
+    _nothing_of_the_office(note, tmp_path)
 
 
 def test_a_returned_copy_open_in_excel_stops_the_run_before_anything_changes(
@@ -486,6 +511,118 @@ def test_a_run_killed_mid_way_loses_nothing(tmp_path: Path):
     assert ledger_rows(out / "ledger.sqlite") == ledger  # the journal rolled it back
     run(inbox, out, "2026-10-12")  # and the next run records both
     assert [r[1] for r in ledger_rows(out / "ledger.sqlite")] == ["赵六", "钱七"]
+
+
+# A run (or forward) that pauses, or is killed, inside the output swap: after its commit,
+# once the previous 退回 was moved aside, every new output still under its temporary name.
+SWAP = """
+import os, signal, sys
+import consolidate.writing.files as files
+mode, args = sys.argv[1], sys.argv[2:]
+def stop():
+    print("swapping", flush=True)
+    if mode == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    sys.stdin.readline()
+replace = os.replace
+def replaced(src, dst, **kwargs):
+    replace(src, dst, **kwargs)
+    if str(dst).endswith(".tmp.old"):
+        stop()
+os.replace = replaced
+if mode == "kill-forward":  # the batch written, not yet in place nor recorded
+    files._flush_to_disk = lambda path: os.kill(os.getpid(), signal.SIGKILL)
+from consolidate.cli import main
+sys.argv = ["consolidate", *args]
+main()
+"""
+
+
+def _swapping(mode: str, *args: object, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", SWAP, mode, *map(str, args)], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs,
+    )  # fmt: skip
+
+
+def _temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp" in p.name)
+
+
+# A person's own files beside the outputs, named like them: never removed.
+LOOK_ALIKES = (
+    ".notes.tmp", "register-old.xlsx", ".register.xlsx.tmp", ".register.xlsx.notes.tmp",
+    ".草稿.xlsx.abcd1234.tmp", ".退回.old", "forwarded/.2026-10-12-1.xlsx.tmp",
+    "forwarded/.名单.xlsx.abcd1234.tmp",
+)  # fmt: skip
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_run_killed_while_replacing_its_outputs_leaves_nothing_behind(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "黄浦区" / "a.eml", OPEN_ZHAO, HP, at("2026-09-28"))
+    request_mail(inbox / "静安区" / "a.eml", FAULTY_SUN, JA, at("2026-09-28"))  # 退回/静安区
+    run(inbox, out, "2026-09-30")
+    forward(out, "2026-09-30")
+    request_mail(inbox / "黄浦区" / "b.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
+    killed = _swapping("kill", "run", inbox, "--out", out, "--as-of", "2026-10-12")
+    assert killed.wait(60) == -signal.SIGKILL, killed.stderr.read()
+    left = _temporaries(out)
+    # What the issue found: whole workbooks with mobiles, the returned copies.
+    assert any(re.fullmatch(r"\.register\.xlsx\.\w{8}\.tmp", name) for name in left), left
+    assert any(name.startswith(".退回.") and name.endswith(".tmp.old") for name in left), left
+    adjustments = out / next(n for n in left if n.startswith(".adjustments.xlsx"))
+    with zipfile.ZipFile(adjustments) as book:
+        assert any(b"13900000006" in book.read(name) for name in book.namelist())
+    killed = _swapping("kill-forward", "forward", out, "--date", "2026-10-12")
+    assert killed.wait(60) == -signal.SIGKILL, killed.stderr.read()
+    assert len(_temporaries(out / "forwarded")) == 1
+    for name in LOOK_ALIKES:
+        (out / name).write_text("a person's own file", encoding="utf-8")
+    (out / ".退回.abcd1234.tmp.old.mine").mkdir()  # a folder named like none of ours
+
+    run(inbox, out, "2026-10-12")
+    assert _temporaries(out) == sorted(
+        [n for n in LOOK_ALIKES if n.startswith(".") and ".tmp" in n]
+        + [".退回.abcd1234.tmp.old.mine"]
+    )
+    assert sorted(r[1] for r in ledger_rows(out / "ledger.sqlite")) == ["孙八", "赵六", "钱七"]
+    assert _returns(out) == ["静安区/附件1 账号调整申请（已标注）.xlsx"]
+    for name in OUTPUTS:
+        assert (out / name).stat().st_size > 0
+    forward(out, "2026-10-12")
+    assert _temporaries(out / "forwarded") == [".2026-10-12-1.xlsx.tmp", ".名单.xlsx.abcd1234.tmp"]
+    assert sorted(p.name for p in (out / "forwarded").glob("*.xlsx")) == [
+        "2026-09-30-1.xlsx", "2026-10-12-1.xlsx",
+    ]  # fmt: skip
+    for name in LOOK_ALIKES:
+        assert (out / name).read_text(encoding="utf-8") == "a person's own file"
+
+
+def test_a_run_waits_for_another_to_replace_its_outputs(tmp_path: Path, monkeypatch):
+    """The ledger stays locked after a run's commit until its outputs are in place: the
+    next run, which removes stale temporaries, cannot take them from under it."""
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    request_mail(inbox / "静安区" / "a.eml", FAULTY_SUN, JA, at("2026-09-28"))
+    run(inbox, out, "2026-09-30")
+    request_mail(inbox / "黄浦区" / "b.eml", HOLIDAY_QIAN, HP, at("2026-10-03"))
+    first = _swapping("pause", "run", inbox, "--out", out, "--as-of", "2026-10-12")
+    try:
+        assert first.stdout.readline().strip() == "swapping"
+        paused = _temporaries(out)
+        monkeypatch.setattr("consolidate.ledger.store.BUSY_SECONDS", 0.3)
+        second = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), *AS_OF])
+        assert second.exit_code == 2 and "正被另一次运行使用" in second.output
+        assert _temporaries(out) == paused
+        first.stdin.write("\n")
+        first.stdin.close()
+        assert first.wait(60) == 1, first.stderr.read()  # 1: the error to return
+    finally:
+        first.kill()
+        first.wait()
+    assert _temporaries(out) == []
+    assert [r[1] for r in ledger_rows(out / "ledger.sqlite")] == ["孙八", "钱七"]
 
 
 def test_the_ledger_can_live_elsewhere_and_forward_needs_one(tmp_path: Path):

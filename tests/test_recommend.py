@@ -3,6 +3,7 @@ must pass; the rules against the city's list; what does not apply to these lists
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -214,6 +215,17 @@ def test_extension_not_listed():
         found([recommend_form([extension_row(6)])], listed=listed, code="extension-not-listed")
         == []
     )
+
+
+def test_extension_not_listed_names_the_list_not_where_the_office_keeps_it():
+    """The message goes back to the district in its annotated copy."""
+    listed = fastlist((CODES[5], "2024-08-01", None))
+    listed = dataclasses.replace(listed, display="D:\\市局认证处\\便捷通道\\使用单位名单.xlsx")
+    findings = run_rules(
+        [recommend_form([extension_row(1)])], _config(), as_of=AS_OF, fastlist=listed
+    ).findings
+    [message] = [f.message for f in findings if f.code == "extension-not-listed"]
+    assert "（使用单位名单.xlsx）" in message and "市局认证处" not in message
 
 
 def test_no_list_no_listing_rules():

@@ -256,6 +256,21 @@ def test_findings_still_show_when_no_annotated_copy_can_be_made(client, tmp_path
     assert len(finding_rows(page)) == 2 and "无法生成标注副本" in page
 
 
+def test_a_reader_that_fails_is_explained_without_the_servers_words(client, monkeypatch):
+    """What the clerk reads names neither the server's temporary path nor the error."""
+    client.application.config["CHECK_IN_WORKERS"] = False  # the patches hold in this process
+    monkeypatch.setattr("consolidate.reading.inbox.ISOLATED", False)
+
+    def crashed(data, source, config):
+        raise RuntimeError(f"[Errno 5] Input/output error: {source.path}")
+
+    monkeypatch.setattr("consolidate.reading.workbook._read_workbook", crashed)
+    page = text_of(upload(client, (b"PK\x03\x04 a workbook", "黄浦区附件2.xlsx")))
+    assert "读取时出错（文件内容异常，程序无法处理）" in page
+    for inside in ("RuntimeError", "Errno", "consolidate-serve-", tempfile.gettempdir()):
+        assert inside not in page
+
+
 def test_both_annexes_together_are_cross_checked(client, tmp_path):
     one = annex1(tmp_path / "a1.xlsx")  # 王建华: 初审、监管 in Annex 1, 复审、监管 in Annex 2
     two = clean_annex2(tmp_path / "a2.xlsx")

@@ -243,7 +243,7 @@ def against_list(
         listed = fastlist.by_code.get(code)
         if kind == config.extension_type and listed is None:
             yield reporter.at_cell(
-                "extension-not-listed", form, row, "unit", uscc=code, list=fastlist.display
+                "extension-not-listed", form, row, "unit", uscc=code, list=fastlist.name
             )
         elif kind == config.new_type and listed and listed.expires and listed.expires >= as_of:
             yield reporter.at_cell(

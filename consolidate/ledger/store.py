@@ -1,7 +1,7 @@
 """The ledger file: SQLite (stdlib), one transaction per run, a schema version, migrations.
 
 A run opens the ledger with ``BEGIN IMMEDIATE`` and holds that write lock until it
-commits or rolls back: a second run (on this PC or another one on a local disk) waits a
+is closed (after its commit, once its outputs are in place) or rolls back: a second run (on this PC or another one on a local disk) waits a
 few seconds and then stops with a Chinese message, and a run that fails or is killed
 leaves the ledger as it was (SQLite's rollback journal; WAL is not used, since it needs
 shared memory that network drives do not give). A file that is not this tool's ledger,
@@ -126,8 +126,14 @@ class Ledger:
 
     # ------------------------------------------------------------ the transaction
     def commit(self) -> None:
-        """Make this run's changes permanent (the one transaction of the run)."""
+        """Make this run's changes permanent (the one transaction of the run).
+
+        The lock is kept until :meth:`close`: a run commits before it replaces its
+        outputs, and the next run (which removes a killed run's temporaries) must not
+        start while they are being replaced.
+        """
         try:
+            self.connection.execute("PRAGMA locking_mode = EXCLUSIVE")
             self.connection.execute("COMMIT")
         except sqlite3.Error as exc:
             raise LedgerError("ledger-not-saved", path=self.path, reason=exc) from exc

@@ -485,6 +485,8 @@ class Server:
     check_recycle_mb: int
     connection_limit: int
     connections_per_client: int
+    refused_connections: int
+    refused_per_client: int
     channel_timeout: int
     cleanup_interval: int
     trusted_hosts: Words

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from consolidate.model.form import RowCounts
 
@@ -50,6 +50,12 @@ class FastList:
             if known is None or (unit.expires or dt.date.min) > (known.expires or dt.date.min):
                 found[unit.code] = unit
         return found
+
+    @property
+    def name(self) -> str:
+        """The list's file name, without the folder the office keeps it in (a district's
+        returned copy names the list, never a path of the office's machine)."""
+        return PurePosixPath(self.display.replace("\\", "/")).name
 
     def where(self, unit: ListedUnit) -> str:
         """``名单.xlsx（使用单位名单）第5行``."""

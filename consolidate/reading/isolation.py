@@ -53,7 +53,8 @@ class Failed:
             return f"超过{self.detail}秒仍未完成", f"not done after {self.detail} s"
         if self.kind == "died":
             return "读取进程意外退出，可能是内存不足", f"the worker process died ({self.detail})"
-        return self.detail, self.detail
+        # The exception's name helps the office (English), not the district (Chinese).
+        return "文件内容异常，程序无法处理", self.detail
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ def read_mail_bytes(
         return [unreadable_result(source, config, why)]
     except Exception as exc:  # noqa: BLE001 - a bad e-mail is a finding, never a traceback
         why = Unreadable(
-            f"邮件内容异常，无法读取（{type(exc).__name__}）",
+            "邮件内容异常，无法读取",
             f"unexpected e-mail content ({type(exc).__name__})",
         )
         return [unreadable_result(source, config, why)]

@@ -92,7 +92,8 @@ def read_bytes(
         # calamine's Rust panics reach Python as pyo3's PanicException, a BaseException.
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        return unreadable_result(source, config, read_error(type(exc).__name__, type(exc).__name__))
+        why = read_error("文件内容异常，程序无法处理", type(exc).__name__)
+        return unreadable_result(source, config, why)
 
 
 def load_grids(data: bytes, suffix: str, config: Config) -> Iterator[tuple[str, Grid | None]]:
@@ -136,7 +137,7 @@ def _read_sheet(
         forms = parse_forms(grid, name, result.source, config)
     except Exception as exc:  # noqa: BLE001 - one odd sheet must not crash the run
         raise Unreadable(
-            f"工作表“{name}”的内容无法识别（{type(exc).__name__}）",
+            f"工作表“{name}”的内容无法识别",
             f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
         ) from exc
     if not forms:

@@ -26,6 +26,7 @@ import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from io import BytesIO
 from itertools import groupby
 from pathlib import Path
@@ -464,6 +465,20 @@ def _busy() -> tuple[str, int, dict[str, str]]:
     return page, status, {"Retry-After": "60"}
 
 
+def busy_response(app: Flask) -> bytes:
+    """The busy page (503) as the raw HTTP answer waitress sends a connection beyond its
+    caps, which never reaches the app (:func:`.guard.guarded_channel`)."""
+    with app.test_request_context("/"):
+        response = app.process_response(app.make_response(_busy()))
+    response.headers["Connection"] = "close"
+    status = HTTPStatus(response.status_code)
+    lines = [
+        f"HTTP/1.1 {status.value} {status.phrase}",
+        *(f"{k}: {v}" for k, v in response.headers.items()),
+    ]
+    return "\r\n".join([*lines, "", ""]).encode("latin-1") + response.get_data()
+
+
 def _headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -687,7 +702,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app()
     server = app.extensions["consolidate"].settings.settings.server
-    made = waitress_server(app, host, port, server, app.config["MAX_CONTENT_LENGTH"])
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    made = waitress_server(app, host, port, server, limit, busy_response(app))
     print(f"自查页面已启动：http://{_shown_host(host)}:{port}/  （按 Ctrl+C 停止）", flush=True)
     made.run()
 

@@ -6,11 +6,14 @@ intact, never a half-written file.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +21,9 @@ from consolidate.model.config import Bilingual
 from consolidate.model.errors import OutputError
 
 FILE_MODE = 0o644  # mkstemp makes 0600 files; outputs are shared like any saved file
+# The temporaries below are named by mkstemp/mkdtemp: ".<output>.<8 random>.tmp", and
+# ".<output>.<8 random>.tmp.old" for a folder moved aside while it is replaced.
+TEMPORARY = r"\.(?:{names})\.[a-z0-9_]{{8}}\.tmp(?:\.old)?"
 
 
 @contextmanager
@@ -69,6 +75,38 @@ def atomic_folder(path: Path | str) -> Iterator[Path]:
         if isinstance(exc, OSError):
             raise _output_error(path, exc) from exc
         raise
+
+
+def remove_temporaries(folder: Path, names: Iterable[str]) -> list[Path]:
+    """Remove what a killed run left of its outputs in ``folder``: the temporaries
+    :func:`atomic_path` and :func:`atomic_folder` name after one of ``names`` (regular
+    expressions of the outputs' names), nothing else a person put there.
+
+    The caller makes sure no other run is writing into ``folder`` meanwhile (it holds
+    the ledger). A temporary that cannot be removed (held open on Windows) stays.
+    """
+    pattern = re.compile(TEMPORARY.format(names="|".join(names)))
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return [Path(e.path) for e in entries if pattern.fullmatch(e.name) and _remove(e)]
+
+
+def _remove(entry: os.DirEntry[str]) -> bool:
+    """Remove a temporary file or folder (never what a link points to); True when gone."""
+    try:
+        kind = entry.stat(follow_symlinks=False).st_mode
+    except OSError:
+        return False
+    if stat.S_ISDIR(kind):  # a folder's swap: its new or its previous contents
+        shutil.rmtree(entry.path, ignore_errors=True)
+    elif stat.S_ISREG(kind):
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+    else:  # a link or a device: this tool never makes one
+        return False
+    return not os.path.lexists(entry.path)
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:

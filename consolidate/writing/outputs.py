@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
 from consolidate.model.errors import OutputError
 from consolidate.model.outcome import Outcome
-from consolidate.writing.files import atomic_folder, atomic_path, ensure_folder
+from consolidate.writing.files import (
+    atomic_folder,
+    atomic_path,
+    ensure_folder,
+    remove_temporaries,
+)
 from consolidate.writing.returns import RETURNS, Annotator, write_returns
 from consolidate.writing.tables import findings_csv, findings_json, json_bytes, manifest
 
@@ -21,6 +27,21 @@ OUTPUT_FILES = (
 # Written only when the run has something for it (CLI.md): recommendation lists in the
 # inbox or the city's list given; else a previous run's copy is removed, never left stale.
 FASTCHANNEL = "fastchannel.xlsx"
+# ``forward`` keeps each batch as sent: forwarded/2026-10-12-1.xlsx.
+FORWARDED = "forwarded"
+BATCH_NAME = r"\d{4}-\d{2}-\d{2}-\d+\.xlsx"
+
+
+def remove_stale_temporaries(out_dir: Path) -> list[Path]:
+    """Remove the temporaries a run or ``forward`` killed while writing left in
+    ``out_dir`` and ``out_dir/forwarded`` (they hold mobiles and the returned copies):
+    only those named after an output written there. Call it holding the ledger, so no
+    run going on at the same time has its temporaries there."""
+    names = [re.escape(name) for name in (*OUTPUT_FILES, FASTCHANNEL, RETURNS)]
+    return [
+        *remove_temporaries(out_dir, names),
+        *remove_temporaries(out_dir / FORWARDED, [BATCH_NAME]),
+    ]
 
 
 # ---------------------------------------------------------------- all outputs of a run

@@ -68,7 +68,8 @@ def write_returns(outcome: Outcome, folder: Path, annotate: Annotator) -> None:
     ):
         if why:
             errors = [f"  - {f.message}" for f in findings if f.is_error]
-            refused[district] += [f"{result.source.display}：{why}", *errors, ""]
+            # The file as the district named it, not where the office keeps it.
+            refused[district] += [f"{_sent_name(result.source.display)}：{why}", *errors, ""]
     for district, lines in refused.items():
         (folder / district / REFUSED_NOTE).write_text("\n".join(lines), encoding="utf-8-sig")
 
@@ -90,9 +91,14 @@ def _district(result: ReadResult, findings: Sequence[Finding], config: Config) -
     return district_from_path(result.source.display, config) or UNKNOWN_DISTRICT
 
 
+def _sent_name(display: str) -> str:
+    """The file's own name (an e-mail's attachment: the attachment's name)."""
+    return PurePosixPath(display.replace("\\", "/")).name
+
+
 def _free_name(display: str, taken: set[str]) -> str:
     """The copy's name; two files of one name (two e-mails' 附件1.xlsx) get (2), (3)…"""
-    name = annotated_name(PurePosixPath(display.replace("\\", "/")).name)
+    name = annotated_name(_sent_name(display))
     stem, dot, suffix = name.rpartition(".")
     candidate, n = name, 1
     while candidate in taken:

@@ -5,11 +5,15 @@ built from the Host header, waitress guarded against slow and greedy clients."""
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import io
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from conftest import a2_values, annex_xlsx
@@ -17,7 +21,7 @@ from conftest import a2_values, annex_xlsx
 from consolidate.model.config import load_config
 from consolidate.reading.isolation import Failed
 from consolidate.ui import guard
-from consolidate.ui.server import AnnotatedStore, create_app
+from consolidate.ui.server import AnnotatedStore, busy_response, create_app
 
 CONFIG = load_config()
 AS_OF = "2026-11-26"
@@ -124,6 +128,11 @@ def test_the_checker_refuses_beyond_its_queue() -> None:
 def test_failures_are_worded_for_the_clerk() -> None:
     assert "超过90秒" in guard.failure_words(Failed("timeout", "90"))[0]
     assert "内存" in guard.failure_words(Failed("died", "exit code -9"))[0]
+    # An exception in the worker: its name for the office (English), not for the clerk.
+    zh, en = guard.failure_words(Failed("error", "MemoryError"))
+    assert zh == "检查时程序出错" and "MemoryError" in en
+    zh, en = Failed("error", "PanicException").words()
+    assert "Panic" not in zh and "Exception" not in zh and "PanicException" in en
 
 
 # ---------------------------------------------------------------- long result lists
@@ -226,31 +235,36 @@ def test_too_many_form_parts_is_not_called_too_large(app) -> None:
 
 
 # ---------------------------------------------------------------- waitress
-def test_one_client_cannot_hold_every_connection() -> None:
-    app = app_with(connections_per_client=3, channel_timeout=30)
-    server = guard.waitress_server(
-        app, "127.0.0.1", 0, app.extensions["consolidate"].settings.settings.server, 1_000_000
-    )
-    port = server.effective_port
-    thread = threading.Thread(target=server.run, daemon=True)
+def serving(**server):
+    """The page's waitress server with some [server] settings changed, in a thread."""
+    app = app_with(**server)
+    made = guard.waitress_server(
+        app, "127.0.0.1", 0, app.extensions["consolidate"].settings.settings.server,
+        app.config["MAX_CONTENT_LENGTH"], busy_response(app),
+    )  # fmt: skip
+    thread = threading.Thread(target=made.run, daemon=True)
     thread.start()
+    return made, thread
+
+
+def test_one_client_cannot_hold_every_connection() -> None:
+    server, thread = serving(connections_per_client=3, channel_timeout=30)
+    port = server.effective_port
     held = []
     try:
         for _ in range(6):  # half-sent requests, as a slow client would leave them
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
             held.append(s)
-        time.sleep(0.5)
-        closed = 0
-        for s in held:
-            s.settimeout(0.5)
-            try:
-                closed += s.recv(10) == b""
-            except TimeoutError:
-                pass
-            except ConnectionResetError:
-                closed += 1
-        assert closed == 3
+        # Beyond the address's 3: the busy page once the client has fallen silent, then
+        # an orderly close (no reset); the first 3 wait for the rest of their request.
+        answered = [_answer_of(s, 5) for s in held[3:]]
+        assert all(a.startswith(b"HTTP/1.1 503 ") and "稍后再试" in a.decode() for a in answered)
+        assert all(b"\r\nConnection: close\r\n" in a and b"Retry-After: " in a for a in answered)
+        for s in held[:3]:
+            s.settimeout(0.3)
+            with pytest.raises(TimeoutError):
+                s.recv(10)
         for s in held:
             s.close()
         time.sleep(0.3)
@@ -262,3 +276,178 @@ def test_one_client_cannot_hold_every_connection() -> None:
             s.close()
         server.close()
         thread.join(5)
+
+
+def _answer_of(sock: socket.socket, seconds: float) -> bytes:
+    """Everything the server sends until it closes; a reset fails the test."""
+    sock.settimeout(seconds)
+    data = b""
+    while chunk := sock.recv(65_536):
+        data += chunk
+    return data
+
+
+def test_a_flood_from_one_address_is_not_answered_without_end() -> None:
+    """Beyond refused_per_client busy answers at once, one address's connections are
+    closed: a flood cannot take every refusal (the other addresses would wait)."""
+    server, thread = serving(connections_per_client=1, refused_per_client=2)
+    port = server.effective_port
+    opened = []
+    try:
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            opened.append(s)
+            time.sleep(0.1)  # accepted in this order
+        started = time.monotonic()
+        with pytest.raises(ConnectionResetError):  # closed with the request unread
+            while opened[3].recv(65_536):
+                pass
+        assert time.monotonic() - started < 1.5
+        assert all(_answer_of(s, 5).startswith(b"HTTP/1.1 503 ") for s in opened[1:3])
+        # Those two closed, the address may be answered busy again.
+        time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as again:
+            again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert _answer_of(again, 5).startswith(b"HTTP/1.1 503 ")
+    finally:
+        for s in opened:
+            s.close()
+        server.close()
+        thread.join(5)
+
+
+def test_a_refused_client_that_never_stops_sending_is_cut_off() -> None:
+    """A refused connection reads at most what an upload may send, then closes."""
+    server, thread = serving(connections_per_client=1, max_upload_bytes=100_000)
+    port = server.effective_port
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as first:
+            first.sendall(b"POST /check HTTP/1.1\r\nHost: x\r\n")  # the address's one
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as greedy:
+                greedy.sendall(
+                    b"POST /check HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n"
+                )
+                sent, chunk = 0, b"x" * 65_536
+                with pytest.raises(OSError):  # the server stopped reading: reset or broken
+                    while sent < 100_000_000:
+                        sent += greedy.send(chunk)
+                # The bound (5 × the upload limit + 1 MB) and the two sockets' buffers.
+                assert sent < 20_000_000
+    finally:
+        server.close()
+        thread.join(5)
+
+
+def _serve(tmp_path, **server) -> tuple[subprocess.Popen, int]:
+    """``consolidate serve`` itself, with [server] settings changed in its --schemas."""
+    from consolidate import api
+
+    schemas = tmp_path / "schemas"
+    api.export_schemas(schemas)
+    settings = schemas / "settings.toml"
+    text = settings.read_text(encoding="utf-8")
+    for key, value in server.items():
+        text, found = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        assert found == 1, key
+    settings.write_text(text, encoding="utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-c", "from consolidate.cli import main; main()"]
+    process = subprocess.Popen(
+        [*command, "--schemas", str(schemas), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while _get(port, timeout=2) is None:
+        assert process.poll() is None and time.monotonic() < deadline, "did not start"
+        time.sleep(0.2)
+    return process, port
+
+
+def _get(port: int, path: str = "/", timeout: float = 5, source: str = "127.0.0.1"):
+    try:
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=timeout, source_address=(source, 0)
+        )
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    except OSError:
+        return None
+
+
+def _post(port: int, body: bytes, content_type: str, source: str = "127.0.0.1"):
+    """An upload's status, headers and page, or the connection error instead."""
+    try:
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=30, source_address=(source, 0)
+        )
+        connection.request("POST", "/check", body=body, headers={"Content-Type": content_type})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    except OSError as error:
+        return error
+
+
+def _threads(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"Threads:\s+(\d+)", status)[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_twenty_uploads_at_once_from_one_address_are_all_answered(tmp_path) -> None:
+    """Districts behind one NAT or proxy: the page or 稍后再试, never a reset."""
+    process, port = _serve(
+        tmp_path, connections_per_client=3, connection_limit=8, check_workers=1,
+        check_queue=1, threads=4, channel_timeout=10,
+    )  # fmt: skip
+    try:
+        # Each upload sends more than the sockets' buffers hold: the server must read it.
+        body, content_type = _multipart(
+            [(b"\xe9\x99\x84\xe4\xbb\xb62.xlsx", faulty()), (b"scan.pdf", b"%PDF" * 400_000)]
+        )
+        assert _post(port, body, content_type)[0] == 200  # the workers are up
+        threads = _threads(process.pid)
+        answers: list = [None] * 20
+
+        def upload(i: int) -> None:
+            answers[i] = _post(port, body, content_type)
+
+        uploads = [threading.Thread(target=upload, args=(i,)) for i in range(20)]
+        for thread in uploads:
+            thread.start()
+        for thread in uploads:
+            thread.join(60)
+        assert [a for a in answers if not isinstance(a, tuple)] == []  # no reset, no error
+        assert {status for status, _, _ in answers} == {200, 503}
+        for status, headers, page in answers:
+            if status == 503:  # the address's cap, or the checks' queue (the same page)
+                assert "自查页面正忙" in page and "稍后再试" in page and headers["Retry-After"]
+        # Refused before the app: at most 3 were taken at once, most arrived meanwhile.
+        refused = [h for status, h, _ in answers if h.get("Connection") == "close"]
+        assert len(refused) >= 10, len(refused)
+
+        # Beyond the total: connections held from other addresses fill it; one more
+        # address is answered at once, not left waiting in the system's queue.
+        held = [
+            socket.create_connection(("127.0.0.1", port), source_address=(f"127.0.0.{n}", 0))
+            for n in (2, 2, 2, 3, 3, 3, 5, 5)
+        ]
+        try:
+            time.sleep(0.5)
+            started = time.monotonic()
+            answer = _post(port, body, content_type, source="127.0.0.4")
+            assert isinstance(answer, tuple) and answer[0] == 503, answer
+            assert "稍后再试" in answer[2] and time.monotonic() - started < 5
+        finally:
+            for sock in held:
+                sock.close()
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert _get(port)[0] == 200 and time.monotonic() - started < 1  # still answers at once
+        assert _threads(process.pid) <= threads  # no thread held by a refused connection
+    finally:
+        process.terminate()
+        process.wait(10)
