@@ -7,6 +7,7 @@ Dates are 2026's: 国庆 is 1–8 October, with 20 September and 10 October work
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -313,15 +314,32 @@ def _nothing_of_the_office(note: str, tmp_path: Path) -> None:
         assert inside not in note
 
 
-def test_a_copy_whose_name_is_too_long_says_so_plainly(tmp_path: Path):
+def test_a_copy_whose_name_would_be_too_long_is_made_under_a_shorter_name(tmp_path: Path):
     """The tester's case: the copy's name (…（已标注）.xlsx) over the system's limit."""
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
     name = "黄浦区账号使用人信息汇总表" + "（修改稿）" * 14 + ".xlsx"
-    assert 240 < len(name.encode("utf-8")) <= 255  # the original fits, its copy does not
+    assert 240 < len(name.encode("utf-8")) <= 255  # the original fits, its copy would not
     write_annex(inbox / "黄浦区" / name, 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
     run(inbox, out, "2026-09-30")
+    [copy] = _returns(out)
+    assert copy.startswith("黄浦区/黄浦区账号使用人信息汇总表（修改稿）") and copy.endswith(
+        "…（已标注）.xlsx"
+    )
+    assert len(copy.split("/")[1].encode()) <= 255 - 14  # room for its temporary's name
+    assert any("1390000000" in note for note in _comments(out / "退回" / copy))  # marked
+
+
+def test_a_copy_the_system_refuses_says_why_plainly(tmp_path: Path, monkeypatch, caplog):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    write_annex(inbox / "黄浦区" / "附件2.xlsx", 2, [BAD_ROSTER], unit=HP, date="2026年9月30日")
+
+    def too_long(source, findings, target, **kwargs):
+        raise OSError(errno.ENAMETOOLONG, "File name too long", str(target))
+
+    monkeypatch.setattr("consolidate.writing.annotate.annotate", too_long)
+    run(inbox, out, "2026-09-30")
     note = (out / "退回" / "黄浦区" / "未标注的文件.txt").read_text(encoding="utf-8-sig")
-    assert note.startswith(f"{name}：未能生成标注副本（读写文件时出错：文件名太长）\n")
+    assert note.startswith("附件2.xlsx：未能生成标注副本（读写文件时出错：文件名太长）\n")
     assert "1390000000" in note  # the errors follow, for the district to correct
     _nothing_of_the_office(note, tmp_path)
 

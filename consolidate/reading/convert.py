@@ -199,7 +199,8 @@ def _run(command: list[str], seconds: float, profile: Path) -> None:
         )
     except OSError as exc:
         raise Unreadable(
-            f"无法启动LibreOffice（{exc.strerror or exc}）",
+            # The district reads this in its returned copy: no system words in Chinese.
+            "本机无法启动LibreOffice转换这个文件，请另存为.docx后重新报送",
             f"LibreOffice could not be started ({exc.strerror or exc})",
         ) from exc
     try:

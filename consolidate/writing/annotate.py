@@ -132,11 +132,23 @@ def too_big_to_annotate(path: Path) -> bool:
         return False  # .xls: rebuilt from calamine's values, bounded by the input's size
 
 
+# File systems allow 255 bytes in a name (ext4; NTFS 255 UTF-16 units, more lenient): a
+# copy's name, and its temporary's (".<name>.<8 random>.tmp" beside it), stay within them,
+# the stem shortened where the mark would overflow it.
+NAME_BYTES = 255 - len(".") - len(".12345678.tmp")
+
+
 def annotated_name(name: str) -> str:
-    """``附件2.xls`` -> ``附件2（已标注）.xlsx``; a Word document's copy stays one (.docx)."""
+    """``附件2.xls`` -> ``附件2（已标注）.xlsx``; a Word document's copy stays one (.docx).
+    A name too long for the mark loses the end of its stem, never the mark or the suffix."""
     stem = name.rpartition(".")[0] or name
     suffix = ".docx" if name.lower().endswith(WORD_SUFFIXES) else ".xlsx"
-    return f"{stem}（已标注）{suffix}"
+    tail = f"（已标注）{suffix}"
+    while stem and len(f"{stem}…{tail}".encode()) > NAME_BYTES:
+        stem = stem[:-1]
+    if stem != (name.rpartition(".")[0] or name):
+        stem += "…"
+    return f"{stem}{tail}"
 
 
 # ---------------------------------------------------------------- marking cells
