@@ -33,6 +33,7 @@ DATE_SENSITIVE = (
     "test_outputs.py",
     "test_register.py",
     "test_mail.py",
+    "test_mail_date.py",
     "test_server.py",
     "hostile/test_hostile_guarantees.py",
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from consolidate.checks import people, sheets
 from consolidate.checks.common import Reporter
 from consolidate.checks.crossyear import compare_with_baseline, recorded_rows
+from consolidate.checks.mails import judge_mail_dates, mail_dates, run_moment
 from consolidate.checks.recommend import recommendation_findings
 from consolidate.checks.rows import row_findings
 from consolidate.checks.selection import select_submissions
@@ -106,8 +107,15 @@ def evaluate(
     fastlist: FastList | None = None,
     ignored: Iterable[str] = (),
     recorded: Sequence[Request] = (),
+    now: dt.datetime | None = None,
 ) -> Outcome:
-    """Select the submissions that count and run every rule over them."""
+    """Select the submissions that count and run every rule over them.
+
+    ``now``: the moment of the run (default: the clock), which an e-mail's Date may not
+    be later than (decision 29) — judged first, since it decides the received dates.
+    """
+    results = judge_mail_dates(results, run_moment(as_of, now, config), config)
+    dated = list(mail_dates(results, config))
     # Documents found to hold no annex (cover letters in Word) are listed as ignored, and
     # so is what an e-mail held that was not read (its body, other attachments).
     mails = list({r.source.mail.display: r.source.mail for r in results if r.source.mail}.values())
@@ -126,7 +134,7 @@ def evaluate(
             recorded=recorded,
         )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
-    findings += selection.findings + ruled.findings
+    findings += selection.findings + ruled.findings + dated
     return Outcome(
         as_of=as_of,
         config=config,

@@ -42,7 +42,12 @@ READER_CODES = {
 }
 
 # Emitted by the request ledger (the stage above the rules), from the requests it keeps.
-LEDGER_CODES = {"forward-overdue": "consolidate.ledger.requests.overdue_findings"}
+# mail-date-invalid: judged by the checks (:mod:`consolidate.checks.mails`), kept as the
+# ledger first decided it for an e-mail it recorded before.
+LEDGER_CODES = {
+    "forward-overdue": "consolidate.ledger.requests.overdue_findings",
+    "mail-date-invalid": "consolidate.ledger.requests.mail_dates_as_recorded",
+}
 
 
 def rule(code: str, *columns: str) -> Callable[[F], F]:

@@ -12,7 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from consolidate.ledger.requests import link, merge, overdue_findings, requests_of
+from consolidate.ledger.requests import (
+    link,
+    mail_dates_as_recorded,
+    merge,
+    overdue_findings,
+    requests_of,
+)
 from consolidate.ledger.store import Ledger, open_ledger
 from consolidate.model.finding import sort_findings
 from consolidate.model.outcome import Outcome
@@ -32,14 +38,17 @@ def record(ledger: Ledger | None, outcome: Outcome, received: dt.date | None = N
     """Record the run's requests; the outcome gains every request and ``forward-overdue``.
 
     Without a ledger (a library call, a test) the outcome shows this run's requests only.
-    Nothing is committed here: the caller commits once the outputs are written.
+    Nothing is committed here: the caller commits once the outputs are written. An
+    e-mail recorded before keeps the verdict on its Date of that run (``mail-date-invalid``).
     """
     seen = requests_of(outcome, received)
+    earlier: dict[tuple[str, str, int], Request] = {}
     if ledger is None:
         merged = merge([], seen)
         requests = link([replace(r, id=i) for i, r in enumerate(merged, 1)], outcome.config)
     else:
         before = {r.id: r for r in ledger.requests()}
+        earlier = {r.key: r for r in before.values()}
         saved = ledger.save(_changed(merge(list(before.values()), seen), before), outcome.as_of)
         ids = {r.id for r in saved}
         everything = saved + [r for i, r in before.items() if i not in ids]
@@ -47,7 +56,10 @@ def record(ledger: Ledger | None, outcome: Outcome, received: dt.date | None = N
         requests = link(everything, outcome.config)
         ledger.save(_changed(requests, {r.id: r for r in everything}), outcome.as_of)
     findings = sort_findings(
-        [*outcome.findings, *overdue_findings(requests, outcome.as_of, outcome.config)]
+        [
+            *mail_dates_as_recorded(outcome, seen, earlier),
+            *overdue_findings(requests, outcome.as_of, outcome.config),
+        ]
     )
     return replace(
         outcome, findings=findings, requests=requests, ledger=ledger.path if ledger else None

@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
+from consolidate.checks.mails import CODE as MAIL_DATE
+from consolidate.checks.mails import mail_date_finding
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
@@ -131,9 +133,9 @@ def _messages(findings: list[Finding]) -> tuple[tuple[str, str], ...]:
 def merge(recorded: list[Request], seen: list[Request]) -> list[Request]:
     """The ledger after this run: recorded requests updated, new ones added (``id`` None).
 
-    A request seen again keeps its received and forward-by dates; one forwarded stays
-    forwarded. Which requests repeat or correct others is decided once every request has
-    its number (:func:`link`).
+    A request seen again keeps its received and forward-by dates (but see
+    :func:`_redated`); one forwarded stays forwarded. Which requests repeat or correct
+    others is decided once every request has its number (:func:`link`).
     """
     merged = {r.key: r for r in recorded}
     for request in seen:
@@ -143,9 +145,22 @@ def merge(recorded: list[Request], seen: list[Request]) -> list[Request]:
         elif old.status != FORWARDED:
             merged[old.key] = replace(
                 old, status=request.status, problems=request.problems,
-                district=request.district, cells=request.cells,
+                district=request.district, cells=request.cells, **_redated(old, request),
             )  # fmt: skip
     return list(merged.values())
+
+
+def _redated(old: Request, new: Request) -> dict[str, object]:
+    """The dates of a request recorded on its e-mail's Date that this run finds later than
+    itself: impossible for a date recorded since decision 29 (it was judged against that
+    run), so a ledger written before it, when every Date was believed — the file's time
+    and the forward-by date counted from it replace the recorded ones."""
+    if old.received_from != FROM_MAIL or new.received_from != FROM_FILE or new.mail != old.mail:
+        return {}
+    return {
+        "received": new.received, "received_from": FROM_FILE,
+        "forward_by": new.forward_by, "forward_by_exact": new.forward_by_exact,
+    }  # fmt: skip
 
 
 def link(requests: list[Request], config: Config) -> list[Request]:
@@ -225,6 +240,33 @@ def _content(request: Request) -> tuple[object, ...]:
 def _order(request: Request) -> tuple[dt.date, int]:
     """Received first, then recorded (a request not yet recorded comes last)."""
     return (request.received, request.id if request.id is not None else 1 << 62)
+
+
+# ---------------------------------------------------------------- e-mail dates
+def mail_dates_as_recorded(
+    outcome: Outcome, seen: Iterable[Request], earlier: dict[tuple[str, str, int], Request]
+) -> list[Finding]:
+    """The run's findings, ``mail-date-invalid`` as the ledger decided it.
+
+    An e-mail's Date is judged against the moment the ledger first recorded its requests
+    (decision 29), and the received date chosen then is kept: an e-mail whose Date an
+    earlier run did not believe keeps the finding, with the date recorded, even once the
+    clock has passed its Date.
+    """
+    verdicts: dict[str, Request] = {}
+    for request in seen:
+        old = earlier.get(request.key)
+        if request.mail and old and old.mail == request.mail and old.received_from == FROM_FILE:
+            verdicts.setdefault(request.mail, old)
+    if not verdicts:
+        return outcome.findings
+    mails = {mail.display: mail for mail in outcome.mails}
+    kept = [f for f in outcome.findings if not (f.code == MAIL_DATE and f.file in verdicts)]
+    for display, old in verdicts.items():
+        if display in mails:
+            finding = mail_date_finding(mails[display], old.received, outcome.config, old.district)
+            kept.append(finding)
+    return kept
 
 
 # ---------------------------------------------------------------- deadlines

@@ -463,9 +463,11 @@ class Word:
 
 @frozen()
 class MailSettings:
-    """Saved e-mails in the inbox: the time zone their dates are read in."""
+    """Saved e-mails in the inbox: the time zone their dates are read in, and how far
+    ahead of the run a date may be and still be believed (RULES.md decision 29)."""
 
     utc_offset_hours: float
+    future_tolerance_hours: float
 
 
 @frozen()

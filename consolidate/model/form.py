@@ -66,10 +66,14 @@ class Mail:
     size: int
     sender: str
     subject: str
-    date: dt.datetime | None  # the Date header, in the office's time zone
+    date: dt.datetime | None  # the Date header, in the office's time zone (None: unreadable)
     attachments: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
     path: Path | None = None  # the e-mail file, to take an attachment out again
+    date_text: str = ""  # the Date header as written (what an unreadable one said)
+    # False once the checks did not believe the Date (later than the run, or unreadable:
+    # RULES.md decision 29): the file's time is the received date instead.
+    believed: bool = True
 
     def attachment_name(self, display: str) -> str:
         """The attachment's name within the e-mail, from a submission's display name."""
@@ -77,8 +81,8 @@ class Mail:
 
     @property
     def received(self) -> dt.date | None:
-        """The day the office received it: the date of its ``Date``."""
-        return self.date.date() if self.date else None
+        """The day the office received it: the date of its ``Date``, when believed."""
+        return self.date.date() if self.date and self.believed else None
 
 
 @dataclass(frozen=True, slots=True)

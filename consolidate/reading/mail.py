@@ -4,7 +4,8 @@ Districts send their forms by e-mail; the office saves the e-mails into the inbo
 drags the attachments out, which loses the date the 5-working-day clock starts from).
 An attachment is read by the same reader as any file of the inbox
 (:func:`consolidate.reading.workbook.read_bytes`) and named ``<e-mail>/<attachment>``;
-the e-mail's ``Date`` is its received date (RULES.md decision 22). The body and other
+the e-mail's ``Date`` is its received date (RULES.md decision 22) unless the checks do not
+believe it (decision 29: :mod:`consolidate.checks.mails`). The body and other
 attachments are listed, not read. Bounded like every input: the e-mail's size (the
 file limit), the number of attachments, and nesting (an e-mail attached to an e-mail
 is opened one level deep; deeper ones are listed).
@@ -47,6 +48,7 @@ class Parsed:
     sender: str = ""
     subject: str = ""
     date: dt.datetime | None = None
+    date_text: str = ""  # the Date as written, quoted when it cannot be read
     attachments: list[Attachment] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
@@ -91,6 +93,7 @@ def read_mail_bytes(
     mail = Mail(
         display, sha, len(data), parsed.sender, parsed.subject, parsed.date,
         tuple(a.name for a in parsed.attachments), tuple(parsed.ignored), path,
+        date_text=parsed.date_text,
     )  # fmt: skip
     source = SourceFile(display, path, sha, len(data), mtime, mail)
     # An attachment's path is below the e-mail's: its ending says how to read it.
@@ -142,6 +145,7 @@ def _from_eml(
         parsed.sender = _header(message, "From")
         parsed.subject = _header(message, "Subject")
         parsed.date = _office_time(_eml_date(message), config)
+        parsed.date_text = _quoted(_header(message, "Date"))
     for part in _leaves(message, config):
         name = _part_name(part)
         content = part.get_content_type()
@@ -322,6 +326,12 @@ def _safe_name(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
     return name or "（无名附件）"
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    """A header as a message may quote it: printable, and short (it is the sender's text)."""
+    text = "".join(ch for ch in text if ch.isprintable()).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _office_time(when: dt.datetime | None, config: Config) -> dt.datetime | None:
