@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from consolidate.model.config import load_config  # noqa: E402
 
 # The stages in the order data flows, as the import-linter contract of pyproject.toml has them.
-STAGES = ("model", "values", "reading", "checks", "writing", "ui")
+STAGES = ("model", "values", "reading", "checks", "ledger", "writing", "ui")
 TOP_LEVEL = ("api.py", "cli.py", "__main__.py")
 
 
