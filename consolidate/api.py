@@ -245,11 +245,11 @@ def forward(
     *,
     day: dt.date | None = None,
     ledger_path: Path | str | None = None,
-    lang: str = "zh",
 ) -> tuple[list[Request], Path | None]:
     """Mark every request to forward (报送总局) as forwarded on ``day``; write the batch as
-    sent to ``DIR/forwarded/<day>-<n>.xlsx``. Returns the batch and its file (None when
-    there was nothing to forward: a request is never forwarded twice)."""
+    sent to ``DIR/forwarded/<day>-<n>.xlsx`` (the notice's Annex 1, in Chinese whatever the
+    messages' language). Returns the batch and its file (None when there was nothing to
+    forward: a request is never forwarded twice)."""
     from consolidate.ledger import mark_forwarded, open_ledger
     from consolidate.writing.adjustments import write_batch
     from consolidate.writing.files import ensure_folder
@@ -269,7 +269,7 @@ def forward(
             raise OutputError("batch-exists", path=path)
         ledger.add_batch(name, day, int(name.rsplit("-", 1)[1]), len(sent), path.name)
         ledger.save(sent, day)
-        write_batch(sent, day, path, config, lang)
+        write_batch(sent, day, path, config)
         try:
             ledger.commit()
         except BaseException:

@@ -343,7 +343,7 @@ def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> N
     from consolidate import api
 
     day = day or dt.date.today()
-    sent, path = api.forward(out, day=day, ledger_path=ledger, lang=lang)
+    sent, path = api.forward(out, day=day, ledger_path=ledger)
     say("forwarded", count=len(sent), day=day.isoformat())
     if path:
         say("forward-batch", path=path)

@@ -87,6 +87,19 @@ def table(rows: list[tuple], *columns: str) -> list[tuple]:
     return [tuple(_plain(r[i]) for i in picked) for r in data]
 
 
+def form_rows(rows: list[tuple], *columns: str) -> list[tuple]:
+    """The rows of a form (the forwarded batch) between its header and its notes."""
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "序号")
+    header = list(rows[start])
+    picked = [header.index(c) for c in columns]
+    data = []
+    for r in rows[start + 1 :]:
+        if isinstance(r[0], str) and r[0].startswith("备注"):
+            break
+        data.append(tuple(_plain(r[i]) for i in picked))
+    return data
+
+
 def _plain(value: object) -> object:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -150,11 +163,11 @@ def test_the_office_year(tmp_path: Path):
     assert report.index('id="requests"') < report.index('id="findings"')
     assert "已逾期" in section and "本周应报送（1）" in section and "钱七" in section
 
-    # Forward on 12 October: both go, once; the batch file is the sheet as sent.
+    # Forward on 12 October: both go, once; the batch file is Annex 1 as sent.
     result = forward(out, "2026-10-12")
     assert "已标记报送 2 条" in result.output
     batch = out / "forwarded" / "2026-10-12-1.xlsx"
-    assert table(_rows(batch), "账号使用人姓名") == [("赵六",), ("钱七",)]
+    assert form_rows(_rows(batch), "序号", "账号使用人姓名") == [(1, "赵六"), (2, "钱七")]
     again = forward(out, "2026-10-12")
     assert (
         "已标记报送 0 条" in again.output and not (out / "forwarded" / "2026-10-12-2.xlsx").exists()

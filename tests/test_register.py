@@ -357,6 +357,9 @@ def test_adjustments_note_the_weekday_fallback(outcome: Outcome, tmp_path: Path)
     assert rows[6][12].date() == dt.date(2031, 3, 10)
     note = rows[-1][0]
     assert "按周一至周五推算" in note and "1、2、3" in note
+    # The office's note, about its own column, is below the printed form.
+    ws = openpyxl.load_workbook(tmp_path / "adjustments.xlsx")["报送总局"]
+    assert ws.print_area == f"'报送总局'!$A$1:$K${len(rows) - 1}"
 
 
 def test_adjustments_skip_rejected_rows(outcome: Outcome, tmp_path: Path) -> None:
@@ -377,4 +380,5 @@ def test_adjustments_page_setup(outcome: Outcome, tmp_path: Path) -> None:
     table = ws.iter_rows(min_row=4, max_row=7)
     assert all(c.border.left.style == "thin" for row in table for c in row)
     assert ws.cell(8, 1).border.left.style is None
-    assert ws.print_area == "'报送总局'!$A$1:$M$9"
+    # On paper only the form's 11 columns: 收到日期 … 来源行 beside them are the office's own.
+    assert ws.print_area == "'报送总局'!$A$1:$K$9"

@@ -24,6 +24,8 @@ import pytest
 from openpyxl.utils import range_boundaries
 
 from consolidate.api import check, consolidate_inbox
+from consolidate.ledger import record
+from consolidate.writing.adjustments import write_batch
 from consolidate.writing.annotate import annotate
 from consolidate.writing.outputs import write_outputs
 from consolidate.writing.template import write_template
@@ -76,7 +78,9 @@ def printed_values(ws) -> list[str]:
             if cell.value is None:
                 continue
             value = cell.value
-            if isinstance(value, dt.datetime):
+            if isinstance(value, dt.datetime) and "年" in cell.number_format:
+                value = f"{value.year}年{value.month}月{value.day}日"  # as the form writes it
+            elif isinstance(value, dt.datetime):
                 value = value.date().isoformat()
             values.append(str(value))
     return values
@@ -115,6 +119,9 @@ def paper(tmp_path_factory) -> dict[tuple[str, str], Printed]:
     outcome = consolidate_inbox(SAMPLE, as_of=AS_OF, baseline_path=baseline, config=CONFIG)
     written = write_outputs(outcome, tmp / "out")
     books = {"register": written["register.xlsx"], "adjustments": written["adjustments.xlsx"]}
+    books["batch"] = tmp / "forwarded.xlsx"  # the batch a forward on AS_OF would send
+    sent = [r for r in record(None, outcome).requests if r.to_forward]
+    write_batch(sent, AS_OF, books["batch"], CONFIG)
     for annex in (1, 2):
         books[f"template{annex}"] = tmp / f"附件{annex}.xlsx"
         write_template(books[f"template{annex}"], annex, "黄浦区", CONFIG)
@@ -128,7 +135,7 @@ def paper(tmp_path_factory) -> dict[tuple[str, str], Printed]:
 SHEETS = [
     ("register", "名册"), ("register", "汇总"), ("register", "问题清单"),
     ("adjustments", "报送总局"), ("adjustments", "退回区局"), ("adjustments", "全年台账"),
-    ("template1", "附件1"), ("template2", "附件2"),
+    ("template1", "附件1"), ("template2", "附件2"), ("batch", "附件1"),
     ("xls-copy", "问题清单"), ("xls-copy", "Sheet1"),
 ]  # fmt: skip
 
@@ -144,7 +151,8 @@ def test_every_line_of_every_cell_is_on_the_paper(paper, book: str, sheet: str) 
 EDGES = {
     ("register", "名册"): ("区", "问题"),
     ("register", "问题清单"): ("级别", "规则代码"),
-    ("adjustments", "报送总局"): ("序号", "转报截止日期"),
+    ("adjustments", "报送总局"): ("序号", "备注"),  # the form's columns, not the office's
+    ("batch", "附件1"): ("序号", "备注"),
     ("adjustments", "全年台账"): ("台账编号", "来源行"),
 }
 
@@ -154,7 +162,7 @@ def test_tables_print_one_page_wide_with_the_header_on_every_page(paper, book, s
     first, last = EDGES[(book, sheet)]
     for number, page in enumerate(paper[(book, sheet)].pages, start=1):
         header = next(line for line in page.splitlines() if line.strip())
-        if sheet == "报送总局" and number == 1:  # the form's title lines come first
+        if sheet in ("报送总局", "附件1") and number == 1:  # the form's title lines come first
             header = next(line for line in page.splitlines() if first in line)
         assert header.split()[0] == first and header.split()[-1] == last, (number, header)
 
@@ -164,6 +172,20 @@ def test_a_blank_template_fits_one_page_with_its_notes(paper, book: str, sheet: 
     [page] = paper[(book, sheet)].pages
     assert "备注" in page and "上海市黄浦区市场监督管理局" in page
     assert page.split("备注：")[0].split()[-1] == "20"  # the last numbered row, then the notes
+
+
+@pytest.mark.parametrize(("book", "sheet"), [("adjustments", "报送总局"), ("batch", "附件1")])
+def test_what_goes_to_samr_prints_as_the_form_without_the_office_columns(paper, book, sheet):
+    """The requests' names and mobiles on the paper; no received or forward-by date, no file."""
+    office = paper[("adjustments", "报送总局")].sheet  # every column, the office's too
+    rows = [r for r in office.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    assert rows  # the sample has requests to forward
+    text = paper[(book, sheet)].text
+    for row in rows:
+        assert row[5] in text and row[7] in text  # 账号使用人姓名, 手机号
+    sources = {Path(row[13]).name for row in rows} | {row[11].date().isoformat() for row in rows}
+    sources |= {row[12].date().isoformat() for row in rows} | {"收到日期", "转报截止日期", "来源"}
+    assert [s for s in sources if s in text] == []
 
 
 def test_the_summary_prints_on_one_page(paper) -> None:

@@ -253,7 +253,14 @@ def test_date_invalid(date, expected):
 
 @pytest.mark.parametrize(
     ("unit", "expected"),
-    [("上海市东湖区市场监管局", [("district-unknown", "A3")]), ("黄浦区市场监管局", [])],
+    [
+        ("上海市东湖区市场监管局", [("district-unknown", "A3")]),
+        ("黄浦区市场监管局", []),
+        # The city office is a known unit: its own batch to SAMR is the same form.
+        ("上海市市场监督管理局", []),
+        ("上海市 市场监督管理局认证处", []),
+        ("上海市场监督管理局", [("district-unknown", "A3")]),
+    ],
 )
 def test_district_unknown(unit, expected):
     meta = {"unit": unit, "filler": "张三", "department": "认证科", "date": "2026-11-20"}

@@ -25,6 +25,7 @@ ROOT = TESTS.parent
 DATE_SENSITIVE = (
     "test_messages.py",
     "test_ledger.py",
+    "test_forwarded.py",
     "test_end_to_end.py",
     "test_cli.py",
     "test_fastchannel.py",

@@ -13,7 +13,7 @@ from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
 from consolidate.values.dates import parse_date
-from consolidate.values.districts import normalize_district
+from consolidate.values.districts import is_city_office, normalize_district
 from consolidate.values.phones import contact_phones
 from consolidate.values.text import fold_width, is_placeholder, squash
 
@@ -113,10 +113,15 @@ def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> 
             yield reporter.at("placeholder-value", form, cell, column=label, fix="metadata")
         elif key == "date":
             yield from _date(form, cell, reporter, as_of, label)
-        elif key == "unit" and normalize_district(cell.text, config) is None:
+        elif key == "unit" and not _known_unit(cell.text, config):
             yield reporter.at(
                 "district-unknown", form, cell, column=label, suggestion=_unit_name(form, config)
             )
+
+
+def _known_unit(text: str, config: Config) -> bool:
+    """A district bureau, or the city office (its own batch to SAMR is the same form)."""
+    return normalize_district(text, config) is not None or is_city_office(text, config)
 
 
 def _unit_name(form: Form, config: Config) -> str | None:

@@ -27,6 +27,12 @@ def normalize_district(text: str, config: Config) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+def is_city_office(text: str, config: Config) -> bool:
+    """``上海市市场监督管理局``: the city office itself (the 填报单位 of its batch to SAMR)."""
+    key = squash(text)
+    return bool(key) and key in {squash(config.city.office), squash(config.city.office_unit)}
+
+
 def district_from_path(display: str, config: Config) -> str | None:
     """The district a file's path names, the nearest folder or file name first."""
     for part in reversed(PurePosixPath(display.replace("\\", "/")).parts):

@@ -1,16 +1,17 @@
 """``adjustments.xlsx``: the requests of the year from the ledger, as the office acts on them.
 
-``报送总局``: the requests to forward now, in the form's layout, ready for SAMR;
+``报送总局``: the requests to forward now, in the form's layout, ready for SAMR (the
+office's own columns beside the form, outside the print area);
 ``退回区局``: the requests held back for their errors, by district, with the problems;
 ``全年台账``: every request of the year with where it stands. The batch a ``forward``
-sends is written in the layout of ``报送总局`` (:func:`write_batch`).
+sends is the notice's Annex 1 filled in, and nothing else (:func:`write_batch`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from consolidate.model.outcome import Outcome
 from consolidate.model.request import FORWARDED, HELD, Request
 from consolidate.writing.files import atomic_path
 from consolidate.writing.register import LABELS
+from consolidate.writing.template import build_filled_form, notes_text
 from consolidate.writing.xlsx import (
     ROW_FILLS,
     TITLE_FONT,
@@ -95,12 +97,15 @@ def write_adjustments(
         wb.save(tmp)
 
 
-def write_batch(
-    requests: Sequence[Request], day: dt.date, path: Path, config: Config, lang: str = "zh"
-) -> None:
-    """A forwarded batch as sent: the layout of ``报送总局``, dated the day it was sent."""
-    wb = Workbook(write_only=True)
-    form_sheet(wb, FORWARD_SHEET, _forward_sheet(config, day, list(requests), _labels(lang)))
+def write_batch(requests: Sequence[Request], day: dt.date, path: Path, config: Config) -> None:
+    """A forwarded batch as sent to SAMR: the notice's Annex 1 filled in by the city office,
+    dated the day it was sent, its rows in the order of ``报送总局``.
+
+    The form and nothing else: no received or forward-by dates, no source files or rows
+    (those are the office's own and stay in ``adjustments.xlsx``).
+    """
+    rows = [_form_values(r, n, config) for n, r in enumerate(_in_order(list(requests), config), 1)]
+    wb = build_filled_form(1, rows, config.city.office, day, config)
     with atomic_path(path) as tmp:
         wb.save(tmp)
 
@@ -138,12 +143,11 @@ def _forward_sheet(
         [*_form_values(r, n, config), r.received, r.forward_by, r.file, r.row]
         for n, r in enumerate(requests, 1)
     ]
-    notes = _notes(config)
     guessed = [n for n, r in enumerate(requests, 1) if not r.forward_by_exact]
-    if guessed:
-        notes.append(labels["fallback"].format(rows="、".join(map(str, guessed))))
-    # What SAMR receives on paper: the form and the two dates, not our source columns.
-    return FormSheet(config, day, extra, rows, notes, 2)
+    office = [labels["fallback"].format(rows="、".join(map(str, guessed)))] if guessed else []
+    # On paper it is the form SAMR receives: the office's columns and note stay off it.
+    notes = notes_text(config.annexes[1], config).split("\n")  # the batch's, the template's
+    return FormSheet(config, day, extra, rows, notes, len(extra), office)
 
 
 def _return_sheet(
@@ -216,6 +220,7 @@ class FormSheet:
     rows: list[list[object]]
     notes: list[str]  # lines under the table
     unprinted: int = 0  # trailing extra columns kept off the paper (sources)
+    office_notes: list[str] = field(default_factory=list)  # below the notes, off the paper
 
 
 def form_sheet(wb: Workbook, title: str, sheet: FormSheet) -> Any:
@@ -240,6 +245,8 @@ def form_sheet(wb: Workbook, title: str, sheet: FormSheet) -> Any:
         rows.append([text_cell(ws, line)])
     printed = len(header) - sheet.unprinted
     ws.print_area = f"A1:{get_column_letter(printed)}{rows.count}"
+    for line in sheet.office_notes:
+        rows.append([text_cell(ws, line)])
     rows.close()
     return ws
 
@@ -263,11 +270,3 @@ def _metadata_line(ws: Any, config: Config, as_of: dt.date, width: int) -> list[
     line[0] = text_cell(ws, f"填报单位：{config.city.office}")
     line[max(1, width - 3)] = text_cell(ws, f"填报日期：{as_of.year}年{as_of.month}月{as_of.day}日")
     return line
-
-
-def _notes(config: Config) -> list[str]:
-    """The form's own notes under the table, from the vocabularies."""
-    return [
-        f"备注：1．账号调整方式填写：{'、'.join(config.adjustments)}。",
-        f"2．账号功能填写：{'、'.join(config.functions)}。",
-    ]

@@ -1,12 +1,14 @@
-"""Write the blank forms of the notice as workbooks districts can fill in.
+"""Write the forms of the notice as workbooks: blank for districts to fill in, or filled.
 
 The layout follows the template at the end of 沪市监认证〔2021〕212号 (label, title,
 metadata line, header, numbered rows, notes); headers, vocabularies and districts come
-from ``schemas/`` so the template and the checker always agree.
+from ``schemas/`` so the template and the checker always agree. The city's batch to SAMR
+is the same form filled in (:func:`build_filled_form`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +26,7 @@ from consolidate.model.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
 from consolidate.writing.template_word import write_word_form
-from consolidate.writing.xlsx import Page, freeze
+from consolidate.writing.xlsx import Page, freeze, row_height, set_text
 
 BLANK_ROWS = 20
 ROW_HEIGHT = 18  # points: 20 blank rows and the 备注 line fit one landscape A4 page
@@ -116,7 +118,7 @@ def build_template(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = spec.short_title
-    header_row = _write_top(sheet, spec, config.meta, unit)
+    header_row = _write_top(sheet, spec, config.meta, {"unit": unit})
     first, last = header_row + 1, header_row + BLANK_ROWS
     _write_header(sheet, spec, header_row)
     _write_rows(sheet, spec, first, last)
@@ -124,6 +126,36 @@ def build_template(
     _add_validations(workbook, sheet, spec, config, first, last)
     _print_setup(sheet, header_row)
     _mark_version(workbook, spec, config)
+    return workbook
+
+
+def build_filled_form(
+    annex: int, rows: Sequence[Sequence[object]], unit: str, day: dt.date, config: Config
+) -> Workbook:
+    """The form of ``annex`` filled in: ``rows`` (the form's columns, in order) under the
+    header, 填报单位 ``unit``, 填报日期 ``day``, the notes below; nothing else.
+
+    Values only, as the blank template a district fills in would look once filled: no
+    dropdowns, no version mark, no formula (text stays text), no name but the print area
+    and the repeated header row; every row as tall as its wrapped text.
+    """
+    spec = _spec(annex, config)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = spec.short_title
+    header_row = _write_top(sheet, spec, config.meta, {"unit": unit, "date": day})
+    first, last = header_row + 1, header_row + len(rows)
+    _write_header(sheet, spec, header_row)
+    _write_rows(sheet, spec, first, last)
+    _fill_rows(sheet, spec, rows, first)
+    _write_notes(sheet, spec, config, last + 1)
+    _print_setup(sheet, header_row)
+    sheet.print_area = f"A1:{get_column_letter(len(spec.columns))}{last + 1}"
+    # The properties say what the file is and whose it is; openpyxl's default creator
+    # ("openpyxl") and the machine's clock as its creation time are not the office's to send.
+    workbook.properties.title = spec.title
+    workbook.properties.creator = unit
+    workbook.properties.created = dt.datetime.combine(day, dt.time())
     return workbook
 
 
@@ -148,8 +180,10 @@ def bureau_names(config: Config) -> list[str]:
 
 
 # ---------------------------------------------------------------- layout
-def _write_top(sheet: Worksheet, spec: AnnexSpec, meta: dict[str, MetaField], unit: str) -> int:
-    """Label, title and metadata lines; returns the header row."""
+def _write_top(
+    sheet: Worksheet, spec: AnnexSpec, meta: dict[str, MetaField], values: dict[str, object]
+) -> int:
+    """Label, title and metadata lines (filled with ``values`` by key); returns the header row."""
     width = len(spec.columns)
     sheet.cell(LABEL_ROW, 1, spec.short_title).font = Font(name="黑体", size=12)
     title = sheet.cell(TITLE_ROW, 1, spec.title)
@@ -162,12 +196,17 @@ def _write_top(sheet: Worksheet, spec: AnnexSpec, meta: dict[str, MetaField], un
         for key, label_cols, value_cols in line:
             # The first configured label is the one the notice prints.
             label = meta[key].name
-            _meta_pair(sheet, META_ROW + offset, (key, label), label_cols, value_cols, unit)
+            _meta_pair(sheet, META_ROW + offset, (key, label), label_cols, value_cols, values)
     return META_ROW + len(lines)
 
 
 def _meta_pair(
-    sheet: Worksheet, row: int, field: tuple[str, str], label_cols: str, value_cols: str, unit: str
+    sheet: Worksheet,
+    row: int,
+    field: tuple[str, str],
+    label_cols: str,
+    value_cols: str,
+    values: dict[str, object],
 ) -> None:
     """One ``填报单位：`` label cell and the value cell beside it."""
     key, text = field
@@ -180,8 +219,8 @@ def _meta_pair(
     value.alignment = Alignment(horizontal="left", vertical="center")
     for col in _columns(value_cols):
         sheet.cell(row, col).border = UNDERLINE
-    if key == "unit" and unit:
-        value.value = unit
+    if values.get(key):
+        set_text(value, values[key])
     if key == "date":
         value.number_format = DATE_FORMAT
 
@@ -230,6 +269,21 @@ def _write_rows(sheet: Worksheet, spec: AnnexSpec, first: int, last: int) -> Non
                 cell.number_format = "@"  # 18-character codes and phones stay text
             elif column.key == "until":
                 cell.number_format = DATE_FORMAT
+
+
+def _fill_rows(
+    sheet: Worksheet, spec: AnnexSpec, rows: Sequence[Sequence[object]], first: int
+) -> None:
+    """The values of ``rows`` in the numbered rows from ``first``, each row as tall as its
+    wrapped text; text stays text (a ``=`` remark is no formula)."""
+    widths = [WIDTHS.get(column.key, 14) for column in spec.columns]
+    for number, values in enumerate(rows, start=first):
+        for col, (column, value) in enumerate(zip(spec.columns, values, strict=True), start=1):
+            if column.key != "seq":  # numbered 1..n by _write_rows
+                set_text(sheet.cell(number, col), value if value != "" else None)
+        height = row_height(values, widths)
+        if height is not None and height > ROW_HEIGHT:
+            sheet.row_dimensions[number].height = height
 
 
 def notes_text(spec: AnnexSpec, config: Config) -> str:
