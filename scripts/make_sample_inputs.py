@@ -1352,7 +1352,9 @@ def write_fast_channel(city: list[District], gen: Generator) -> tuple[list, list
     hp = by_name["黄浦区"]
     wrong_check = fresh[1].code[:-1] + next(c for c in "ABCDEFGH" if c != fresh[1].code[-1])
     rows = [
-        (fast_rows("新申请", fresh[0]), None),
+        # The unit recommended twice: both rows are marked, each naming the other (decision 26).
+        (fast_rows("新申请", fresh[0]),
+         ("unit", "unit-duplicate", "与第11行是同一单位（统一社会信用代码相同），重复推荐")),
         (fast_rows("新申请", fresh[1], uscc=wrong_check),
          ("uscc", "uscc-invalid", "统一社会信用代码校验码不符（最后一位抄错）")),
         (fast_rows("新申请", fresh[2], uscc=fresh[2].code.lower()),

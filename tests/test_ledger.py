@@ -698,3 +698,35 @@ def test_the_same_request_sent_again_is_not_forwarded_twice(tmp_path: Path):
     assert table(sheet(out, "报送总局"), "账号使用人姓名") == []
     statuses = table(sheet(out, "全年台账"), "账号使用人姓名", "状态")
     assert statuses == [("赵六", "已报送"), ("赵六", "重复（同台账编号1，不再报送）")]
+
+
+def test_an_e_mail_is_received_on_its_day_in_beijing(tmp_path: Path):
+    # Sent at 12:30 in New York on Thursday 19 November: 17:30 UTC, still the 19th, but
+    # 01:30 on Friday the 20th in Beijing. The 5th working day after Friday: 27 November.
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    new_york = dt.timezone(dt.timedelta(hours=-5))
+    sent = dt.datetime(2026, 11, 19, 12, 30, tzinfo=new_york)
+    request_mail(inbox / "黄浦区" / "申请.eml", OPEN_ZHAO, HP, sent)
+    run(inbox, out, "2026-11-26")
+    assert table(sheet(out, "报送总局"), "账号使用人姓名", "收到日期", "转报截止日期") == [
+        ("赵六", dt.date(2026, 11, 20), dt.date(2026, 11, 27))
+    ]
+
+
+def test_a_held_request_leaves_the_returns_only_for_a_request_of_its_type(tmp_path: Path):
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    held = a1_cells(1, "开通", "无", "复审", "孙八", "13900000008", JA)
+    held[6] = "现认证科科员"  # 复审 needs 科级以上: rank-insufficient, an error
+    request_mail(inbox / "静安区" / "1012.eml", held, JA, at("2026-10-12"))
+    cancel = a1_cells(1, "注销", "初审", "无", "孙八", "13900000008", JA)
+    request_mail(inbox / "静安区" / "1014.eml", cancel, JA, at("2026-10-14"))
+    run(inbox, out, "2026-10-16")
+    # A request of the same person but another type is no correction of the held one.
+    assert table(sheet(out, "退回区局"), "账号使用人姓名", "账号调整方式") == [("孙八", "开通")]
+    fixed = a1_cells(1, "开通", "无", "复审", "孙八", "13900000008", JA)
+    request_mail(inbox / "静安区" / "1015.eml", fixed, JA, at("2026-10-15"))
+    run(inbox, out, "2026-10-16")
+    assert table(sheet(out, "退回区局"), "账号使用人姓名") == []
+    year = table(sheet(out, "全年台账"), "台账编号", "账号调整方式", "状态")
+    assert (1, "开通", "退回（已重新报送，见台账编号3）") in year
+    assert (2, "注销", "待报送") in year and (3, "开通", "待报送") in year

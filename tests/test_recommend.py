@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -155,9 +156,20 @@ def test_account_rules_do_not_judge_recommendations():
 
 
 # ---------------------------------------------------------------- across rows and districts
-def test_unit_duplicate_in_one_list_marks_the_second_row():
-    form = recommend_form([new_row(1), new_row(2, uscc=CODES[0].lower())])
-    assert found([form], code="unit-duplicate") == [at("unit-duplicate", "C6")]
+def test_unit_duplicate_in_one_list_marks_every_row_naming_the_others():
+    # Decision 26: every row involved, each naming the other(s), as across districts.
+    rows = [new_row(1), new_row(2, uscc=CODES[0].lower()), new_row(3, uscc=CODES[1])]
+    rows.append(new_row(4, uscc=CODES[0]))
+    findings = run_rules([recommend_form(rows)], _config(), as_of=AS_OF).findings
+    duplicates = sorted((f.cell, f.message) for f in findings if f.code == "unit-duplicate")
+    assert [cell for cell, _ in duplicates] == ["C5", "C6", "C8"]
+    named = {cell: re.findall(r"第(\d+)行", message) for cell, message in duplicates}
+    assert named == {"C5": ["6", "8"], "C6": ["5", "8"], "C8": ["5", "6"]}
+
+
+def test_one_unit_recommended_once_is_no_duplicate():
+    form = recommend_form([new_row(1), new_row(2, uscc=CODES[1])])
+    assert found([form], code="unit-duplicate") == []
 
 
 def test_unit_duplicate_by_two_districts_marks_both():

@@ -185,9 +185,33 @@ def test_annex1_row_rule(code, values, expected):
 
 
 # ---------------------------------------------------------------- sheet rules
-def test_seq_invalid_on_rows_breaking_the_sequence():
-    form = build_form(2, [a2_row(1), a2_row(2, seq="3"), a2_row(3, seq="3")])
-    assert found([form]) == [("seq-invalid", "A6")]
+@pytest.mark.parametrize(
+    ("numbers", "flagged"),
+    [
+        # Decision 25: each row's 序号 is one more than the row above's; the first is 1.
+        (["1", "2", "2", "4"], ["A7", "A8"]),
+        (["1", "3", "4", "5"], ["A6"]),
+        (["2", "3", "4"], ["A5"]),
+        (["1", "3", "3"], ["A6", "A7"]),
+        (["1", "", "3"], ["A6"]),  # the empty one counts as the 2 it should have been
+        (["1", "二", "3"], ["A6"]),
+        (["1", "2", "3", "4"], []),
+        (["1.", "02", "3、"], []),  # a trailing mark, a leading zero: the same numbers
+    ],
+)
+def test_seq_invalid_where_a_row_is_not_one_more_than_the_row_above(numbers, flagged):
+    form = build_form(2, [a2_row(n, seq=seq) for n, seq in enumerate(numbers, start=1)])
+    assert found([form]) == [("seq-invalid", cell) for cell in flagged]
+
+
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=8))
+@settings(max_examples=60, deadline=None)
+def test_seq_invalid_flags_exactly_the_rows_not_following_the_row_above(numbers):
+    form = build_form(2, [a2_row(n, seq=str(seq)) for n, seq in enumerate(numbers, start=1)])
+    expected = [
+        f"A{5 + i}" for i, seq in enumerate(numbers) if seq != (numbers[i - 1] if i else 0) + 1
+    ]
+    assert [cell for code, cell in found([form]) if code == "seq-invalid"] == sorted(expected)
 
 
 def test_seq_counts_rejected_template_rows():
@@ -384,6 +408,17 @@ def test_district_missing_is_info_with_the_days_left_until_the_deadline(
     assert len(missing) == 15
     assert {f.severity for f in missing} == {severity}
     assert zh in missing[0].message and en in missing[0].message_en
+
+
+@pytest.mark.parametrize(("date", "late"), [("2026-11-30", False), ("2026-12-01", True)])
+def test_a_roster_dated_on_the_deadline_is_in_time(date: str, late: bool):
+    # Decision 27: "11月30日前" is in time on 11-30 itself.
+    form = build_form(
+        2, [a2_row()],
+        meta={"unit": "黄浦区", "filler": "张三", "department": "认证科", "date": date},
+    )  # fmt: skip
+    findings = run_rules([form], CONFIG, as_of=dt.date(2026, 12, 3), year=2026).findings
+    assert [f.cell for f in findings if f.code == "submission-late"] == (["D3"] if late else [])
 
 
 def test_future_date_is_only_date_invalid():

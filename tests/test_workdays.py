@@ -32,6 +32,12 @@ D = dt.date
         (D(2026, 11, 7), 1, D(2026, 11, 9)),
         # The day of receipt is day 0.
         (D(2026, 11, 7), 0, D(2026, 11, 7)),
+        # Received in the 国庆 holiday: the count starts with the next working day, 10-08
+        # (day 1), so the 5th is 10-13 — the same as a request received on 09-30.
+        (D(2026, 10, 3), 5, D(2026, 10, 13)),
+        (D(2026, 10, 7), 5, D(2026, 10, 13)),
+        # Received on a working day: that day does not count, the next one is day 1.
+        (D(2026, 10, 8), 5, D(2026, 10, 14)),
     ],
 )
 def test_forward_by_known_years(received: dt.date, days: int, expected: dt.date) -> None:
@@ -44,6 +50,18 @@ def test_unknown_year_falls_back_to_monday_to_friday() -> None:
     assert forward_by(D(2031, 3, 3), 5) == (D(2031, 3, 10), False)  # Monday
     assert forward_by(D(2031, 3, 7), 1) == (D(2031, 3, 10), False)  # Friday -> Monday
     assert is_workday(D(2031, 3, 8)) == (False, False)
+
+
+@given(st.dates(D(2026, 1, 1), D(2026, 12, 15)))
+def test_a_request_received_on_a_holiday_is_due_as_one_received_the_working_day_before(
+    received: dt.date,
+) -> None:
+    # The 5th working day after the received day (CLI.md): on a day off, the count starts
+    # with the next working day, as for the last working day before it.
+    before = received
+    while not chinese_calendar.is_workday(before):
+        before -= dt.timedelta(days=1)
+    assert forward_by(received, 5) == forward_by(before, 5)
 
 
 def test_negative_days_are_refused() -> None:

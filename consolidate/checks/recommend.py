@@ -141,9 +141,8 @@ def code_of(row: Row) -> str:
 
 @rule("unit-duplicate", "unit")
 def duplicates(judged: Judged, reporter: Reporter) -> Iterator[Finding]:
-    """unit-duplicate: one code on several rows. Within a district, on the second and
-    later rows (naming the first); across districts, on every row (naming the others),
-    so each district sees its share (decision 1)."""
+    """unit-duplicate: one code on several rows, on every row involved, each naming the
+    other(s) (decisions 1 and 26), so each row and each district sees its share."""
     groups: dict[str, Judged] = defaultdict(list)
     for form, row in judged:
         code = code_of(row)
@@ -152,15 +151,10 @@ def duplicates(judged: Judged, reporter: Reporter) -> Iterator[Finding]:
     for code, group in groups.items():
         if len(group) < 2:
             continue
-        districts = {form.district for form, _ in group}
-        if len(districts) > 1:
-            for form, row in group:
-                others = [where(f, r) for f, r in group if (f, r) != (form, row)]
-                yield _duplicate(reporter, form, row, code, others, "districts")
-        else:
-            first = where(*group[0])
-            for form, row in group[1:]:
-                yield _duplicate(reporter, form, row, code, [first], "same")
+        hint = "districts" if len({form.district for form, _ in group}) > 1 else "same"
+        for form, row in group:
+            others = [where(f, r) for f, r in group if (f, r) != (form, row)]
+            yield _duplicate(reporter, form, row, code, others, hint)
 
 
 def _duplicate(

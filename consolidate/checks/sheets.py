@@ -158,18 +158,28 @@ def district_mismatch(
             )  # fmt: skip
 
 
+_SEQ = re.compile(r"[0-9]{1,9}")  # ASCII digits only: ① is a digit to str.isdigit
+
+
 @rule("seq-invalid", "seq")
 def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Finding]:
-    """序号 must run 1…n over the data rows (decision 3)."""
+    """Each data row's 序号 is one more than the row above's, the first row's 1 (decision
+    25): ``1,2,2,4`` flags the third and fourth rows, ``1,3,4,5`` the second only.
+
+    A row above without a number (empty, 一) counts as the number it should have had. A
+    rejected template row is not judged, but its number is the row above for the next.
+    """
     if "seq" not in form.columns:
         return
-    for expected, row in enumerate(form.rows, start=1):
-        if row.number in rejected:
-            continue
+    above = 0
+    for row in form.rows:
+        expected = above + 1
         text = fold_width(row.text("seq")).strip().rstrip(".、")  # "1." and "1、" are 1
-        if text == str(expected):
+        number = int(text) if _SEQ.fullmatch(text) else None
+        above = expected if number is None else number
+        if row.number in rejected or number == expected:
             continue
-        reason = "empty" if not text else "not-a-number" if not text.isdigit() else "order"
+        reason = "empty" if not text else "not-a-number" if number is None else "order"
         yield reporter.at_cell(
             "seq-invalid", form, row, "seq", expected=expected, reason=reason,
             suggestion=str(expected),

@@ -145,6 +145,9 @@ class AnnexSpec:
     identifying_columns: tuple[Words, ...] = ()
     # What the form is called where 附件N is not its name (the recommendation list).
     label: str | None = None
+    # What a file's name or a document's heading calls the form besides 附件N and its
+    # label: the title without the system's name (decision 28).
+    names: Words = ()
     label_en: str | None = None
     # The column naming whom a row is about: a person (Annex 1/2) or an enterprise.
     name_key: str = "name"

@@ -11,7 +11,9 @@ allocate too much is measured here first, in one walk over the records:
   copies the string into every LABELSST cell);
 - the hidden rows: a ROW record with the zero-height flag (fDyZero) or a height of zero
   ([MS-XLS] 2.4.221), which calamine does not report;
-- whether a password is set (FILEPASS), XOR obfuscation included.
+- whether a password is set (FILEPASS), XOR obfuscation included;
+- what a reader of the cells does not see: a sheet's drawings (OBJ: pictures, text
+  boxes, shapes; a background picture, BKHIM) and its protection (PROTECT).
 
 The walk is bounded: each record moves it forward by at least its 4-byte head, and it
 never leaves the stream it was given.
@@ -57,6 +59,8 @@ class SheetRecords:
     columns: int = 0  # last column holding a cell (1-based)
     declared: int = 0  # cells its DIMENSIONS record claims (calamine reserves them)
     hidden: frozenset[int] = frozenset()  # 0-based rows hidden in Excel
+    drawing: bool = False  # pictures, text boxes or shapes (comments aside)
+    protected: bool = False
 
 
 @dataclass(slots=True)
@@ -162,8 +166,26 @@ def _walk_sheet(stream: bytes, offset: int, sheet: SheetRecords, strings: dict[i
             depth = 1
         elif rtype == _EOF:
             break
+        elif rtype in _MARKED:
+            _mark(sheet, rtype, stream[body : body + min(size, 6)])
     sheet.rows, sheet.columns, sheet.hidden = rows, cols, frozenset(hidden)
     return copied
+
+
+# PROTECT (fLock), OBJ (its first subrecord, ftCmo, gives the object's type), BKHIM.
+_PROTECT, _OBJ, _BKHIM = 0x0012, 0x005D, 0x00E9
+_MARKED = frozenset({_PROTECT, _OBJ, _BKHIM})
+_NOTE = 0x19  # the object of a cell comment: no drawing of the sheet's content
+
+
+def _mark(sheet: SheetRecords, rtype: int, head: bytes) -> None:
+    """Note a sheet's protection and drawings ([MS-XLS] 2.4.207, 2.4.181, 2.5.15)."""
+    if rtype == _PROTECT and len(head) >= 2:
+        sheet.protected = sheet.protected or head[0] & 1 == 1
+    elif rtype == _OBJ and len(head) >= 6:
+        sheet.drawing = sheet.drawing or struct.unpack_from("<H", head, 4)[0] != _NOTE
+    elif rtype == _BKHIM:
+        sheet.drawing = True
 
 
 def _declared_cells(data: bytes) -> int:

@@ -67,6 +67,15 @@ def _not_a_workbook(suffix: str) -> Unreadable:
 
 
 @dataclass(frozen=True, slots=True)
+class SheetMarks:
+    """What a sheet holds that a reader of its cells does not see (decision 28)."""
+
+    values: bool = False  # a cell holds a value (said of sheets not loaded: hidden ones)
+    drawing: bool = False  # pictures, text boxes, shapes or a background picture
+    protected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Container:
     """What one pass over the file's container found, before calamine reads the sheets."""
 
@@ -79,12 +88,20 @@ class Container:
     # ole: the workbook stream in a clean compound file, what calamine reads instead of
     # the file (its compound-file reader trusts the header; see .cfb)
     payload: bytes | None = None
+    sheet_marks: dict[str, SheetMarks] = field(default_factory=dict)  # ole: by sheet
 
     def hidden_rows(self, sheet: str) -> frozenset[int]:
         if self.scans is not None:
             scan = self.scans.get(sheet)
             return scan.hidden if scan else frozenset()
         return self.hidden.get(sheet, frozenset())
+
+    def marks(self, sheet: str) -> SheetMarks:
+        """The sheet's drawings, protection and whether it holds values at all."""
+        if self.scans is not None:
+            scan = self.scans.get(sheet)
+            return SheetMarks(scan.values, scan.drawing, scan.protected) if scan else SheetMarks()
+        return self.sheet_marks.get(sheet, SheetMarks())
 
 
 def open_container(data: bytes, suffix: str, config: Config) -> Container:
@@ -181,7 +198,10 @@ def _open_ole(data: bytes, suffix: str, config: Config) -> Container:
     if biff.encrypted:
         raise _password()
     _check_biff(biff, config)
-    return Container("ole", hidden=biff.hidden, payload=single_stream("Workbook", workbook))
+    marks = {s.name: SheetMarks(s.rows > 0, s.drawing, s.protected) for s in biff.sheets}
+    return Container(
+        "ole", hidden=biff.hidden, payload=single_stream("Workbook", workbook), sheet_marks=marks
+    )
 
 
 # calamine reserves room for the cells a DIMENSIONS record declares: no real .xls declares
@@ -225,10 +245,15 @@ def _password() -> Unreadable:
 
 
 def load_sheets(
-    data: bytes, container: Container, config: Config, suffix: str = ""
+    data: bytes,
+    container: Container,
+    config: Config,
+    suffix: str = "",
+    skipped: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, Grid | None]]:
     """Every visible worksheet as a grid (None for sheets to ignore), one at a time: the
-    caller is done with a grid before the next is built."""
+    caller is done with a grid before the next is built. ``skipped`` is told why each
+    sheet was ignored: ``hidden``, ``helper``, ``chart`` (no worksheet) or ``empty``."""
     import python_calamine as calamine
 
     limits = config.limits
@@ -247,12 +272,17 @@ def load_sheets(
         raise _too_many_sheets(len(metadata), limits)
     helpers = set(config.settings.template.helper_sheets)
     budget = CellBudget(limits)
+    why = skipped if skipped is not None else {}
     for meta in metadata:
         visible = str(meta.visible).endswith("Visible") and "Hidden" not in str(meta.visible)
         if not visible or "WorkSheet" not in str(meta.typ) or meta.name in helpers:
+            kind = "WorkSheet" in str(meta.typ)
+            why[meta.name] = "helper" if meta.name in helpers else "hidden" if kind else "chart"
             yield meta.name, None
             continue
         grid = sheet_grid(workbook, meta.name, budget, container)
+        if grid.is_empty():
+            why[meta.name] = "empty"
         yield meta.name, grid if not grid.is_empty() else None
         del grid  # before the next sheet is built
 

@@ -6,7 +6,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 # The reason of annex-unrecognized (zh, en) when nothing in a sheet looks like an annex.
-NO_ANNEX = {"reason": "no-header"}  # worded in the catalog (rules.toml)
+NO_ANNEX = {"opening": "unknown", "reason": "no-header", "advice": "template"}  # rules.toml
 
 
 class Unreadable(Exception):

@@ -10,7 +10,10 @@ are then located as FORMS.md says: ``表格N``, the table's own row and grid col
 metadata read from paragraphs at ``正文`` and the paragraph's number.
 
 Tables nested in a cell and tables in text boxes are not read; if one holds an annex,
-that is a finding. The zip is scanned before python-docx parses it (sizes, parts, table
+that is a finding. A document with no annex read in it is a cover letter, ignored, only
+when neither its name nor its heading says it is an annex (decision 28, :mod:`.claims`);
+otherwise it is a finding saying what holds its table instead (a picture, a text box, an
+embedded object, nothing). The zip is scanned before python-docx parses it (sizes, parts, table
 cells; no DTD, so no entity expansion).
 """
 
@@ -26,11 +29,11 @@ from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config, Limits
 from consolidate.model.finding import BODY, Finding
 from consolidate.model.form import Cell, Form, ReadResult, Row, SourceFile
+from consolidate.reading.claims import HEADING_LINES, heading_annex, named_annex, unread_annex
 from consolidate.reading.errors import NO_ANNEX, Unreadable
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.zipscan import check_extent, unpack_parts
-from consolidate.values.text import squash
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Paragraphs read above a table (title, label, metadata) and below it (notes, signatures).
@@ -229,10 +232,15 @@ def read_docx(data: bytes, source: SourceFile, config: Config, version: str | No
     result.findings += hidden
     if result.forms:
         result.findings += _unread_tables(unread, layouts, source, catalog)
-    elif not hidden and _annex_attempt(body, layouts, config):
-        result.findings.append(catalog.make("annex-unrecognized", file=source.display, **NO_ANNEX))
     elif not hidden:
-        result.ignored = True  # a cover letter or an explanation: no annex in it
+        annex = _claimed(body, layouts, source, config)
+        if annex is None:
+            result.ignored = True  # a cover letter or an explanation: no annex in it
+        else:  # decision 28: an annex that cannot be read is never ignored in silence
+            reason, advice = _why_unread(body, layouts)
+            result.findings.append(
+                unread_annex(catalog, config, source.display, annex, reason, advice)
+            )
     return result
 
 
@@ -380,6 +388,7 @@ def _hidden_forms(
                     catalog.make(
                         "annex-unrecognized", file=source.display, sheet=sheet_name(n),
                         row=r + 1, col=c + 1, annex=annex, reason="nested", place="table", number=annex,
+                        opening="unknown", advice="body",
                     )
                 )  # fmt: skip
     seen: set[tuple[int | None, int]] = set()
@@ -394,6 +403,7 @@ def _hidden_forms(
                         catalog.make(
                             "annex-unrecognized", file=source.display, sheet=BODY, row=number,
                             annex=annex, reason="nested", place="text-box", number=annex,
+                            opening="unknown", advice="body",
                         )
                     )  # fmt: skip
     return found
@@ -410,22 +420,46 @@ def _annex_of(table: Any, config: Config, source: SourceFile) -> int | None:
     return forms[0].annex if forms else None
 
 
-def _annex_attempt(body: Body, layouts: dict[int, Layout], config: Config) -> bool:
-    """A document with a table and an annex's title: its table was meant as the annex."""
-    if not any(len(layout.values) >= 2 for layout in layouts.values()):
-        return False
-    texts = list(body.paragraphs.values())
-    texts += [t for layout in layouts.values() for row in layout.values for t in row]
-    return any(_is_title(text, config) for text in texts)
+def _claimed(
+    body: Body, layouts: dict[int, Layout], source: SourceFile, config: Config
+) -> int | None:
+    """The annex a document without a readable one presents itself as: by its name, or
+    by its heading (the first paragraphs, or the first rows of a table)."""
+    annex = named_annex(source.display, config)
+    if annex:
+        return annex
+    lines = [text for text in body.paragraphs.values() if text.strip()][:HEADING_LINES]
+    lines += [t for layout in layouts.values() for row in layout.values[:2] for t in row]
+    return heading_annex(lines, config)
 
 
-def _is_title(text: str, config: Config) -> bool:
-    """A line that is an annex's title (``附件1`` before it allowed), not a sentence naming it."""
-    text = squash(text)
-    if len(text) > 60:
-        return False
-    prefix = "CCC免办及特殊用途进口产品检测处理管理系统"
-    return any(spec.title.replace(prefix, "") in text for spec in config.annexes.values())
+# A picture: DrawingML (pic:pic, a blip) or VML (v:imagedata); an embedded OLE object.
+_PICTURE = ("{http://schemas.openxmlformats.org/drawingml/2006/picture}pic",
+            "{urn:schemas-microsoft-com:vml}imagedata")  # fmt: skip
+_OBJECT = (f"{W}object", "{urn:schemas-microsoft-com:office:office}OLEObject")
+
+
+def _why_unread(body: Body, layouts: dict[int, Layout]) -> tuple[str, str]:
+    """(reason, advice) of a document presented as an annex in which none can be read:
+    what holds its table instead — a table without the header, an embedded object, text
+    boxes, pictures — or nothing."""
+    if any(_holds_rows(layout) for layout in layouts.values()):
+        return "no-header-row", "template"
+    elements = [element for _, _, element in body.items]
+    if _holding(elements, _OBJECT):
+        return "object", "cells"
+    boxes = [box for element in elements for box in element.iter(f"{W}txbxContent")]
+    if any("".join(box.itertext()).strip() for box in boxes):
+        return "text-box", "cells"
+    if _holding(elements, _PICTURE):
+        return "picture", "cells"
+    if any(len(layout.values) >= 2 for layout in layouts.values()):
+        return "no-header-row", "template"
+    return "no-table", "cells"
+
+
+def _holding(elements: list[Any], tags: tuple[str, ...]) -> bool:
+    return any(next(element.iter(*tags), None) is not None for element in elements)
 
 
 def _unread_tables(
@@ -439,11 +473,15 @@ def _unread_tables(
     """
     found = []
     for n in unread:
-        rows = layouts[n].values
-        if sum(1 for row in rows if sum(1 for t in row if t.strip()) >= 3) >= 2:
+        if _holds_rows(layouts[n]):
             found.append(
                 catalog.make(
                     "annex-unrecognized", file=source.display, sheet=sheet_name(n), **NO_ANNEX
                 )
             )
     return found
+
+
+def _holds_rows(layout: Layout) -> bool:
+    """Several filled rows of three or more cells: people's rows, not a signature block."""
+    return sum(1 for row in layout.values if sum(1 for t in row if t.strip()) >= 3) >= 2

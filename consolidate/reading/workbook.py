@@ -10,9 +10,18 @@ from pathlib import Path
 
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Bilingual, Config, load_config
+from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Mail, ReadResult, SourceFile
 from consolidate.reading import convert
-from consolidate.reading.containers import OLD_WORD, load_sheets, open_container, template_version
+from consolidate.reading.claims import HEADING_LINES, heading_annex, named_annex, unread_annex
+from consolidate.reading.containers import (
+    OLD_WORD,
+    Container,
+    SheetMarks,
+    load_sheets,
+    open_container,
+    template_version,
+)
 from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable, read_error
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
@@ -116,16 +125,19 @@ def _read_workbook(data: bytes, source: SourceFile, config: Config) -> ReadResul
         return _read_word(data, container.kind, source, config)
     result = ReadResult(source)
     catalog = Catalog(config)
-    for name, grid in load_sheets(data, container, config, suffix):
-        _read_sheet(result, name, grid, catalog, container.version, config)
+    skipped: dict[str, str] = {}
+    for name, grid in load_sheets(data, container, config, suffix, skipped):
+        _read_sheet(result, name, grid, catalog, container, config)
         del grid  # freed before the next sheet is built
     if not result.forms and not result.findings:
-        result.findings.append(catalog.make("annex-unrecognized", file=source.display, **NO_ANNEX))
+        result.findings.append(_no_annex(source.display, skipped, container, catalog, config))
+    else:
+        result.findings += _unread_sheets(source.display, skipped, container, catalog, config)
     return result
 
 
 def _read_sheet(
-    result: ReadResult, name: str, grid: Grid | None, catalog: Catalog, version: str | None,
+    result: ReadResult, name: str, grid: Grid | None, catalog: Catalog, container: Container,
     config: Config,
 ) -> None:  # fmt: skip
     """The forms of one sheet and the findings about its cells, into ``result``."""
@@ -141,22 +153,94 @@ def _read_sheet(
             f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
         ) from exc
     if not forms:
-        result.findings.append(
-            catalog.make("annex-unrecognized", file=display, sheet=name, **NO_ANNEX)
-        )
+        result.findings.append(_unread_sheet(display, name, grid, catalog, container, config))
         return
     for form in forms:
-        form.template_version = version
+        form.template_version = container.version
     result.forms.extend(forms)
     read_rows = set().union(*(_rows_read(form) for form in forms))
     result.findings.extend(grid.findings(catalog, display, name, read_rows))
+
+
+# ---------------------------------------------------------------- annexes that cannot be read
+def _unread_sheet(
+    display: str, name: str, grid: Grid, catalog: Catalog, container: Container, config: Config
+) -> Finding:
+    """annex-unrecognized for a sheet with content in which no annex is found: what its
+    name, title or file name says it is, and what holds the table instead (decision 28)."""
+    heading = [" ".join(grid.own(r)) for r in range(min(grid.height, HEADING_LINES))]
+    annex = (
+        named_annex(name, config) or heading_annex(heading, config)
+        or named_annex(display, config)
+    )  # fmt: skip
+    if container.marks(name).drawing and not _rows_in_cells(grid):
+        return unread_annex(
+            catalog, config, display, annex, "sheet-picture", "cells", name, sheet_name=name
+        )
+    if annex:
+        return unread_annex(catalog, config, display, annex, "no-header-row", "template", name)
+    return catalog.make("annex-unrecognized", file=display, sheet=name, **NO_ANNEX)
+
+
+def _rows_in_cells(grid: Grid) -> bool:
+    """Several rows of three or more filled cells: a table in the cells (not an annex),
+    whatever pictures lie over the sheet."""
+    filled = (sum(1 for text in grid.own(r) if text) for r in range(grid.height))
+    return sum(1 for count in filled if count >= 3) >= 2
+
+
+def _no_annex(
+    display: str, skipped: dict[str, str], container: Container, catalog: Catalog, config: Config
+) -> Finding:
+    """annex-unrecognized, once, for a workbook none of whose sheets has content to read:
+    a picture or protection over an empty sheet, content only in a hidden sheet, or
+    nothing at all (decision 28)."""
+    named = (named_annex(name, config) for name in [display, *skipped])
+    annex = next((n for n in named if n), None)
+    for sheet, why in skipped.items():
+        reason = _why_empty(why, container.marks(sheet))
+        if reason:  # a hidden sheet is named in the reason, never located (decision 15)
+            at = sheet if why == "empty" else None
+            return unread_annex(catalog, config, display, annex, *reason, at, sheet_name=sheet)
+    if annex:
+        return unread_annex(catalog, config, display, annex, "empty", "cells")
+    return catalog.make("annex-unrecognized", file=display, **NO_ANNEX)
+
+
+def _why_empty(why: str, marks: SheetMarks) -> tuple[str, str] | None:
+    """(reason, advice) for a sheet ignored as ``why`` that may hold the annex unread."""
+    if why == "empty" and marks.drawing:
+        return "sheet-picture", "cells"
+    if why == "empty" and marks.protected:
+        return "protected", "unprotect"
+    if why == "hidden" and marks.values:
+        return "hidden", "unhide"
+    return None
+
+
+def _unread_sheets(
+    display: str, skipped: dict[str, str], container: Container, catalog: Catalog, config: Config
+) -> list[Finding]:
+    """annex-unrecognized for an empty sheet named as an annex (附件2) that holds a
+    picture or is protected, in a workbook whose other sheets were read: that annex
+    arrived, but cannot be read. Other empty and hidden sheets are ignored (decision 15)."""
+    found = []
+    for sheet, why in skipped.items():
+        annex = named_annex(sheet, config)
+        reason = _why_empty(why, container.marks(sheet)) if why == "empty" else None
+        if annex and reason:
+            found.append(
+                unread_annex(catalog, config, display, annex, *reason, sheet, sheet_name=sheet)
+            )
+    return found
 
 
 def _read_word(data: bytes, kind: str, source: SourceFile, config: Config) -> ReadResult:
     """A Word document: an old format converted by LibreOffice first, when installed."""
     if kind == "word":
         suffix = source.path.suffix.lower()
-        if convert.soffice() is None and not mentions_annex(data, config):
+        claimed = mentions_annex(data, config) or named_annex(source.display, config)
+        if convert.soffice() is None and not claimed:
             return ReadResult(source, ignored=True)  # a cover letter: no need to convert it
         data = convert.to_docx(
             data, suffix if suffix in OLD_WORD else ".doc",

@@ -39,6 +39,11 @@ class SheetScan:
     suspect: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # error values shown
     hidden: frozenset[int] = frozenset()  # 0-based rows hidden (calamine does not say)
+    # What a reader of the cells does not see (decision 28: a table pasted as a picture
+    # over an empty sheet, a protected sheet): only said when no annex is read in it.
+    values: bool = False  # a cell holds a value (of a sheet not loaded: a hidden one)
+    drawing: bool = False  # pictures, text boxes or shapes, or a background picture
+    protected: bool = False
 
     def worst(self, other: SheetScan) -> SheetScan:
         return SheetScan(max(self.rows, other.rows), max(self.columns, other.columns))
@@ -299,7 +304,23 @@ def _scan_sheet(xml: bytes | bytearray, limits: Limits) -> SheetScan:
                 rows, cols = _extent_parsed(xml, bound)  # the regex may miss odd XML
     errors: dict[tuple[int, int], str] = {}
     suspect = _suspect_cells(xml, errors) if _may_hold_suspects(xml) else {}
-    return SheetScan(rows, cols, suspect, errors, _hidden_rows(xml))
+    values = bool(rows and _VALUE.search(xml))
+    return SheetScan(rows, cols, suspect, errors, _hidden_rows(xml), values, *_marks(xml))
+
+
+# A cell's value (<v>, an inline string <is>), and the elements after the cells that hold a
+# drawing (pictures, text boxes, shapes), a background picture, or the sheet's protection.
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
+_DRAWING = re.compile(rb"<(?:[\w.-]+:)?(?:drawing|picture)[\s/>]")
+_PROTECTION = re.compile(
+    rb"""<(?:[\w.-]+:)?sheetProtection\s[^>]*?\bsheet\s*=\s*["'](?:1|true)["']"""
+)
+
+
+def _marks(xml: bytes | bytearray) -> tuple[bool, bool]:
+    """(drawing, protected): searched after the cells, where the schema puts them."""
+    tail = xml[max(xml.rfind(b"sheetData"), 0) :]
+    return bool(_DRAWING.search(tail)), bool(_PROTECTION.search(tail))
 
 
 # A sheet whose references reach over this many cells is measured by its values: a
