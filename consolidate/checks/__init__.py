@@ -22,7 +22,7 @@ from consolidate.model.baseline import Baseline
 from consolidate.model.collector import collector_paused
 from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
-from consolidate.model.finding import Finding, sort_findings
+from consolidate.model.finding import Finding, column_number, sort_findings
 from consolidate.model.form import Form, ReadResult, Row
 from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Selection
 from consolidate.model.request import Request
@@ -94,7 +94,22 @@ def run_rules(
         findings, changes = compare_with_baseline(judged, baseline, config, reporter, earlier)
         result.findings += findings
         result.changes = changes
+    result.findings = _readable_cells_only(result.findings, forms)
     return result
+
+
+def _readable_cells_only(findings: list[Finding], forms: list[Form]) -> list[Finding]:
+    """The findings less those on a cell whose value cannot be read: such a cell gets
+    cell-unreadable from the reader and nothing else — it is filled, so not
+    required-missing, and what it holds is unknown (decision 23)."""
+    unreadable = {(f.file, f.sheet, r, c) for f in forms for r, c in f.unreadable}
+    if not unreadable:
+        return findings
+    return [
+        f
+        for f in findings
+        if not f.cell or (f.file, f.sheet, f.row, column_number(f.cell)) not in unreadable
+    ]
 
 
 def evaluate(

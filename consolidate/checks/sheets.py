@@ -218,6 +218,9 @@ def contacts(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Findin
     any_phone = False
     for row in rows:
         cell = row.cell("contact")
+        if cell is not None and (cell.row, cell.col) in form.unreadable:
+            any_phone = True  # it may well name one: cell-unreadable says so (decision 23)
+            continue
         if cell is None or not cell.text:
             continue
         phones = contact_phones(cell.text, area)

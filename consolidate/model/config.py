@@ -462,6 +462,9 @@ class Limits:
 @frozen()
 class Word:
     convert_seconds: float
+    # How the result of a broken Word field begins (错误!未找到引用源。): such a cell
+    # shows an error, not its value (decision 23).
+    field_errors: Words = ()
 
 
 @frozen()

@@ -163,6 +163,9 @@ class Form:
     # The recommendation type a sheet of one type gives every row (its name or title
     # says 新申请 or 延用); a row's own 推荐类型 cell, when filled, wins.
     row_type: str | None = None
+    # 1-based (row, column) of the cells whose value cannot be read (an error value, a
+    # formula without result): cell-unreadable is their only finding (decision 23).
+    unreadable: frozenset[tuple[int, int]] = frozenset()
 
     def metadata_place(self) -> Cell:
         """Where the metadata line is, or belongs: its first cell, or a body paragraph."""
@@ -173,6 +176,13 @@ class Form:
     @property
     def file(self) -> str:
         return self.source.display
+
+    def rows_read(self) -> set[int]:
+        """1-based rows whose cells the form uses: title, metadata, header and data rows
+        (as the form was read, before a Word table's rows are located)."""
+        rows = {r.number for r in self.rows} | {c.row for c in self.metadata.values()}
+        rows |= set(range(self.header_row, self.header_row + self.header_rows))
+        return rows | {self.title_row} if self.title_row else rows
 
     def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
         # Sent back from a reading worker: its rows as plain tuples, which pickle makes

@@ -22,7 +22,7 @@ from consolidate.model.config import AnnexSpec, Bilingual, Config
 from consolidate.model.errors import InputError
 from consolidate.model.form import Row
 from consolidate.reading.errors import Unreadable
-from consolidate.reading.grid import Grid
+from consolidate.reading.grid import Grid, unread_cells
 from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
 from consolidate.reading.workbook import load_grids
 from consolidate.values.districts import normalize_district
@@ -58,8 +58,8 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
     sheet, grid, header = found
     district_key = config.baseline.district.key
     columns = {key: col for key, col in header.columns.items() if key != district_key}
-    texts = grid.texts(header.row)
-    below = grid.texts(header.row + 1) if header.rows == 2 else [""] * len(texts)
+    texts = grid.header_texts(header.row)
+    below = grid.header_texts(header.row + 1) if header.rows == 2 else [""] * len(texts)
     district = header.columns.get(district_key)
     baseline = Baseline(
         path=path,
@@ -132,9 +132,19 @@ def _people(baseline: Baseline, grid: Grid, header: Header, config: Config) -> N
     below the line that ended the table is kept apart (row-outside-table), never dropped."""
     rows, baseline.counts, end = data_rows(grid, register_spec(config), header, config)
     outside = close_rows(grid, header, end, grid.height, baseline.counts, config)
+    unread = unread_cells(grid, [*rows, *outside], (*_READ, config.baseline.district.key))
+    if unread:
+        raise InputError(
+            "baseline-cell-unreadable", path=baseline.display, sheet=baseline.sheet,
+            count=unread.count, cells=unread.cells, first=unread.first, reason=unread.reason,
+        )  # fmt: skip
     baseline.end_row = end + 1 if end < grid.height else None
     baseline.rows = [_person(row, config) for row in rows if not _no_person(row, config)]
     baseline.outside = [_person(row, config) for row in outside]
+
+
+# The baseline's columns a person is read from (_person), besides the register's 区.
+_READ = ("name", "mobile", "functions", "account", "post", "bureau")
 
 
 def _no_person(row: Row, config: Config) -> bool:

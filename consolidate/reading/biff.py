@@ -11,6 +11,9 @@ allocate too much is measured here first, in one walk over the records:
   copies the string into every LABELSST cell);
 - the hidden rows: a ROW record with the zero-height flag (fDyZero) or a height of zero
   ([MS-XLS] 2.4.221), which calamine does not report;
+- the cells holding an error value (``#N/A``, ``#REF!`` …): a BOOLERR record with its
+  error flag, or a FORMULA whose stored result is an error ([MS-XLS] 2.4.24, 2.4.127),
+  which calamine reads as an empty cell;
 - whether a password is set (FILEPASS), XOR obfuscation included;
 - what a reader of the cells does not see: a sheet's drawings (OBJ: pictures, text
   boxes, shapes; a background picture, BKHIM) and its protection (PROTECT).
@@ -35,9 +38,15 @@ _SST, _CONTINUE, _DIMENSIONS, _LABELSST, _MULRK, _STRING = (
     0x00BD,
     0x0207,
 )
+_BOOLERR, _FORMULA = 0x0205, 0x0006
 # Records calamine makes one cell of, at (row, column) in their first four bytes:
 # NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST, FORMULA.
-_CELLS = frozenset({0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, _LABELSST, 0x0006})
+_CELLS = frozenset({0x0203, 0x0204, 0x00D6, _BOOLERR, 0x027E, _LABELSST, _FORMULA})
+# The error values a cell can hold ([MS-XLS] 2.5.10 BErr), by their code.
+ERRORS = {
+    0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
+    0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA",
+}  # fmt: skip
 _BIFF8 = 0x0600
 _ZERO_HEIGHT = 0x20  # fDyZero in the ROW record's flags
 _HEAD = struct.Struct("<HH")
@@ -61,6 +70,7 @@ class SheetRecords:
     hidden: frozenset[int] = frozenset()  # 0-based rows hidden in Excel
     drawing: bool = False  # pictures, text boxes or shapes (comments aside)
     protected: bool = False
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # 0-based -> #N/A …
 
 
 @dataclass(slots=True)
@@ -75,6 +85,10 @@ class Biff:
     @property
     def hidden(self) -> dict[str, frozenset[int]]:
         return {sheet.name: sheet.hidden for sheet in self.sheets if sheet.hidden}
+
+    @property
+    def errors(self) -> dict[str, dict[tuple[int, int], str]]:
+        return {sheet.name: sheet.errors for sheet in self.sheets if sheet.errors}
 
 
 def read_biff(stream: bytes) -> Biff:
@@ -153,6 +167,10 @@ def _walk_sheet(stream: bytes, offset: int, sheet: SheetRecords, strings: dict[i
             rows, cols = max(rows, row + 1), max(cols, col + 1)
             if rtype == _LABELSST and size >= 10:
                 copied += strings.get(_U32.unpack_from(stream, body + 6)[0], 0)
+            elif rtype in (_BOOLERR, _FORMULA):
+                error = _error_value(stream, body, size, rtype)
+                if error is not None:
+                    sheet.errors[(row, col)] = error
         elif rtype == _MULRK and size >= 6:
             row, first = row_col(stream, body)
             last = struct.unpack_from("<H", stream, body + size - 2)[0]
@@ -186,6 +204,19 @@ def _mark(sheet: SheetRecords, rtype: int, head: bytes) -> None:
         sheet.drawing = sheet.drawing or struct.unpack_from("<H", head, 4)[0] != _NOTE
     elif rtype == _BKHIM:
         sheet.drawing = True
+
+
+def _error_value(stream: bytes, body: int, size: int, rtype: int) -> str | None:
+    """The error value a BOOLERR or FORMULA record stores, if it stores one."""
+    if rtype == _BOOLERR:  # row, col, xf, then the value and whether it is an error
+        if size < 8 or stream[body + 7] != 1:
+            return None
+        code = stream[body + 6]
+    else:  # the stored result is an error when it ends in 0xFFFF and starts with 2
+        if size < 14 or stream[body + 12 : body + 14] != b"\xff\xff" or stream[body + 6] != 2:
+            return None
+        code = stream[body + 8]
+    return ERRORS.get(code, f"#{code:02X}")
 
 
 def _declared_cells(data: bytes) -> int:

@@ -19,7 +19,7 @@ from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
 from consolidate.reading.biff import Biff, read_biff
 from consolidate.reading.cfb import single_stream
-from consolidate.reading.errors import OLE_MAGIC, ZIP_MAGIC, Unreadable
+from consolidate.reading.errors import OLE_MAGIC, ZIP_MAGIC, Unreadable, error_value
 from consolidate.reading.grid import Grid, grid_of
 from consolidate.reading.zipscan import (
     CUSTOM_PROPS,
@@ -85,6 +85,8 @@ class Container:
     scans: dict[str, SheetScan] | None = None  # zip: each worksheet's scan
     version: str | None = None  # the template mark of our own workbooks
     hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # ole: hidden rows
+    # ole: each sheet's error values (0-based cell -> #N/A …), which calamine reads as ''
+    errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     # ole: the workbook stream in a clean compound file, what calamine reads instead of
     # the file (its compound-file reader trusts the header; see .cfb)
     payload: bytes | None = None
@@ -102,6 +104,14 @@ class Container:
             scan = self.scans.get(sheet)
             return SheetMarks(scan.values, scan.drawing, scan.protected) if scan else SheetMarks()
         return self.sheet_marks.get(sheet, SheetMarks())
+
+    def suspect_cells(self, sheet: str) -> dict[tuple[int, int], tuple[str, str]]:
+        """0-based (row, col) -> (zh, en) reason, for the cells of ``sheet`` whose empty
+        value hides an error value or a formula without result."""
+        if self.scans is not None:
+            scan = self.scans.get(sheet)
+            return scan.suspect if scan else {}
+        return {at: error_value(error) for at, error in self.errors.get(sheet, {}).items()}
 
 
 def open_container(data: bytes, suffix: str, config: Config) -> Container:
@@ -200,7 +210,11 @@ def _open_ole(data: bytes, suffix: str, config: Config) -> Container:
     _check_biff(biff, config)
     marks = {s.name: SheetMarks(s.rows > 0, s.drawing, s.protected) for s in biff.sheets}
     return Container(
-        "ole", hidden=biff.hidden, payload=single_stream("Workbook", workbook), sheet_marks=marks
+        "ole",
+        hidden=biff.hidden,
+        errors=biff.errors,
+        payload=single_stream("Workbook", workbook),
+        sheet_marks=marks,
     )
 
 
@@ -300,7 +314,7 @@ def sheet_grid(workbook: object, name: str, budget: CellBudget, container: Conta
         budget.take(name, scan.rows, scan.columns)
     try:
         sheet = workbook.get_sheet_by_name(name)  # type: ignore[attr-defined]
-        suspect = scan.suspect if scan else None
+        suspect = scan.suspect if scan else container.suspect_cells(name)
         return grid_of(sheet, limits, suspect, container.hidden_rows(name))
     except Unreadable:
         raise

@@ -22,3 +22,20 @@ def read_error(zh: str, en: str) -> Unreadable:
     memory running out, a reading process that died or took too long): that file's
     finding, never the end of the run."""
     return Unreadable(f"读取时出错（{zh}）", f"an error occurred while reading ({en})")
+
+
+def error_value(error: str) -> tuple[str, str]:
+    """Why a cell holding an error value (``#N/A``) cannot be read (zh, en)."""
+    return f"单元格是错误值 {error}", f"the cell holds the error value {error}"
+
+
+# Why a formula saved without its result cannot be read (zh, en).
+NO_RESULT = ("公式没有计算结果", "the formula has no calculated result")
+
+
+def field_error(text: str) -> tuple[str, str]:
+    """Why a Word cell showing a broken field's error (错误!未找到引用源。) cannot be read."""
+    return (
+        f"单元格显示的是Word域的错误结果“{text}”",
+        f"the cell shows a Word field's error “{text}”",
+    )

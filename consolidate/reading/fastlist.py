@@ -18,7 +18,7 @@ from consolidate.model.errors import InputError
 from consolidate.model.fastlist import FastList, ListedUnit, add_years
 from consolidate.model.form import Row, RowCounts
 from consolidate.reading.errors import Unreadable
-from consolidate.reading.grid import Grid
+from consolidate.reading.grid import Grid, unread_cells
 from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
 from consolidate.reading.workbook import load_grids
 from consolidate.values.dates import parse_date
@@ -59,7 +59,7 @@ def read_fastlist(path: Path, display: str, config: Config) -> FastList:
         header_row=header.row + 1,
         columns={key: col + 1 for key, col in header.columns.items()},
     )
-    fastlist.units, fastlist.counts = _units(grid, header, config)
+    fastlist.units, fastlist.counts = _units(grid, header, config, display, sheet)
     return fastlist
 
 
@@ -102,11 +102,20 @@ def _first_list_sheet(data: bytes, suffix: str, config: Config) -> tuple[str, Gr
     return None
 
 
-def _units(grid: Grid, header: Header, config: Config) -> tuple[list[ListedUnit], RowCounts]:
+def _units(
+    grid: Grid, header: Header, config: Config, display: str, sheet: str
+) -> tuple[list[ListedUnit], RowCounts]:
     """Each enterprise below the header, walked as a submission's rows (decision 16);
-    template leftovers and rows without a code are no enterprise."""
+    template leftovers and rows without a code are no enterprise. A cell it reads that
+    holds an error value refuses the list (decision 23; the baseline's way)."""
     rows, counts, end = data_rows(grid, list_spec(config), header, config)
-    close_rows(grid, header, end, grid.height, counts, config)
+    outside = close_rows(grid, header, end, grid.height, counts, config)
+    unread = unread_cells(grid, [*rows, *outside], _READ)
+    if unread:
+        raise InputError(
+            "fastlist-cell-unreadable", path=display, sheet=sheet, count=unread.count,
+            cells=unread.cells, first=unread.first, reason=unread.reason,
+        )  # fmt: skip
     units = []
     for row in rows:
         code = parse_uscc(_raw(row, "uscc")).code
@@ -114,6 +123,10 @@ def _units(grid: Grid, header: Header, config: Config) -> tuple[list[ListedUnit]
             continue
         units.append(_unit(row, code, config))
     return units, counts
+
+
+# The list's columns a unit is read from (_unit).
+_READ = ("unit", "uscc", "opened", "expires", "district", "contact", "phone", "remarks")
 
 
 def _unit(row: Row, code: str, config: Config) -> ListedUnit:

@@ -1,18 +1,25 @@
-"""One sheet's values with merged ranges resolved to their top-left cell."""
+"""One sheet's values with merged ranges resolved, and the cells that cannot be read.
+
+A merged range fills the rows it covers down its first column and leaves the columns it
+covers to the right empty (RULES.md decision 24); a cell holding an error value or a
+formula without result reads as '' and is kept as suspect (decision 23).
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Bilingual, Limits
 from consolidate.model.finding import Finding
-from consolidate.model.form import Cell
+from consolidate.model.form import Cell, Row
 from consolidate.reading.zipscan import check_extent
 from consolidate.values.text import cell_text
 
 
 # ---------------------------------------------------------------- the grid of one sheet
 class Grid:
-    """A sheet's values (0-based) with merged ranges resolved to their top-left cell."""
+    """A sheet's values (0-based) with merged ranges resolved (decision 24)."""
 
     def __init__(
         self,
@@ -34,7 +41,11 @@ class Grid:
         # Cells whose '' hides an error value or a formula without result (_suspect_cells).
         self.suspect = suspect or {}
         self.hidden = hidden  # 0-based rows hidden in the sheet (hidden or zero height)
-        self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        # A merged range belongs to its first column (RULES.md, decision 24): down that
+        # column its value fills every row it covers (the bureau merged down the table);
+        # the columns it covers to the right are empty — only a header reads them filled.
+        self.anchor: dict[tuple[int, int], tuple[int, int]] = {}  # filled from above
+        self.across: dict[tuple[int, int], tuple[int, int]] = {}  # covered: empty
         # Merged ranges never overlap, so together they cover at most the grid: a file
         # repeating or overlapping ranges a million times stops at that budget.
         budget = self.height * self.width
@@ -48,21 +59,27 @@ class Grid:
                 break
             for r in rows:
                 for c in cols:
-                    if (r, c) != (r0, c0):
+                    if c != c0:
+                        self.across[(r, c)] = (r0, c0)
+                    elif r != r0:
                         self.anchor[(r, c)] = (r0, c0)
         self._texts: dict[int, list[str]] = {}
-        self._merged_rows = {r for r, _ in self.anchor}
+        self._across_rows = {r for r, _ in self.across}
+        self._merged_rows = {r for r, _ in self.anchor} | self._across_rows
+        self._suspect_rows = {r for r, _ in self.suspect}
 
     def is_empty(self) -> bool:
         return not any(self.text(r, c) for r in range(self.height) for c in range(self.width))
 
     def raw(self, r: int, c: int) -> object:
+        if (r, c) in self.across:
+            return ""
         r, c = self.anchor.get((r, c), (r, c))
         row = self.values[r] if r < self.height else ()
         return row[c] if c < len(row) else ""
 
     def texts(self, r: int) -> list[str]:
-        """The cleaned texts of row ``r`` (merged cells filled in)."""
+        """The cleaned texts of row ``r`` (merged cells filled in down their first column)."""
         cached = self._texts.get(r)
         if cached is None:
             cached = self._plain_texts(r) if r not in self._merged_rows else None
@@ -80,13 +97,34 @@ class Grid:
             return None
         return texts + [""] * (self.width - len(texts))
 
+    def header_texts(self, r: int) -> list[str]:
+        """The texts of row ``r`` as a header reads them: a merged cell's text in every
+        column it covers (a group title over two columns of a two-row header)."""
+        texts = self.texts(r)
+        if r not in self._across_rows:
+            return texts
+        return [
+            self.text(*self.across[(r, c)]) if (r, c) in self.across else t
+            for c, t in enumerate(texts)
+        ]
+
     def own(self, r: int) -> list[str]:
-        """The texts of row ``r`` that are its own: merged cells covering it from above or
-        the left left out (a row holding only those is empty)."""
+        """The texts of row ``r`` that are its own: merged cells covering it from above
+        left out (a row holding only those is empty)."""
         texts = self.texts(r)
         if r not in self._merged_rows:
             return texts
         return [t if (r, c) not in self.anchor else "" for c, t in enumerate(texts)]
+
+    def blank(self, r: int) -> bool:
+        """Whether row ``r`` holds nothing of its own: no text, and no cell whose value
+        cannot be read (an error value reads as '' but is not an empty cell)."""
+        return not any(self.own(r)) and r not in self._suspect_rows
+
+    def unreadable(self, rows: set[int]) -> frozenset[tuple[int, int]]:
+        """1-based (row, column) of the cells in ``rows`` (1-based) whose value cannot be
+        read: an error value, a formula without result."""
+        return frozenset((r + 1, c + 1) for r, c in self.suspect if r + 1 in rows)
 
     def text(self, r: int, c: int) -> str:
         text = cell_text(self.raw(r, c))
@@ -96,7 +134,10 @@ class Grid:
         return text
 
     def cell(self, r: int, c: int) -> Cell:
-        """The cell at 0-based (r, c), pointing at the merged range's top-left if any."""
+        """The cell at 0-based (r, c), pointing at the merged range's top-left if a merge
+        fills it from above (a column a merge covers to the right is an empty cell)."""
+        if (r, c) in self.across:
+            return Cell("", "", r + 1, c + 1)
         anchor = self.anchor.get((r, c))
         ar, ac = anchor or (r, c)
         row = self.values[ar] if ar < self.height else ()
@@ -124,7 +165,12 @@ class Grid:
         }
 
     def is_merged_fill(self, r: int, c: int) -> bool:
-        return (r, c) in self.anchor
+        """Whether (r, c) is covered by a merged range and is not its top-left."""
+        return (r, c) in self.anchor or (r, c) in self.across
+
+    def merge_of(self, r: int, c: int) -> tuple[int, int] | None:
+        """The top-left of the merged range covering (r, c) but starting elsewhere."""
+        return self.anchor.get((r, c)) or self.across.get((r, c))
 
     def findings(
         self, catalog: Catalog, file: str, sheet: str, rows: set[int] | None = None
@@ -151,6 +197,37 @@ class Grid:
             )  # fmt: skip
             for (r, c), reason in sorted(reasons.items())
         ]
+
+
+class Unread(NamedTuple):
+    """The cells of a reference table (the baseline, the city's list) that cannot be read
+    where the tool reads them: what its refusal names."""
+
+    count: int
+    cells: list[str]  # the first few, then "…"
+    first: str
+    reason: Bilingual
+
+
+def unread_cells(grid: Grid, rows: list[Row], keys: tuple[str, ...]) -> Unread | None:
+    """The cells under ``keys`` in ``rows`` whose value cannot be read (an error value such
+    as #N/A, a formula without result), for refusing a reference table: compared with a
+    value nobody can know, the districts' rows would be judged wrongly, and the office
+    keeps the file (decision 23)."""
+    found = {  # a merged cell once, at its top-left
+        cell.ref: grid.suspect[(cell.row - 1, cell.col - 1)]
+        for row in rows
+        for cell in map(row.cell, keys)
+        if cell is not None and (cell.row - 1, cell.col - 1) in grid.suspect
+    }
+    if not found:
+        return None
+    cells = list(found)
+    shown = cells[:_SHOWN] + (["…"] if len(cells) > _SHOWN else [])
+    return Unread(len(cells), shown, cells[0], Bilingual(*found[cells[0]]))
+
+
+_SHOWN = 5  # cells named in a refusal; its count says how many there are
 
 
 def grid_of(

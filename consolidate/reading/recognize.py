@@ -128,7 +128,7 @@ def find_header(
     for r in range(first, limit):
         if found and r > max(h.row for h in found) + 3:
             break  # the header is behind us: the rows below are data
-        texts = grid.texts(r)
+        texts = grid.header_texts(r)
         if sum(1 for t in texts if t) < 2:
             continue
         single = [[t] for t in texts]
@@ -158,10 +158,10 @@ def is_annex_header(columns: dict[str, int], spec: AnnexSpec, config: Config) ->
 
 def two_row_candidates(grid: Grid, r: int, single: list[list[str]]) -> list[list[str]]:
     """Per column, the texts a header split over rows r and r+1 may mean."""
-    below = grid.texts(r + 1)
+    below = grid.header_texts(r + 1)
     candidates = []
     for c, (top,) in enumerate(single):
-        same_merge = grid.anchor.get((r + 1, c)) == grid.anchor.get((r, c), (r, c))
+        same_merge = grid.merge_of(r + 1, c) == (grid.merge_of(r, c) or (r, c))
         bottom = "" if same_merge else below[c]
         candidates.append([top, bottom, top + bottom, bottom + top])
     return candidates
@@ -340,21 +340,22 @@ def _data_rows(
 ) -> tuple[list[Row], RowCounts, int]:
     start = header.row + header.rows
     content = [header.columns[k] for k in spec.content_fields if k in header.columns]
-    header_texts = [grid.texts(header.row)[c] for c in header.columns.values()]
+    header_texts = [grid.header_texts(header.row)[c] for c in header.columns.values()]
     rows: list[Row] = []
     counts = RowCounts()
     # Below data_end only text under the table (a Word table's paragraphs): never data.
     for r in range(start, grid.data_end):
-        own = grid.own(r)
-        if not any(own):
+        if grid.blank(r):
             continue  # an empty row (or one only a merged cell from above covers)
         if ending_line(grid, r, config, header.columns, spec.number):
             return rows, counts, r
+        own = grid.own(r)
         texts = grid.texts(r)
         if (
-            not any(own[c] for c in content)
+            # A cell holding an error value is filled, though it reads as '' (decision 23).
+            not any(own[c] or (r, c) in grid.suspect for c in content)
             or (r == start and is_number_row(texts))
-            or [texts[c] for c in header.columns.values()] == header_texts
+            or [grid.header_texts(r)[c] for c in header.columns.values()] == header_texts
         ):
             counts.template += 1  # a blank numbered row, column numbers, the header again
             continue
@@ -435,9 +436,9 @@ def close_rows(
     columns = header.columns
     outside = []
     for r in range(end, stop):
-        own = grid.own(r)
-        if not any(own):
+        if grid.blank(r):
             continue
+        own = grid.own(r)
         mine = {key: own[c] for key, c in columns.items() if c < len(own)}
         if not ending_line(grid, r, config, columns, header.annex) and holds_person(
             mine, header.annex, config
@@ -447,7 +448,7 @@ def close_rows(
         else:
             counts.closing += 1
     start = header.row + header.rows
-    counts.nonempty = sum(1 for r in range(start, stop) if any(grid.own(r)))
+    counts.nonempty = sum(1 for r in range(start, stop) if not grid.blank(r))
     return outside
 
 
@@ -528,6 +529,10 @@ def _metadata(
                 continue
             text = grid.texts(r)[c]
             if not text:
+                if pending and (r, c) in grid.suspect:  # the label's value is an error value
+                    if not found[pending[0]].text:  # where to look, not "missing" (decision 23)
+                        found[pending[0]] = Cell("", "", r + 1, c + 1)
+                    pending = None
                 continue
             cell = grid.cell(r, c)
             matches = list(pattern.finditer(text))

@@ -30,7 +30,7 @@ from consolidate.model.config import Config, Limits
 from consolidate.model.finding import BODY, Finding
 from consolidate.model.form import Cell, Form, ReadResult, Row, SourceFile
 from consolidate.reading.claims import HEADING_LINES, heading_annex, named_annex, unread_annex
-from consolidate.reading.errors import NO_ANNEX, Unreadable
+from consolidate.reading.errors import NO_ANNEX, Unreadable, field_error
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.zipscan import check_extent, unpack_parts
@@ -58,6 +58,8 @@ class Layout:
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
     cells: dict[tuple[int, int], Any]  # 0-based (row, col) of a cell's top-left -> w:tc
     nested: list[tuple[int, int, Any]] = field(default_factory=list)  # tables inside cells
+    # 0-based (row, col) -> (zh, en) reason: cells showing a broken field's error, read as ''
+    suspect: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -126,11 +128,18 @@ def paragraph_text(paragraph: Any) -> str:
     return "".join(parts)
 
 
-def table_layout(table: Any, limits: Limits, name: str) -> Layout:
-    """A table's cells at their grid positions, merged cells as ranges (like a sheet's)."""
+def table_layout(
+    table: Any, limits: Limits, name: str, field_errors: tuple[str, ...] = ()
+) -> Layout:
+    """A table's cells at their grid positions, merged cells as ranges (like a sheet's).
+
+    A cell whose field shows an error (``field_errors``: 错误!未找到引用源。) reads as '',
+    as an error value of a workbook does, and is kept in the layout's ``suspect``.
+    """
     max_cols = limits.max_columns
     values: list[list[str]] = []
     cells: dict[tuple[int, int], Any] = {}
+    suspect: dict[tuple[int, int], tuple[str, str]] = {}
     nested: list[tuple[int, int, Any]] = []
     spans: list[list[int]] = []  # [r0, c0, r1, c1] of every cell wider or taller than one
     open_vertical: dict[int, list[int]] = {}  # grid column -> span of the merge going down
@@ -151,6 +160,9 @@ def table_layout(table: Any, limits: Limits, name: str) -> Layout:
             else:
                 row[c] = _cell_text(tc, r, c, nested)
                 cells[(r, c)] = tc
+                if field_errors and _field_error(tc, row[c], field_errors):
+                    suspect[(r, c)] = field_error(row[c].strip())
+                    row[c] = ""
                 span = [r, c, r, c + width - 1]
                 spans.append(span)
                 for col in range(c, c + width):
@@ -161,7 +173,14 @@ def table_layout(table: Any, limits: Limits, name: str) -> Layout:
         values.append(row)
         check_extent(name, r + 1, len(row), limits)
     merged = [((r0, c0), (r1, c1)) for r0, c0, r1, c1 in spans if (r0, c0) != (r1, c1)]
-    return Layout(values, merged, cells, nested)
+    return Layout(values, merged, cells, nested, suspect)
+
+
+def _field_error(tc: Any, text: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether a cell shows the error of a broken field (a REF to a deleted bookmark)."""
+    if not text.lstrip().startswith(prefixes):
+        return False
+    return any(True for _ in tc.iter(f"{W}fldSimple", f"{W}fldChar"))
 
 
 def _rows(table: Any) -> Iterator[Any]:
@@ -217,7 +236,8 @@ def read_docx(data: bytes, source: SourceFile, config: Config, version: str | No
     result = ReadResult(source)
     tables = [(n, el) for kind, n, el in body.items if kind == "tbl"]
     limits = config.limits
-    layouts = {n: table_layout(el, limits, sheet_name(n)) for n, el in tables}
+    errors = config.settings.word.field_errors
+    layouts = {n: table_layout(el, limits, sheet_name(n), errors) for n, el in tables}
     unread: list[int] = []
     for n, _ in tables:
         forms, findings = _read_table(body, n, layouts[n], source, config, catalog)
@@ -291,10 +311,18 @@ def _read_table(
     )
     offset = len(above)
     merged = [((r0 + offset, c0), (r1 + offset, c1)) for (r0, c0), (r1, c1) in layout.merged]
-    grid = Grid(rows, merged, config.limits.max_cell_chars, data_end=offset + len(layout.values))
+    suspect = {(r + offset, c): why for (r, c), why in layout.suspect.items()}
+    grid = Grid(
+        rows, merged, config.limits.max_cell_chars, suspect, data_end=offset + len(layout.values)
+    )
     place = _Place(sheet_name(n), above, len(layout.values), below)
-    forms = [place.form(form) for form in parse_forms(grid, place.sheet, source, config)]
-    findings = [place.finding(f) for f in grid.findings(catalog, source.display, place.sheet)]
+    forms, read = [], set()
+    for form in parse_forms(grid, place.sheet, source, config):
+        read |= form.rows_read()
+        form.unreadable = grid.unreadable(form.rows_read())
+        forms.append(place.form(form))
+    found = grid.findings(catalog, source.display, place.sheet, read)
+    findings = [place.finding(f) for f in found]
     return forms, findings
 
 
@@ -352,6 +380,7 @@ class _Place:
             metadata_row=meta_row,
             metadata_sheet=meta_sheet,
             title_row=None if title_sheet else title_row,
+            unreadable=frozenset((r - len(self.above), c) for r, c in form.unreadable),
             outside_rows=[self.row(row) for row in form.outside_rows],
             end_row=form.end_row - len(self.above) if form.end_row else None,
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 from consolidate.model.catalog import Catalog
 from consolidate.model.config import Bilingual, Config, load_config
 from consolidate.model.finding import Finding
-from consolidate.model.form import Form, Mail, ReadResult, SourceFile
+from consolidate.model.form import Mail, ReadResult, SourceFile
 from consolidate.reading import convert
 from consolidate.reading.claims import HEADING_LINES, heading_annex, named_annex, unread_annex
 from consolidate.reading.containers import (
@@ -157,8 +157,9 @@ def _read_sheet(
         return
     for form in forms:
         form.template_version = container.version
+        form.unreadable = grid.unreadable(form.rows_read())
     result.forms.extend(forms)
-    read_rows = set().union(*(_rows_read(form) for form in forms))
+    read_rows = set().union(*(form.rows_read() for form in forms))
     result.findings.extend(grid.findings(catalog, display, name, read_rows))
 
 
@@ -251,13 +252,6 @@ def _read_word(data: bytes, kind: str, source: SourceFile, config: Config) -> Re
                 "LibreOffice转换的结果不是Word文档", "the conversion gave no Word document"
             )
     return read_docx(data, source, config, template_version(data, config))
-
-
-def _rows_read(form: Form) -> set[int]:
-    """1-based rows whose cells the form uses: title, metadata, header and data rows."""
-    rows = {r.number for r in form.rows} | {c.row for c in form.metadata.values()}
-    rows |= set(range(form.header_row, form.header_row + form.header_rows))
-    return rows | {form.title_row} if form.title_row else rows
 
 
 def unreadable_result(source: SourceFile, config: Config, why: Unreadable) -> ReadResult:

@@ -20,7 +20,7 @@ from typing import Any
 
 from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
-from consolidate.reading.errors import Unreadable
+from consolidate.reading.errors import NO_RESULT, Unreadable, error_value
 
 # ---------------------------------------------------------------- a look inside the zip first
 # Rows a sheet may hold beyond max_rows_per_sheet data rows: title, metadata, header, notes.
@@ -505,10 +505,10 @@ def _suspect_cells(
         at = (int(digits) - 1, _column_number(letters.encode()) - 1)
         if kind == b"e":
             error = unescape(cached[1].decode("utf-8", "replace")) if cached else "?"
-            reason = (f"单元格是错误值 {error}", f"the cell holds the error value {error}")
+            reason = error_value(error)
             errors[at] = error
         elif cached is None or (not cached[1] and kind != b"str"):
-            reason = ("公式没有计算结果", "the formula has no calculated result")
+            reason = NO_RESULT
         else:
             continue  # a formula with its cached result: calamine reads that result
         found[at] = reason
