@@ -160,7 +160,10 @@ def _quiet() -> None:
 
 
 def cap_memory(memory_bytes: int | None) -> None:
-    """Cap this process's address space (POSIX); a no-op where there is no such limit."""
+    """Cap what this process may allocate from now on (POSIX); a no-op where there is no
+    such limit. The cap is on the address space *beyond* what the process already maps:
+    a worker forked from a parent that has grown (a long run, a server) inherits its
+    mappings, and a cap below them would fail its every allocation."""
     if not memory_bytes:
         return
     try:
@@ -168,8 +171,18 @@ def cap_memory(memory_bytes: int | None) -> None:
     except ImportError:  # Windows
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+    wanted = address_space() + memory_bytes
+    cap = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def address_space() -> int:
+    """The bytes this process maps now (Linux: /proc/self/statm); 0 where unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
 
 
 def peak_memory() -> int:

@@ -138,6 +138,21 @@ def test_a_worker_forked_while_the_collector_is_paused_collects_garbage() -> Non
         gc.enable()
 
 
+def test_a_worker_forked_from_a_grown_parent_still_works_within_its_cap() -> None:
+    """A long run or a server grows; workers forked from it (a replaced one) inherit its
+    address space. The cap is on what a worker adds: it reads as usual, and a runaway
+    allocation still fails in the worker only."""
+    mapped = bytearray(1_200_000_000)  # mapped, never touched: no real memory used
+    pool = Pool(1, Limits(seconds=30, memory_bytes=400_000_000))
+    try:
+        results = pool.map([(_allocate, (50_000_000,)), (_allocate, (600_000_000,))])
+    finally:
+        pool.close()
+        del mapped
+    assert results[0] == 50_000_000
+    assert isinstance(results[1], Failed)
+
+
 def test_failures_are_worded_for_the_clerk() -> None:
     assert "超过120秒" in Failed("timeout", "120").words()[0]
     assert "内存不足" in Failed("died", "exit code -9").words()[0]
