@@ -287,6 +287,17 @@ def _answer_of(sock: socket.socket, seconds: float) -> bytes:
     return data
 
 
+def _outcome(sock: socket.socket, seconds: float) -> str:
+    """What became of a connection within ``seconds``: held, busy (503) or reset."""
+    try:
+        answer = _answer_of(sock, seconds)
+    except ConnectionResetError:
+        return "reset"
+    except TimeoutError:
+        return "held"
+    return "busy" if answer.startswith(b"HTTP/1.1 503 ") else repr(answer[:40])
+
+
 def test_a_flood_from_one_address_is_not_answered_without_end() -> None:
     """Beyond refused_per_client busy answers at once, one address's connections are
     closed: a flood cannot take every refusal (the other addresses would wait)."""
@@ -298,13 +309,11 @@ def test_a_flood_from_one_address_is_not_answered_without_end() -> None:
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
             opened.append(s)
-            time.sleep(0.1)  # accepted in this order
-        started = time.monotonic()
-        with pytest.raises(ConnectionResetError):  # closed with the request unread
-            while opened[3].recv(65_536):
-                pass
-        assert time.monotonic() - started < 1.5
-        assert all(_answer_of(s, 5).startswith(b"HTTP/1.1 503 ") for s in opened[1:3])
+        # Whatever order the server takes them in (a loaded machine may take them late):
+        # one is the address's own (held, unanswered), two are answered busy, and the one
+        # beyond refused_per_client is closed with its request unread.
+        outcomes = sorted(_outcome(s, 5) for s in opened)
+        assert outcomes == ["busy", "busy", "held", "reset"]
         # Those two closed, the address may be answered busy again.
         time.sleep(0.3)
         with socket.create_connection(("127.0.0.1", port), timeout=5) as again:
