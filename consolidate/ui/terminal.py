@@ -327,6 +327,7 @@ def _purposes(lang: str) -> dict[str, str]:
         "register.xlsx": tool_message("purpose-register", lang, {}),
         "adjustments.xlsx": tool_message("purpose-adjustments", lang, {}),
         "退回": tool_message("purpose-returned", lang, {}),
+        "回执": tool_message("purpose-replies", lang, {}),  # issue 26's reply drafts
         "report.html": tool_message("purpose-report", lang, {}),
         "fastchannel.xlsx": tool_message("purpose-fastchannel", lang, {}),
         "findings.json": tool_message("purpose-findings-json", lang, {}),
