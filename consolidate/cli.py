@@ -3,7 +3,8 @@
 Each command parses its options, calls one library function, prints, and chooses the
 exit code (0 no error finding, 1 error findings, 2 could not run). Heavy libraries are
 imported inside the commands so that ``consolidate --help`` starts fast. Argument errors
-and help headings are in Chinese (English with ``--lang en``): :mod:`consolidate.ui.usage`.
+and help are in Chinese (English with ``--lang en``): :mod:`consolidate.ui.usage`, the help
+worded in ``schemas/help.toml``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from consolidate.ui.usage import Choice, Date, Group, Integer, fail, refuse, say
+from consolidate.ui.usage import Choice, Date, Group, Integer, fail, lang_option, refuse, say
 
 # Options shared by check and run.
 as_of_option = click.option(
@@ -23,52 +24,27 @@ as_of_option = click.option(
     "as_of",
     type=Date(),
     metavar="DATE",
-    help="以此日期为“今天”，如 2026-11-27 或 2026/11/27 / treat this date as today.",
-)
-lang_option = click.option(
-    "--lang",
-    type=Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="提示语言 / message language.",
 )
 
 ledger_option = click.option(
     "--ledger",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="申请台账文件（默认为输出文件夹中的 ledger.sqlite）"
-    " / the request ledger (default: ledger.sqlite in the output folder).",
 )
 
-EXAMPLES = """\b
-示例 / examples:
-  consolidate check 附件2.xlsx                       屏幕上列出问题
-  consolidate check 附件1.xlsx 附件2.xlsx            两表一起核对
-  consolidate check 报送文件夹/ --annotate 标注/      每个文件一份标注副本
-  consolidate run 收件箱/ --out 输出/ --baseline 上年/register.xlsx
-  consolidate forward 输出/ --date 2026-10-09
-  consolidate template --annex 2 --district 黄浦区 附件2.xlsx
-  consolidate serve --host 0.0.0.0 --port 8000
-"""
 
-
-@click.group(cls=Group, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(
-    package_name="consolidate", message="%(prog)s %(version)s", help="显示版本 / show the version."
-)
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="consolidate", message="%(prog)s %(version)s")
 @click.option(
     "--schemas",
     type=click.Path(path_type=Path),
     metavar="DIR",
-    help="配置文件夹（默认用随程序安装的配置；同环境变量 CONSOLIDATE_SCHEMAS）"
-    " / configuration folder (default: the one installed with the program).",
 )
 @click.pass_context
 def main(ctx: click.Context, schemas: Path | None) -> None:
-    """检查、汇总CCC免办系统账号报表（附件1、附件2）。
+    """Check, merge and report the account forms of the CCC-exemption system.
 
-    Check, merge and report the account forms of the CCC-exemption system.
+    What --help shows, in either language, is worded in schemas/help.toml.
     """
     _tolerant_console()
     if schemas is not None:
@@ -106,26 +82,14 @@ def _tolerant_console() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
-CHECK_EXAMPLES = """\b
-示例 / examples:
-  consolidate check 附件2.xlsx
-  consolidate check 附件1.xlsx 附件2.xlsx --as-of 2026/11/27
-  consolidate check 附件2.xlsx --annotate 附件2（已标注）.xlsx
-  consolidate check 报送文件夹/ --annotate 标注副本/
-  consolidate check 附件2.xlsx --format json --output 结果/findings.json
-  consolidate check 推荐名单.xlsx --fastlist 使用单位名单.xlsx
-"""
-
 fastlist_option = click.option(
     "--fastlist",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="本市便捷通道使用单位名单（含单位名称、统一社会信用代码、开通日期、有效期至）"
-    " / the city's list of fast-channel users.",
 )
 
 
-@main.command(epilog=CHECK_EXAMPLES)
+@main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -133,20 +97,16 @@ fastlist_option = click.option(
     type=Choice(["table", "json", "html"]),
     default="table",
     show_default=True,
-    help="输出格式 / output format.",
 )
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="写入文件而不是屏幕 / write to this file.",
 )
 @click.option(
     "--annotate",
     type=click.Path(path_type=Path),
     metavar="PATH",
-    help="标注副本：一个文件给文件名（.xlsx，Word文件为 .docx），多个文件或文件夹给一个文件夹"
-    " / annotated copy: a file name for one input (.xlsx; .docx for Word), a folder for several.",
 )
 @fastlist_option
 @as_of_option
@@ -160,7 +120,7 @@ def check(
     as_of: dt.date | None,
     lang: str,
 ) -> None:
-    """区局报送前自查表格（可给文件夹）/ a district checks its own file(s) or folder before sending."""
+    """A district checks its own file(s) or folder before sending."""
     from consolidate import api
 
     single = _annotation_file(files, annotate) if annotate else None
@@ -217,7 +177,7 @@ def _annotate(outcome, target: Path, single: bool | None, lang: str) -> None:
         _folder_of(out)
         found = [f for f in outcome.findings if f.file == display]
         api.write_annotated(result, found, out, lang=lang, config=outcome.config)
-        click.echo(f"已写出标注副本 / annotated copy: {out}", err=True)
+        say("annotated-written", err=True, path=out)
 
 
 def _must_exist(fastlist: Path | None) -> None:
@@ -243,16 +203,7 @@ def _emit(text: str, output: Path | None) -> None:
     atomic_write_bytes(output, text.encode("utf-8"))
 
 
-RUN_EXAMPLES = """\b
-示例 / examples:
-  consolidate run 收件箱/ --out 输出/
-  consolidate run 收件箱/ --out 输出/ --year 2026 --baseline 上年/register.xlsx
-  consolidate run 收件箱/ --out 输出/ --as-of 2026/11/30 --received 2026-11-27
-  consolidate run 收件箱/ --out 输出/ --fastlist 便捷通道/使用单位名单.xlsx
-"""
-
-
-@main.command(epilog=RUN_EXAMPLES)
+@main.command()
 @click.argument("inbox", type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -260,31 +211,25 @@ RUN_EXAMPLES = """\b
     required=True,
     type=click.Path(path_type=Path),
     metavar="DIR",
-    help="输出文件夹 / output folder.",
 )
 @click.option(
     "--baseline",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="上年名册 register.xlsx / last year's register.",
 )
 @fastlist_option
 @click.option(
     "--year",
     type=Integer(2000, 2100),
     metavar="YEAR",
-    help="年度汇总年份（默认取 --as-of 的年份）/ roll-up year.",
 )
 @as_of_option
 @lang_option
-@click.option(
-    "--show-phones", is_flag=True, help="报告中显示完整手机号 / show full mobiles in the report."
-)
+@click.option("--show-phones", is_flag=True)
 @click.option(
     "--received",
     type=Date(),
     metavar="DATE",
-    help="收到日期（默认取邮件日期，其次文件时间）/ date the files were received.",
 )
 @ledger_option
 def run(
@@ -299,9 +244,9 @@ def run(
     received: dt.date | None,
     ledger: Path | None,
 ) -> None:
-    """市局汇总收件文件夹 / the city office consolidates an inbox folder."""
+    """The city office consolidates an inbox folder."""
     from consolidate import api
-    from consolidate.ui.terminal import ledger_summary, progress_bar, run_summary
+    from consolidate.ui.terminal import progress_bar, run_summary
 
     if baseline is not None and not baseline.is_file():
         refuse("baseline-missing", path=baseline)
@@ -316,30 +261,21 @@ def run(
             progress=progress,
         )  # fmt: skip
     run_summary(outcome, written, lang=lang)
-    ledger_summary(outcome, lang=lang)
     sys.exit(outcome.exit_code)
 
 
-FORWARD_EXAMPLES = """\b
-示例 / examples:
-  consolidate forward 输出/
-  consolidate forward 输出/ --date 2026-10-09
-"""
-
-
-@main.command(epilog=FORWARD_EXAMPLES)
+@main.command()
 @click.argument("out", metavar="DIR", type=click.Path(path_type=Path))
 @click.option(
     "--date",
     "day",
     type=Date(),
     metavar="DATE",
-    help="报送日期（默认今天）/ the day the batch is sent (default today).",
 )
 @ledger_option
 @lang_option
 def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> None:
-    """把“报送总局”中的申请标记为已报送 / mark the requests of 报送总局 as forwarded to SAMR."""
+    """Mark the requests of 报送总局 as forwarded to SAMR."""
     from consolidate import api
 
     day = day or dt.date.today()
@@ -352,32 +288,24 @@ def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> N
         say("forward-none")
 
 
-TEMPLATE_EXAMPLES = """\b
-示例 / examples:
-  consolidate template --annex 1 附件1.xlsx
-  consolidate template --annex 2 --district 黄浦区 模板/附件2.xlsx
-  consolidate template --form recommend --district 黄浦区 推荐名单.xlsx
-"""
-
 # --form names every form; --annex 1|2 stays for the annexes (CLI.md).
 FORMS = {"1": 1, "2": 2, "annex1": 1, "annex2": 2, "recommend": 3}
 
 
-@main.command(epilog=TEMPLATE_EXAMPLES)
-@click.option("--annex", type=Choice(["1", "2"]), help="附件1 或 附件2 / which annex.")
+@main.command()
+@click.option("--annex", type=Choice(["1", "2"]))
 @click.option(
     "--form",
     "form",
     type=Choice(list(FORMS)),
-    help="表格：1、2 或 recommend（便捷通道推荐名单）/ which form: 1, 2 or recommend.",
 )
-@click.option("--district", metavar="NAME", help="预填的区，例如 黄浦区 / district to prefill.")
+@click.option("--district", metavar="NAME")
 @click.argument("out", type=click.Path(path_type=Path))
 @lang_option
 def template(
     annex: str | None, form: str | None, district: str | None, out: Path, lang: str
 ) -> None:
-    """生成空白表格模板 / write a blank form with dropdowns."""
+    """Write a blank form with dropdowns."""
     if (annex is None) == (form is None):
         refuse("form-unnamed")
     from consolidate.model.config import load_config
@@ -391,23 +319,23 @@ def template(
         if name is None:
             refuse("district-unknown", district=district, known=[d.name for d in config.districts])
     write_template(out, FORMS[annex or form or ""], name, config)
-    click.echo(f"已写出模板 / template written: {out}")
+    say("template-written", path=out)
 
 
 @main.group()
 def schemas() -> None:
-    """配置文件（schemas/）/ the configuration files."""
+    """The configuration files."""
 
 
 @schemas.command("export")
 @click.argument("folder", type=click.Path(path_type=Path))
 def export_schemas(folder: Path) -> None:
-    """把默认配置复制到文件夹，供修改后用 --schemas 指定 / copy the default configuration out to edit."""
+    """Copy the default configuration out to edit."""
     from consolidate import api
 
     written = api.export_schemas(folder)
-    click.echo(f"已导出 {len(written)} 个配置文件到 / configuration written to: {folder}")
-    click.echo(f'修改后运行：consolidate --schemas "{folder}" run …')
+    say("schemas-exported", count=len(written), folder=folder)
+    say("schemas-next", command=f'consolidate --schemas "{folder}" run …')
 
 
 @main.command()
@@ -416,7 +344,6 @@ def export_schemas(folder: Path) -> None:
     default="127.0.0.1",
     metavar="HOST",
     show_default=True,
-    help="监听地址；局域网访问用 0.0.0.0 / address to listen on.",
 )
 @click.option(
     "--port",
@@ -424,10 +351,9 @@ def export_schemas(folder: Path) -> None:
     show_default=True,
     type=Integer(1, 65535),
     metavar="PORT",
-    help="端口 / port.",
 )
 def serve(host: str, port: int) -> None:
-    """区局自查网页（供内网使用）/ the clerks' self-check web page for the intranet."""
+    """The clerks' self-check web page for the intranet."""
     from consolidate.ui.server import serve as run_server
 
     run_server(host, port)

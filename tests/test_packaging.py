@@ -132,7 +132,14 @@ def test_the_installed_wheel_finds_its_configuration_outside_the_checkout(instal
         text=True,
     ).stdout.split("\n")
     assert all(Path(line).is_relative_to(installed) for line in where[:2]), where
-    assert sorted(p.name for p in Path(where[1]).iterdir()) == sorted(f"{n}.toml" for n in FILES)
+    # The configuration, and the help of the command line (not configuration: ui/usage.py).
+    shipped = sorted([*(f"{n}.toml" for n in FILES), "help.toml"])
+    assert sorted(p.name for p in Path(where[1]).iterdir()) == shipped
+    helped = subprocess.run(
+        [str(installed / "bin" / "consolidate"), "run", "--help"],
+        env=_clean_env(), cwd=installed, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    assert "输出文件夹  [必填]" in helped and "显示本帮助并退出。" in helped
 
 
 def test_the_installed_wheel_runs_the_sample_inbox_like_the_checkout(

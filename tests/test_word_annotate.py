@@ -90,7 +90,7 @@ def test_check_annotate_on_a_word_file(annotated, tmp_path: Path):
         main, ["check", str(source), "--annotate", str(out), "--as-of", "2026-11-26"]
     )
     assert result.exit_code == 1, result.output
-    assert "表格1 第3行 第7列" in result.output and "正文 第3段" in result.output
+    assert "表格1 第3行 手机号（第7列）" in result.output and "正文 第3段" in result.output
     assert len(list(docx.Document(out).comments)) == 7
 
 

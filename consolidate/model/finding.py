@@ -83,6 +83,35 @@ class Finding:
             return f"第{self.row}段" if lang != "en" else f"paragraph {self.row}"
         return f"第{self.row}行" if lang != "en" else f"row {self.row}"
 
+    def place(self, lang: str = "zh") -> str:
+        """Where to look, as a clerk says it, the reference beside: ``附件2 第8行 手机号（G8）``.
+
+        The column is the form's header name (``column``); a Word table's reference is
+        its column number (``表格1 第5行 手机号（第7列）``), Word showing no A1 references.
+        """
+        en = lang == "en"
+        word = bool(self.file and self.file.lower().endswith(WORD_SUFFIXES))
+        parts = [self.sheet] if self.sheet else []
+        if self.row is not None:
+            paragraph = word and self.sheet == BODY
+            unit = (
+                ("paragraph {}" if paragraph else "row {}")
+                if en
+                else "第{}段"
+                if paragraph
+                else "第{}行"
+            )
+            parts.append(unit.format(self.row))
+        reference = self.cell
+        if reference and word:
+            column = column_number(reference)
+            reference = f"column {column}" if en else f"第{column}列"
+        if self.column and reference:
+            parts.append(f"{self.column} ({reference})" if en else f"{self.column}（{reference}）")
+        elif self.column or reference:
+            parts.append(self.column or reference or "")
+        return (", " if en else " ").join(parts)
+
     def at(self, **changes: Any) -> Finding:
         """A copy with some fields changed."""
         return replace(self, **changes)

@@ -1,26 +1,37 @@
-"""What the CLI prints: the findings table, the progress bar and the run summary (rich)."""
+"""What the CLI prints: the findings table, the progress bar and the run summary (rich).
+
+Every paragraph and table cell is broken into lines by :mod:`consolidate.ui.linebreak`
+(Chinese rules, never inside a number or a word) rather than by rich's word wrap, and no
+line ends in spaces, whether it goes to a terminal or to a file.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import functools
 import io
-from collections.abc import Iterator
+import re
+import sys
+from collections.abc import Callable, Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
+from consolidate.model.catalog import tool_message
 from consolidate.model.finding import SEVERITIES, count_by_severity
 from consolidate.model.outcome import Outcome
 from consolidate.reading.inbox import Progress
+from consolidate.ui.linebreak import line_spans, min_width
 from consolidate.writing.listing import ListLine, list_lines
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 LABEL = {
-    "zh": {"cell": "单元格", "person": "人员",
+    "zh": {"place": "位置", "person": "人员",
            "value": "内容", "message": "问题及修改方法", "suggestion": "建议改为", "level": "级别", "ok": "未发现问题，可以报送。",
            "fix": "需要修改后再报送", "look": "有需要核对的提示", "rows": "数据行",
            "colon": "：", "comma": "，", "open": "（", "close": "）", "reading": "读取文件"},
-    "en": {"cell": "Cell", "person": "Person",
+    "en": {"place": "Where", "person": "Person",
            "value": "Value", "message": "Problem and fix", "suggestion": "Suggestion", "level": "Level", "ok": "No problem found: ready to send.",
            "fix": "must be corrected before sending", "look": "has points to check", "rows": "data rows",
            "colon": ": ", "comma": ", ", "open": "(", "close": ")", "reading": "Reading files"},
@@ -28,21 +39,124 @@ LABEL = {
 
 
 COLUMNS: dict[str, dict[str, Any]] = {
-    "level": {"no_wrap": True}, "cell": {"max_width": 14}, "person": {"max_width": 8},
+    "level": {"no_wrap": True}, "place": {"max_width": 22}, "person": {"max_width": 8},
     "value": {"max_width": 14}, "message": {"ratio": 1}, "suggestion": {"max_width": 14},
 }  # fmt: skip
+
+
+# ---------------------------------------------------------------- lines as we break them
+@functools.cache
+def _paragraph_class() -> type:
+    """rich's Text, broken into lines by the Chinese rules (linebreak.py), not by rich's.
+
+    Made on first use: rich is imported only by the commands that print with it.
+    """
+    from rich.cells import cell_len
+    from rich.containers import Lines
+    from rich.measure import Measurement
+    from rich.text import Text
+
+    class Paragraph(Text):
+        spaces_only = False  # True: break at spaces alone (a location's parts)
+
+        def wrap(self, console: Any, width: int, **options: Any) -> Lines:
+            if options.get("no_wrap") or self.no_wrap:
+                return super().wrap(console, width, **options)
+            lines = Lines()
+            for line in self.split("\n", allow_blank=True):
+                spans = line_spans(line.plain, width, cell_len, self.spaces_only)
+                lines.extend(line[start:end] for start, end in spans)
+                if not spans:
+                    lines.append(line.blank_copy())
+            return lines
+
+        def __rich_measure__(self, console: Any, options: Any) -> Measurement:
+            widest = max((cell_len(line) for line in self.plain.split("\n")), default=0)
+            narrowest = min_width(self.plain, cell_len, self.spaces_only)
+            return Measurement(min(narrowest, widest), widest)
+
+    return Paragraph
+
+
+def _paragraph(markup: str = "", *, plain: str | None = None, spaces_only: bool = False) -> Any:
+    """A paragraph from rich markup, or from ``plain`` text taken as it is."""
+    from rich.text import Text
+
+    text = Text(plain) if plain is not None else Text.from_markup(markup)
+    paragraph = _paragraph_class()(text.plain, style=text.style, end=text.end)
+    paragraph.spans = text.spans
+    paragraph.spaces_only = spaces_only
+    return paragraph
+
+
+def _say(
+    console: Any,
+    text: str,
+    *,
+    indent: int = 0,
+    styles: dict[str, str] | None = None,
+    spaces_only: bool = False,
+) -> None:
+    """A plain sentence (no markup), wrapped by our rules, later lines keep the indent;
+    ``styles``: pieces of it to colour."""
+    from rich.padding import Padding
+
+    paragraph = _paragraph(plain=text, spaces_only=spaces_only)
+    for piece, style in (styles or {}).items():
+        paragraph.highlight_words([piece], style)
+    # Inside Padding even without an indent: console.print joins bare Text objects into a
+    # new plain Text, which would wrap by rich's rules.
+    console.print(Padding(paragraph, (0, 0, 0, indent), expand=False))
+
+
+class _Trimmed(io.TextIOBase):
+    """A stream that writes each line without its trailing spaces (before any colour
+    codes): rich pads table cells and blocks to their width, a file should not be."""
+
+    TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")
+
+    def __init__(self, target: Callable[[], IO[str]]) -> None:
+        self._target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._target().write("".join(self.TRAILING.sub(r"\1", line) + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._target().write(self._pending)
+            self._pending = ""
+        self._target().flush()
+
+    def isatty(self) -> bool:
+        return self._target().isatty()
+
+    def fileno(self) -> int:
+        return self._target().fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._target(), "encoding", None) or "utf-8"
 
 
 def _console(file: IO[str] | None = None, stderr: bool = False):
     from rich.console import Console
 
     if file is not None:
-        return Console(file=file, width=160, no_color=True)
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+        return Console(file=_Trimmed(lambda: file), width=160, no_color=True)
+    if stderr:
+        return Console(stderr=True, highlight=False, soft_wrap=False)
+    # sys.stdout looked up at each write, as rich does: tests and Windows replace it.
+    return Console(file=_Trimmed(lambda: sys.stdout), highlight=False, soft_wrap=False)
 
 
+# ---------------------------------------------------------------- check: the findings
 def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = None) -> None:
-    """The findings grouped by file: cell, person, value, message, suggestion, by severity.
+    """The findings grouped by file: where, person, value, message, suggestion, by severity.
 
     To the terminal, or as plain text written atomically to ``file``.
     """
@@ -63,12 +177,13 @@ def _findings_table(outcome: Outcome, console: Any, lang: str) -> None:
     for result in outcome.results:
         name = result.source.display
         found = by_file.pop(name, [])
-        rows = result.rows
-        console.print(
-            f"\n[bold]{name}[/bold]  {words['open']}{words['rows']} {rows}{words['close']}"
-        )
+        console.print()
+        heading = f"{name}  {words['open']}{words['rows']} {result.rows}{words['close']}"
+        _say(console, heading, styles={name: "bold"})
         if not found:
-            console.print(f"  [green]√ {words['ok']}[/green]")  # √ exists in GBK, ✓ does not
+            _say(
+                console, f"√ {words['ok']}", indent=2, styles={words["ok"]: "green"}
+            )  # √ is in GBK, ✓ not
             continue
         lines = list_lines(found, lang)
         if console.width >= TABLE_MIN_WIDTH:
@@ -78,12 +193,11 @@ def _findings_table(outcome: Outcome, console: Any, lang: str) -> None:
         counts = count_by_severity(found)
         verdict = words["fix"] if counts["errors"] else words["look"]
         tally = words["comma"].join(f"{words[k]} {counts[k + 's']}" for k in SEVERITIES)
-        console.print(f"  {verdict}{words['colon']}{tally}")
-    for name, rest in by_file.items():  # findings without a file, e.g. district-missing
+        _say(console, f"{verdict}{words['colon']}{tally}", indent=2)
+    for rest in by_file.values():  # findings without a file, e.g. district-missing
         for finding in rest:
-            console.print(
-                f"[{STYLE[finding.severity]}]{words[finding.severity]}[/] {name} {finding.text(lang)}"
-            )
+            label = words[finding.severity]
+            _say(console, f"{label}  {finding.text(lang)}", styles={label: STYLE[finding.severity]})
 
 
 # Below this many columns a table leaves the message too narrow: one block per finding.
@@ -99,25 +213,22 @@ def _table(lines: list[ListLine], words: dict[str, str], lang: str) -> Any:
         table.add_column(words[key], overflow="fold", **COLUMNS[key])
     for line in lines:
         table.add_row(
-            f"[{STYLE[line.severity]}]{words[line.severity]}[/]",
-            line.where(lang),
-            line.person or "",
-            (line.value or "")[:40],
-            line.message,
-            line.suggestion or "",
+            _paragraph(f"[{STYLE[line.severity]}]{words[line.severity]}[/]"),
+            _paragraph(plain=line.place(lang), spaces_only=True),
+            _paragraph(plain=line.person or ""),
+            _paragraph(plain=(line.value or "")[:40]),
+            _paragraph(plain=line.message),
+            _paragraph(plain=line.suggestion or ""),
         )
     return table
 
 
 def _blocks(console: Any, lines: list[ListLine], words: dict[str, str], lang: str) -> None:
     """Each finding as a short block: where and whose, then the message, value, suggestion."""
-    from rich.markup import escape
-    from rich.padding import Padding
-    from rich.text import Text
-
     for line in lines:
-        head = f"[{STYLE[line.severity]}]{words[line.severity]}[/]  {escape(line.where(lang))}"
-        console.print(f"  {head}  {escape(line.person or '')}".rstrip())
+        label = words[line.severity]
+        head = "  ".join(part for part in (label, line.place(lang), line.person) if part)
+        _say(console, head, indent=2, styles={label: STYLE[line.severity]}, spaces_only=True)
         texts = [line.message]
         texts += [
             f"{words[key]}{words['colon']}{value[:80]}"
@@ -125,7 +236,7 @@ def _blocks(console: Any, lines: list[ListLine], words: dict[str, str], lang: st
             if value
         ]
         for text in texts:  # wrapped lines keep the indent
-            console.print(Padding(Text(text, overflow="fold"), (0, 0, 0, 4), expand=False))
+            _say(console, text, indent=4)
 
 
 @contextlib.contextmanager
@@ -153,66 +264,128 @@ def progress_bar(lang: str = "zh") -> Iterator[Progress]:
         yield update
 
 
+# ---------------------------------------------------------------- run: how it ended
 def run_summary(outcome: Outcome, written: dict[str, Path], *, lang: str = "zh") -> None:
-    """Files used / superseded / unreadable, rows, findings, and where the outputs are.
+    """How the run went, then what each output is for and who has not sent Annex 2.
 
-    Short lines, so that an 80-column terminal never wraps one inside a number.
+    Files used / superseded / unreadable, rows, findings; the ledger's requests; each
+    output with a line saying what it is for; the districts without an Annex 2 and the
+    days left before the roll-up deadline (or past it); the report last.
     """
     console = _console()
     status = list(outcome.status.values())
     summary = outcome.summary()
-    files = (
-        status.count("used"), status.count("superseded"), status.count("unreadable"),
-        len(outcome.ignored),
+    files = tool_message(
+        "run-files", lang,
+        {"used": status.count("used"), "superseded": status.count("superseded"),
+         "unreadable": status.count("unreadable"), "ignored": len(outcome.ignored)},
     )  # fmt: skip
-    if lang == "en":
-        lines = [
-            "Files: {} used, {} superseded, {} unreadable, {} ignored".format(*files),
-            f"Rows: {summary['rows']}",
-            f"[red]{summary['errors']} errors[/], [yellow]{summary['warnings']} warnings[/], "
-            f"{summary['infos']} infos",
-        ]
-    else:
-        word = outcome.config.severity_label
-        lines = [
-            "文件：采用 {} 个，被替代 {} 个，无法读取 {} 个，忽略 {} 个".format(*files),
-            f"数据行：{summary['rows']} 行",
-            f"问题：[red]{word('error')} {summary['errors']}[/]，"
-            f"[yellow]{word('warning')} {summary['warnings']}[/]，{word('info')} {summary['infos']}",
-        ]
-    for line in lines:
-        console.print(line)
-    # Paths are never broken by us (the terminal wraps them): they stay copyable.
-    for name, path in written.items():
-        console.print(f"  {name}: {path}", soft_wrap=True)
+    _say(console, files)
+    _say(console, tool_message("run-rows", lang, {"rows": summary["rows"]}))
+    counts = {s: f"{outcome.config.severity_label(s, lang)} {summary[s + 's']}" for s in SEVERITIES}
+    found = tool_message(
+        "run-findings",
+        lang,
+        {"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"]},
+    )
+    _say(console, found, styles={counts["error"]: "red", counts["warning"]: "yellow"})
+    _ledger_line(console, outcome, lang)
+    _outputs(console, written, lang)
+    _missing_districts(console, outcome, lang)
     report = written.get("report.html")
-    if report:
-        console.print(f"[bold]报告 / report: {report.resolve()}[/bold]", soft_wrap=True)
+    if report:  # a path is never broken by us (the terminal wraps it): it stays copyable
+        console.print(
+            tool_message("run-report", lang, {"path": report.resolve()}),
+            style="bold",
+            soft_wrap=True,
+            markup=False,
+        )
 
 
-def ledger_summary(outcome: Outcome, *, lang: str = "zh") -> None:
+def _ledger_line(console: Any, outcome: Outcome, lang: str) -> None:
     """Where the requests stand: to forward (due this week, overdue), returned, forwarded."""
     from consolidate.ledger.requests import due_this_week
 
-    requests = outcome.requests
     if outcome.ledger is None:
         return
-    as_of = outcome.as_of
+    requests, as_of = outcome.requests, outcome.as_of
     pending = [r for r in requests if r.to_forward]
-    due = len(due_this_week(requests, as_of))
     overdue = sum(1 for r in pending if r.overdue(as_of))
-    returned = sum(1 for r in requests if r.returned)
-    forwarded = sum(1 for r in requests if r.status == "forwarded")
-    console = _console()
-    if lang == "en":
-        console.print(
-            f"Requests: {len(pending)} to forward ({due} due this week, "
-            f"[red]{overdue} overdue[/]), {returned} returned, {forwarded} forwarded"
-        )
-        console.print(f"  ledger: {outcome.ledger}", soft_wrap=True)
-    else:
-        console.print(
-            f"申请台账：待报送 {len(pending)} 条（本周到期 {due} 条，[red]已逾期 {overdue} 条[/]），"
-            f"退回 {returned} 条，已报送 {forwarded} 条"
-        )
-        console.print(f"  台账文件：{outcome.ledger}", soft_wrap=True)
+    late = tool_message("run-overdue", lang, {"count": overdue})
+    line = tool_message(
+        "run-ledger", lang,
+        {"pending": len(pending), "due": len(due_this_week(requests, as_of)), "overdue": late,
+         "held": sum(1 for r in requests if r.returned),
+         "forwarded": sum(1 for r in requests if r.status == "forwarded")},
+    )  # fmt: skip
+    _say(console, line, styles={late: "red"} if overdue else {})
+
+
+def _purposes(lang: str) -> dict[str, str]:
+    """What each output of a run is for (schemas/messages.toml), by its name in OUT."""
+    return {
+        "register.xlsx": tool_message("purpose-register", lang, {}),
+        "adjustments.xlsx": tool_message("purpose-adjustments", lang, {}),
+        "退回": tool_message("purpose-returned", lang, {}),
+        "回执": tool_message("purpose-replies", lang, {}),  # issue 26's reply drafts
+        "report.html": tool_message("purpose-report", lang, {}),
+        "fastchannel.xlsx": tool_message("purpose-fastchannel", lang, {}),
+        "findings.json": tool_message("purpose-findings-json", lang, {}),
+        "findings.csv": tool_message("purpose-findings-csv", lang, {}),
+        "manifest.json": tool_message("purpose-manifest", lang, {}),
+        "ledger.sqlite": tool_message("purpose-ledger", lang, {}),
+    }
+
+
+def _outputs(console: Any, written: dict[str, Path], lang: str) -> None:
+    """The output folder, then each output: its name and what it is for (the one people
+    open first at the top); an output kept elsewhere (``--ledger``) with its own path."""
+    from rich.table import Table
+
+    if not written:
+        return
+    purposes = _purposes(lang)
+    folder = next(iter(written.values())).parent
+    console.print(
+        tool_message("run-outputs", lang, {"folder": folder}), soft_wrap=True, markup=False
+    )
+    grid = Table.grid(padding=(0, 2), pad_edge=False)
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    order = [*purposes, *(name for name in written if name not in purposes)]
+    elsewhere = []
+    for name in (n for n in order if n in written):
+        path = written[name]
+        shown = name + ("/" if path.is_dir() else "")
+        grid.add_row(_paragraph(plain=shown), _paragraph(plain=purposes.get(name, "")))
+        if path.parent != folder:
+            elsewhere.append(path)
+    from rich.padding import Padding
+
+    console.print(Padding(grid, (0, 0, 0, 2), expand=False))
+    for path in elsewhere:
+        console.print(f"  {path}", soft_wrap=True, markup=False)
+
+
+def _missing_districts(console: Any, outcome: Outcome, lang: str) -> None:
+    """The districts with no Annex 2 in the roll-up (district-missing), and the days left
+    before its deadline or past it, counted from --as-of."""
+    if outcome.year is None:
+        return
+    missing = [f.district for f in outcome.findings if f.code == "district-missing" and f.district]
+    if not missing:
+        _say(console, tool_message("run-all-sent", lang, {}))
+        return
+    deadline = outcome.config.settings.deadlines.rollup(outcome.year)
+    days = (deadline - outcome.as_of).days
+    when = _when(deadline, days, lang)
+    line = tool_message("run-missing", lang, {"when": when, "districts": missing})
+    _say(console, line, styles={when: "red"} if days < 0 else {})
+
+
+def _when(deadline: dt.date, days: int, lang: str) -> str:
+    if days > 0:
+        return tool_message("run-missing-ahead", lang, {"deadline": deadline, "days": days})
+    if days == 0:
+        return tool_message("run-missing-today", lang, {})
+    return tool_message("run-missing-passed", lang, {"deadline": deadline, "days": -days})

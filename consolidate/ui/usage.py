@@ -5,18 +5,27 @@ command", "Usage:"). A clerk reads every argument error in Chinese instead, with
 2: errors are rebuilt here from the exception's fields (which parameter, which value),
 never by translating click's sentences, and the values are checked by our own parameter
 types so that their messages are ours too.
+
+Help is worded in ``schemas/help.toml`` and shown in one language (``--lang``, read from
+the arguments before click parses them), broken into lines by the Chinese rules of
+:mod:`consolidate.ui.linebreak` rather than by click's ``textwrap``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import sys
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+
+from consolidate.ui.linebreak import cell_width, wrap
 
 EXIT_FAILED = 2
 LANG: ContextVar[str] = ContextVar("consolidate_lang", default="zh")
@@ -40,7 +49,8 @@ WORDS = {
         "date": "日期应写作 2026-11-27、2026/11/27 或 2026年11月27日。",
         "aborted": "已中止。",
         "other": "命令参数不正确（{detail}）。",
-        "required": "[必填]", "default": "默认：", "[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]...",
+        "required": "[必填]", "default": "[默认：{}]", "[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]...",
+        "examples": "示例", "heading": "{}：",
         "files": "要检查的文件或文件夹", "inbox": "收件文件夹", "out": "输出文件名",
         "folder": "文件夹",
     },
@@ -62,7 +72,8 @@ WORDS = {
         "date": "write a date as 2026-11-27, 2026/11/27 or 2026年11月27日.",
         "aborted": "Aborted.",
         "other": "Invalid command line ({detail}).",
-        "required": "[required]", "default": "default: ", "[OPTIONS]": "[OPTIONS]", "COMMAND [ARGS]...": "COMMAND [ARGS]...",
+        "required": "[required]", "default": "[default: {}]", "[OPTIONS]": "[OPTIONS]", "COMMAND [ARGS]...": "COMMAND [ARGS]...",
+        "examples": "Examples", "heading": "{}:",
         "files": "the files or folder to check", "inbox": "the inbox folder",
         "out": "the output file name", "folder": "the folder",
     },
@@ -133,12 +144,6 @@ class Date(click.ParamType):
 
 
 # ---------------------------------------------------------------- errors
-def _localised(text: str) -> str:
-    """click's ``[required]`` and ``[default: zh]`` in the user's language."""
-    w = words()
-    return text.replace("[required]", w["required"]).replace("default: ", w["default"])
-
-
 def usage_message(exc: click.UsageError) -> str:
     """The error line of a usage error, rebuilt in our words from its fields."""
     w = words()
@@ -166,14 +171,20 @@ def usage_message(exc: click.UsageError) -> str:
 
 def _missing(exc: click.MissingParameter, w: dict[str, str]) -> str:
     param = exc.param
-    # Our help texts are "中文 / English": the half in the user's language.
-    halves = (getattr(param, "help", None) or "").split(" / ")
-    about = halves[0 if LANG.get() == "zh" or len(halves) < 2 else 1].strip().rstrip("。.")
+    # What the option is, as its help begins: "输出文件夹", "output folder".
+    about = _about(exc.ctx, param) if param is not None else ""
     if isinstance(param, click.Option):
         wrapped = f"（{about}）" if LANG.get() == "zh" else f" ({about})"
         return w["missing_option"].format(name=_name(param), about=wrapped if about else "")
     key = (param.name or "") if param is not None else ""
     return w["missing_argument"].format(name=_name(param), about=w.get(key, _name(param)))
+
+
+def _about(ctx: click.Context | None, param: click.Parameter) -> str:
+    text = param_help(ctx.command_path if ctx else "", param)
+    for stop in ("（", "，", "；", " (", ";", ","):
+        text = text.partition(stop)[0]
+    return text.strip().rstrip("。.")
 
 
 def _name(param: click.Parameter | None) -> str:
@@ -209,6 +220,12 @@ def _command_path(exc: click.UsageError, args: list[str], group: click.Group) ->
     return f"consolidate {named}" if named else "consolidate"
 
 
+def _no_command(exc: click.UsageError, group: click.Group) -> bool:
+    """Options of the group alone, no command: click says "Missing command"."""
+    ctx = exc.ctx
+    return ctx is not None and ctx.command is group and exc.message.startswith("Missing command")
+
+
 class UnknownCommand(click.UsageError):
     """A command name that does not exist, said with the ones that do."""
 
@@ -236,9 +253,133 @@ def say(key: str, *, err: bool = False, **params: Any) -> None:
     click.echo(tool_message(key, LANG.get(), params), err=err)
 
 
+# ---------------------------------------------------------------- help texts
+def help_path() -> Path:
+    """``schemas/help.toml``: the configuration's defaults folder (model/config.py's
+    DEFAULT_SCHEMAS), found without importing the configuration (pydantic) for --help."""
+    model = Path(__file__).resolve().parents[1] / "model"
+    packaged = model / "schemas"
+    return (packaged if packaged.is_dir() else model.parents[1] / "schemas") / "help.toml"
+
+
+@functools.cache
+def _help_texts() -> dict[str, Any]:
+    try:
+        return tomllib.loads(help_path().read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):  # help from the click definitions then
+        return {}
+
+
+def _pick(entry: Any, fallback: str | None = None) -> str:
+    """An entry's text in the user's language; else click's own text, of which an older
+    "中文 / English" keeps the half in the user's language."""
+    if isinstance(entry, dict) and entry.get(LANG.get()):
+        return str(entry[LANG.get()])
+    halves = (fallback or "").split(" / ")
+    return halves[1 if LANG.get() == "en" and len(halves) == 2 else 0].strip()
+
+
+def _command_texts(command_path: str) -> dict[str, Any]:
+    """The entry of a command in help.toml by its path: ``consolidate run`` -> ``run``."""
+    key = command_path.removeprefix("consolidate").strip() or "consolidate"
+    return _help_texts().get("commands", {}).get(key, {})
+
+
+def param_help(command_path: str, param: click.Parameter) -> str:
+    """The help of an option or argument of a command, in the user's language."""
+    texts = _command_texts(command_path)
+    name = param.name or ""
+    if isinstance(param, click.Option) and "--help" in param.opts:
+        name = "help"  # click names it _click_default_help
+    own = texts.get("arguments" if isinstance(param, click.Argument) else "options", {})
+    entry = own.get(name) or _help_texts().get("options", {}).get(name)
+    return _pick(entry, getattr(param, "help", None))
+
+
+def _lang_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    return value or LANG.get()  # `consolidate --lang en run …` speaks English too
+
+
+LANG_DECLS: dict[str, Any] = {"type": Choice(["zh", "en"]), "callback": _lang_value}
+# ``--lang zh|en``: help, errors and output in that language. Read from the arguments
+# before click parses them (Group.main), so that help and errors already speak it.
+lang_option = click.option("--lang", **LANG_DECLS)
+
+
+# ---------------------------------------------------------------- the help's layout
+class Formatter(click.HelpFormatter):
+    """click's help layout, with headings in the user's language, lines broken by the
+    Chinese rules (linebreak.py) and no line ending in spaces."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{words()['heading'].format(heading)}\n")
+
+    def write_text(self, text: str) -> None:
+        paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+        for number, paragraph in enumerate(paragraphs):
+            if number:
+                self.write("\n")
+            self._lines(wrap(paragraph, self.width - self.current_indent))
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        head = f"{prefix or words()['usage']}{prog}"
+        lines = wrap(f"{head} {args}".strip(), self.width, spaces_only=True)
+        self.write(lines[0] + "\n")
+        self._lines(lines[1:], cell_width(head) + 1)
+
+    def write_dl(
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        rows = list(rows)
+        first = min(max((cell_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        text_width = max(self.width - self.current_indent - first, 20)
+        for term, text in rows:
+            lines = wrap(text, text_width) if text else []
+            if cell_width(term) + col_spacing > first and lines:  # a long term: text below
+                self._lines([term])
+                lines = [" " * first + line for line in lines]
+                self._lines(lines)
+                continue
+            pad = " " * (first - cell_width(term))
+            self._lines([term + pad + lines[0] if lines else term])
+            self._lines(lines[1:], first)
+
+    def _lines(self, lines: Iterable[str], hang: int = 0) -> None:
+        for line in lines:
+            self.write(f"{'':>{self.current_indent + hang}}{line}".rstrip() + "\n")
+
+    def getvalue(self) -> str:
+        return "\n".join(line.rstrip() for line in super().getvalue().split("\n"))
+
+
+class Context(click.Context):
+    formatter_class = Formatter
+
+
 # ---------------------------------------------------------------- commands and help
 class Command(click.Command):
-    """A command whose help headings speak the user's language."""
+    """A command whose help speaks the user's language (schemas/help.toml) and which
+    takes ``--lang`` even when it prints nothing else in a language."""
+
+    context_class = Context
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        if any(p.name == "lang" for p in params):
+            return params
+        if "_lang_option" not in self.__dict__:
+            self._lang_option = click.Option(["--lang"], expose_value=False, **LANG_DECLS)
+        help_option = self.get_help_option(ctx)
+        if help_option is not None and params and params[-1] is help_option:
+            return [*params[:-1], self._lang_option, help_option]  # --help stays last
+        return [*params, self._lang_option]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.format_usage(ctx, formatter)
+        self.format_help_text(ctx, formatter)
+        self._format_arguments(ctx, formatter)
+        self.format_options(ctx, formatter)
+        self.format_epilog(ctx, formatter)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         w = words()
@@ -247,23 +388,72 @@ class Command(click.Command):
             pieces = pieces.replace(token, w[token])
         formatter.write_usage(ctx.command_path, pieces, prefix=w["usage"])
 
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        options = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        text = _pick(_command_texts(ctx.command_path).get("help"), self.help)
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(text)
+
+    def _format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [
-            (name, _localised(text))
-            for p in options
-            if (record := p.get_help_record(ctx)) is not None
-            for name, text in [record]
+            (p.human_readable_name, param_help(ctx.command_path, p))
+            for p in self.get_params(ctx)
+            if isinstance(p, click.Argument)
+        ]
+        if any(text for _, text in rows):
+            with formatter.section(words()["arguments"]):
+                formatter.write_dl(rows)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (record[0], self._option_help(ctx, p))
+            for p in self.get_params(ctx)
+            if isinstance(p, click.Option) and (record := p.get_help_record(ctx)) is not None
         ]
         if rows:
             with formatter.section(words()["options"]):
                 formatter.write_dl(rows)
 
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = words()["help"]
-        return option
+    def _option_help(self, ctx: click.Context, option: click.Option) -> str:
+        """The option's help, then whether it is required and its default, in our words."""
+        w = words()
+        text = param_help(ctx.command_path, option)
+        default = option.default if option.show_default and not callable(option.default) else None
+        if default not in (None, False):
+            text = f"{text}  {w['default'].format(default)}"
+        if option.required:
+            text = f"{text}  {w['required']}"
+        return text.strip()
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Examples: each command line whole (it is copied, never broken) and what it does."""
+        examples = _command_texts(ctx.command_path).get("examples", [])
+        if not examples:
+            return
+        lang = LANG.get()
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_heading(words()["examples"])
+            with formatter.indentation():
+                _examples(formatter, [(e["command"], e.get(lang, "")) for e in examples])
+
+
+def _examples(formatter: click.HelpFormatter, examples: list[tuple[str, str]]) -> None:
+    """Each command line whole (it is copied, never broken) and what it does: beside it
+    in one column when every note fits there, else under each command."""
+    indent = " " * formatter.current_indent
+    column = max(cell_width(command) for command, _ in examples) + 2
+    room = formatter.width - formatter.current_indent - column
+    beside = all(cell_width(note) <= room for _, note in examples)
+    for command, note in examples:
+        if beside and note:
+            formatter.write(f"{indent}{command}{' ' * (column - cell_width(command))}{note}\n")
+            continue
+        formatter.write(f"{indent}{command}\n")
+        if note:
+            with formatter.indentation():
+                formatter.write_text(note)
 
 
 class Group(Command, click.Group):
@@ -281,7 +471,9 @@ class Group(Command, click.Group):
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=200)))
+                texts = _command_texts(f"{ctx.command_path} {name}")
+                summary = texts.get("summary") or texts.get("help")
+                rows.append((name, _pick(summary, command.get_short_help_str(limit=200))))
         if rows:
             with formatter.section(words()["commands"]):
                 formatter.write_dl(rows)
@@ -309,6 +501,9 @@ class Group(Command, click.Group):
             click.echo(exc.ctx.get_help() if exc.ctx else "")
             sys.exit(0)
         except click.UsageError as exc:
+            if _no_command(exc, self):  # `consolidate --lang en`: the help, as with no args
+                click.echo(exc.ctx.get_help() if exc.ctx else "")
+                sys.exit(0)
             fail(usage_message(exc), _command_path(exc, args, self))
         except click.exceptions.Abort:
             fail(words()["aborted"])

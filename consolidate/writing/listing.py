@@ -45,6 +45,12 @@ class ListLine:
             return f"{self.finding.sheet}!{self.finding.cell}"
         return self.finding.cell or self.finding.sheet or ""
 
+    def place(self, lang: str = "zh") -> str:
+        """Where to look as a clerk says it: ``附件2 第8行 手机号（G8）`` (Finding.place)."""
+        if self.finding is None:
+            return self.where(lang)
+        return self.finding.place(lang)
+
 
 def list_lines(findings: Sequence[Finding], lang: str) -> list[ListLine]:
     """The findings in order, a leftover template row's placeholders as one line."""
