@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
@@ -385,6 +386,26 @@ def test_no_external_resources(outcome: Outcome) -> None:
     style = " ".join(s.text for s in doc.all("style"))
     assert "url(" not in style and "@import" not in style
     assert "http:" not in html and "https:" not in html and "//cdn" not in html
+
+
+def test_the_page_allows_only_its_own_style_and_script(outcome: Outcome) -> None:
+    """A strict CSP: nothing from outside, the page's one style and one script by hash
+    (test_renders_in_headless_chromium shows the script still runs under it)."""
+    doc = parse(render_report(outcome))
+    (meta,) = [m for m in doc.all("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy"]
+    policy = dict(part.strip().split(" ", 1) for part in meta.attrs["content"].split(";"))
+
+    def digest(node: Node) -> str:
+        return (
+            "'sha256-"
+            + base64.b64encode(hashlib.sha256(node.text.encode()).digest()).decode()
+            + "'"
+        )
+
+    assert policy == {
+        "default-src": "'none'", "style-src": digest(doc.one("style")),
+        "script-src": digest(doc.one("script")), "base-uri": "'none'", "form-action": "'none'",
+    }  # fmt: skip
 
 
 def test_page_works_without_script(outcome: Outcome) -> None:
