@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 # Dates as the messages write them, and credit codes: on paper never broken across lines.
 DATES = r"\d{4}-\d{2}-\d{2}|(?:\d{4}年)?\d{1,2}月\d{1,2}日"
+# A number stays with its counter word: 还有3天, 18 条, 第5行.
+COUNTS = r"\d+ ?[天条个行]"
 CODE_LENGTH = 18
 CODES = rf"(?<![0-9A-Za-z])[0-9A-Za-z]{{{CODE_LENGTH}}}(?![0-9A-Za-z])"
 
@@ -119,10 +121,10 @@ def _path_filter(mask: Callable[[Any], str]) -> Callable[[Any], Markup]:
 
 
 def _keep_filter(mask: Callable[[Any], str], districts: list[str]) -> Callable[[Any], Markup]:
-    """A text whose dates and district names are never broken across lines (escaped,
-    masked; each kept whole in a ``nowrap`` span)."""
+    """A text whose dates, district names, credit codes and counts are never broken
+    across lines (escaped, masked; each kept whole in a ``nowrap`` span)."""
     names = "|".join(re.escape(n) for n in sorted(districts, key=len, reverse=True))
-    whole = re.compile("|".join(p for p in (DATES, CODES, names) if p))
+    whole = re.compile("|".join(p for p in (DATES, CODES, COUNTS, names) if p))
 
     def span(match: re.Match[str]) -> str:
         kind = (
