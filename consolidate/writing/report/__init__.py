@@ -27,6 +27,7 @@ from consolidate.writing.report.view import build_view
 if TYPE_CHECKING:
     from consolidate.model.outcome import Outcome
 
+LOADER = PackageLoader("consolidate.writing.report")
 # Dates as the messages write them, and credit codes: on paper never broken across lines.
 DATES = r"\d{4}-\d{2}-\d{2}|(?:\d{4}年)?\d{1,2}月\d{1,2}日"
 # A number stays with its counter word: 还有3天, 18 条, 第5行.
@@ -71,8 +72,7 @@ def _hash(text: str) -> str:
 
 def _source(env: Environment, name: str) -> Markup:
     """A static file of the templates folder, as is (the page's own CSS or JavaScript)."""
-    assert env.loader is not None
-    return Markup(env.loader.get_source(env, name)[0])
+    return Markup(LOADER.get_source(env, name)[0])
 
 
 def severity_words(config: Config, lang: str) -> dict[str, str]:
@@ -100,7 +100,7 @@ def _environment(show_phones: bool, config: Config) -> Environment:
         return mask_mobiles(value)
 
     env = Environment(
-        loader=PackageLoader("consolidate.writing.report"),
+        loader=LOADER,
         autoescape=True,
         finalize=finalize,
         trim_blocks=True,
