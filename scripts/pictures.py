@@ -1,10 +1,12 @@
-"""Make the README's pictures of the printed register and adjustments from the real output.
+"""Make the README's pictures of the printed register, adjustments and report from the real
+output.
 
-Usage: .venv/bin/python scripts/pictures.py  (needs LibreOffice and poppler-utils)
+Usage: .venv/bin/python scripts/pictures.py  (needs LibreOffice, Chromium and poppler-utils)
 
 Runs the sample inbox as ``make consolidate`` does, prints the first page of
 ``register.xlsx`` (sheet 名册) and of ``adjustments.xlsx`` to PDF with LibreOffice, and
-turns each into a PNG with ``pdftoppm``: ``docs/register.png``, ``docs/adjustments.png``.
+``report.html`` with Chromium as the office prints it (A4), and turns each first page into a
+PNG with ``pdftoppm``: ``docs/register.png``, ``docs/adjustments.png``, ``docs/report.png``.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ PICTURES = (
 
 
 def main() -> None:
-    for tool in ("soffice", "pdftoppm"):
+    for tool in ("soffice", "pdftoppm", str(CHROMIUM)):
         if shutil.which(tool) is None:
-            sys.exit(f"{tool} is needed (apt-get install libreoffice-calc-nogui poppler-utils)")
+            sys.exit(
+                f"{tool} is needed (apt-get install libreoffice-calc-nogui poppler-utils chromium)"
+            )
     os.chdir(ROOT)
     baseline = Path("sample_inputs/_baseline/register-2025.xlsx")
     outcome = consolidate_inbox(Path("sample_inputs"), as_of=AS_OF, baseline_path=baseline)
@@ -54,6 +58,37 @@ def main() -> None:
                 check=True,
             )  # fmt: skip
             print(f"wrote {target.relative_to(ROOT)}")
+        _report_picture(baseline, folder, ROOT / "docs" / "report.png")
+        print("wrote docs/report.png")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _report_picture(baseline: Path, folder: Path, target: Path) -> None:
+    """The first printed page of the report, from a run with the city's fast-channel list
+    too (``make consolidate`` gives it), printed by Chromium on A4."""
+    from playwright.sync_api import sync_playwright
+
+    fastlist = Path("sample_inputs/_便捷通道/使用单位名单.xlsx")
+    outcome = consolidate_inbox(
+        Path("sample_inputs"), as_of=AS_OF, baseline_path=baseline, fastlist_path=fastlist
+    )
+    report = write_outputs(outcome, folder / "report", received=RECEIVED)["report.html"]
+    pdf = folder / "report.pdf"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto(report.resolve().as_uri())
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        browser.close()
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile",
+         str(pdf), str(target.with_suffix(""))],
+        check=True,
+    )  # fmt: skip
 
 
 def _only_sheet(path: Path, sheet: str, folder: Path) -> Path:

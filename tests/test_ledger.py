@@ -158,10 +158,11 @@ def test_the_office_year(tmp_path: Path):
     assert "2026年10月10日" in overdue["message"] and "已逾期2天" in overdue["message"]
     report = (out / "report.html").read_text(encoding="utf-8")
     section = report[
-        report.index('id="requests"') : report.index("</section>", report.index('id="requests"'))
+        report.index('id="todo"') : report.index("</section>", report.index('id="todo"'))
     ]
-    assert report.index('id="requests"') < report.index('id="findings"')
-    assert "已逾期" in section and "本周应报送（1）" in section and "钱七" in section
+    assert report.index('id="todo"') < report.index('id="findings"')
+    assert "已逾期未报送总局的申请（1条）" in section and "赵六" in section
+    assert "7天内（至2026-10-19）到期的申请（1条）" in section and "钱七" in section
 
     # Forward on 12 October: both go, once; the batch file is Annex 1 as sent.
     result = forward(out, "2026-10-12")

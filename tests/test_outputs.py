@@ -65,7 +65,9 @@ def fake_report(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """Stand in for consolidate.report (written separately) and record its calls."""
     calls: list[dict] = []
 
-    def render_report(outcome: Outcome, *, lang: str = "zh", show_phones: bool = False) -> str:
+    def render_report(
+        outcome: Outcome, *, lang: str = "zh", show_phones: bool = False, received=None
+    ) -> str:
         calls.append({"lang": lang, "show_phones": show_phones})
         return "<!doctype html><html><body>报告</body></html>"
 

@@ -11,8 +11,10 @@ when a tool is missing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -203,20 +205,34 @@ def test_an_xls_copy_prints_its_table_one_page_wide(paper) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PRINTABLE_WIDTH = 718  # CSS pixels: A4 (210 mm) less the report's 2 × 10 mm margins, at 96 dpi
-MAX_PAGES = 12
+MAX_PAGES = 8  # CLI.md "Paper": the sample inbox's report, as the office prints it
+RECEIVED = dt.date(2026, 11, 23)  # the Monday before AS_OF: every request due within 7 days
+DISTRICTS = [d.name for d in CONFIG.districts]
+# What is never broken across two lines on paper: dates, district names, credit codes.
+WHOLE = re.compile(
+    r"\d{4}-\d{2}-\d{2}|(?:\d{4}年)?\d{1,2}月\d{1,2}日|(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])|"
+    + "|".join(DISTRICTS)
+)
+DIGEST = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+RULE_CODE = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")  # phone-invalid, unreported-removal …
 
 
 @pytest.fixture(scope="module")
 def printed_report(tmp_path_factory) -> dict:
-    """The run's report.html laid out for print in Chromium, and printed to PDF."""
+    """The sample inbox's report.html as ``make consolidate`` writes it, laid out for print
+    in Chromium and printed to PDF."""
     if not CHROMIUM.exists() and not os.environ.get("CONSOLIDATE_REQUIRE_BROWSER"):
         pytest.skip("needs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     tmp = tmp_path_factory.mktemp("report")
-    baseline = SAMPLE / "_baseline" / "register-2025.xlsx"
-    outcome = consolidate_inbox(SAMPLE, as_of=AS_OF, baseline_path=baseline, config=CONFIG)
-    report = write_outputs(outcome, tmp / "out")["report.html"]
+    with contextlib.chdir(ROOT):  # the references named as `make consolidate` names them
+        outcome = consolidate_inbox(
+            Path("sample_inputs"), as_of=AS_OF, config=CONFIG,
+            baseline_path=Path("sample_inputs/_baseline/register-2025.xlsx"),
+            fastlist_path=Path("sample_inputs/_便捷通道/使用单位名单.xlsx"),
+        )  # fmt: skip
+    report = write_outputs(outcome, tmp / "out", received=RECEIVED)["report.html"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": PRINTABLE_WIDTH, "height": 1000})
@@ -227,29 +243,36 @@ def printed_report(tmp_path_factory) -> dict:
                 width: document.documentElement.clientWidth,
                 tables: [...document.querySelectorAll('table')].map(t => ({
                     name: t.className || t.id,
+                    shown: t.offsetParent !== null,
                     right: t.getBoundingClientRect().right,
                     overflow: t.scrollWidth - t.clientWidth,
                 })),
+                cells: [...document.querySelectorAll('td, th')]
+                    .filter(c => c.offsetParent !== null && c.scrollWidth > c.clientWidth + 1)
+                    .map(c => c.innerText),
                 text: document.body.innerText,
             })"""
         )
         pdf = tmp / "report.pdf"
         page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
         browser.close()
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return {**laid_out, "pdf_text": text, "pages": text.count("\f")}
+    text, raw = (
+        subprocess.run(["pdftotext", mode, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for mode in ("-layout", "-raw")
+    )  # fmt: skip
+    return {**laid_out, "pdf_text": text, "raw_text": raw, "pages": text.count("\f")}
 
 
 def test_every_table_of_the_report_fits_the_printed_page(printed_report) -> None:
     width = printed_report["width"]
     assert width == PRINTABLE_WIDTH
-    wide = [
-        t["name"] for t in printed_report["tables"] if t["right"] > width + 1 or t["overflow"] > 1
-    ]
+    shown = [t for t in printed_report["tables"] if t["shown"]]
+    wide = [t["name"] for t in shown if t["right"] > width + 1 or t["overflow"] > 1]
     assert wide == []
-    assert {"matrix", "accounting", "findings"} <= {t["name"] for t in printed_report["tables"]}
+    assert printed_report["cells"] == []  # no cell's text runs into its neighbour
+    printed = {t["name"] for t in shown}
+    assert {"todo-table requests-table", "matrix", "findings", "changes"} <= printed
+    assert not {"accounting", "manifest screen-only"} & printed  # arithmetic and list: screen
 
 
 def test_the_printed_report_holds_the_whole_page_on_few_pages(printed_report) -> None:
@@ -259,3 +282,29 @@ def test_the_printed_report_holds_the_whole_page_on_few_pages(printed_report) ->
     # Glyphs pdftotext cannot map back (the badges' icons) aside, every character is printed.
     missing = {ch: n - got[ch] for ch, n in want.items() if got[ch] < n and ch not in "✖▲ℹ✓✗→"}
     assert missing == {}
+
+
+def test_the_printed_report_opens_with_what_the_office_must_do(printed_report) -> None:
+    first = printed_report["raw_text"].split("\f")[0]
+    headline = first.split("今天需要处理：")[1].split("。")[0].replace("\n", "")
+    assert headline.startswith(
+        "18 条申请7天内到期（11月30日），崇明区 未报送名册（截止11月30日，还有3天）"
+    )
+    assert "今天要做的事" in first and "7天内（至2026-12-04）到期的申请（18条）" in first
+
+
+def test_no_digest_rule_code_or_row_arithmetic_on_paper(printed_report) -> None:
+    paper = printed_report["pdf_text"]
+    assert DIGEST.findall(paper) == [] and "SHA-256" not in paper.replace("（SHA-256）", "")
+    assert RULE_CODE.findall(paper) == []
+    assert re.findall(r"\d+\s*=\s*\S+\s*\d+\s*\+", paper) == []  # 读取 22 = 入库 21 + 剔除 1 …
+    assert "一致" in paper  # … said plainly per district
+
+
+def test_no_date_district_or_code_is_broken_across_lines(printed_report) -> None:
+    """Each date, district name and credit code of the page is printed whole, as often as
+    the page holds it (a broken one is two pieces on two lines of the PDF's text)."""
+    want = Counter(WHOLE.findall(printed_report["text"]))
+    got = Counter(WHOLE.findall(printed_report["raw_text"]))
+    assert len(want) > 40  # the page has many: the check is not empty
+    assert {s: (n, got[s]) for s, n in want.items() if got[s] < n} == {}

@@ -70,7 +70,7 @@ def write_outputs(
     writers: dict[str, Callable[[Path], None]] = {
         "register.xlsx": lambda p: write_register(outcome, p, lang=lang),
         "adjustments.xlsx": lambda p: write_adjustments(outcome, p, received=received, lang=lang),
-        "report.html": lambda p: p.write_bytes(_report_bytes(outcome, lang, show_phones)),
+        "report.html": lambda p: p.write_bytes(_report_bytes(outcome, lang, show_phones, received)),
         "findings.json": lambda p: p.write_bytes(findings_json(outcome, lang)),
         "findings.csv": lambda p: p.write_bytes(findings_csv(outcome, lang)),
         "manifest.json": lambda p: p.write_bytes(json_bytes(manifest(outcome))),
@@ -130,8 +130,10 @@ def _files_below(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
 
 
-def _report_bytes(outcome: Outcome, lang: str, show_phones: bool) -> bytes:
+def _report_bytes(
+    outcome: Outcome, lang: str, show_phones: bool, received: dt.date | None
+) -> bytes:
     from consolidate.writing.report import render_report  # written separately; imports jinja2
 
-    html = render_report(outcome, lang=lang, show_phones=show_phones)
+    html = render_report(outcome, lang=lang, show_phones=show_phones, received=received)
     return html if isinstance(html, bytes) else html.encode("utf-8")

@@ -120,6 +120,7 @@ def manifest(outcome: Outcome) -> dict[str, Any]:
         "year": outcome.year,
         "files": files,
         "mails": [_mail_entry(mail) for mail in outcome.mails],
+        "references": _references(outcome),
         "summary": {
             "files": len(files),
             **{
@@ -179,6 +180,26 @@ def _mail_entry(mail: Mail) -> dict[str, Any]:
         "attachments": [f"{mail.display}/{name}" for name in mail.attachments],
         "ignored": [f"{mail.display}/{name}" for name in mail.ignored],
     }  # fmt: skip
+
+
+def _references(outcome: Outcome) -> list[dict[str, Any]]:
+    """Last year's register and the city's list of fast-channel users, when given: what the
+    run compared against, with their digests (the report names them, the digests are here).
+    By file name only: they may lie outside the inbox, and no local path leaves the office."""
+    references = []
+    if outcome.baseline is not None:
+        baseline = outcome.baseline
+        references.append(
+            {"role": "baseline", "file": Path(baseline.display).name, "sheet": baseline.sheet,
+             "sha256": baseline.sha256, "rows": len(baseline.rows)}
+        )  # fmt: skip
+    if outcome.fastlist is not None:
+        listed = outcome.fastlist
+        references.append(
+            {"role": "fastlist", "file": Path(listed.display).name, "sheet": listed.sheet,
+             "sha256": listed.sha256, "rows": len(listed.units)}
+        )  # fmt: skip
+    return references
 
 
 def _ignored_entry(name: str) -> dict[str, Any]:

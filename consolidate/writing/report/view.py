@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from consolidate.model.outcome import RECOMMEND
 from consolidate.values.functions import parse_functions
 from consolidate.writing.report.fastchannel import fast_channel_view
 from consolidate.writing.report.labels import STATUS_LABEL
+from consolidate.writing.report.todo import Todo, build_todo
 
 if TYPE_CHECKING:
     from consolidate.model.outcome import Outcome
@@ -31,16 +33,8 @@ UNEXPLAINED_CODE = {
     "removed": "unreported-removal",
     "functions": "unreported-function-change",
 }
-# How the report lists the kinds of change: label, functions header, location header.
-CHANGE_KINDS = (
-    ("added", "added", "after_functions", "location_now"),
-    ("removed", "removed", "before_functions", "location_before"),
-    ("functions", "functions_changed", "before_after", "location_now"),
-)
-
-
-class Verbatim(str):
-    """A text shown as is, never masked (hashes: hex digits that are not phone numbers)."""
+# How the report lists the kinds of change, in this order: kind, label.
+CHANGE_KINDS = (("added", "added"), ("removed", "removed"), ("functions", "functions_changed"))
 
 
 # ---------------------------------------------------------------- the view model
@@ -120,6 +114,11 @@ class DistrictView:
     groups: list[FileGroup]
     accounting: list[Accounting] = field(default_factory=list)
 
+    @property
+    def rows_ok(self) -> bool:
+        """Every row of every form accounted for (the paper says just 一致 / 不符)."""
+        return all(a.ok for a in self.accounting)
+
 
 @dataclass
 class FunctionTotal:
@@ -157,8 +156,6 @@ class ChangeGroup:
 
     kind: str
     title: str
-    functions_header: str
-    location_header: str
     items: list[ChangeView]
 
 
@@ -196,7 +193,9 @@ class Chart:
     bar_height: int
 
 
-def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]:
+def build_view(
+    outcome: Outcome, t: dict[str, str], lang: str, received: dt.date | None = None
+) -> dict[str, Any]:
     """Everything the templates show, counted and laid out (no logic left for them)."""
     summary = outcome.summary()
     statuses = Counter(outcome.status.get(r.source.display, "unreadable") for r in outcome.results)
@@ -223,45 +222,36 @@ def build_view(outcome: Outcome, t: dict[str, str], lang: str) -> dict[str, Any]
         "charts": _charts(outcome, t),
         "superseded": _superseded(outcome, t),
         "baseline": _baseline(outcome.baseline),
-        "baseline_codes": BASELINE_CODES,
+        "baseline_checks": [t[f"rule_{code}"] for code in BASELINE_CODES],
         "function_totals": _function_totals(outcome, t),
         "changes": _changes(outcome, districts, t),
         "manifest": _manifest(outcome, t),
         "fast": fast_channel_view(outcome, t, lang),
         "accounting_annexes": [(a, t[ACCOUNTING_LABELS[a]]) for a in _accounted(outcome)],
-        "requests": _requests(outcome, t),
+        "todo": _todo(outcome, districts, t, lang, received),
+        "forward_days": outcome.config.settings.deadlines.forward_working_days,
     }
 
 
-def _requests(outcome: Outcome, t: dict[str, str]) -> dict[str, Any] | None:
-    """What the office must forward: overdue first, then what falls due this week."""
-    from consolidate.ledger.requests import due_this_week
+def _todo(
+    outcome: Outcome,
+    districts: list[DistrictView],
+    t: dict[str, str],
+    lang: str,
+    received: dt.date | None,
+) -> Todo | None:
+    """What the office must do today: only in the office's roll-up, not a district's check.
 
-    if outcome.ledger is None:
+    A run that kept no ledger (a library call) shows its own requests, as recorded now
+    (as ``adjustments.xlsx`` does)."""
+    if outcome.year is None:
         return None
-    as_of, requests = outcome.as_of, outcome.requests
+    requests = outcome.requests
+    if outcome.ledger is None and not requests:
+        from consolidate.ledger import record
 
-    def row(request: Any) -> dict[str, Any]:
-        return {
-            "district": request.district or "", "person": request.person,
-            "type": request.adjustment, "received": request.received.isoformat(),
-            "forward_by": request.forward_by.isoformat(), "where": request.where,
-            "late": (as_of - request.forward_by).days,
-        }  # fmt: skip
-
-    year = outcome.year or as_of.year
-    counts = {
-        "pending": sum(r.to_forward for r in requests),
-        "returned": sum(r.returned for r in requests),
-        "forwarded": sum(r.status == "forwarded" and r.received.year == year for r in requests),
-    }
-    overdue = sorted((r for r in requests if r.overdue(as_of)), key=lambda r: r.forward_by)
-    due = sorted(due_this_week(requests, as_of), key=lambda r: r.forward_by)
-    return {
-        "overdue": [row(r) for r in overdue],
-        "due": [row(r) for r in due],
-        "totals": t["requests_totals"].format(**counts),
-    }
+        requests = record(None, outcome, received).requests
+    return build_todo(outcome, requests, districts, t, lang)
 
 
 # The forms the row accounting shows, and their headings: the recommendation list only
@@ -487,7 +477,6 @@ def _baseline(baseline: Any) -> dict[str, Any] | None:
     return {
         "file": str(display or "—"),
         "sheet": str(getattr(baseline, "sheet", "") or "—"),
-        "sha256": Verbatim(getattr(baseline, "sha256", "") or "—"),
         "rows": count,
     }
 
@@ -523,12 +512,10 @@ def _changes(outcome: Any, districts: list[DistrictView], t: dict[str, str]) -> 
         if not changes:
             continue
         groups = []
-        for kind, title, functions_header, location_header in CHANGE_KINDS:
+        for kind, title in CHANGE_KINDS:
             items = [_change_view(c, t) for c in changes if c.kind == kind]
             if items:
-                groups.append(
-                    ChangeGroup(kind, t[title], t[functions_header], t[location_header], items)
-                )
+                groups.append(ChangeGroup(kind, t[title], items))
         out.append(
             DistrictChanges(
                 name=name if name is not None else t["unknown_district"],
@@ -540,6 +527,7 @@ def _changes(outcome: Any, districts: list[DistrictView], t: dict[str, str]) -> 
     unexplained = sum(not c.explained for c in outcome.changes)
     return {
         "districts": out,
+        "pairing": any(c.pairing for c in outcome.changes),  # the column is shown
         "count": len(outcome.changes),
         "summary": t["changes_summary"].format(n=len(outcome.changes), m=unexplained),
     }
@@ -584,9 +572,6 @@ def _manifest(outcome: Any, t: dict[str, str]) -> list[dict[str, Any]]:
         out.append(
             {
                 "file": source.display,
-                "sha256": Verbatim(source.sha256),
-                "sha_short": Verbatim(source.sha256[:12]),
-                "size": _size(source.size),
                 "status": t[STATUS_LABEL.get(status, "unreadable")],
                 "status_key": status,
                 "sheets": sheets,
@@ -596,20 +581,9 @@ def _manifest(outcome: Any, t: dict[str, str]) -> list[dict[str, Any]]:
         out.append(
             {
                 "file": name,
-                "sha256": "",
-                "sha_short": "",
-                "size": "",
                 "status": t["ignored"],
                 "status_key": "ignored",
                 "sheets": [],
             }
         )
     return out
-
-
-def _size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
