@@ -907,3 +907,14 @@ def test_due_within_7_days_whatever_the_weekday(
 ) -> None:
     request = make_request(as_of + dt.timedelta(days=days), status)
     assert (due_within([request], as_of) == [request]) is listed
+
+
+@pytest.mark.xdist_group("office")  # one run of the office, shared
+def test_the_terminal_counts_the_same_7_days_as_the_report(office, capsys) -> None:
+    """Seen from a Sunday, the end of `run` says 2 due within 7 days, as the report does."""
+    from consolidate.ui.terminal import run_summary
+
+    outcome, _ = office
+    run_summary(outcome, {}, lang="zh")
+    said = capsys.readouterr().out
+    assert "申请台账：待报送 3 条（7天内到期 2 条，已逾期 1 条），退回 1 条" in said

@@ -288,12 +288,6 @@ def overdue_findings(requests: Iterable[Request], as_of: dt.date, config: Config
     return findings
 
 
-def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
-    """Monday and Sunday of ``day``'s week."""
-    monday = day - dt.timedelta(days=day.weekday())
-    return monday, monday + dt.timedelta(days=6)
-
-
 # CLI.md "Paper": the report lists what falls due within the next 7 days, whatever the
 # weekday of --as-of (a calendar week seen from a Sunday would show nothing).
 DUE_WITHIN_DAYS = 7
@@ -305,9 +299,3 @@ def due_within(
     """Pending requests to forward from ``as_of`` to ``as_of`` + ``days`` (not yet overdue)."""
     last = as_of + dt.timedelta(days=days)
     return [r for r in requests if r.to_forward and as_of <= r.forward_by <= last]
-
-
-def due_this_week(requests: Iterable[Request], as_of: dt.date) -> list[Request]:
-    """Pending requests to forward from ``as_of`` to the end of its week (not yet overdue)."""
-    _, sunday = week_of(as_of)
-    return [r for r in requests if r.to_forward and as_of <= r.forward_by <= sunday]

@@ -303,8 +303,8 @@ def run_summary(outcome: Outcome, written: dict[str, Path], *, lang: str = "zh")
 
 
 def _ledger_line(console: Any, outcome: Outcome, lang: str) -> None:
-    """Where the requests stand: to forward (due this week, overdue), returned, forwarded."""
-    from consolidate.ledger.requests import due_this_week
+    """Where the requests stand: to forward (due within 7 days, overdue), returned, forwarded."""
+    from consolidate.ledger.requests import DUE_WITHIN_DAYS, due_within
 
     if outcome.ledger is None:
         return
@@ -314,7 +314,7 @@ def _ledger_line(console: Any, outcome: Outcome, lang: str) -> None:
     late = tool_message("run-overdue", lang, {"count": overdue})
     line = tool_message(
         "run-ledger", lang,
-        {"pending": len(pending), "due": len(due_this_week(requests, as_of)), "overdue": late,
+        {"pending": len(pending), "due": len(due_within(requests, as_of)), "days": DUE_WITHIN_DAYS, "overdue": late,
          "held": sum(1 for r in requests if r.returned),
          "forwarded": sum(1 for r in requests if r.status == "forwarded")},
     )  # fmt: skip
