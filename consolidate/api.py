@@ -24,6 +24,7 @@ from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
+from consolidate.values.dates import today
 from consolidate.writing.files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def check(
     ``fastlist_path``: the city's list of fast-channel users, for recommendation lists.
     """
     config = config or load_config()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     fastlist = _fastlist(fastlist_path, config)
     files: list[tuple[Path, str]] = []
     ignored: list[str] = []
@@ -90,7 +91,7 @@ def consolidate_inbox(
     roster changes by them too, not only by the request files still in the inbox.
     """
     config = config or load_config()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise InputError("inbox-missing", path=inbox)
@@ -139,7 +140,7 @@ def run_inbox(
     from consolidate.writing.files import ensure_folder
     from consolidate.writing.outputs import remove_stale_temporaries, write_outputs
 
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     year = year or as_of.year
     out_dir = ensure_folder(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
@@ -255,7 +256,7 @@ def forward(
     from consolidate.writing.files import ensure_folder
     from consolidate.writing.outputs import FORWARDED, remove_stale_temporaries
 
-    day = day or dt.date.today()
+    day = day or today()
     out_dir = Path(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
     config = load_config()

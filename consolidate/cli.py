@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from consolidate.ui.usage import Choice, Date, Group, Integer, fail, refuse, say
+from consolidate.values.dates import today
 
 # Options shared by check and run.
 as_of_option = click.option(
@@ -165,7 +166,7 @@ def check(
 
     single = _annotation_file(files, annotate) if annotate else None
     _must_exist(fastlist)
-    outcome = api.check(list(files), as_of=as_of or dt.date.today(), fastlist_path=fastlist)
+    outcome = api.check(list(files), as_of=as_of or today(), fastlist_path=fastlist)
     if fmt == "json":
         from consolidate.writing.tables import findings_json
 
@@ -310,7 +311,7 @@ def run(
         refuse("inbox-missing", path=inbox)
     with progress_bar(lang) as progress:
         outcome, written = api.run_inbox(
-            inbox, out, as_of=as_of or dt.date.today(), year=year, baseline_path=baseline,
+            inbox, out, as_of=as_of or today(), year=year, baseline_path=baseline,
             fastlist_path=fastlist, ledger_path=ledger, received=received, lang=lang,
             show_phones=show_phones,
             progress=progress,
@@ -342,7 +343,7 @@ def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> N
     """把“报送总局”中的申请标记为已报送 / mark the requests of 报送总局 as forwarded to SAMR."""
     from consolidate import api
 
-    day = day or dt.date.today()
+    day = day or today()
     sent, path = api.forward(out, day=day, ledger_path=ledger)
     say("forwarded", count=len(sent), day=day.isoformat())
     if path:
