@@ -323,6 +323,7 @@ def run(
 
 FORWARD_EXAMPLES = """\b
 示例 / examples:
+  consolidate forward 输出/ --dry-run
   consolidate forward 输出/
   consolidate forward 输出/ --date 2026-10-09
 """
@@ -335,22 +336,36 @@ FORWARD_EXAMPLES = """\b
     "day",
     type=Date(),
     metavar="DATE",
-    help="报送日期（默认今天）/ the day the batch is sent (default today).",
+    help="报送日期（默认今天，不能晚于今天）/ the day the batch is sent (default today, not later).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="只列出将要标记的申请，不做任何改动 / list what would be marked, change nothing.",
 )
 @ledger_option
 @lang_option
-def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> None:
+def forward(out: Path, day: dt.date | None, dry_run: bool, ledger: Path | None, lang: str) -> None:
     """把“报送总局”中的申请标记为已报送 / mark the requests of 报送总局 as forwarded to SAMR."""
     from consolidate import api
+    from consolidate.ui.terminal import forward_list
 
-    day = day or today()
-    sent, path = api.forward(out, day=day, ledger_path=ledger)
-    say("forwarded", count=len(sent), day=day.isoformat())
-    if path:
-        say("forward-batch", path=path)
-        say("forward-next")
-    else:
+    done = api.forward(out, day=day, ledger_path=ledger, dry_run=dry_run, lang=lang)
+    day_text = done.day.isoformat()
+    if not done.requests:
+        if not done.dry_run:
+            say("forwarded", count=0, day=day_text)
         say("forward-none")
+    elif done.dry_run:
+        say("forward-preview", count=len(done.requests), day=day_text)
+        forward_list(done.requests, lang=lang)
+    else:
+        say("forwarded", count=len(done.requests), day=day_text)
+        forward_list(done.requests, lang=lang)
+        if done.leftover and done.batch:
+            say("forward-leftover", name=done.batch.name)
+        say("forward-batch", path=done.batch)
+        say("forward-adjustments", path=done.adjustments)
 
 
 TEMPLATE_EXAMPLES = """\b

@@ -27,6 +27,7 @@ OUTPUT_FILES = (
 # Written only when the run has something for it (CLI.md): recommendation lists in the
 # inbox or the city's list given; else a previous run's copy is removed, never left stale.
 FASTCHANNEL = "fastchannel.xlsx"
+ADJUSTMENTS = "adjustments.xlsx"  # also rewritten by ``forward``
 # ``forward`` keeps each batch as sent: forwarded/2026-10-12-1.xlsx.
 FORWARDED = "forwarded"
 BATCH_NAME = r"\d{4}-\d{2}-\d{2}-\d+\.xlsx"
@@ -80,7 +81,7 @@ def write_outputs(
     in_use = [*writers, FASTCHANNEL]
     if annotate_one is not None:  # a copy open in Excel would stop the folder's swap
         in_use += [p.relative_to(out_dir).as_posix() for p in _files_below(out_dir / RETURNS)]
-    _refuse_files_in_use(out_dir, in_use)
+    refuse_files_in_use(out_dir, in_use)
     # Every file goes to a temporary name first; they replace the previous outputs
     # together at the end, so a failure midway leaves the previous set untouched.
     # One after the other in this process: the same on Windows (no fork) as on Linux.
@@ -109,7 +110,35 @@ def write_outputs(
     return written
 
 
-def _refuse_files_in_use(out_dir: Path, names: Iterable[str]) -> None:
+# ---------------------------------------------------------------- after a forward
+def rewrite_adjustments(
+    outcome: Outcome,
+    out_dir: Path,
+    *,
+    lang: str = "zh",
+    before_replace: Callable[[], None] | None = None,
+) -> Path:
+    """``adjustments.xlsx`` again from the ledger's requests (``forward``: 报送总局 without
+    the batch just sent, 全年台账 with its day and batch), written beside the previous one
+    and put in its place only after ``before_replace`` (the ledger's commit) succeeded."""
+    from consolidate.writing.adjustments import write_adjustments
+
+    path = out_dir / ADJUSTMENTS
+    with atomic_path(path) as tmp:
+        try:
+            write_adjustments(outcome, tmp, lang=lang)
+        except OutputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the ledger stays as it was; say which file
+            raise OutputError(
+                "output-failed", name=ADJUSTMENTS, reason=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        if before_replace is not None:
+            before_replace()
+    return path
+
+
+def refuse_files_in_use(out_dir: Path, names: Iterable[str]) -> None:
     """Stop before writing if a previous output cannot be replaced.
 
     On Windows a workbook open in Excel or WPS cannot be replaced; found only at the
