@@ -156,7 +156,8 @@ def run_inbox(
         )  # fmt: skip
         outcome = record(ledger, outcome, received)
         written = write_outputs(
-            outcome, out_dir, lang=lang, show_phones=show_phones, before_replace=ledger.commit,
+            outcome, out_dir, lang=lang, show_phones=show_phones, received=received,
+            before_replace=ledger.commit,
             annotate_one=lambda copies: _return_copies(copies, lang, outcome.config),
         )  # fmt: skip
     return outcome, {**written, LEDGER_NAME: ledger_path}

@@ -27,6 +27,7 @@ DATE_SENSITIVE = (
     "test_ledger.py",
     "test_forwarded.py",
     "test_forward_daily.py",
+    "test_replies.py",
     "test_end_to_end.py",
     "test_cli.py",
     "test_fastchannel.py",
