@@ -44,7 +44,14 @@ def _inbox(tmp_path: Path) -> tuple[Path, Path]:
     minhang = a1_cells(1, "开通", "无", "监管", "李四", "13900000009", MH)
     request_mail(inbox / "闵行区" / "申请.msg", minhang, MH, at("2026-10-09"), "msg")
     run(inbox, out, "2026-10-12", "--received", "2026-10-09")
+    assert _unreadable(out) == []
     return inbox, out
+
+
+def _unreadable(out: Path) -> list[str]:
+    """Why a file could not be read: the drafts below would say less than they should."""
+    found = json.loads((out / "findings.json").read_text(encoding="utf-8"))["findings"]
+    return [f"{f['file']}: {f['message']}" for f in found if f["code"] == "file-unreadable"]
 
 
 def _draft(out: Path, district: str) -> tuple[bytes, EmailMessage]:
@@ -180,7 +187,7 @@ def test_the_office_address_is_the_drafts_from_when_configured(tmp_path: Path):
         text.replace('from_address = ""', 'from_address = "rzc@example.cn"'), "utf-8"
     )
     ran = CliRunner().invoke(main, ["--schemas", str(schemas), *args])
-    assert ran.exit_code == 0, ran.output
+    assert ran.exit_code == 0, (ran.output, _unreadable(out))
     _, draft = _draft(out, "黄浦区")
     (sender,) = draft["From"].addresses
     assert (sender.display_name, sender.addr_spec) == (

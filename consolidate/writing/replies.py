@@ -104,11 +104,11 @@ def replies_of(outcome: Outcome, received: dt.date | None = None) -> list[Reply]
         reply.requests += mine
         listed = [line for line in list_lines(findings[display], "zh") if line.severity in LISTED]
         if display in held:
-            reply.held.append((sent_name(display), listed))
+            reply.held.append((one_line(sent_name(display)), listed))
         else:
             warnings = [line for line in listed if line.severity == "warning"]
             if warnings and outcome.status.get(display) != SUPERSEDED:
-                reply.notes.append((sent_name(display), warnings))
+                reply.notes.append((one_line(sent_name(display)), warnings))
         mail = result.source.mail
         if mail is not None and mail.sender and mail.sender not in reply.senders:
             reply.senders.append(mail.sender)
@@ -129,18 +129,24 @@ def _received_line(
     day = min((r.received for r in requests), default=None) or received or result.source.received
     superseded = outcome.status.get(display) == SUPERSEDED
     note = tool_message("reply-superseded", "zh", {}) if superseded else ""
-    name, mail = sent_name(display), result.source.mail
+    name, mail = one_line(sent_name(display)), result.source.mail
     if mail is None:
         return tool_message(
             "reply-received-file",
             "zh",
             {"n": count + 1, "name": name, "received": day, "note": note},
         )
-    subject = mail.subject or sent_name(mail.display)
+    subject = one_line(mail.subject or sent_name(mail.display))
     return tool_message(
         "reply-received-mail", "zh",
         {"n": count + 1, "name": name, "subject": subject, "received": day, "note": note},
     )  # fmt: skip
+
+
+def one_line(text: str) -> str:
+    """A file name or subject as the district wrote it, on one line of the text (a name
+    may hold a line break or a tab)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def body_text(reply: Reply, outcome: Outcome) -> str:
