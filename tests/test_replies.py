@@ -178,6 +178,8 @@ def test_the_office_address_is_the_drafts_from_when_configured(tmp_path: Path):
         "2026-10-12",
         "--received",
         "2026-10-09",
+        "--lang",
+        "en",  # findings in English: an unreadable file's exception named
     ]
     # A From that is no address is refused as configuration (exit 2), never written.
     settings_file.write_text(text.replace('from_address = ""', 'from_address = "认证处"'), "utf-8")
