@@ -40,6 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SENT = "2026-10-12"
 
 
+@pytest.fixture(autouse=True)
+def _read_here(monkeypatch) -> None:
+    """Read in this process: a reader forked late in a long test session inherits the
+    session's address space and can hit its cap (reader_memory_mb) before reading a byte
+    (MemoryError). What is tested here is the drafts and the ledger, not the isolation."""
+    monkeypatch.setattr("consolidate.reading.inbox.ISOLATED", False)
+
+
 def _inbox(tmp_path: Path) -> tuple[Path, Path]:
     """Two requests to forward (黄浦区) and one held (静安区), run on 12 October."""
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
