@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,6 +25,7 @@ from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
+from consolidate.values.dates import today
 from consolidate.writing.files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def check(
     ``fastlist_path``: the city's list of fast-channel users, for recommendation lists.
     """
     config = config or load_config()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     fastlist = _fastlist(fastlist_path, config)
     files: list[tuple[Path, str]] = []
     ignored: list[str] = []
@@ -90,7 +92,7 @@ def consolidate_inbox(
     roster changes by them too, not only by the request files still in the inbox.
     """
     config = config or load_config()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise InputError("inbox-missing", path=inbox)
@@ -139,7 +141,7 @@ def run_inbox(
     from consolidate.writing.files import ensure_folder
     from consolidate.writing.outputs import remove_stale_temporaries, write_outputs
 
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     year = year or as_of.year
     out_dir = ensure_folder(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
@@ -154,7 +156,8 @@ def run_inbox(
         )  # fmt: skip
         outcome = record(ledger, outcome, received)
         written = write_outputs(
-            outcome, out_dir, lang=lang, show_phones=show_phones, before_replace=ledger.commit,
+            outcome, out_dir, lang=lang, show_phones=show_phones, received=received,
+            before_replace=ledger.commit,
             annotate_one=lambda copies: _return_copies(copies, lang, outcome.config),
         )  # fmt: skip
     return outcome, {**written, LEDGER_NAME: ledger_path}
@@ -240,42 +243,105 @@ def plain_reason(exc: BaseException, lang: str) -> str:
     return tool_message("copy-internal", lang, {})
 
 
+@dataclass(frozen=True)
+class Forwarding:
+    """What ``forward`` did, or would do (``dry_run``)."""
+
+    day: dt.date
+    requests: list[Request]  # in the order of 报送总局 (and of the batch)
+    batch: Path | None = None  # the batch file written (None: dry run, or nothing to send)
+    adjustments: Path | None = None  # adjustments.xlsx rewritten from the ledger
+    leftover: bool = False  # a batch file no ledger row claimed was replaced
+    dry_run: bool = False
+
+
 def forward(
     out_dir: Path | str,
     *,
     day: dt.date | None = None,
     ledger_path: Path | str | None = None,
-) -> tuple[list[Request], Path | None]:
+    dry_run: bool = False,
+    lang: str = "zh",
+) -> Forwarding:
     """Mark every request to forward (报送总局) as forwarded on ``day``; write the batch as
     sent to ``DIR/forwarded/<day>-<n>.xlsx`` (the notice's Annex 1, in Chinese whatever the
-    messages' language). Returns the batch and its file (None when there was nothing to
-    forward: a request is never forwarded twice)."""
-    from consolidate.ledger import mark_forwarded, open_ledger
-    from consolidate.writing.adjustments import write_batch
-    from consolidate.writing.files import ensure_folder
-    from consolidate.writing.outputs import FORWARDED, remove_stale_temporaries
+    messages' language) and ``DIR/adjustments.xlsx`` again from the ledger — one
+    transaction: the ledger is committed once both are written, before the new
+    adjustments.xlsx replaces the previous one.
 
-    day = day or dt.date.today()
+    ``dry_run``: the requests that would be marked, and nothing changed. A ``day`` later
+    than today is refused: a batch is recorded when it is sent. Nothing to forward writes
+    no file (a request is never forwarded twice).
+    """
+    from consolidate.ledger import mark_forwarded, open_ledger
+    from consolidate.writing.adjustments import in_order
+    from consolidate.writing.outputs import (
+        ADJUSTMENTS,
+        refuse_files_in_use,
+        remove_stale_temporaries,
+    )
+
+    current = today()
+    day = day or current
+    if day > current:
+        raise InputError("forward-date-future", day=day.isoformat(), today=current.isoformat())
     out_dir = Path(out_dir)
     ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
     config = load_config()
-    with open_ledger(ledger_path, create=False) as ledger:
-        remove_stale_temporaries(out_dir)
+    with open_ledger(ledger_path, create=False) as ledger:  # closed uncommitted: rolled back
         name, sent = mark_forwarded(ledger, day)
-        if not sent:
-            return [], None
-        path = ensure_folder(out_dir / FORWARDED) / f"{name}.xlsx"
-        if path.exists():
-            raise OutputError("batch-exists", path=path)
-        ledger.add_batch(name, day, int(name.rsplit("-", 1)[1]), len(sent), path.name)
+        sent = in_order(sent, config)
+        if dry_run or not sent:
+            return Forwarding(day, sent, dry_run=dry_run)
+        remove_stale_temporaries(out_dir)
+        refuse_files_in_use(out_dir, [ADJUSTMENTS])  # open in Excel: stop before any change
+        batch, leftover = _batch_path(ledger, out_dir, name)
+        ledger.add_batch(name, day, int(name.rsplit("-", 1)[1]), len(sent), batch.name)
         ledger.save(sent, day)
-        write_batch(sent, day, path, config)
-        try:
-            ledger.commit()
-        except BaseException:
-            path.unlink(missing_ok=True)  # the batch was not recorded: no file claims it was
-            raise
-    return sent, path
+        done = Forwarding(day, sent, batch, leftover=leftover)
+        return _send(ledger, config, done, out_dir, lang)
+
+
+def _batch_path(ledger: Any, out_dir: Path, name: str) -> tuple[Path, bool]:
+    """Where the batch goes, and whether a file is there already that no batch of the
+    ledger claims: what a ``forward`` killed between writing its batch and committing
+    left (its ledger rolled back), replaced now rather than blocking every later one."""
+    from consolidate.writing.files import ensure_folder
+    from consolidate.writing.outputs import FORWARDED
+
+    path = ensure_folder(out_dir / FORWARDED) / f"{name}.xlsx"
+    if not path.exists():
+        return path, False
+    if ledger.batch_claiming(path.name) is not None:
+        raise OutputError("batch-exists", path=path)
+    return path, True
+
+
+def _send(ledger: Any, config: Config, done: Forwarding, out_dir: Path, lang: str) -> Forwarding:
+    """Write the batch and adjustments.xlsx, commit, then put adjustments.xlsx in place.
+
+    Killed before the commit: the ledger rolls back, the batch file is a leftover the
+    next ``forward`` replaces, adjustments.xlsx is untouched. A failure: the batch file
+    this transaction wrote is removed (no ledger row claims it).
+    """
+    from consolidate.model.outcome import Outcome, Selection
+    from consolidate.writing.adjustments import write_batch
+    from consolidate.writing.outputs import rewrite_adjustments
+
+    assert done.batch is not None
+    write_batch(done.requests, done.day, done.batch, config)
+    # As a run on the day sent would show it: its year, its overdue requests.
+    outcome = Outcome(
+        as_of=done.day, config=config, results=[], selection=Selection(), findings=[],
+        year=done.day.year, requests=ledger.requests(), ledger=ledger.path,
+    )  # fmt: skip
+    try:
+        path = rewrite_adjustments(outcome, out_dir, lang=lang, before_replace=ledger.commit)
+    except BaseException:
+        if not ledger.done:
+            done.batch.unlink(missing_ok=True)  # not recorded: no file claims it was sent
+        raise
+    return replace(done, adjustments=path)
 
 
 def export_schemas(folder: Path | str) -> list[Path]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from consolidate.ui.usage import Choice, Date, Group, Integer, fail, lang_option, refuse, say
+from consolidate.values.dates import today
 
 # Options shared by check and run.
 as_of_option = click.option(
@@ -125,7 +126,7 @@ def check(
 
     single = _annotation_file(files, annotate) if annotate else None
     _must_exist(fastlist)
-    outcome = api.check(list(files), as_of=as_of or dt.date.today(), fastlist_path=fastlist)
+    outcome = api.check(list(files), as_of=as_of or today(), fastlist_path=fastlist)
     if fmt == "json":
         from consolidate.writing.tables import findings_json
 
@@ -255,7 +256,7 @@ def run(
         refuse("inbox-missing", path=inbox)
     with progress_bar(lang) as progress:
         outcome, written = api.run_inbox(
-            inbox, out, as_of=as_of or dt.date.today(), year=year, baseline_path=baseline,
+            inbox, out, as_of=as_of or today(), year=year, baseline_path=baseline,
             fastlist_path=fastlist, ledger_path=ledger, received=received, lang=lang,
             show_phones=show_phones,
             progress=progress,
@@ -272,20 +273,30 @@ def run(
     type=Date(),
     metavar="DATE",
 )
+@click.option("--dry-run", is_flag=True)
 @ledger_option
 @lang_option
-def forward(out: Path, day: dt.date | None, ledger: Path | None, lang: str) -> None:
+def forward(out: Path, day: dt.date | None, dry_run: bool, ledger: Path | None, lang: str) -> None:
     """Mark the requests of 报送总局 as forwarded to SAMR."""
     from consolidate import api
+    from consolidate.ui.terminal import forward_list
 
-    day = day or dt.date.today()
-    sent, path = api.forward(out, day=day, ledger_path=ledger)
-    say("forwarded", count=len(sent), day=day.isoformat())
-    if path:
-        say("forward-batch", path=path)
-        say("forward-next")
-    else:
+    done = api.forward(out, day=day, ledger_path=ledger, dry_run=dry_run, lang=lang)
+    day_text = done.day.isoformat()
+    if not done.requests:
+        if not done.dry_run:
+            say("forwarded", count=0, day=day_text)
         say("forward-none")
+    elif done.dry_run:
+        say("forward-preview", count=len(done.requests), day=day_text)
+        forward_list(done.requests, lang=lang)
+    else:
+        say("forwarded", count=len(done.requests), day=day_text)
+        forward_list(done.requests, lang=lang)
+        if done.leftover and done.batch:
+            say("forward-leftover", name=done.batch.name)
+        say("forward-batch", path=done.batch)
+        say("forward-adjustments", path=done.adjustments)
 
 
 # --form names every form; --annex 1|2 stays for the annexes (CLI.md).

@@ -137,7 +137,7 @@ def test_an_outlook_msg_gives_its_attachments_and_delivery_time(tmp_path: Path):
     assert (mail.date, mail.received, mail.sender) == (
         delivered,
         dt.date(2026, 9, 30),
-        "黄浦区市场监管局认证科",
+        "黄浦区市场监管局认证科 <hp@example.cn>",  # the address too: the reply draft's To
     )
     assert "说明.txt" in mail.ignored
 

@@ -185,13 +185,14 @@ def test_forward_says_what_it_did_in_the_users_language(tmp_path: Path):
     )
     assert ran.exit_code == 0, ran.output
     said = {
-        lang: CliRunner().invoke(main, ["forward", out, "--date", "2026-11-27", "--lang", lang])
+        # A past day: no batch is dated after today (the guarded todays start 2026-11-10).
+        lang: CliRunner().invoke(main, ["forward", out, "--date", "2026-11-09", "--lang", lang])
         for lang in ("zh", "en")
     }
     assert said["zh"].output == (
-        "已标记报送 0 条申请（报送日期 2026-11-27）。\n没有待报送的申请（已报送的不会重复报送）。\n"
+        "已标记报送 0 条申请（报送日期 2026-11-09）。\n没有待报送的申请（已报送的不会重复报送）。\n"
     )
     assert said["en"].output == (
-        "Forwarded 0 request(s) on 2026-11-27.\n"
+        "Forwarded 0 request(s) on 2026-11-09.\n"
         "Nothing to forward (requests already forwarded are not sent again).\n"
     )

@@ -26,6 +26,8 @@ DATE_SENSITIVE = (
     "test_messages.py",
     "test_ledger.py",
     "test_forwarded.py",
+    "test_forward_daily.py",
+    "test_replies.py",
     "test_end_to_end.py",
     "test_cli.py",
     "test_fastchannel.py",
@@ -84,5 +86,20 @@ def test_no_test_reads_the_clock_for_a_day() -> None:
         if path.name != "sitecustomize.py"
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if clock.search(line) and "reads the clock on purpose" not in line
+    ]
+    assert readers == []
+
+
+def test_the_tool_reads_the_clock_in_one_place() -> None:
+    """Every default day and every "now" of the tool comes from ``values/dates.py``
+    (``today()``, ``now()``): one place to fake, and one to read to see what depends on it."""
+    clock = re.compile(r"\b(?:date|datetime)\.(?:today|now|utcnow)\(")
+    package = ROOT / "consolidate"
+    readers = [
+        f"{path.relative_to(package)}:{n}"
+        for path in package.rglob("*.py")
+        if path != package / "values" / "dates.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if clock.search(line)
     ]
     assert readers == []

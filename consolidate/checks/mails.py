@@ -21,6 +21,7 @@ from consolidate.model.catalog import Catalog
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Mail, ReadResult
+from consolidate.values.dates import now as clock_now
 
 CODE = "mail-date-invalid"
 
@@ -29,7 +30,7 @@ def run_moment(as_of: dt.date, now: dt.datetime | None, config: Config) -> dt.da
     """The moment a run stands at: the clock, or the end of the as-of day when that is
     later (a run dated ahead judges alike whatever the clock says; an as-of in the past
     never makes a date look future)."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock_now()
     next_day = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), _office(config))
     return max(now, next_day)
 

@@ -95,6 +95,11 @@ class Ledger:
         ).fetchone()
         return count
 
+    def batch_claiming(self, file: str) -> str | None:
+        """The batch recorded with this file name (``2026-10-09-1.xlsx``), if any."""
+        row = self.connection.execute("SELECT name FROM batches WHERE file = ?", (file,)).fetchone()
+        return row[0] if row else None
+
     # ------------------------------------------------------------ writing
     def save(self, requests: Iterable[Request], run: dt.date) -> list[Request]:
         """Insert new requests (``id`` None) and update recorded ones; returns them with ids."""

@@ -97,6 +97,14 @@ def _month_day(text: str) -> str:
     return text
 
 
+def _mail_address(text: str) -> str:
+    """Empty, or one plain address (name@example.cn): a From line a mail program accepts."""
+    text = text.strip()
+    if text and not re.fullmatch(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+", text):
+        raise ValueError(f'应为一个邮件地址，例如 "rzc@example.cn"，实际为 {text!r}')
+    return text
+
+
 Regex = Annotated[str, AfterValidator(_regex)]
 Template = Annotated[str, AfterValidator(_template)]
 Words = tuple[str, ...]
@@ -477,6 +485,14 @@ class MailSettings:
 
 
 @frozen()
+class Reply:
+    """The reply drafts to the districts (``回执/<区>.eml``)."""
+
+    # The office's address for their From line; empty: none (the mail program's own).
+    from_address: Annotated[str, AfterValidator(_mail_address)] = ""
+
+
+@frozen()
 class Server:
     """The self-check page ([server] of settings.toml; README: 上限 / Limits)."""
 
@@ -511,6 +527,7 @@ class Settings:
     limits: Limits
     server: Server
     fastchannel: FastChannel
+    reply: Reply = Reply()  # optional: a configuration exported before it had one
 
 
 # ---------------------------------------------------------------- all of schemas/

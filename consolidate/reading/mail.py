@@ -271,7 +271,7 @@ def _from_msg(message: Any, parsed: Parsed, prefix: str, depth: int, config: Con
 
     try:
         if depth == 0:
-            parsed.sender = _repair(message.sender or "")
+            parsed.sender = _repair(_msg_sender(message))
             parsed.subject = _repair(message.subject or "")
             parsed.date = _office_time(message.receivedTime or message.date, config)
         if (getattr(message, "body", None) or "").strip():
@@ -291,6 +291,22 @@ def _from_msg(message: Any, parsed: Parsed, prefix: str, depth: int, config: Con
     finally:
         if depth == 0:
             message.close()
+
+
+# PR_SENDER_EMAIL_ADDRESS: an internet sender's address, where extract-msg found no From
+# header and no SMTP address (a .msg saved by some clients carries only these).
+SENDER_ADDRESS_STREAM = "__substg1.0_0C1F"
+
+
+def _msg_sender(message: Any) -> str:
+    """``Name <address>`` as far as the .msg says: the reply draft is addressed to it."""
+    sender = message.sender or ""
+    if "@" in sender:
+        return sender
+    address = message.getStringStream(SENDER_ADDRESS_STREAM) or ""
+    if "@" not in address:  # an Exchange address (/O=…) is no address to write to
+        return sender
+    return f"{sender} <{address}>" if sender else address
 
 
 def _nested_msg(

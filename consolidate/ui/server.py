@@ -52,6 +52,7 @@ from consolidate.reading import convert
 from consolidate.reading.errors import SUPPORTED_SUFFIXES, Unreadable
 from consolidate.reading.isolation import Failed
 from consolidate.ui.guard import Busy, Checker, failure_words, waitress_server
+from consolidate.values.dates import today
 
 log = logging.getLogger(__name__)
 
@@ -569,7 +570,7 @@ def _checked(uploads: list[Upload], as_of: dt.date | None, services: Services) -
             "PDF、图片请不要上传；请上传填写好的附件1、附件2。"
         )
     settings = services.settings
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     client = _client()
     if current_app.config["CHECK_IN_WORKERS"]:
         done = services.checker().run(check_uploads, accepted, as_of, settings)

@@ -21,6 +21,7 @@ from typing import IO, Any
 from consolidate.model.catalog import tool_message
 from consolidate.model.finding import SEVERITIES, count_by_severity
 from consolidate.model.outcome import Outcome
+from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress
 from consolidate.ui.linebreak import line_spans, min_width
 from consolidate.writing.listing import ListLine, list_lines
@@ -389,3 +390,24 @@ def _when(deadline: dt.date, days: int, lang: str) -> str:
     if days == 0:
         return tool_message("run-missing-today", lang, {})
     return tool_message("run-missing-passed", lang, {"deadline": deadline, "days": -days})
+
+
+FORWARD_LABEL = {
+    "zh": ("区", "姓名", "调整方式", "收到日期", "转报截止日期"),
+    "en": ("District", "Name", "Adjustment", "Received", "Forward by"),
+}
+
+
+def forward_list(requests: list[Request], *, lang: str = "zh") -> None:
+    """The requests ``forward`` marks (or would, ``--dry-run``), as on 报送总局."""
+    from rich.table import Table
+
+    table = Table(show_lines=False, box=None, pad_edge=False)
+    for header in FORWARD_LABEL.get(lang, FORWARD_LABEL["zh"]):
+        table.add_column(header, no_wrap=True)
+    for r in requests:
+        table.add_row(
+            r.district or "", r.person, r.adjustment, r.received.isoformat(),
+            r.forward_by.isoformat(),
+        )  # fmt: skip
+    _console().print(table)

@@ -58,3 +58,17 @@ def _date_from_text(text: str) -> dt.date | None:
             except ValueError:
                 return None
     return None
+
+
+# ---------------------------------------------------------------- the clock
+# The one place the tool reads the clock: every default day (``--as-of``, ``--date``) and
+# every "now" (an e-mail's Date judged against the run) comes from here, so a test can
+# see at a glance that nothing else depends on the day it runs (tests/test_today.py).
+def today() -> dt.date:
+    """The office's today: the day on this PC's calendar."""
+    return dt.date.today()
+
+
+def now() -> dt.datetime:
+    """This moment, time-zone aware (UTC)."""
+    return dt.datetime.now(dt.UTC)

@@ -104,13 +104,13 @@ def write_batch(requests: Sequence[Request], day: dt.date, path: Path, config: C
     The form and nothing else: no received or forward-by dates, no source files or rows
     (those are the office's own and stay in ``adjustments.xlsx``).
     """
-    rows = [_form_values(r, n, config) for n, r in enumerate(_in_order(list(requests), config), 1)]
+    rows = [_form_values(r, n, config) for n, r in enumerate(in_order(list(requests), config), 1)]
     wb = build_filled_form(1, rows, config.city.office, day, config)
     with atomic_path(path) as tmp:
         wb.save(tmp)
 
 
-def _in_order(requests: list[Request], config: Config) -> list[Request]:
+def in_order(requests: list[Request], config: Config) -> list[Request]:
     """District order of the configuration, then oldest received first, then file and row."""
     rank = config.district_rank
     return sorted(
@@ -120,11 +120,11 @@ def _in_order(requests: list[Request], config: Config) -> list[Request]:
 
 
 def _to_forward(requests: list[Request], config: Config) -> list[Request]:
-    return _in_order([r for r in requests if r.to_forward], config)
+    return in_order([r for r in requests if r.to_forward], config)
 
 
 def _to_return(requests: list[Request], config: Config) -> list[Request]:
-    return _in_order([r for r in requests if r.returned], config)
+    return in_order([r for r in requests if r.returned], config)
 
 
 def _form_values(request: Request, seq: int, config: Config) -> list[object]:

@@ -47,7 +47,7 @@ def returns_by_district(outcome: Outcome) -> dict[str, list[tuple[ReadResult, li
         display = result.source.display
         findings = by_file.get(display, [])
         if outcome.status.get(display) != SUPERSEDED and _faulty(findings, requests[display]):
-            found[_district(result, findings, outcome.config)].append((result, findings))
+            found[district_of(result, findings, outcome.config)].append((result, findings))
     rank = outcome.config.district_rank
     return dict(sorted(found.items(), key=lambda item: rank.get(item[0], len(rank))))
 
@@ -69,7 +69,7 @@ def write_returns(outcome: Outcome, folder: Path, annotate: Annotator) -> None:
         if why:
             errors = [f"  - {f.message}" for f in findings if f.is_error]
             # The file as the district named it, not where the office keeps it.
-            refused[district] += [f"{_sent_name(result.source.display)}：{why}", *errors, ""]
+            refused[district] += [f"{sent_name(result.source.display)}：{why}", *errors, ""]
     for district, lines in refused.items():
         (folder / district / REFUSED_NOTE).write_text("\n".join(lines), encoding="utf-8-sig")
 
@@ -83,7 +83,7 @@ def _faulty(findings: Sequence[Finding], requests: Sequence[Request]) -> bool:
     return any(r.returned for r in requests) or any(f.annex != 1 for f in errors)
 
 
-def _district(result: ReadResult, findings: Sequence[Finding], config: Config) -> str:
+def district_of(result: ReadResult, findings: Sequence[Finding], config: Config) -> str:
     """The form's district; for a file that could not be read, the one its path names."""
     for district in [f.district for f in result.forms] + [f.district for f in findings]:
         if district:
@@ -91,14 +91,14 @@ def _district(result: ReadResult, findings: Sequence[Finding], config: Config) -
     return district_from_path(result.source.display, config) or UNKNOWN_DISTRICT
 
 
-def _sent_name(display: str) -> str:
+def sent_name(display: str) -> str:
     """The file's own name (an e-mail's attachment: the attachment's name)."""
     return PurePosixPath(display.replace("\\", "/")).name
 
 
 def _free_name(display: str, taken: set[str]) -> str:
     """The copy's name; two files of one name (two e-mails' 附件1.xlsx) get (2), (3)…"""
-    name = annotated_name(_sent_name(display))
+    name = annotated_name(sent_name(display))
     stem, dot, suffix = name.rpartition(".")
     candidate, n = name, 1
     while candidate in taken:

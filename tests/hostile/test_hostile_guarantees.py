@@ -150,8 +150,9 @@ def test_a_run_killed_while_writing_leaves_whole_outputs(tmp_path: Path) -> None
     assert kept, "no previous output survived the kill"
     for name in OUTPUTS:  # each file is the previous one or the new one, never partial
         assert now[name] == previous[name] or name not in kept
-    # The ledger (and SQLite's journal, which rolls the killed run back) are no outputs.
-    ledger = {"ledger.sqlite", "ledger.sqlite-journal"}
+    # The ledger (and SQLite's journal, which rolls the killed run back) are no outputs;
+    # the reply drafts' folder, when the small run wrote one, is whole (a folder's swap).
+    ledger = {"ledger.sqlite", "ledger.sqlite-journal", "回执"}
     leftovers = [p.name for p in out.iterdir() if p.name not in OUTPUTS and p.name not in ledger]
     # A killed process cannot remove its temporary files; they are hidden (.name.tmp).
     assert all(p.startswith(".") and p.endswith(".tmp") for p in leftovers), leftovers

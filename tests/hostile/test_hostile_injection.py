@@ -8,6 +8,8 @@ import json
 import os
 import re
 import zipfile
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
@@ -209,14 +211,33 @@ def _gbk_file(root: Path) -> bytes:
     return raw
 
 
+HEADERS = {
+    "X-Unsent",
+    "Subject",
+    "Date",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+}
+
+
 def _run_stays_inside_out(tmp_path: Path, inbox: Path, files: int) -> None:
     out = tmp_path / "out"
     around = snapshot(tmp_path)
     run = run_inbox(inbox, out, "--year", "2026")
     created = {bytes.fromhex(k) for k in snapshot(tmp_path) if k not in around}
     assert {c for c in created if not c.startswith(b"out")} == set()
-    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, "ledger.sqlite"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, "ledger.sqlite", "回执"])
     used = [e for e in run.manifest["files"] if e["status"] == "used"]
+    # The reply drafts name the files, odd as they are, in their text only: one line each.
+    for draft in (out / "回执").iterdir():
+        message = BytesParser(policy=policy.default).parsebytes(draft.read_bytes())
+        assert message["X-Unsent"] == "1" and set(message.keys()) == HEADERS, message.keys()
+        lines = message.get_body(("plain",)).get_content().splitlines()
+        received = lines[
+            lines.index("一、收到的材料") + 1 : lines.index("二、报送总局的账号调整申请")
+        ]
+        assert [line[:3] for line in received if line] == ["1. "], received
     assert len(used) == files
     assert sum(e["sheets"][0]["rows"] for e in used) == files
     for name in OUTPUTS:
@@ -244,7 +265,7 @@ def test_out_given_with_dot_dot_is_used_as_given(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     run_inbox(inbox, tmp_path / "a" / ".." / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        [*OUTPUTS, "ledger.sqlite"]
+        [*OUTPUTS, "ledger.sqlite", "回执"]
     )
     assert list((tmp_path / "a").iterdir()) == []
 
