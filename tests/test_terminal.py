@@ -382,7 +382,9 @@ def test_the_run_ends_with_what_each_output_is_for_and_who_has_not_sent(
     assert said.endswith(_flat(("、" if lang == "zh" else ", ").join(others)))
     if lang == "en":
         assert not [
-            line for line in lines if _chinese(line) and not re.search(r"退回|回执|输出|收件箱|区", line)
+            line
+            for line in lines
+            if _chinese(line) and not re.search(r"退回|回执|输出|收件箱|区", line)
         ]
 
 
