@@ -17,7 +17,7 @@ from consolidate.model.errors import OutputError
 from consolidate.model.finding import Finding
 from consolidate.reading.workbook import read_file
 from consolidate.writing.annotate import FILLS, annotate
-from consolidate.writing.xlsx import room
+from consolidate.writing.paper import room
 
 SHEET = "附件 2"  # a space, so links must quote the sheet name
 HEADER = 3  # the list's header row, below the file's name and the verdict

@@ -17,8 +17,8 @@ from consolidate.ledger import record
 from consolidate.writing.adjustments import write_batch
 from consolidate.writing.annotate import annotate
 from consolidate.writing.outputs import write_outputs
+from consolidate.writing.paper import room
 from consolidate.writing.template import write_template
-from consolidate.writing.xlsx import room
 from tests.helpers import CONFIG
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_inputs"

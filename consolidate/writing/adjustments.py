@@ -24,21 +24,18 @@ from consolidate.model.config import Config
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import FORWARDED, HELD, Request
 from consolidate.writing.files import atomic_path
+from consolidate.writing.paper import Page, Table, table_sheet, written_date
 from consolidate.writing.register import LABELS
 from consolidate.writing.template import build_filled_form, notes_text
 from consolidate.writing.xlsx import (
     ROW_FILLS,
     TITLE_FONT,
-    Page,
     Rows,
-    Table,
     freeze,
     header_cells,
     set_widths,
-    table_sheet,
     table_widths,
     text_cell,
-    written_date,
 )
 
 FORWARD_SHEET, RETURN_SHEET, YEAR_SHEET = "报送总局", "退回区局", "全年台账"

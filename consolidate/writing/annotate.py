@@ -27,6 +27,7 @@ from consolidate.model.finding import SEVERITY_RANK, WORD_SUFFIXES, Finding
 from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.files import atomic_path
 from consolidate.writing.listing import ListLine, list_heading, list_lines
+from consolidate.writing.paper import TITLE_POINTS, Page, fit_sheet
 from consolidate.writing.rebuild import rebuild
 from consolidate.writing.xlsx import (
     BOX,
@@ -38,10 +39,7 @@ from consolidate.writing.xlsx import (
     SEVERITY_FILLS,
     TITLE_ALIGNMENT,
     TITLE_FONT,
-    TITLE_POINTS,
     WRAP,
-    Page,
-    fit_sheet,
     freeze,
     line_count,
     row_height,

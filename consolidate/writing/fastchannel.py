@@ -31,15 +31,9 @@ from consolidate.model.finding import SEVERITIES, SEVERITY_RANK
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import RECOMMEND, Outcome
 from consolidate.values.names import normalize_name
+from consolidate.writing.paper import Page, Table, save_tables, written_date
 from consolidate.writing.register import PROBLEMS_WIDTH
-from consolidate.writing.xlsx import (
-    ROW_FILLS,
-    Page,
-    Table,
-    save_tables,
-    table_widths,
-    written_date,
-)
+from consolidate.writing.xlsx import ROW_FILLS, table_widths
 
 SUMMARY_SHEET, LIST_SHEET, REMIND_SHEET = "推荐汇总", "使用单位名单", "提醒"
 # The recommendation list's columns 推荐汇总 repeats, in this order: on paper the unit,

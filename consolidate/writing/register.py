@@ -20,15 +20,8 @@ from consolidate.model.outcome import Outcome
 from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
-from consolidate.writing.xlsx import (
-    ROW_FILLS,
-    Link,
-    Page,
-    Table,
-    save_tables,
-    table_widths,
-    written_date,
-)
+from consolidate.writing.paper import Page, Table, save_tables, written_date
+from consolidate.writing.xlsx import ROW_FILLS, Link, table_widths
 
 REGISTER_SHEET, SUMMARY_SHEET, FINDINGS_SHEET = "名册", "汇总", "问题清单"
 # The Annex 2 columns the register carries (序号 is not kept: it only numbers the rows of

@@ -26,8 +26,9 @@ from consolidate.model.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField
 from consolidate.model.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
+from consolidate.writing.paper import Page
 from consolidate.writing.template_word import write_word_form
-from consolidate.writing.xlsx import Page, freeze, row_height, set_text
+from consolidate.writing.xlsx import freeze, row_height, set_text
 
 BLANK_ROWS = 20
 ROW_HEIGHT = 18  # points: 20 blank rows and the 备注 line fit one landscape A4 page
