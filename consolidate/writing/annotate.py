@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,6 +33,7 @@ from consolidate.writing.xlsx import (
     BOX,
     HEADER_ALIGNMENT,
     HEADER_FILL,
+    HEADER_FONT,
     LINE_POINTS,
     LINK_FONT,
     ROW_PADDING,
@@ -240,7 +241,7 @@ def _findings_sheet(
     _heading(sheet, heading, sum(widths))
     for col, title in enumerate(HEADERS[lang], start=1):
         cell = sheet.cell(HEADER_ROW, col, title)
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment, cell.border = HEADER_ALIGNMENT, BOX
     sheet.row_dimensions[HEADER_ROW].height = row_height(HEADERS[lang], widths)
     for row, (line, values) in enumerate(zip(lines, rows, strict=True), start=HEADER_ROW + 1):
@@ -256,7 +257,7 @@ def _heading(sheet: Worksheet, lines: tuple[str, str], width: float) -> None:
     """The file as a title, the verdict under it, each across the table."""
     last = get_column_letter(len(WIDTHS))
     for row, (text, font, points) in enumerate(
-        zip(lines, (TITLE_FONT, Font(bold=True)), (TITLE_POINTS, LINE_POINTS), strict=True),
+        zip(lines, (TITLE_FONT, HEADER_FONT), (TITLE_POINTS, LINE_POINTS), strict=True),
         start=1,
     ):
         cell = sheet.cell(row, 1)

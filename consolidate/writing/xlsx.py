@@ -34,8 +34,11 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from rich.cells import cell_len
 
 EXCEL_MAX_CHARS = 32_767
-HEADER_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14)
+# Named as the body is (openpyxl's default): a font without a name prints its Latin
+# letters and digits in LibreOffice's serif default.
+BODY_FONT = "Calibri"
+HEADER_FONT = Font(name=BODY_FONT, bold=True)
+TITLE_FONT = Font(name=BODY_FONT, bold=True, size=14)
 LINK_FONT = Font(color="FF0563C1", underline="single")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 # Every cell of a row is centred vertically: a two-line cell (上海市黄浦区 / 市场监督管理局)
