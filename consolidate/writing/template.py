@@ -31,7 +31,6 @@ from consolidate.writing.template_word import write_word_form
 from consolidate.writing.xlsx import freeze, row_height, set_text
 
 BLANK_ROWS = 20
-ROW_HEIGHT = 18  # points: 20 blank rows and the 备注 line fit one landscape A4 page
 LABEL_ROW, TITLE_ROW, META_ROW = 1, 2, 3
 # Longer inline lists go to the helper sheet: Excel rejects an inline list over 255
 # characters, and WPS is stricter; short fixed lists stay inline so the dropdown
@@ -63,6 +62,7 @@ META_LAYOUT: dict[int, list[list[tuple[str, str, str]]]] = {
 PAGE = Page(centered=True, vertical_margin=0.5)  # A4 landscape, 0.4 inch at the sides
 # Typed as text in the blank rows: Excel would keep 15 digits of a code, drop a phone's 0.
 TEXT_COLUMNS = ("mobile", "uscc", "phone")
+ROW_HEIGHT = 18  # points: 20 blank rows and the 备注 line fit one landscape A4 page
 # Kept whole when the form is narrowed to fit the page: a line break would spoil them.
 SOLID_COLUMNS = ("seq", *TEXT_COLUMNS, "until", "applications")
 
@@ -269,9 +269,15 @@ def form_widths(spec: AnnexSpec) -> list[float]:
 
 
 def _write_rows(sheet: Worksheet, spec: AnnexSpec, first: int, last: int) -> None:
-    """Blank rows numbered 1..n, bordered; the mobile column is text so no digit is lost."""
+    """Blank rows numbered 1..n, bordered; the mobile column is text so no digit is lost.
+
+    The rows are ``ROW_HEIGHT`` tall as the sheet's default, not each row's own height:
+    Excel, WPS and Calc still grow a row to the text a district types in (a bureau's
+    name wraps onto two lines in the columns narrowed to fit the page).
+    """
+    sheet.sheet_format.defaultRowHeight = ROW_HEIGHT
+    sheet.sheet_format.customHeight = True
     for row in range(first, last + 1):
-        sheet.row_dimensions[row].height = ROW_HEIGHT
         for col, column in enumerate(spec.columns, start=1):
             cell = sheet.cell(row, col)
             cell.border = BOX
@@ -296,7 +302,7 @@ def _fill_rows(
             if column.key != "seq":  # numbered 1..n by _write_rows
                 set_text(sheet.cell(number, col), value if value != "" else None)
         height = row_height(values, widths)
-        if height is not None and height > ROW_HEIGHT:
+        if height is not None:  # written, not typed: no program grows the row by itself
             sheet.row_dimensions[number].height = height
 
 
