@@ -158,13 +158,16 @@ def run_inbox(
         written = write_outputs(
             outcome, out_dir, lang=lang, show_phones=show_phones, received=received,
             before_replace=ledger.commit,
-            annotate_one=lambda copies: _return_copies(copies, lang, outcome.config),
+            annotate_one=lambda copies: _return_copies(copies, lang, outcome.config, as_of),
         )  # fmt: skip
     return outcome, {**written, LEDGER_NAME: ledger_path}
 
 
 def _return_copies(
-    copies: list[tuple[ReadResult, Sequence[Finding], Path]], lang: str, config: Config
+    copies: list[tuple[ReadResult, Sequence[Finding], Path]],
+    lang: str,
+    config: Config,
+    as_of: dt.date,
 ) -> list[str | None]:
     """The annotated copies for ``退回/``, in the reading workers when there are several:
     each is an openpyxl load and save of the file (half of a national run in series).
@@ -172,12 +175,14 @@ def _return_copies(
     from consolidate.reading import inbox, isolation
 
     if len(copies) < 8 or isolation.INSIDE or not inbox.ISOLATED:
-        return [_return_copy(result, found, out, lang, config) for result, found, out in copies]
+        return [
+            _return_copy(result, found, out, lang, config, as_of) for result, found, out in copies
+        ]
     root = str(config.root)
     jobs = [
         (
             _return_copy_job,
-            (ReadResult(r.source, unreadable=r.unreadable), list(f), out, lang, root),
+            (ReadResult(r.source, unreadable=r.unreadable), list(f), out, lang, root, as_of),
         )
         for r, f, out in copies
     ]
@@ -190,9 +195,9 @@ def _return_copies(
 
 
 def _return_copy_job(
-    result: ReadResult, findings: list[Finding], out: Path, lang: str, root: str
+    result: ReadResult, findings: list[Finding], out: Path, lang: str, root: str, as_of: dt.date
 ) -> str | None:
-    return _return_copy(result, findings, out, lang, load_config(root))
+    return _return_copy(result, findings, out, lang, load_config(root), as_of)
 
 
 def _copy_failed(failure: Any, lang: str) -> str:
@@ -202,7 +207,12 @@ def _copy_failed(failure: Any, lang: str) -> str:
 
 
 def _return_copy(
-    result: ReadResult, findings: Sequence[Finding], out: Path, lang: str, config: Config
+    result: ReadResult,
+    findings: Sequence[Finding],
+    out: Path,
+    lang: str,
+    config: Config,
+    as_of: dt.date,
 ) -> str | None:
     """One annotated copy for ``退回/<区>/``; why none can be made, or None once written.
 
@@ -213,7 +223,7 @@ def _return_copy(
     if refusal is not None:
         return refusal
     try:
-        write_annotated(result, findings, out, lang=lang, config=config)
+        write_annotated(result, findings, out, lang=lang, config=config, as_of=as_of)
     except Exception as exc:  # noqa: BLE001 - one copy failing must not stop the run
         # The district reads why; the office's terminal gets the system's own words.
         log.warning(
@@ -380,14 +390,24 @@ def annotation_refusal(result: ReadResult, lang: str = "zh") -> str | None:
 
 
 def write_annotated(
-    result: ReadResult, findings: Sequence[Finding], out: Path, *, lang: str, config: Config
+    result: ReadResult,
+    findings: Sequence[Finding],
+    out: Path,
+    *,
+    lang: str,
+    config: Config,
+    as_of: dt.date | None = None,
 ) -> None:
-    """The annotated copy of one checked file (check :func:`annotation_refusal` first)."""
+    """The annotated copy of one checked file (check :func:`annotation_refusal` first),
+    its problem list headed with the file's own name and ``as_of``."""
     from consolidate.writing.annotate import annotate
 
     mail = result.source.mail
     if mail is None or mail.path is None:
-        annotate(result.source.path, findings, out, lang=lang, config=config)
+        shown = PurePosixPath(result.source.display.replace("\\", "/")).name
+        annotate(
+            result.source.path, findings, out, lang=lang, config=config, as_of=as_of, name=shown
+        )
         return
     # An e-mail's attachment: taken out into a temporary folder, annotated from there.
     import tempfile
@@ -405,7 +425,7 @@ def write_annotated(
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / PurePosixPath(name).name
         source.write_bytes(data)
-        annotate(source, findings, out, lang=lang, config=config)
+        annotate(source, findings, out, lang=lang, config=config, as_of=as_of, name=source.name)
 
 
 def annotated_paths(outcome: Outcome, folder: Path) -> dict[str, Path]:

@@ -177,7 +177,9 @@ def _annotate(outcome, target: Path, single: bool | None, lang: str) -> None:
         out = paths[display]
         _folder_of(out)
         found = [f for f in outcome.findings if f.file == display]
-        api.write_annotated(result, found, out, lang=lang, config=outcome.config)
+        api.write_annotated(
+            result, found, out, lang=lang, config=outcome.config, as_of=outcome.as_of
+        )
         say("annotated-written", err=True, path=out)
 
 

@@ -1,12 +1,14 @@
-"""Make the README's pictures of the printed register, adjustments and report from the real
-output.
+"""Make the README's pictures of the printed register, adjustments, a returned copy and the
+report from the real output.
 
 Usage: .venv/bin/python scripts/pictures.py  (needs LibreOffice, Chromium and poppler-utils)
 
 Runs the sample inbox as ``make consolidate`` does, prints the first page of
-``register.xlsx`` (sheet 名册) and of ``adjustments.xlsx`` to PDF with LibreOffice, and
-``report.html`` with Chromium as the office prints it (A4), and turns each first page into a
-PNG with ``pdftoppm``: ``docs/register.png``, ``docs/adjustments.png``, ``docs/report.png``.
+``register.xlsx`` (sheet 名册), of ``adjustments.xlsx`` (报送总局) and of the annotated copy
+of 松江区's Annex 1 that goes back to the district (its form, and its problem list) to PDF
+with LibreOffice, and ``report.html`` with Chromium as the office prints it (A4), and turns
+each into a PNG with ``pdftoppm``: ``docs/register.png``, ``docs/adjustments.png``,
+``docs/returned.png``, ``docs/returned-list.png``, ``docs/report.png``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from consolidate.api import consolidate_inbox  # noqa: E402
+from consolidate.api import check, consolidate_inbox  # noqa: E402
+from consolidate.writing.annotate import annotate  # noqa: E402
 from consolidate.writing.outputs import write_outputs  # noqa: E402
 
 AS_OF, RECEIVED = dt.date(2026, 11, 27), dt.date(2026, 11, 23)
@@ -33,7 +36,10 @@ DPI = 110
 PICTURES = (
     ("register.xlsx", "名册", "register.png"),
     ("adjustments.xlsx", "报送总局", "adjustments.png"),
+    ("returned.xlsx", "Sheet1", "returned.png"),
+    ("returned.xlsx", "问题清单", "returned-list.png"),
 )
+RETURNED = Path("sample_inputs/松江区/松江区附件1.xlsx")  # an old, wide Annex 1 with an error
 
 
 def main() -> None:
@@ -48,6 +54,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="consolidate-pictures-") as tmp:
         folder = Path(tmp)
         written = write_outputs(outcome, folder / "out", received=RECEIVED)
+        written["returned.xlsx"] = folder / "returned.xlsx"
+        checked = check(
+            [RETURNED], as_of=AS_OF, displays=[RETURNED.relative_to("sample_inputs").as_posix()]
+        )
+        annotate(RETURNED, checked.findings, written["returned.xlsx"], as_of=AS_OF)
         for output, sheet, picture in PICTURES:
             single = _only_sheet(written[output], sheet, folder)
             pdf = _to_pdf(single, folder)
@@ -95,7 +106,7 @@ def _only_sheet(path: Path, sheet: str, folder: Path) -> Path:
     book = openpyxl.load_workbook(path)
     for other in [ws for ws in book.worksheets if ws.title != sheet]:
         book.remove(other)
-    single = folder / f"{path.stem}-{sheet}.xlsx"
+    single = folder / f"{path.stem}-{sheet}.xlsx"  # one PDF per sheet printed
     book.save(single)
     return single
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from consolidate.model.errors import OutputError
 from consolidate.model.finding import Finding
 from consolidate.reading.workbook import read_file
 from consolidate.writing.annotate import FILLS, annotate
+from consolidate.writing.paper import room
 
 SHEET = "附件 2"  # a space, so links must quote the sheet name
+HEADER = 3  # the list's header row, below the file's name and the verdict
 ROWS = [
     [
         "序号",
@@ -103,7 +106,7 @@ def test_findings_sheet_lists_every_finding_with_links(tmp_path, catalog):
     workbook = openpyxl.load_workbook(out)
     assert workbook.sheetnames == ["问题清单", SHEET]
     listing = workbook["问题清单"]
-    rows = list(listing.iter_rows(values_only=True))
+    rows = list(listing.iter_rows(min_row=HEADER, values_only=True))
     # 级别 first, then what to do: a clerk works down the list by severity.
     assert rows[0] == ("级别", "问题", "单元格", "人员", "内容", "建议改为", "工作表", "文件")
     assert len(rows) == 1 + len(findings)
@@ -111,13 +114,13 @@ def test_findings_sheet_lists_every_finding_with_links(tmp_path, catalog):
     phone = by_message[findings[0].message]
     assert phone == ("错误", findings[0].message, "G4", "李明", "1381234567", None, SHEET,
                      "黄浦区/附件2.xlsx")  # fmt: skip
-    assert listing["A2"].fill.fgColor.rgb in FILLS.values()
-    links = {c.value: c.hyperlink.location for c in listing["C"][1:] if c.hyperlink}
+    assert listing[f"A{HEADER + 1}"].fill.fgColor.rgb in FILLS.values()
+    links = {c.value: c.hyperlink.location for c in listing["C"][HEADER:] if c.hyperlink}
     assert links["G4"] == f"'{SHEET}'!G4"
     assert links["A5"] == f"'{SHEET}'!A5"
     file_level = by_message[findings[9].message]
     assert (file_level[2], file_level[6]) == (None, None)  # listed only
-    assert sum(1 for c in listing["C"][1:] if c.hyperlink) == len(findings) - 1
+    assert sum(1 for c in listing["C"][HEADER:] if c.hyperlink) == len(findings) - 1
 
 
 def test_formula_looking_text_stays_text(tmp_path, catalog):
@@ -144,7 +147,7 @@ def test_english_headers_and_messages(tmp_path, catalog):
     findings = _findings(catalog)
     annotate(source, findings, out, lang="en")
     workbook = openpyxl.load_workbook(out)
-    rows = list(workbook["问题清单"].iter_rows(values_only=True))
+    rows = list(workbook["问题清单"].iter_rows(min_row=HEADER, values_only=True))
     assert rows[0] == (
         "Severity", "Problem", "Cell", "Person", "Value", "Suggestion", "Sheet", "File",
     )  # fmt: skip
@@ -162,7 +165,7 @@ def test_a_leftover_template_row_is_listed_once(tmp_path, catalog):
     ]
     annotate(source, [*leftovers, _findings(catalog)[0]], out)
     workbook = openpyxl.load_workbook(out)
-    rows = list(workbook["问题清单"].iter_rows(min_row=2, values_only=True))
+    rows = list(workbook["问题清单"].iter_rows(min_row=HEADER + 1, values_only=True))
     assert len(rows) == 2
     line = next(r for r in rows if r[2] == "C5")
     assert line[1] == (
@@ -180,11 +183,12 @@ def test_reannotating_replaces_the_list_and_leaves_no_temp_files(tmp_path, catal
     annotate(out, _findings(catalog)[:1], again)
     workbook = openpyxl.load_workbook(again)
     assert workbook.sheetnames == ["问题清单", SHEET]
-    assert workbook["问题清单"].max_row == 2
+    assert workbook["问题清单"].max_row == HEADER + 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx", "out.xlsx", source.name]
 
 
-XLS_WIDTHS = (6, 30, 14, 22, 18, 20, 15)  # characters
+# Characters: in 10-point Arial, one landscape page wide at 9.7 points as they are.
+XLS_WIDTHS = (6, 28, 12, 20, 16, 18, 14)
 
 
 def _xls(tmp_path: Path) -> Path:
@@ -227,7 +231,7 @@ def test_xls_input_becomes_annotated_xlsx(tmp_path, catalog):
     assert _fill(sheet["G4"]) == FILLS["error"]
     assert findings[0].message in sheet["G4"].comment.text
     assert _fill(sheet["B4"]) == FILLS["warning"]
-    assert workbook["问题清单"].max_row == 1 + len(findings)
+    assert workbook["问题清单"].max_row == HEADER + len(findings)
 
 
 def test_an_xls_copy_keeps_its_layout(tmp_path, catalog):
@@ -263,3 +267,69 @@ def test_annotated_copy_reads_back_without_its_list(tmp_path, catalog):
     assert "问题清单" in result.ignored_sheets
     workbook = openpyxl.load_workbook(out)
     assert [ws.sheet_view.tabSelected for ws in workbook.worksheets] == [True, False]
+
+
+def test_the_list_is_headed_with_the_file_the_verdict_and_the_date(tmp_path, catalog):
+    """Printed or read on screen at the district: which file, can it be sent, how many
+    problems of each kind, checked on which day; then the boxed list."""
+    source = _xlsx(tmp_path)
+    findings = _findings(catalog)
+    out = tmp_path / "out.xlsx"
+    annotate(source, findings, out, as_of=dt.date(2026, 11, 27), name="附件2（黄浦区）.xlsx")
+    listing = openpyxl.load_workbook(out)["问题清单"]
+    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+    assert listing["A1"].value == "问题清单：附件2（黄浦区）.xlsx"
+    assert listing["A2"].value == (
+        f"结论：需要修改（错误{counts['error']}项，警告{counts['warning']}项，"
+        f"提示{counts['info']}项）。核对日期：2026年11月27日"
+    )
+    assert {"A1:H1", "A2:H2"} <= {str(r) for r in listing.merged_cells.ranges}
+    assert listing.print_title_rows == "$3:$3" and listing.freeze_panes == "A4"
+    cells = [c for row in listing.iter_rows(min_row=HEADER) for c in row]
+    assert {c.border.left.style for c in cells} == {"thin"}  # boxed
+    assert {c.alignment.vertical for c in cells} == {"center"}  # every cell of a row alike
+    warnings_only = [f for f in findings if f.severity != "error"]
+    annotate(source, warnings_only, out, lang="en", as_of=dt.date(2026, 11, 27))
+    listing = openpyxl.load_workbook(out)["问题清单"]
+    assert listing["A1"].value == f"Problems found: {source.name}"
+    assert listing["A2"].value.startswith("Verdict: can be sent (error: 0, warning: ")
+    assert listing["A2"].value.endswith("Checked as of 2026-11-27.")
+
+
+def test_a_sheet_too_wide_for_the_page_is_narrowed_to_print_one_page_wide(tmp_path, catalog):
+    """An old Annex 1 (167 characters wide) printed one page wide would be 7 points: its
+    widest text columns are narrowed and wrapped instead, the mobile kept whole, every
+    row as tall as its wrapped text; the title stays across the table."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    widths = (6, 10, 16, 14, 14, 10, 20, 15, 34, 18, 10)
+    title = "CCC免办及特殊用途进口产品检测处理管理系统账号调整需求信息报表"
+    sheet["A1"] = title
+    sheet.merge_cells("A1:K1")
+    letter = "关于调整CCC免办系统账号的函（沪市监黄〔2026〕12号）"
+    sheet.append([
+        "序号", "调整方式", "地方市场监管部门", "原账号功能", "当前账号功能", "姓名",
+        "所在部门及职务", "手机号", "来函标题及文号", "区局联系人", "备注",
+    ])  # fmt: skip
+    for n in (1, 2, 3):
+        sheet.append([
+            n, "开通", "上海市黄浦区市场监督管理局", "无", "初审", "李明",
+            "产品质量监督科三级主任科员", f"1381234567{n}", letter, "王芳", "",
+        ])  # fmt: skip
+    for col, width in enumerate(widths, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(col)].width = width
+    sheet.page_setup.orientation = "portrait"
+    source = tmp_path / "黄浦区附件1.xlsx"
+    workbook.save(source)
+    out = tmp_path / "out.xlsx"
+    annotate(source, [_findings(catalog)[0]], out)
+    copy = openpyxl.load_workbook(out)[SHEET]
+    now = [copy.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, 12)]
+    assert sum(now) <= room(True) < sum(widths)
+    assert (copy.page_setup.orientation, copy.page_setup.paperSize) == ("landscape", 9)
+    assert (copy.page_setup.fitToWidth, copy.page_setup.fitToHeight) == (1, 0)
+    assert now[7] == 15 and now[0] == 6  # the mobile and 序号: never broken
+    assert now[8] < 34 and copy["I3"].alignment.wrap_text  # the letter's title wraps
+    assert copy.row_dimensions[3].height >= 45  # and its row shows every line
+    assert copy["A1"].value == title and "A1:K1" in {str(r) for r in copy.merged_cells.ranges}

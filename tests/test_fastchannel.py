@@ -210,7 +210,10 @@ def test_fastchannel_xlsx_read_back(run_dir):
         CODES[8]: (D("2027-12-01"), "有效"),
     }
     remind = sheet_rows(path, "提醒")
-    assert [(r[0], r[2], r[3].date(), r[4]) for r in remind[1:]] == [
+    # The sheet the districts get says what it is and of which day, above its header.
+    assert remind[0][0] == "便捷通道延用提醒（截至2026年6月10日）"
+    assert "2026-09-10前到期" in remind[1][0] and remind[2][:2] == ("所属区", "单位名称")
+    assert [(r[0], r[2], r[3].date(), r[4]) for r in remind[3:]] == [
         ("静安区", CODES[6], D("2026-07-20"), 40)
     ]
     assert [f.code for f in outcome.findings if f.code == "permission-expiring"] == [

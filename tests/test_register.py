@@ -22,9 +22,11 @@ from tests.helpers import AS_OF, CONFIG, HEADER_ROW, a1_cells, write_annex
 
 FIRST = HEADER_ROW + 1  # the first data row of a generated form
 FUNCTIONS = list(CONFIG.functions)
+# The office's columns and 问题 first (on paper), then the bureau, one column per function
+# and the source (on screen only).
 REGISTER_HEADER = [
-    "区", "账号使用人姓名", "市场监管部门", "所在部门及职务", "当前使用账号名称",
-    "当前使用账号功能", "手机号", "备注", *FUNCTIONS, "来源文件", "来源工作表", "来源行", "问题",
+    "区", "账号使用人姓名", "所在部门及职务", "当前使用账号名称", "当前使用账号功能",
+    "手机号", "备注", "问题", "市场监管部门", *FUNCTIONS, "来源文件", "来源工作表", "来源行",
 ]  # fmt: skip
 COL = {name: i for i, name in enumerate(REGISTER_HEADER)}
 
@@ -206,21 +208,35 @@ def test_rows_with_problems_are_filled_by_their_worst_finding(
 
 
 def test_register_sheet_layout(outcome: Outcome, tmp_path: Path) -> None:
-    wb = openpyxl.load_workbook(register_of(outcome, tmp_path))
+    catalog = Catalog(CONFIG)
+    two = [
+        catalog.make(code, file="徐汇区/附件2.xlsx", sheet="附件2", row=FIRST + 1, col=col,
+                     value=value, reason=reason)
+        for code, col, value, reason in (
+            ("phone-invalid", 7, "021-64870000", "landline"),
+            ("name-suspicious", 3, "钱七", "short"),
+        )
+    ]  # fmt: skip
+    wb = openpyxl.load_workbook(register_of(with_findings(outcome, *two), tmp_path))
     assert wb.sheetnames == ["名册", "汇总", "问题清单"]
     ws = wb["名册"]
-    assert ws.freeze_panes == "C2"  # 区 and 姓名 stay in view while scrolling to 问题
+    assert ws.freeze_panes == "C2"  # 区 and 姓名 stay in view while scrolling to the sources
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(REGISTER_HEADER))}6"
     assert ws.print_title_rows == "$1:$1"
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
+    # On paper 区 … 问题; the bureau, the flags and the source on the screen only.
+    assert ws.print_area == "'名册'!$A$1:$H$6"
     # Widths fit Chinese text: a CJK character counts as two.
-    assert display_width("当前使用账号名称") == 16
-    assert ws.column_dimensions["E"].width >= 16
-    assert ws.column_dimensions["A"].width < ws.column_dimensions["E"].width
+    assert display_width("认证科科长") == 10
+    post = openpyxl.utils.get_column_letter(COL["所在部门及职务"] + 1)
+    assert ws.column_dimensions[post].width >= 12
+    assert ws.column_dimensions["A"].width < ws.column_dimensions[post].width
     # A multi-line cell gets the height of its lines (Calc and Excel show only one otherwise).
-    wb_rows = list(ws.iter_rows(min_row=2))
-    tall = [r[0].row for r in wb_rows if "\n" in str(r[COL["市场监管部门"]].value or "")]
-    assert all((ws.row_dimensions[n].height or 0) >= 30 for n in tall)
+    qian = next(
+        r[0].row for r in ws.iter_rows(min_row=2) if r[COL["账号使用人姓名"]].value == "钱七"
+    )
+    assert "\n" in ws.cell(qian, COL["问题"] + 1).value
+    assert (ws.row_dimensions[qian].height or 0) >= 30
 
 
 def test_register_reads_back_as_an_annex_2(outcome: Outcome, tmp_path: Path) -> None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import os
 import re
 import shutil
+import statistics
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from openpyxl.utils import range_boundaries
 from consolidate.api import check, consolidate_inbox
 from consolidate.ledger import record
 from consolidate.writing.adjustments import write_batch
-from consolidate.writing.annotate import annotate
+from consolidate.writing.annotate import annotate, annotated_name
 from consolidate.writing.outputs import write_outputs
 from consolidate.writing.template import write_template
 from tests.helpers import CONFIG
@@ -51,10 +53,12 @@ pytestmark = [
 
 @dataclass
 class Printed:
-    """One sheet on paper: the workbook's sheet, and the text of each printed page."""
+    """One sheet (or Word document) on paper: the workbook's sheet, the text of each
+    printed page, and the PDF (for the words' boxes)."""
 
-    sheet: openpyxl.worksheet.worksheet.Worksheet
+    sheet: openpyxl.worksheet.worksheet.Worksheet | None  # None: a Word document
     pages: list[str]
+    pdf: Path
 
     @property
     def text(self) -> str:
@@ -67,6 +71,36 @@ class Printed:
         )
         got = Counter(ch for ch in self.text if not ch.isspace())
         return {ch: n - got[ch] for ch, n in want.items() if got[ch] < n}
+
+    def words(self, page: int = 1) -> list[Word]:
+        """The words of a page with their boxes (points from the top left of the paper)."""
+        xml = subprocess.run(
+            ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(self.pdf), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return [
+            Word(html.unescape(m["text"]), *(float(m[k]) for k in ("x0", "y0", "x1", "y1")))
+            for m in WORD.finditer(xml)
+        ]
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+WORD = re.compile(
+    r'<word xMin="(?P<x0>[\d.]+)" yMin="(?P<y0>[\d.]+)" xMax="(?P<x1>[\d.]+)" '
+    r'yMax="(?P<y1>[\d.]+)">(?P<text>[^<]*)</word>'
+)
 
 
 def printed_values(ws) -> list[str]:
@@ -89,10 +123,14 @@ def printed_values(ws) -> list[str]:
 
 
 def print_sheets(books: dict[str, Path], folder: Path) -> dict[tuple[str, str], Printed]:
-    """Every sheet of every workbook printed on its own, in one LibreOffice run."""
+    """Every sheet of every workbook printed on its own (a Word document whole, as sheet
+    ""), in one LibreOffice run."""
     folder.mkdir(parents=True, exist_ok=True)
     singles: dict[tuple[str, str], Path] = {}
     for label, path in books.items():
+        if path.suffix == ".docx":
+            singles[(label, "")] = path
+            continue
         for title in openpyxl.load_workbook(path).sheetnames:
             book = openpyxl.load_workbook(path)
             if book[title].sheet_state != "visible":
@@ -108,37 +146,53 @@ def print_sheets(books: dict[str, Path], folder: Path) -> dict[tuple[str, str], 
         text = subprocess.run(
             ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
-        sheet = openpyxl.load_workbook(single).active
-        printed[key] = Printed(sheet, text.split("\f")[:-1])
+        sheet = openpyxl.load_workbook(single).active if single.suffix == ".xlsx" else None
+        printed[key] = Printed(sheet, text.split("\f")[:-1], pdf)
     return printed
+
+
+# The copies the office sends back: a roster that printed two pages wide (its title cut),
+# an old Annex 1 too wide for a page at 9 points, an .xls rebuilt, a Word annex.
+COPIES = {
+    "xlsx-copy": "黄浦区/附件2.xlsx",
+    "wide-copy": "松江区/松江区附件1.xlsx",
+    "xls-copy": "普陀区/普陀区账号使用人信息汇总表.xls",
+    "docx-copy": "崇明区/崇明区附件1（账号调整）.docx",
+}
 
 
 @pytest.fixture(scope="module")
 def paper(tmp_path_factory) -> dict[tuple[str, str], Printed]:
-    """The run's workbooks, both templates and an annotated .xls copy, on paper."""
+    """The run's workbooks, both templates and the annotated copies, on paper."""
     tmp = tmp_path_factory.mktemp("render")
     baseline = SAMPLE / "_baseline" / "register-2025.xlsx"
-    outcome = consolidate_inbox(SAMPLE, as_of=AS_OF, baseline_path=baseline, config=CONFIG)
+    fastlist = SAMPLE / "_便捷通道" / "使用单位名单.xlsx"
+    outcome = consolidate_inbox(
+        SAMPLE, as_of=AS_OF, baseline_path=baseline, fastlist_path=fastlist, config=CONFIG
+    )
     written = write_outputs(outcome, tmp / "out")
-    books = {"register": written["register.xlsx"], "adjustments": written["adjustments.xlsx"]}
+    books = {name: written[f"{name}.xlsx"] for name in ("register", "adjustments", "fastchannel")}
     books["batch"] = tmp / "forwarded.xlsx"  # the batch a forward on AS_OF would send
     sent = [r for r in record(None, outcome).requests if r.to_forward]
     write_batch(sent, AS_OF, books["batch"], CONFIG)
     for annex in (1, 2):
         books[f"template{annex}"] = tmp / f"附件{annex}.xlsx"
         write_template(books[f"template{annex}"], annex, "黄浦区", CONFIG)
-    source = SAMPLE / "普陀区" / "普陀区账号使用人信息汇总表.xls"
-    checked = check([source], as_of=AS_OF, config=CONFIG)
-    books["xls-copy"] = tmp / "普陀区（已标注）.xlsx"
-    annotate(source, checked.findings, books["xls-copy"], config=CONFIG)
+    for label, name in COPIES.items():
+        source = SAMPLE / name
+        checked = check([source], as_of=AS_OF, config=CONFIG)
+        books[label] = tmp / annotated_name(source.name)
+        annotate(source, checked.findings, books[label], config=CONFIG, as_of=AS_OF)
     return print_sheets(books, tmp / "pdf")
 
 
 SHEETS = [
     ("register", "名册"), ("register", "汇总"), ("register", "问题清单"),
     ("adjustments", "报送总局"), ("adjustments", "退回区局"), ("adjustments", "全年台账"),
+    ("fastchannel", "推荐汇总"), ("fastchannel", "使用单位名单"), ("fastchannel", "提醒"),
     ("template1", "附件1"), ("template2", "附件2"), ("batch", "附件1"),
-    ("xls-copy", "问题清单"), ("xls-copy", "Sheet1"),
+    ("xls-copy", "问题清单"), ("xls-copy", "Sheet1"), ("xlsx-copy", "问题清单"),
+    ("xlsx-copy", "Sheet1"), ("wide-copy", "问题清单"), ("wide-copy", "Sheet1"),
 ]  # fmt: skip
 
 
@@ -149,24 +203,91 @@ def test_every_line_of_every_cell_is_on_the_paper(paper, book: str, sheet: str) 
     assert printed.missing() == {}
 
 
-# The first and the last printed column's header: both on every page means one page wide.
+# About 9-point text: the median word's box on page 1 (a 10-point font measures 13 points).
+LEGIBLE = 11.5
+
+
+@pytest.mark.parametrize(("book", "sheet"), [*SHEETS, ("docx-copy", "")])
+def test_body_text_prints_at_9_points_or_more(paper, book: str, sheet: str) -> None:
+    """After fit-to-width: 17 columns squeezed onto a page printed the register at 4–5 pt."""
+    heights = [w.height for w in paper[(book, sheet)].words()]
+    assert statistics.median(heights) >= LEGIBLE
+
+
+# The first and the last printed column's header: both at the top of every page, the last
+# the rightmost word there, means one page wide with the header repeated.
 EDGES = {
     ("register", "名册"): ("区", "问题"),
-    ("register", "问题清单"): ("级别", "规则代码"),
+    ("register", "问题清单"): ("级别", "单元格"),  # the register row and rule code on screen
     ("adjustments", "报送总局"): ("序号", "备注"),  # the form's columns, not the office's
+    ("adjustments", "退回区局"): ("序号", "问题"),
     ("batch", "附件1"): ("序号", "备注"),
-    ("adjustments", "全年台账"): ("台账编号", "来源行"),
+    ("adjustments", "全年台账"): ("台账编号", "问题"),
+    ("fastchannel", "推荐汇总"): ("序号", "问题"),
+    ("xlsx-copy", "问题清单"): ("级别", "文件"),
+    ("xlsx-copy", "Sheet1"): ("序号", "备注"),
+    ("wide-copy", "Sheet1"): ("序号", "备注"),
 }
 
 
 @pytest.mark.parametrize(("book", "sheet"), list(EDGES))
 def test_tables_print_one_page_wide_with_the_header_on_every_page(paper, book, sheet) -> None:
     first, last = EDGES[(book, sheet)]
-    for number, page in enumerate(paper[(book, sheet)].pages, start=1):
-        header = next(line for line in page.splitlines() if line.strip())
-        if sheet in ("报送总局", "附件1") and number == 1:  # the form's title lines come first
-            header = next(line for line in page.splitlines() if first in line)
-        assert header.split()[0] == first and header.split()[-1] == last, (number, header)
+    printed = paper[(book, sheet)]
+    # A district's sheet repeats no header of its own: its first page is enough.
+    for number in range(1, 2 if book in COPIES else len(printed.pages) + 1):
+        band = header_band(printed.words(number), first)
+        assert band[-1].text.startswith(last[:2]), (number, [w.text for w in band])
+
+
+def header_band(words: list[Word], first: str) -> list[Word]:
+    """The header's words on a page, left to right: those level with the first column's
+    label (a label wrapped on two lines starts with its first characters)."""
+    label = min((w for w in words if w.text.startswith(first[:2])), key=lambda w: w.y0)
+    return sorted(
+        (w for w in words if abs((w.y0 + w.y1) / 2 - (label.y0 + label.y1) / 2) < 14),
+        key=lambda w: w.x0,
+    )
+
+
+# Two cells of a row that must print level, in each of the first rows of page 1.
+LEVEL = {
+    ("adjustments", "全年台账"): ("账号使用人姓名", "收到日期"),  # the date floated above its row
+    ("fastchannel", "推荐汇总"): ("统一社会信用代码", "联系人"),  # the code above, 联系人 below
+}
+
+
+@pytest.mark.parametrize(("book", "sheet"), list(LEVEL))
+def test_the_cells_of_a_row_print_level(paper, book, sheet) -> None:
+    """Every cell of a row centred alike: in a row two lines tall, a wrapped cell sat at
+    the top while the short ones sat at the bottom, so the row looked shifted (its date
+    nearer the next row's name than its own)."""
+    printed = paper[(book, sheet)]
+    ws, words = printed.sheet, printed.words()
+    header = [c.value for c in ws[1]]
+    columns = []
+    for label in LEVEL[(book, sheet)]:
+        values = [ws.cell(n, header.index(label) + 1).value for n in range(2, 8)]
+        columns.append([v.date().isoformat() if isinstance(v, dt.datetime) else v for v in values])
+    level = []
+    for row in range(len(columns[0])):
+        found = []
+        for texts in columns:
+            # The row's own word: as many of the same text above it as rows above it.
+            same = sorted((w for w in words if w.text == texts[row]), key=lambda w: w.y0)
+            nth = texts[: row + 1].count(texts[row])
+            found += same[nth - 1 : nth]
+        if len(found) == 2:  # the row is on page 1
+            level.append(abs((found[0].y0 + found[0].y1) / 2 - (found[1].y0 + found[1].y1) / 2))
+    assert len(level) >= 2 and max(level) < 2, level
+
+
+def test_the_register_prints_the_offices_columns_on_few_pages(paper) -> None:
+    """242 people of the sample on a dozen pages at most, the flags and sources off it."""
+    printed = paper[("register", "名册")]
+    assert len(printed.pages) <= 12
+    assert "来源文件" not in printed.text and "黄浦区/附件2.xlsx" not in printed.text
+    assert "2026年11月27日" in printed.pages[-1]  # the title and the as-of date on every page
 
 
 @pytest.mark.parametrize(("book", "sheet"), [("template1", "附件1"), ("template2", "附件2")])
@@ -199,6 +320,53 @@ def test_an_xls_copy_prints_its_table_one_page_wide(paper) -> None:
     printed = paper[("xls-copy", "Sheet1")]
     assert len(printed.pages) == 1
     assert "CCC免办及特殊用途进口产品检测处理管理系统账号使用人信息汇总表" in printed.text
+
+
+def test_the_reminders_say_what_they_are_and_of_which_day(paper) -> None:
+    [page] = paper[("fastchannel", "提醒")].pages
+    assert "便捷通道延用提醒（截至2026年11月27日）" in page.replace(" ", "")
+
+
+TITLES = {1: CONFIG.annexes[1].title, 2: CONFIG.annexes[2].title}
+
+
+@pytest.mark.parametrize(
+    ("book", "sheet", "annex"),
+    [("xlsx-copy", "Sheet1", 2), ("wide-copy", "Sheet1", 1), ("xls-copy", "Sheet1", 2),
+     ("docx-copy", "", 1)],
+)  # fmt: skip
+def test_a_returned_copy_prints_its_title_whole_on_page_one(paper, book, sheet, annex) -> None:
+    """Printed two pages wide, the title read "…管理系统账 | 号使用人信息汇总表"."""
+    page = paper[(book, sheet)].pages[0]
+    assert TITLES[annex] in "".join(page.split())
+    assert all(TITLES[annex] in line.replace(" ", "") for line in page.splitlines()
+               if TITLES[annex][:6] in line)  # fmt: skip
+
+
+@pytest.mark.parametrize("book", ["xlsx-copy", "xls-copy", "wide-copy", "docx-copy"])
+def test_a_returned_copys_problem_list_is_headed(paper, book: str) -> None:
+    """Which file, whether it can be sent, how many problems, checked on which day."""
+    text = paper[(book, "问题清单" if book != "docx-copy" else "")].text
+    flat = "".join(text.split())
+    name = Path(COPIES[book]).name
+    assert f"问题清单：{name}" in flat
+    assert re.search(
+        r"结论：需要修改（错误\d+项，警告\d+项，提示\d+项）。核对日期：2026年11月27日", flat
+    )
+
+
+def test_the_word_copys_problem_has_room(paper) -> None:
+    """Equal widths left the problem text four characters a line."""
+    pdf = paper[("docx-copy", "")].pdf
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-f", "2", "-l", "2", str(pdf), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    lines = re.findall(
+        r'<line xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>\s*<word[^>]*>([^<]*)', xml
+    )
+    start, end, _ = next(line for line in lines if line[2].startswith("账号调整方式"))
+    assert float(end) - float(start) > 150  # points: some 14 characters a line, not four
 
 
 # ---------------------------------------------------------------- the report in Chromium

@@ -212,7 +212,10 @@ def test_annotated_workbook_has_fills_and_comments(client, tmp_path):
     assert "手机号应为11位" in sheet["G5"].comment.text
     assert "复审" in sheet["F6"].comment.text
     assert sheet["C5"].comment is None
-    listed = [row[2] for row in workbook["问题清单"].iter_rows(min_row=2, values_only=True)]
+    # Headed with the file as the clerk named it (never the server's own name for it).
+    assert workbook["问题清单"]["A1"].value == "问题清单：黄浦区附件2.xlsx"
+    assert workbook["问题清单"]["A3"].value == "级别"
+    listed = [row[2] for row in workbook["问题清单"].iter_rows(min_row=4, values_only=True)]
     assert len(listed) == 2
 
 

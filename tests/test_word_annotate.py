@@ -120,3 +120,27 @@ def test_the_self_check_page_takes_a_word_annex_and_a_cover_letter(annotated, tm
     assert response.mimetype.endswith("wordprocessingml.document")
     assert response.headers["Content-Disposition"].endswith(quote("黄浦区附件2（已标注）.docx"))
     assert len(list(docx.Document(io.BytesIO(response.data)).comments)) == 7
+
+
+def test_the_problem_list_is_headed_and_the_problem_has_room(tmp_path: Path):
+    """Which file, the verdict, the counts and the day above the list; the problem and
+    how to fix it in the widest column (equal widths left it four characters a line)."""
+    source = annex_docx(tmp_path / "黄浦区附件2.docx", 2, A2_ROWS, date="2099年1月1日")
+    findings = check([source], as_of=AS_OF).findings
+    out = tmp_path / "copy.docx"
+    annotate(source, findings, out, as_of=AS_OF, name="附件2（黄浦区）.docx")
+    document = docx.Document(out)
+    texts = [p.text for p in document.paragraphs]
+    assert "问题清单：附件2（黄浦区）.docx" in texts
+    summary = next(t for t in texts if t.startswith("结论："))
+    assert summary.startswith("结论：需要修改（错误") and "核对日期：" in summary
+    grid = [
+        int(col.get(f"{W}w"))
+        for col in document.tables[-1]._tbl.find(f"{W}tblGrid").findall(f"{W}gridCol")
+    ]
+    problem = grid[4]  # 问题及修改方法
+    assert problem >= 0.35 * sum(grid) and problem >= 2 * max(grid[:4] + grid[5:])
+    section = document.sections[-1]
+    usable = section.page_width - section.left_margin - section.right_margin
+    # In twentieths of a point (635 EMU each, each rounded): within the margins.
+    assert sum(grid) <= usable / 635 + len(grid)

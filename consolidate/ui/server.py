@@ -644,7 +644,7 @@ def check_uploads(
             copy = None
             most = settings.settings.server.annotate_max_findings
             if found and not result.unreadable and len(found) <= most:  # none needed, or too slow
-                copy = _annotate(result, found, folder / path.stem, settings)
+                copy = _annotate(result, found, folder / path.stem, (settings, as_of))
             view.cut(settings.settings.server.max_findings_shown)
             views.append(view)
             copies.append(copy)
@@ -654,8 +654,11 @@ def check_uploads(
     return Results(views, other, rejected, *_cross(outcome)), copies
 
 
-def _annotate(result: Any, found: list[Finding], stem: Path, settings: Config) -> Copy:
-    """The file's annotated copy (name, bytes); None when none could be made."""
+def _annotate(
+    result: Any, found: list[Finding], stem: Path, context: tuple[Config, dt.date]
+) -> Copy:
+    """The file's annotated copy (name, bytes), headed with the day of the check; None
+    when none could be made."""
     from consolidate import api
     from consolidate.writing.annotate import annotated_name
 
@@ -664,7 +667,8 @@ def _annotate(result: Any, found: list[Finding], stem: Path, settings: Config) -
     name = annotated_name(result.source.display)
     out = stem.with_name(f"{stem.name}-annotated{Path(name).suffix}")
     try:
-        api.write_annotated(result, found, out, lang="zh", config=settings)
+        settings, as_of = context
+        api.write_annotated(result, found, out, lang="zh", config=settings, as_of=as_of)
         return name, out.read_bytes()
     except Exception as exc:  # noqa: BLE001 - the findings still show
         log.warning("annotated copy failed: %s", type(exc).__name__)

@@ -24,19 +24,17 @@ from consolidate.model.config import Config
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import FORWARDED, HELD, Request
 from consolidate.writing.files import atomic_path
+from consolidate.writing.paper import Page, Table, table_sheet, written_date
 from consolidate.writing.register import LABELS
 from consolidate.writing.template import build_filled_form, notes_text
 from consolidate.writing.xlsx import (
     ROW_FILLS,
     TITLE_FONT,
-    Page,
     Rows,
-    Table,
-    column_widths,
     freeze,
     header_cells,
     set_widths,
-    table_sheet,
+    table_widths,
     text_cell,
 )
 
@@ -51,6 +49,7 @@ LEDGER_LABELS = {
         "superseded": "退回（已重新报送，见台账编号{id}）",
         "repeat": "重复（同台账编号{id}，不再报送）",
         "from_option": "运行时指定", "from_mail": "邮件日期", "from_file": "文件时间",
+        "year_title": "{year}年度账号调整申请台账（截至{date}）",
         "lang": "zh",
     },
     "en": {
@@ -61,6 +60,7 @@ LEDGER_LABELS = {
         "repeat": "repeat of ledger no. {id} (not forwarded again)",
         "from_option": "given on the command line", "from_mail": "e-mail date",
         "from_file": "file time",
+        "year_title": "Account requests of {year} (as of {date})",
         "lang": "en",
     },
 }  # fmt: skip
@@ -153,13 +153,15 @@ def _forward_sheet(
 def _return_sheet(
     config: Config, as_of: dt.date, requests: list[Request], labels: dict[str, str]
 ) -> FormSheet:
-    extra = [labels[key] for key in ("district", "received", "problems", "file", "row")]
+    extra = [labels[key] for key in ("received", "problems", "district", "file", "row")]
     rows = [
-        [*_form_values(r, n, config), r.district or "", r.received,
-         "\n".join(_problem(p, labels) for p in r.problems), r.file, r.row]
+        [*_form_values(r, n, config), r.received,
+         "\n".join(_problem(p, labels) for p in r.problems), r.district or "", r.file, r.row]
         for n, r in enumerate(requests, 1)
     ]  # fmt: skip
-    return FormSheet(config, as_of, extra, rows, [], 0)
+    # On paper the form, when it came and what is wrong; the district (the form's bureau
+    # says it) and the source on the screen only.
+    return FormSheet(config, as_of, extra, rows, [], 3)
 
 
 def _problem(problem: Sequence[str], labels: dict[str, str]) -> str:
@@ -170,14 +172,18 @@ def _problem(problem: Sequence[str], labels: dict[str, str]) -> str:
 def _year_table(
     requests: list[Request], year: int, as_of: dt.date, config: Config, labels: dict[str, str]
 ) -> Table:
-    """Every request received in ``year``, oldest first, with its status and dates."""
+    """Every request received in ``year``, oldest first, with its status and dates.
+
+    On paper what the office follows a request by (who, what, received, due, status,
+    forwarded, problems); the batch, the received date's basis and the source on screen.
+    """
     columns = config.annexes[1]
     header = [
         labels["number"], labels["district"], columns.column("name").name,
         columns.column("mobile").name, columns.column("adjustment").name,
         columns.column("original").name, columns.column("current").name, labels["received"],
-        labels["received_from"], labels["forward_by"], labels["status"], labels["forwarded_on"],
-        labels["batch"], labels["problems"], labels["file"], labels["row"],
+        labels["forward_by"], labels["status"], labels["forwarded_on"], labels["problems"],
+        labels["batch"], labels["received_from"], labels["file"], labels["row"],
     ]  # fmt: skip
     chosen = sorted(
         (r for r in requests if r.received.year == year), key=lambda r: (r.received, r.id or 0)
@@ -186,15 +192,20 @@ def _year_table(
     for r in chosen:
         rows.append([
             r.id, r.district or "", r.person, r.mobile, r.adjustment, r.original or "无",
-            r.current or "无", r.received, labels[f"from_{r.received_from}"], r.forward_by,
-            _status(r, as_of, labels), r.forwarded_on, r.batch or "",
-            "\n".join(_problem(p, labels) for p in r.problems), r.file, r.row,
+            r.current or "无", r.received, r.forward_by, _status(r, as_of, labels),
+            r.forwarded_on, "\n".join(_problem(p, labels) for p in r.problems), r.batch or "",
+            labels[f"from_{r.received_from}"], r.file, r.row,
         ])  # fmt: skip
         overdue = r.overdue(as_of)
         fills.append(
             ROW_FILLS["error"] if r.returned else ROW_FILLS["warning"] if overdue else None
         )
-    return Table(YEAR_SHEET, header, rows, fills=fills, frozen_columns=3)
+    heading = labels["year_title"].format(year=year, date=written_date(as_of, labels["lang"]))
+    page = Page(printed=YEAR_PRINTED, heading=heading, numbered=True, lang=labels["lang"])
+    return Table(YEAR_SHEET, header, rows, fills=fills, frozen_columns=3, page=page)
+
+
+YEAR_PRINTED = 12  # 台账编号 … 问题; the batch, the date's basis and the source on screen
 
 
 def _status(request: Request, as_of: dt.date, labels: dict[str, str]) -> str:
@@ -231,19 +242,21 @@ def form_sheet(wb: Workbook, title: str, sheet: FormSheet) -> Any:
     """
     spec = sheet.config.annexes[1]
     header = [c.name for c in spec.columns] + sheet.extra
-    widths = column_widths([header, *sheet.rows])
+    printed = len(header) - sheet.unprinted
+    page = Page(title_rows=f"{HEADER_ROW}:{HEADER_ROW}", centered=True, printed=printed)
+    widths = table_widths(header, sheet.rows, printed=printed)
+    widths = page.fit(widths, sheet.rows)
     ws = wb.create_sheet(title)
     set_widths(ws, widths)
-    Page(title_rows=f"{HEADER_ROW}:{HEADER_ROW}", centered=True, margin=0.4).apply(ws)
+    page.apply(ws)
     freeze(ws, HEADER_ROW)
     rows = Rows(ws, widths)
     _form_top(ws, rows, sheet.config, sheet.as_of, len(spec.columns))
     rows.append(header_cells(ws, header, box=True), header)
     for row in sheet.rows:
-        rows.values(row, box=True)
+        rows.values(row)
     for line in sheet.notes:
         rows.append([text_cell(ws, line)])
-    printed = len(header) - sheet.unprinted
     ws.print_area = f"A1:{get_column_letter(printed)}{rows.count}"
     for line in sheet.office_notes:
         rows.append([text_cell(ws, line)])

@@ -6,6 +6,7 @@ sheet lists every finding with a link to its cell. The submitted file is only re
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections import defaultdict
@@ -15,7 +16,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
@@ -25,15 +26,23 @@ from consolidate.model.errors import OutputError
 from consolidate.model.finding import SEVERITY_RANK, WORD_SUFFIXES, Finding
 from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.files import atomic_path
-from consolidate.writing.listing import ListLine, list_lines
+from consolidate.writing.listing import ListLine, list_heading, list_lines
+from consolidate.writing.paper import TITLE_POINTS, Page, fit_sheet
 from consolidate.writing.rebuild import rebuild
 from consolidate.writing.xlsx import (
+    BOX,
+    HEADER_ALIGNMENT,
     HEADER_FILL,
+    HEADER_FONT,
+    LINE_POINTS,
     LINK_FONT,
+    ROW_PADDING,
     SEVERITY_FILLS,
+    TITLE_ALIGNMENT,
+    TITLE_FONT,
     WRAP,
-    Page,
     freeze,
+    line_count,
     row_height,
     set_text,
     set_widths,
@@ -59,12 +68,18 @@ def annotate(
     out: Path,
     lang: str = "zh",
     config: Config | None = None,
+    *,
+    as_of: dt.date | None = None,
+    name: str | None = None,
 ) -> None:
     """Write ``out``: ``source`` with ``findings`` marked and listed — a workbook as .xlsx,
-    a Word document as .docx (:mod:`.annotate_word`)."""
+    a Word document as .docx (:mod:`.annotate_word`). The list is headed with the file
+    (``name``, as the district named it; the source's by default), the verdict, the counts
+    and ``as_of`` (the day of the check); every sheet prints one page wide."""
     source, out = Path(source), Path(out)
+    about = (name or source.name, as_of)
     if source.suffix.lower() in WORD_SUFFIXES:
-        return annotate_docx(source, findings, out, lang, config)
+        return annotate_docx(source, findings, out, lang, config, about=about)
     if out.resolve() == source.resolve():
         raise OutputError("annotate-overwrite", path=out)
     lang = lang if lang in HEADERS else "zh"
@@ -72,7 +87,9 @@ def annotate(
     config = config or load_config()
     for (sheet, ref), group in _by_cell(findings, workbook).items():
         _mark(workbook[sheet], ref, group, lang, config)
-    _findings_sheet(workbook, findings, source.name, lang, config)
+    for sheet in workbook.worksheets:
+        fit_sheet(sheet)  # one page wide: a title cut in two across pages helps nobody
+    _findings_sheet(workbook, findings, about, lang, config)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
 
@@ -196,50 +213,89 @@ def _comment_line(finding: Finding, lang: str, config: Config) -> str:
 
 
 # ---------------------------------------------------------------- the findings sheet
+HEADER_ROW = 3  # below the title and the verdict
+
+
 def _findings_sheet(
-    workbook: Workbook, findings: Sequence[Finding], file: str, lang: str, config: Config
+    workbook: Workbook,
+    findings: Sequence[Finding],
+    about: tuple[str, dt.date | None],
+    lang: str,
+    config: Config,
 ) -> None:
-    """The first sheet: every finding, linked to its cell where it has one."""
+    """The first sheet: which file and what to do, then every finding, linked to its
+    cell where it has one; boxed, printed one page wide with the header repeated."""
     name = findings_sheet_name(config)
     if name in workbook.sheetnames:  # our own list from an earlier annotation
         workbook.remove(workbook[name])
     sheet = workbook.create_sheet(name, 0)
     _select_only(workbook, sheet)
-    set_widths(sheet, WIDTHS)
-    for col, title in enumerate(HEADERS[lang], start=1):
-        cell = sheet.cell(1, col, title)
-        cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, WRAP
     lines = list_lines(findings, lang)
+    file, as_of = about
     sheets = set(workbook.sheetnames)
-    for row, line in enumerate(lines, start=2):
-        _list_row(sheet, row, line, file, lang, sheets, config)
-    freeze(sheet, 1)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(WIDTHS))}{max(len(lines) + 1, 1)}"
+    rows = [_list_values(line, file, lang, sheets, config) for line in lines]
+    page = Page(title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    widths = page.fit(WIDTHS, rows)  # the problem wide, empty columns narrow
+    set_widths(sheet, widths)
+    heading = list_heading(file, [line.severity for line in lines], as_of, lang, config)
+    _heading(sheet, heading, sum(widths))
+    for col, title in enumerate(HEADERS[lang], start=1):
+        cell = sheet.cell(HEADER_ROW, col, title)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment, cell.border = HEADER_ALIGNMENT, BOX
+    sheet.row_dimensions[HEADER_ROW].height = row_height(HEADERS[lang], widths)
+    for row, (line, values) in enumerate(zip(lines, rows, strict=True), start=HEADER_ROW + 1):
+        _list_row(sheet, row, (line, values), widths, lang, sheets)
+    freeze(sheet, HEADER_ROW)
+    last = HEADER_ROW + max(len(lines), 1)
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(WIDTHS))}{last}"
     # Clerks print the list to work through it: A4 landscape, one page wide, header repeated.
-    Page(title_rows="1:1").apply(sheet)
+    page.apply(sheet)
+
+
+def _heading(sheet: Worksheet, lines: tuple[str, str], width: float) -> None:
+    """The file as a title, the verdict under it, each across the table."""
+    last = get_column_letter(len(WIDTHS))
+    for row, (text, font, points) in enumerate(
+        zip(lines, (TITLE_FONT, HEADER_FONT), (TITLE_POINTS, LINE_POINTS), strict=True),
+        start=1,
+    ):
+        cell = sheet.cell(row, 1)
+        set_text(cell, text)
+        cell.font, cell.alignment = font, TITLE_ALIGNMENT
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        scale = 11 / (font.sz or 11)  # a 14-point title takes more room per character
+        sheet.row_dimensions[row].height = line_count(text, width * scale) * points + ROW_PADDING
+
+
+def _list_values(
+    line: ListLine, file: str, lang: str, sheets: set[str], config: Config
+) -> list[str | None]:
+    """The cells of a line of the list, as text."""
+    values = (
+        config.severity_label(line.severity, lang), line.message,
+        line.cell if line.sheet in sheets else None, line.person, line.value, line.suggestion,
+        line.sheet, line.file or file,
+    )  # fmt: skip
+    return [None if value is None else str(value) for value in values]
 
 
 def _list_row(
     sheet: Worksheet,
     row: int,
-    line: ListLine,
-    file: str,
+    line: tuple[ListLine, list[str | None]],
+    widths: Sequence[float],
     lang: str,
     sheets: set[str],
-    config: Config,
 ) -> None:
-    """One line of the list; its 单元格 links to the cell it points at."""
-    label = config.severity_label(line.severity, lang)
-    values = (
-        label, line.message, line.cell if line.sheet in sheets else None, line.person,
-        line.value, line.suggestion, line.sheet, line.file or file,
-    )  # fmt: skip
+    """One line of the list, boxed; its 单元格 links to the cell it points at."""
+    line, values = line
     for col, value in enumerate(values, start=1):
         cell = sheet.cell(row, col)
         if value is not None:
-            set_text(cell, str(value))
-        cell.alignment = WRAP
-    sheet.row_dimensions[row].height = row_height(values, WIDTHS)
+            set_text(cell, value)
+        cell.alignment, cell.border = WRAP, BOX
+    sheet.row_dimensions[row].height = row_height(values, widths)
     sheet.cell(row, 1).fill = PatternFill("solid", fgColor=FILLS.get(line.severity, FILLS["info"]))
     if line.sheet in sheets:
         target = sheet.cell(row, LINK_COLUMN)

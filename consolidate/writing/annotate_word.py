@@ -12,6 +12,7 @@ more before it is saved, so that no Word copy leaves without it.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from consolidate.reading.errors import Unreadable
 from consolidate.reading.word import Body, read_body, table_layout
 from consolidate.writing.files import atomic_path
 from consolidate.writing.inert_word import Removed, make_inert
-from consolidate.writing.listing import list_lines
+from consolidate.writing.listing import list_heading, list_lines
 
 # Shading by severity (hex RGB, as Word stores it): red, yellow, light blue — as in .xlsx.
 FILLS = {"error": "FF7C80", "warning": "FFFF00", "info": "BDD7EE"}
@@ -54,8 +55,12 @@ def annotate_docx(
     out: Path,
     lang: str = "zh",
     config: Config | None = None,
+    *,
+    about: tuple[str, dt.date | None] | None = None,
 ) -> None:
-    """Write ``out`` (.docx): ``source`` with ``findings`` shaded, commented and listed."""
+    """Write ``out`` (.docx): ``source`` with ``findings`` shaded, commented and listed
+    under a heading: the file and the day of the check (``about``; the source's name and
+    no date by default), the verdict, the counts."""
     source, out = Path(source), Path(out)
     if out.resolve() == source.resolve():
         raise OutputError("annotate-overwrite", path=out)
@@ -70,8 +75,11 @@ def annotate_docx(
         target = _target(document, body, sheet, row, col, config)
         if target is not None:
             _mark(document, target, group, words, lang)
-    _problem_list(document, findings, words, lang)
-    _removed_lines(document.tables[-1], removed, words, lang)
+    lines = _list_values(findings, words, lang) + _removed_values(removed, words, lang)
+    severities = [severity for severity, _ in lines]
+    name, as_of = about or (source.name, None)
+    heading = list_heading(name, severities, as_of, lang, config)
+    _problem_list(document, heading, [values for _, values in lines], words)
     _save(document, source, out, config)
 
 
@@ -215,23 +223,75 @@ def _comment_lines(finding: Finding, words: dict, lang: str) -> list[str]:
     return lines
 
 
-def _problem_list(document: Any, findings: Sequence[Finding], words: dict, lang: str) -> None:
-    """The list of every finding at the end of the document, worst first within a place."""
+# The problem list's columns, in parts of the text width: the problem and how to fix it
+# wide enough to read (equal widths left it four characters a line).
+LIST_WEIGHTS = (3, 6, 4, 5, 16, 5)
+
+
+def _list_values(
+    findings: Sequence[Finding], words: dict, lang: str
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each line of the list (severity, its cells), worst first within a place; as in the
+    workbook copy, 级别 first and a leftover template row once."""
+    return [
+        (
+            line.severity,
+            (
+                words.get(line.severity, line.severity),
+                line.where(lang) or words["whole"],
+                line.person or "",
+                line.value or "",
+                line.message,
+                line.suggestion or "",
+            ),
+        )  # fmt: skip
+        for line in list_lines(findings, lang)
+    ]
+
+
+def _problem_list(
+    document: Any, heading: tuple[str, str], rows: Sequence[Sequence[str]], words: dict
+) -> None:
+    """The list of every problem at the end of the document, under its heading, boxed,
+    its columns as wide as their text needs within the page."""
     document.add_page_break()
-    heading = document.add_paragraph()
-    heading.add_run(words["title"]).bold = True
+    title, summary = heading
+    document.add_paragraph().add_run(title).bold = True
+    document.add_paragraph(summary)
     table = document.add_table(rows=1, cols=len(words["headers"]))
     _grid_borders(table)
     for cell, text in zip(table.rows[0].cells, words["headers"], strict=True):
         cell.paragraphs[0].add_run(text).bold = True
-    # As in the workbook copy: 级别 first, a leftover template row once.
-    for line in list_lines(findings, lang):
-        values = (
-            words.get(line.severity, line.severity), line.where(lang) or words["whole"],
-            line.person or "", line.value or "", line.message, line.suggestion or "",
-        )  # fmt: skip
+    for values in rows:
         for cell, text in zip(table.add_row().cells, values, strict=True):
             cell.text = text
+    _column_widths(table, _text_width(document))
+
+
+def _text_width(document: Any) -> int:
+    """The width (EMU) between the margins of the document's last page."""
+    from docx.shared import Cm
+
+    section = document.sections[-1]
+    page = section.page_width or Cm(21)
+    margins = (section.left_margin or Cm(2.5)) + (section.right_margin or Cm(2.5))
+    return int(page - margins)
+
+
+def _column_widths(table: Any, width: int) -> None:
+    """Fixed widths in ``LIST_WEIGHTS`` parts of ``width``: the grid and every cell (Word
+    reads the cells', LibreOffice the grid's)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Emu
+
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    total = sum(LIST_WEIGHTS)
+    for column, weight in zip(table.columns, LIST_WEIGHTS, strict=True):
+        share = Emu(width * weight // total)
+        column.width = share
+        for cell in column.cells:
+            cell.width = share
 
 
 def _grid_borders(table: Any) -> None:
@@ -246,21 +306,22 @@ def _grid_borders(table: Any) -> None:
     _insert(table._tbl.tblPr, element, AFTER_BORDERS)
 
 
-def _removed_lines(table: Any, removed: Sequence[Removed], words: dict, lang: str) -> None:
+def _removed_values(
+    removed: Sequence[Removed], words: dict, lang: str
+) -> list[tuple[str, tuple[str, ...]]]:
     """A line of the problem list for each picture or object the inert pass took out."""
     texts = {
         "picture": tool_message("copy-picture-removed", lang, {}),
         "object": tool_message("copy-object-removed", lang, {}),
         "document": tool_message("copy-document-removed", lang, {}),
     }
-    seen = set()
+    seen, lines = set(), []
     for item in removed:
         line = (_where_removed(item, words, lang), texts[item.what])
         if line not in seen:
             seen.add(line)
-            values = (words["info"], line[0], "", "", line[1], "")
-            for cell, text in zip(table.add_row().cells, values, strict=True):
-                cell.text = text
+            lines.append(("info", (words["info"], line[0], "", "", line[1], "")))
+    return lines
 
 
 def _where_removed(item: Removed, words: dict, lang: str) -> str:

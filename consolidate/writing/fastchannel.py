@@ -31,15 +31,17 @@ from consolidate.model.finding import SEVERITIES, SEVERITY_RANK
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import RECOMMEND, Outcome
 from consolidate.values.names import normalize_name
+from consolidate.writing.paper import Page, Table, save_tables, written_date
 from consolidate.writing.register import PROBLEMS_WIDTH
-from consolidate.writing.xlsx import ROW_FILLS, Table, column_widths, save_tables
+from consolidate.writing.xlsx import ROW_FILLS, table_widths
 
 SUMMARY_SHEET, LIST_SHEET, REMIND_SHEET = "推荐汇总", "使用单位名单", "提醒"
-# The recommendation list's columns 推荐汇总 repeats, in this order.
-SUMMARY_FIELDS = (
-    "unit", "uscc", "contact", "phone", "until", "applications", "supervision", "review",
-    "remarks",
-)  # fmt: skip
+# The recommendation list's columns 推荐汇总 repeats, in this order: on paper the unit,
+# whom to call and the first review (then the standing and the problems); the 延用
+# details and the remarks on the screen only, with the source.
+PRINTED_FIELDS = ("unit", "uscc", "contact", "phone", "review")
+SCREEN_FIELDS = ("until", "applications", "supervision", "remarks")
+SUMMARY_FIELDS = (*PRINTED_FIELDS, *SCREEN_FIELDS)
 LABELS = {
     "zh": {
         "seq": "序号", "district": "所属区", "type": "推荐类型", "listed": "本市名单情况",
@@ -51,6 +53,10 @@ LABELS = {
         "empty_remind": "{until}前没有需要提醒延用的单位。",
         "valid": "有效", "expiring": "即将到期", "expired": "已到期", "extending": "已申请延用",
         "unknown": "有效期不明",
+        "summary_title": "便捷通道推荐名单汇总（截至{date}）",
+        "list_title": "本市便捷通道使用单位名单（截至{date}）",
+        "remind_title": "便捷通道延用提醒（截至{date}）",
+        "remind_line": "以下单位的便捷通道权限将于{until}前到期，尚未收到延用推荐：请所属区提醒单位按时申请延用。",
     },
     "en": {
         "seq": "No.", "district": "District", "type": "Type", "listed": "On the city's list",
@@ -63,6 +69,11 @@ LABELS = {
         "empty_remind": "No enterprise needs a reminder before {until}.",
         "valid": "valid", "expiring": "expiring", "expired": "expired",
         "extending": "extension applied", "unknown": "dates unknown",
+        "summary_title": "Fast-channel recommendations (as of {date})",
+        "list_title": "The city's fast-channel users (as of {date})",
+        "remind_title": "Fast-channel extension reminders (as of {date})",
+        "remind_line": "The permission of these enterprises ends before {until} and no extension "
+        "has been recommended: their districts remind them to apply in time.",
     },
 }  # fmt: skip
 
@@ -92,8 +103,8 @@ def summary_header(config: Config, lang: str = "zh") -> list[str]:
     spec = config.annexes[RECOMMEND]
     return [
         labels["seq"], labels["district"], labels["type"],
-        *(spec.column(key).name for key in SUMMARY_FIELDS),
-        labels["listed"], labels["problems"], labels["file"], labels["row"],
+        *(spec.column(key).name for key in PRINTED_FIELDS), labels["listed"], labels["problems"],
+        *(spec.column(key).name for key in SCREEN_FIELDS), labels["file"], labels["row"],
     ]  # fmt: skip
 
 
@@ -105,9 +116,9 @@ def summary_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
         rows.append(
             [
                 n, form.district or "", recommend_type(form, row, config) or row.text("type"),
-                *(_field(row, key) for key in SUMMARY_FIELDS),
-                _standing(outcome.fastlist, code_of(row), lang),
-                "\n".join(problems), form.file, row.number,
+                *(_field(row, key) for key in PRINTED_FIELDS),
+                _standing(outcome.fastlist, code_of(row), lang), "\n".join(problems),
+                *(_field(row, key) for key in SCREEN_FIELDS), form.file, row.number,
             ]
         )  # fmt: skip
     return rows
@@ -213,13 +224,16 @@ def remind_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
 
 
 # ---------------------------------------------------------------- the workbook
+SUMMARY_PRINTED = 3 + len(PRINTED_FIELDS) + 2  # 序号 … 问题; the rest on screen only
+
+
 def write_fastchannel(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
     """``fastchannel.xlsx``: 推荐汇总, 使用单位名单, 提醒 (CLI.md)."""
     config, labels = outcome.config, _labels(lang)
-    summary, listed, remind = summary_rows(outcome, lang), list_rows(outcome, lang), []
+    summary, listed = summary_rows(outcome, lang), list_rows(outcome, lang)
     remind = remind_rows(outcome, lang)
     header = summary_header(config, lang)
-    widths = column_widths([header, *summary])
+    widths = table_widths(header, summary, printed=SUMMARY_PRINTED)
     widths[header.index(labels["problems"])] = PROBLEMS_WIDTH
     # An empty sheet says why, in a line below its header.
     listed_rows = listed or [[labels["empty_list"]]]
@@ -231,10 +245,24 @@ def write_fastchannel(outcome: Outcome, path: Path | str, lang: str = "zh") -> N
             else labels["empty_remind"].format(until=horizon)
         ]
     ]
+    date = written_date(outcome.as_of, lang)
+    # 提醒 goes to the districts: its title and date on the sheet itself, above the header.
+    remind_title = [
+        labels["remind_title"].format(date=date),
+        labels["remind_line"].format(until=horizon),
+    ]
     tables = [
         Table(SUMMARY_SHEET, header, summary, widths, frozen_columns=4,
-              fills=_summary_fills(outcome)),
-        Table(LIST_SHEET, list_header(config, lang), listed_rows, frozen_columns=3),
-        Table(REMIND_SHEET, remind_header(config, lang), remind_lines, frozen_columns=2),
+              fills=_summary_fills(outcome),
+              page=_page(labels["summary_title"], date, lang, SUMMARY_PRINTED)),
+        Table(LIST_SHEET, list_header(config, lang), listed_rows, frozen_columns=3,
+              page=_page(labels["list_title"], date, lang)),
+        Table(REMIND_SHEET, remind_header(config, lang), remind_lines, frozen_columns=2,
+              page=Page(numbered=True, lang=lang), lines=remind_title),
     ]  # fmt: skip
     save_tables(path, tables)
+
+
+def _page(title: str, date: str, lang: str, printed: int | None = None) -> Page:
+    """Landscape, the header repeated, the title and the as-of date on every page."""
+    return Page(printed=printed, heading=title.format(date=date), numbered=True, lang=lang)

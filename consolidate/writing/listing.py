@@ -6,11 +6,14 @@ placeholder cell (the JSON keeps them all); a list a clerk reads says the row on
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from consolidate.model.finding import Finding
+from consolidate.model.catalog import tool_message
+from consolidate.model.config import Config
+from consolidate.model.finding import SEVERITIES, Finding
 
 LEFTOVER_ROW = {
     "zh": "第{row}行是模板示例行，留有占位内容：{cells}。请删除这一行，或填写真实内容。",
@@ -89,3 +92,30 @@ def _finding_line(finding: Finding, lang: str) -> ListLine:
         finding.severity, finding.text(lang), finding.sheet, cell, finding.person,
         finding.value, finding.suggestion, finding.file, finding, finding.row,
     )  # fmt: skip
+
+
+def list_heading(
+    file: str, severities: Sequence[str], as_of: dt.date | None, lang: str, config: Config
+) -> tuple[str, str]:
+    """The two lines above a copy's problem list: ``问题清单：附件2.xlsx``, and the verdict
+    (可以报送 / 需要修改), the count of each severity as listed, the as-of date."""
+    title = tool_message("copy-list-title", lang, {"file": file})
+    if "error" in severities:
+        verdict = tool_message("copy-verdict-fix", lang, {})
+    else:
+        verdict = tool_message("copy-verdict-ok", lang, {})
+    counts = ("，" if lang == "zh" else ", ").join(
+        tool_message(
+            "copy-count",
+            lang,
+            {"label": config.severity_label(s, lang), "count": severities.count(s)},
+        )
+        for s in SEVERITIES
+    )
+    if as_of is None:
+        summary = tool_message("copy-summary-undated", lang, {"verdict": verdict, "counts": counts})
+    else:
+        summary = tool_message(  # the date as 2026年11月27日 (2026-11-27 in English)
+            "copy-summary", lang, {"verdict": verdict, "counts": counts, "date": as_of}
+        )
+    return title, summary

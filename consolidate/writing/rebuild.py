@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from consolidate.model.errors import OutputError
-from consolidate.writing.xlsx import Page, column_widths, set_text, set_widths
+from consolidate.writing.xlsx import column_widths, set_text, set_widths
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,6 @@ LINE_STYLES = {
 }  # fmt: skip
 HORIZONTAL = {1: "left", 2: "center", 3: "right", 4: "fill", 5: "justify", 6: "centerContinuous"}
 VERTICAL = {0: "top", 1: "center", 2: "bottom", 3: "justify"}
-# A sheet wider than this many characters prints landscape.
-PORTRAIT_MAX_WIDTH = 100
 
 
 def rebuild(data: bytes, source: Path) -> Workbook:
@@ -62,9 +60,7 @@ def rebuild(data: bytes, source: Path) -> Workbook:
     if not _copy_layout(data, workbook):
         for sheet in workbook.worksheets:
             _fit_widths(sheet)
-    for sheet in workbook.worksheets:
-        _print_setup(sheet)
-    return workbook
+    return workbook  # printed one page wide by the annotator (xlsx.fit_sheet)
 
 
 def _copy_values(source: Any, sheet: Worksheet) -> None:
@@ -84,15 +80,6 @@ def _fit_widths(sheet: Worksheet) -> None:
     """Widths from the values, where the file's own layout could not be read."""
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     set_widths(sheet, [max(8.0, w) for w in column_widths(rows, cap=40)])
-
-
-def _print_setup(sheet: Worksheet) -> None:
-    """A4, one page wide; landscape when the table is wider than a portrait page."""
-    width = sum(
-        sheet.column_dimensions[get_column_letter(c)].width or 8.43
-        for c in range(1, sheet.max_column + 1)
-    )
-    Page(landscape=width > PORTRAIT_MAX_WIDTH).apply(sheet)
 
 
 # ---------------------------------------------------------------- layout from xlrd

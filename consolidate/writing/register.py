@@ -20,19 +20,25 @@ from consolidate.model.outcome import Outcome
 from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
-from consolidate.writing.xlsx import ROW_FILLS, Link, Table, column_widths, save_tables
+from consolidate.writing.paper import Page, Table, save_tables, written_date
+from consolidate.writing.xlsx import ROW_FILLS, Link, table_widths
 
 REGISTER_SHEET, SUMMARY_SHEET, FINDINGS_SHEET = "名册", "汇总", "问题清单"
-# The Annex 2 columns the register carries, in the form's order (序号 is not kept:
-# it only numbers the rows of one district's file).
-# 姓名 comes right after 区 so that both stay in view (frozen) while scrolling to 问题.
-REGISTER_FIELDS = ("name", "bureau", "post", "account", "functions", "mobile", "remarks")
+# The Annex 2 columns the register carries (序号 is not kept: it only numbers the rows of
+# one district's file). 姓名 comes right after 区 so that both stay in view (frozen) while
+# scrolling. The office's columns come first and print, with 问题 after them; the bureau
+# (the district's full name), one flag per function and the source follow, on screen only.
+PRINTED_FIELDS = ("name", "post", "account", "functions", "mobile", "remarks")
+SCREEN_FIELDS = ("bureau",)
+REGISTER_FIELDS = (*PRINTED_FIELDS, *SCREEN_FIELDS)
+REGISTER_PRINTED = 2 + len(PRINTED_FIELDS)  # 区, the office's columns, 问题
 PROBLEMS_WIDTH = 50
 FINDINGS_COLUMNS = (
     "severity", "message", "district", "person", "value", "suggestion",
     "file", "sheet", "cell", "in_register", "code",
 )  # fmt: skip
 FINDINGS_WIDTHS = [6, 50, 9, 10, 16, 14, 24, 10, 7, 9, 14]
+FINDINGS_PRINTED = FINDINGS_COLUMNS.index("cell") + 1  # the register row and the rule code: screen
 YES = "是"
 UNKNOWN_DISTRICT = "（未识别）"
 
@@ -44,6 +50,9 @@ LABELS = {
         "severity": "级别", "message": "问题说明", "person": "账号使用人", "value": "填写内容",
         "suggestion": "建议改为", "cell": "单元格", "code": "规则代码", "in_register": "名册行",
         "register_row": "第{n}行",
+        "register_title": "{city}CCC免办系统账号使用人名册（{year}年度，截至{date}）",
+        "summary_title": "各区账号使用人汇总（{year}年度，截至{date}）",
+        "findings_title": "名册问题清单（{year}年度，截至{date}）",
         "fallback": "注：第{rows}行的转报截止日期所在年份的法定节假日安排尚未收录，"
         "按周一至周五推算，请按国务院办公厅公布的放假安排核对。",
     },
@@ -54,6 +63,10 @@ LABELS = {
         "yes": "received", "no": "not sent", "severity": "Severity", "message": "Problem",
         "person": "Person", "value": "Value", "suggestion": "Suggestion", "cell": "Cell",
         "code": "Rule", "in_register": "Register row", "register_row": "row {n}",
+        "register_title": "Register of CCC exemption system account users, {city}, {year} "
+        "(as of {date})",
+        "summary_title": "Account users per district, {year} (as of {date})",
+        "findings_title": "Problems of the register, {year} (as of {date})",
         "fallback": "Note: the holiday schedule of the year of the forward-by date of row(s) "
         "{rows} is not known yet; Monday to Friday were counted. Check against the "
         "State Council's published schedule.",
@@ -67,14 +80,15 @@ def _labels(lang: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- 名册
 def register_header(config: Config, lang: str = "zh") -> list[str]:
-    """Row 1 of 名册: 区, 姓名, the other Annex 2 columns, one per function, source, problems."""
+    """Row 1 of 名册: 区, 姓名 and the office's Annex 2 columns, problems (the printed
+    columns); the bureau, one column per function, the source (on screen only)."""
     labels = _labels(lang)
     spec = config.annexes[2]
     return [
         LABELS["zh"]["district"],  # Chinese always: the sheet is read back as a baseline
-        *(spec.column(key).name for key in REGISTER_FIELDS),
-        *config.functions,
-        labels["file"], labels["sheet"], labels["row"], labels["problems"],
+        *(spec.column(key).name for key in PRINTED_FIELDS), labels["problems"],
+        *(spec.column(key).name for key in SCREEN_FIELDS), *config.functions,
+        labels["file"], labels["sheet"], labels["row"],
     ]  # fmt: skip
 
 
@@ -96,7 +110,9 @@ def _register_row(outcome: Outcome, form: Form, row: Row, lang: str) -> list[obj
     config = outcome.config
     held = parse_functions(row.text("functions"), config).known
     values = {
-        "bureau": row.text("bureau"),
+        # One line: a name typed on two (上海市黄浦区⏎市场监督管理局) would make the row
+        # two lines tall on paper, the bureau itself being on the screen only.
+        "bureau": "".join(line.strip() for line in row.text("bureau").splitlines()),
         "name": normalize_name(row.text("name")),
         "post": row.text("post"),
         "account": row.text("account"),
@@ -108,9 +124,10 @@ def _register_row(outcome: Outcome, form: Form, row: Row, lang: str) -> list[obj
     problems = [f.text(lang) for f in outcome.findings_at(form.file, form.sheet, row.number)]
     return [
         form.district or "",
-        *(values[key] for key in REGISTER_FIELDS),
+        *(values[key] for key in PRINTED_FIELDS), "\n".join(problems),
+        *(values[key] for key in SCREEN_FIELDS),
         *(YES if function in held else "" for function in config.functions),
-        form.file, form.sheet, row.number, "\n".join(problems),
+        form.file, form.sheet, row.number,
     ]  # fmt: skip
 
 
@@ -125,10 +142,21 @@ def _row_fills(outcome: Outcome, entries: list[tuple[Form, Row]]) -> list[str | 
 
 
 def _register_widths(header: list[str], rows: list[list[object]]) -> list[float]:
-    """Fitted widths; the problems column wide enough to read a message on one or two lines."""
-    widths = column_widths([header, *rows])
-    widths[-1] = PROBLEMS_WIDTH
+    """Fitted widths; the problems column as wide as the page leaves it (:meth:`Page.fit`)."""
+    widths = table_widths(header, rows, printed=REGISTER_PRINTED)
+    widths[REGISTER_PRINTED - 1] = PROBLEMS_WIDTH
     return widths
+
+
+def register_page(outcome: Outcome, key: str, lang: str, printed: int | None = None) -> Page:
+    """How a sheet of the register prints: landscape, one page wide at 9 points, the
+    first ``printed`` columns (None: all), the title ``LABELS[lang][key]`` (with the
+    year and the as-of date) and the page number on every page."""
+    labels = _labels(lang)
+    date = written_date(outcome.as_of, lang)
+    year = outcome.year or outcome.as_of.year
+    heading = labels[key].format(city=outcome.config.city.name, year=year, date=date)
+    return Page(printed=printed, heading=heading, numbered=True, lang=lang)
 
 
 # ---------------------------------------------------------------- 汇总
@@ -239,12 +267,14 @@ def write_register(outcome: Outcome, path: Path | str, lang: str = "zh") -> None
     summary = summary_rows(outcome, lang)
     findings = findings_rows(outcome, lang)
     tables = [
-        # 区 and 姓名 stay in view while scrolling right to 问题.
+        # 区 and 姓名 stay in view while scrolling right to the sources.
         Table(REGISTER_SHEET, header, register, _register_widths(header, register),
-              frozen_columns=2, fills=_row_fills(outcome, entries)),
+              frozen_columns=2, fills=_row_fills(outcome, entries),
+              page=register_page(outcome, "register_title", lang, REGISTER_PRINTED)),
         Table(SUMMARY_SHEET, summary_header(config, lang), summary,
-              fills=_summary_fills(summary, lang)),
+              fills=_summary_fills(summary, lang), page=register_page(outcome, "summary_title", lang)),
         Table(FINDINGS_SHEET, findings_header(lang), findings, FINDINGS_WIDTHS,
-              frozen_columns=2, fills=_findings_fills(outcome)),
+              frozen_columns=2, fills=_findings_fills(outcome),
+              page=register_page(outcome, "findings_title", lang, FINDINGS_PRINTED)),
     ]  # fmt: skip
     save_tables(path, tables)

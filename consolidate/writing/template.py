@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -25,11 +26,11 @@ from consolidate.model.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField
 from consolidate.model.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
+from consolidate.writing.paper import Page
 from consolidate.writing.template_word import write_word_form
-from consolidate.writing.xlsx import Page, freeze, row_height, set_text
+from consolidate.writing.xlsx import freeze, row_height, set_text
 
 BLANK_ROWS = 20
-ROW_HEIGHT = 18  # points: 20 blank rows and the 备注 line fit one landscape A4 page
 LABEL_ROW, TITLE_ROW, META_ROW = 1, 2, 3
 # Longer inline lists go to the helper sheet: Excel rejects an inline list over 255
 # characters, and WPS is stricter; short fixed lists stay inline so the dropdown
@@ -58,8 +59,12 @@ META_LAYOUT: dict[int, list[list[tuple[str, str, str]]]] = {
     ],
     3: [[("unit", "A:B", "C:D"), ("date", "I", "J:K")]],
 }
+PAGE = Page(centered=True, vertical_margin=0.5)  # A4 landscape, 0.4 inch at the sides
 # Typed as text in the blank rows: Excel would keep 15 digits of a code, drop a phone's 0.
 TEXT_COLUMNS = ("mobile", "uscc", "phone")
+ROW_HEIGHT = 18  # points: 20 blank rows and the 备注 line fit one landscape A4 page
+# Kept whole when the form is narrowed to fit the page: a line break would spoil them.
+SOLID_COLUMNS = ("seq", *TEXT_COLUMNS, "until", "applications")
 
 
 def write_template(
@@ -244,20 +249,35 @@ def _columns(cols: str) -> list[int]:
 def _write_header(sheet: Worksheet, spec: AnnexSpec, row: int) -> None:
     """The header row with the canonical column names the reader recognises."""
     fill = PatternFill("solid", fgColor="FFD9D9D9")
+    widths = form_widths(spec)
     for col, column in enumerate(spec.columns, start=1):
         cell = sheet.cell(row, col, column.name)
         cell.font = Font(name=FONT, size=11, bold=True)
         cell.alignment = WRAP
         cell.border = BOX
         cell.fill = fill
-        sheet.column_dimensions[get_column_letter(col)].width = WIDTHS.get(column.key, 14)
+        sheet.column_dimensions[get_column_letter(col)].width = widths[col - 1]
     sheet.row_dimensions[row].height = 36
 
 
+def form_widths(spec: AnnexSpec) -> list[float]:
+    """The form's column widths, the widest narrowed so that it prints one landscape page
+    wide at 9 points or more (a bureau's name on two lines)."""
+    widths = [WIDTHS.get(column.key, 14) for column in spec.columns]
+    solid = {i for i, column in enumerate(spec.columns) if column.key in SOLID_COLUMNS}
+    return PAGE.fit(widths, solid=solid)
+
+
 def _write_rows(sheet: Worksheet, spec: AnnexSpec, first: int, last: int) -> None:
-    """Blank rows numbered 1..n, bordered; the mobile column is text so no digit is lost."""
+    """Blank rows numbered 1..n, bordered; the mobile column is text so no digit is lost.
+
+    The rows are ``ROW_HEIGHT`` tall as the sheet's default, not each row's own height:
+    Excel, WPS and Calc still grow a row to the text a district types in (a bureau's
+    name wraps onto two lines in the columns narrowed to fit the page).
+    """
+    sheet.sheet_format.defaultRowHeight = ROW_HEIGHT
+    sheet.sheet_format.customHeight = True
     for row in range(first, last + 1):
-        sheet.row_dimensions[row].height = ROW_HEIGHT
         for col, column in enumerate(spec.columns, start=1):
             cell = sheet.cell(row, col)
             cell.border = BOX
@@ -276,13 +296,13 @@ def _fill_rows(
 ) -> None:
     """The values of ``rows`` in the numbered rows from ``first``, each row as tall as its
     wrapped text; text stays text (a ``=`` remark is no formula)."""
-    widths = [WIDTHS.get(column.key, 14) for column in spec.columns]
+    widths = form_widths(spec)
     for number, values in enumerate(rows, start=first):
         for col, (column, value) in enumerate(zip(spec.columns, values, strict=True), start=1):
             if column.key != "seq":  # numbered 1..n by _write_rows
                 set_text(sheet.cell(number, col), value if value != "" else None)
         height = row_height(values, widths)
-        if height is not None and height > ROW_HEIGHT:
+        if height is not None:  # written, not typed: no program grows the row by itself
             sheet.row_dimensions[number].height = height
 
 
@@ -482,8 +502,7 @@ def _print_setup(sheet: Worksheet, header_row: int) -> None:
     The blank form (its rows and the 备注 line) fits one page at full size: the rows and
     margins are sized for it. A filled form with more rows continues on further pages.
     """
-    title_rows = f"{header_row}:{header_row}"
-    Page(title_rows=title_rows, centered=True, margin=0.4, vertical_margin=0.5).apply(sheet)
+    replace(PAGE, title_rows=f"{header_row}:{header_row}").apply(sheet)
     freeze(sheet, header_row)
 
 

@@ -1,13 +1,14 @@
-"""How every workbook this tool writes looks: text cells, widths, wrapping, page set-up.
+"""How every workbook this tool writes looks on screen: text cells, styles, widths, wrapping.
 
-One place for what the office sees in Excel/WPS and on paper:
+One place for what the office sees in Excel/WPS (:mod:`.paper`: how it prints):
 - text that reaches a spreadsheet never runs as a formula (OWASP CSV injection): text
   cells are typed as strings (:func:`text_cell`, :func:`set_text`);
 - column widths fit their text by display width (CJK counts twice, ``rich.cells``), within
   a cap; longer text wraps, and rows get the height of their wrapped lines, because
   neither LibreOffice nor Excel grows a row of a written file by itself;
-- every sheet prints on A4, one page wide, its header repeated (:class:`Page`), and keeps
-  its header and name columns in view while scrolling (:func:`freeze`).
+- every cell of a table is boxed and centred vertically like the others of its row;
+- a sheet keeps its header and name columns in view while scrolling (:func:`freeze`);
+- the rows of a large sheet are written as XML directly (:class:`Rows`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.compat import safe_string
@@ -33,14 +33,19 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.hyperlink import Hyperlink
 from rich.cells import cell_len
 
-from consolidate.writing.files import atomic_path
-
 EXCEL_MAX_CHARS = 32_767
-HEADER_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14)
+# Named as the body is (openpyxl's default): a font without a name prints its Latin
+# letters and digits in LibreOffice's serif default.
+BODY_FONT = "Calibri"
+HEADER_FONT = Font(name=BODY_FONT, bold=True)
+TITLE_FONT = Font(name=BODY_FONT, bold=True, size=14)
 LINK_FONT = Font(color="FF0563C1", underline="single")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WRAP = Alignment(wrap_text=True, vertical="top")
+# Every cell of a row is centred vertically: a two-line cell (上海市黄浦区 / 市场监督管理局)
+# beside one-line cells that sat at the bottom made its first line seem the row above's.
+WRAP = Alignment(wrap_text=True, vertical="center")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
+TITLE_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 DATE_FORMAT = "yyyy-mm-dd"
@@ -49,6 +54,7 @@ SEVERITY_FILLS = {"error": "FFFF7C80", "warning": "FFFFFF00", "info": "FFBDD7EE"
 ROW_FILLS = {"error": "FFFDE2E1", "warning": "FFFFF4C2", "info": "FFE3EEFB"}
 # Column width cap (in half-width characters); texts of more characters than fit wrap.
 WRAP_FROM = 30
+SCREEN_CAP = 60  # a column on the screen only: wider, so that it never wraps
 # Points per line of 11-point text (CJK glyphs are taller than Latin ones), and the
 # cell's top and bottom padding.
 LINE_POINTS, ROW_PADDING = 15.0, 3.0
@@ -122,7 +128,9 @@ def header_cells(ws: Any, labels: Sequence[str], *, box: bool = False) -> list[A
     """Bold, shaded, wrapped header cells."""
     extra = {"border": BOX} if box else {}
     return [
-        text_cell(ws, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP, **extra)
+        text_cell(
+            ws, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT, **extra
+        )
         for label in labels
     ]
 
@@ -158,6 +166,34 @@ def column_widths(
     return [min(w, cap) for w in widths]
 
 
+def table_widths(
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    cap: float = WRAP_FROM,
+    printed: int | None = None,
+) -> list[float]:
+    """Widths that fit the rows' text (within ``cap``) and the header on two lines at most:
+    a header is no reason for a column twice as wide as its values. A column after the
+    first ``printed`` is on the screen only: as wide as its text up to ``SCREEN_CAP``, so
+    that its text (a long file name) never makes a printed row two lines tall."""
+    count = len(header) if printed is None else printed
+    widths = column_widths(rows, SCREEN_CAP) if rows else []
+    widths += [4.0] * (len(header) - len(widths))
+    widths = [min(w, cap) if i < count else w for i, w in enumerate(widths)]
+    return [max(width, header_width(label)) for width, label in zip(widths, header, strict=False)]
+
+
+def header_width(label: str) -> float:
+    """The width that shows ``label`` on two lines: half its text (a whole Chinese
+    character or the longest word of an English one), and the cell's padding."""
+    half = math.ceil(cell_len(label) / 2)
+    if cell_len(label) != len(label):
+        half += half % 2  # a Chinese character takes two: never half of one on a line
+    words = label.split()
+    longest = max(cell_len(word) for word in words) if len(words) > 1 else 0
+    return max(half, longest) + 2
+
+
 def line_count(value: object, width: float) -> int:
     """Lines a wrapped cell of ``width`` needs for ``value`` (each of its lines wraps)."""
     return _line_count(value if isinstance(value, str) else shown(value), width)
@@ -185,78 +221,10 @@ def set_widths(ws: Any, widths: Sequence[float]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
-# ---------------------------------------------------------------- page set-up and freezing
-@dataclass(frozen=True, slots=True)
-class Page:
-    """How a sheet prints: A4, one page wide (``tall=1``: the whole sheet on one page)."""
-
-    landscape: bool = True
-    tall: int = 0  # pages high; 0: as many as needed
-    title_rows: str | None = None  # ``"1:1"``: repeated at the top of every page
-    centered: bool = False
-    margin: float | None = None  # left and right, in inches
-    vertical_margin: float | None = None  # top and bottom, in inches
-
-    def apply(self, ws: Any) -> None:
-        """Set this page set-up on a sheet (ordinary or write-only)."""
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.orientation = "landscape" if self.landscape else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = self.tall
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        if self.title_rows:
-            ws.print_title_rows = self.title_rows
-        if self.centered:
-            ws.print_options.horizontalCentered = True
-        if self.margin is not None:
-            ws.page_margins.left = ws.page_margins.right = self.margin
-        if self.vertical_margin is not None:
-            ws.page_margins.top = ws.page_margins.bottom = self.vertical_margin
-
-
+# ---------------------------------------------------------------- freezing
 def freeze(ws: Any, rows: int, columns: int = 0) -> None:
     """Keep the first ``rows`` rows and ``columns`` columns in view while scrolling."""
     ws.freeze_panes = f"{get_column_letter(columns + 1)}{rows + 1}"
-
-
-# ---------------------------------------------------------------- a table sheet
-@dataclass
-class Table:
-    """A sheet whose row 1 is the header, and what is special about its rows."""
-
-    title: str
-    header: list[str]
-    rows: list[list[object]]
-    widths: list[float] | None = None  # None: fitted to the text, within WRAP_FROM
-    frozen_columns: int = 0
-    fills: list[str | None] | None = None  # a fill per row (ARGB), e.g. rows with problems
-    page: Page = Page(title_rows="1:1")
-
-
-def save_tables(path: Path, tables: Sequence[Table]) -> None:
-    """A workbook of ``tables``, one sheet each, written atomically to ``path``."""
-    wb = Workbook(write_only=True)
-    for table in tables:
-        table_sheet(wb, table)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-
-
-def table_sheet(wb: Workbook, table: Table) -> Any:
-    """A write-only sheet: header frozen, filtered and repeated, rows as tall as their text."""
-    ws = wb.create_sheet(table.title)
-    widths = table.widths or column_widths([table.header, *table.rows])
-    set_widths(ws, widths)
-    table.page.apply(ws)
-    freeze(ws, 1, table.frozen_columns)
-    rows = Rows(ws, widths)
-    rows.append(header_cells(ws, table.header), table.header)
-    fills = table.fills or [None] * len(table.rows)
-    for row, fill in zip(table.rows, fills, strict=True):
-        rows.values(row, fill=fill)
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(table.header))}{len(table.rows) + 1}"
-    rows.close()
-    return ws
 
 
 class Rows:
@@ -295,35 +263,24 @@ class Rows:
         self._xml.append("".join(parts))
         return number
 
-    def values(
-        self, values: Sequence[object], *, fill: str | None = None, box: bool = False
-    ) -> int:
-        """Append a row of values: dates formatted, long text wrapped, links blue, each
-        cell filled and boxed as asked. Short text in an unstyled row stays a plain value
-        (most cells of a large register); a styled cell takes a style made once."""
+    def values(self, values: Sequence[object], *, fill: str | None = None, box: bool = True) -> int:
+        """Append a row of values: dates formatted, text wrapped, links blue, each cell
+        filled and boxed as asked and centred vertically like the others of its row (a
+        plain cell would sit at the bottom beside a wrapped one). A style is made once."""
         self.count += 1
         number = self.count
         parts = [self._row_tag(number, row_height(values, self.widths))]
-        plain = not fill and not box
         letters = self._letters_for(len(values))
+        style = self._style_attr(fill, box)
         for col, value in enumerate(values):
             ref = f"{letters[col]}{number}"
-            if isinstance(value, str):
-                if plain and len(value) <= WRAP_FROM // 2 and "\n" not in value:
-                    if value:  # the most frequent cell of all: short text, no style
-                        parts.append(_cell_xml(ref, "", value))
-                else:
-                    parts.append(_cell_xml(ref, self._style_attr(fill, box), value))
-            elif isinstance(value, Link):
+            if isinstance(value, Link):
                 parts.append(_cell_xml(ref, self._style_attr(fill, box, link=True), value.text))
                 self.ws._hyperlinks.append(Hyperlink(ref=ref, location=value.location))  # noqa: SLF001
             elif isinstance(value, dt.date):
                 parts.append(_cell_xml(ref, self._style_attr(fill, box, date=True), value))
-            elif plain:
-                if value is not None and value != "":
-                    parts.append(_cell_xml(ref, "", value))
-            else:
-                parts.append(_cell_xml(ref, self._style_attr(fill, box), value))
+            else:  # an empty cell keeps its box
+                parts.append(_cell_xml(ref, style, value))
         parts.append("</row>")
         self._xml.append("".join(parts))
         return number
