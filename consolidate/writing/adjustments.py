@@ -15,28 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
 
 from consolidate.ledger import record
 from consolidate.model.config import Config
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import FORWARDED, HELD, Request
+from consolidate.writing.book import Book, Sheet, header_cells, new_book, text_cell
 from consolidate.writing.files import atomic_path
 from consolidate.writing.paper import Page, Table, table_sheet, written_date
 from consolidate.writing.register import LABELS
 from consolidate.writing.template import build_filled_form, notes_text
-from consolidate.writing.xlsx import (
-    ROW_FILLS,
-    TITLE_FONT,
-    Rows,
-    freeze,
-    header_cells,
-    set_widths,
-    table_widths,
-    text_cell,
-)
+from consolidate.writing.xlsx import ROW_FILLS, TITLE_FONT, table_widths
 
 FORWARD_SHEET, RETURN_SHEET, YEAR_SHEET = "报送总局", "退回区局", "全年台账"
 ADJUSTMENTS_SHEET = FORWARD_SHEET  # the sheet SAMR receives
@@ -82,19 +72,19 @@ def write_adjustments(
         outcome = record(None, outcome, received)
     config, requests = outcome.config, outcome.requests
     labels = _labels(lang)
-    wb = Workbook(write_only=True)
-    form_sheet(
-        wb,
-        FORWARD_SHEET,
-        _forward_sheet(config, outcome.as_of, _to_forward(requests, config), labels),
-    )
-    form_sheet(
-        wb, RETURN_SHEET, _return_sheet(config, outcome.as_of, _to_return(requests, config), labels)
-    )
     year = outcome.year or outcome.as_of.year
-    table_sheet(wb, _year_table(requests, year, outcome.as_of, config, labels))
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    with new_book(path) as book:
+        form_sheet(
+            book,
+            FORWARD_SHEET,
+            _forward_sheet(config, outcome.as_of, _to_forward(requests, config), labels),
+        )
+        form_sheet(
+            book,
+            RETURN_SHEET,
+            _return_sheet(config, outcome.as_of, _to_return(requests, config), labels),
+        )
+        table_sheet(book, _year_table(requests, year, outcome.as_of, config, labels))
 
 
 def write_batch(requests: Sequence[Request], day: dt.date, path: Path, config: Config) -> None:
@@ -234,8 +224,8 @@ class FormSheet:
     office_notes: list[str] = field(default_factory=list)  # below the notes, off the paper
 
 
-def form_sheet(wb: Workbook, title: str, sheet: FormSheet) -> Any:
-    """A write-only sheet laid out as Annex 1: label, title, metadata, boxed table, notes.
+def form_sheet(book: Book, title: str, sheet: FormSheet) -> Sheet:
+    """A sheet laid out as Annex 1: label, title, metadata, boxed table, notes.
 
     Every line of every cell is printed (rows as tall as their wrapped text), one page
     wide, the header repeated on every page.
@@ -246,40 +236,38 @@ def form_sheet(wb: Workbook, title: str, sheet: FormSheet) -> Any:
     page = Page(title_rows=f"{HEADER_ROW}:{HEADER_ROW}", centered=True, printed=printed)
     widths = table_widths(header, sheet.rows, printed=printed)
     widths = page.fit(widths, sheet.rows)
-    ws = wb.create_sheet(title)
-    set_widths(ws, widths)
-    page.apply(ws)
-    freeze(ws, HEADER_ROW)
-    rows = Rows(ws, widths)
-    _form_top(ws, rows, sheet.config, sheet.as_of, len(spec.columns))
-    rows.append(header_cells(ws, header, box=True), header)
+    out = book.sheet(title, widths)
+    page.apply(out)
+    out.freeze(HEADER_ROW)
+    _form_top(out, sheet.config, sheet.as_of, len(spec.columns))
+    out.append(header_cells(out, header, box=True), header)
     for row in sheet.rows:
-        rows.values(row)
+        out.values(row)
     for line in sheet.notes:
-        rows.append([text_cell(ws, line)])
-    ws.print_area = f"A1:{get_column_letter(printed)}{rows.count}"
+        out.append([text_cell(out, line)])
+    out.print_area(printed)
     for line in sheet.office_notes:
-        rows.append([text_cell(ws, line)])
-    rows.close()
-    return ws
+        out.append([text_cell(out, line)])
+    return out
 
 
 HEADER_ROW = 4  # below the label, the title and the metadata line
 
 
-def _form_top(ws: Any, rows: Rows, config: Config, as_of: dt.date, width: int) -> None:
-    """The lines above Annex 1's header: label, title, metadata."""
+def _form_top(out: Sheet, config: Config, as_of: dt.date, width: int) -> None:
+    """The lines above Annex 1's header: label, title (across the form), metadata."""
     spec = config.annexes[1]
-    ws.merged_cells.add(f"A2:{get_column_letter(width)}2")
     title_style = {"font": TITLE_FONT, "alignment": Alignment(horizontal="center")}
-    rows.append([text_cell(ws, spec.short_title)])
-    rows.append([text_cell(ws, spec.title, **title_style)], height=24)
-    rows.append(_metadata_line(ws, config, as_of, width))
+    out.append([text_cell(out, spec.short_title)])
+    out.append([text_cell(out, spec.title, **title_style)], height=24, span=width)
+    out.append(_metadata_line(out, config, as_of, width))
 
 
-def _metadata_line(ws: Any, config: Config, as_of: dt.date, width: int) -> list[Any]:
+def _metadata_line(out: Sheet, config: Config, as_of: dt.date, width: int) -> list[Any]:
     """填报单位 at the left, 填报日期 towards the right, as on the form."""
     line: list[Any] = [None] * width
-    line[0] = text_cell(ws, f"填报单位：{config.city.office}")
-    line[max(1, width - 3)] = text_cell(ws, f"填报日期：{as_of.year}年{as_of.month}月{as_of.day}日")
+    line[0] = text_cell(out, f"填报单位：{config.city.office}")
+    line[max(1, width - 3)] = text_cell(
+        out, f"填报日期：{as_of.year}年{as_of.month}月{as_of.day}日"
+    )
     return line

@@ -116,9 +116,21 @@ def load_copy(source: Path) -> Workbook:
         except Exception:  # noqa: BLE001 - openpyxl is stricter than calamine; fall back
             return rebuild(data, source)
         workbook.template = False  # an .xltx is saved as a plain workbook
+        if _too_wide_to_walk(workbook):
+            return rebuild(data, source)
         _defuse(workbook)
         return workbook
     return rebuild(data, source)
+
+
+# Every cell of a sheet's used range is visited to find its hyperlinks (openpyxl lists no
+# sheet's cells but by range). A range this large holds mostly empty cells formatted far
+# out: such a copy is rebuilt from the values, as an .xls is, rather than walked.
+DEFUSE_MAX_CELLS = 3_000_000
+
+
+def _too_wide_to_walk(workbook: Workbook) -> bool:
+    return any(s.max_row * s.max_column > DEFUSE_MAX_CELLS for s in workbook.worksheets)
 
 
 def _defuse(workbook: Workbook) -> None:
@@ -129,10 +141,11 @@ def _defuse(workbook: Workbook) -> None:
     for sheet in workbook.worksheets:
         for name in list(sheet.defined_names):
             del sheet.defined_names[name]
-        for cell in list(sheet._cells.values()):  # the cells present, not the whole range
-            link = cell.hyperlink
-            if link is not None and (link.target or link.id):
-                cell.hyperlink = None
+        for row in sheet.iter_rows():
+            for cell in row:
+                link = cell.hyperlink
+                if link is not None and (link.target or link.id):
+                    cell.hyperlink = None
 
 
 # openpyxl needs far more memory than the reader: above this much unpacked XML no

@@ -23,25 +23,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.header_footer import HeaderFooterItem
+from openpyxl.worksheet.page import PageMargins
 from rich.cells import cell_len
 
-from consolidate.writing.files import atomic_path
+from consolidate.writing.book import Book, Sheet, header_cells, new_book, text_cell
 from consolidate.writing.xlsx import (
     LINE_POINTS,
     ROW_PADDING,
     TITLE_ALIGNMENT,
     TITLE_FONT,
     Link,
-    Rows,
-    freeze,
-    header_cells,
     line_count,
-    set_widths,
     shown,
     table_widths,
-    text_cell,
 )
 
 # ---------------------------------------------------------------- paper
@@ -197,7 +193,11 @@ class Page:
         return [*on_paper, *widths[count:]]
 
     def apply(self, ws: Any) -> None:
-        """Set this page set-up on a sheet (ordinary or write-only)."""
+        """Set this page set-up on a sheet: openpyxl's (ordinary or write-only), or a
+        :class:`~.book.Sheet` (XlsxWriter's)."""
+        if isinstance(ws, Sheet):
+            self._set_up(ws.worksheet)
+            return
         ws.page_setup.paperSize = "9"  # A4
         ws.page_setup.orientation = "landscape" if self.landscape else "portrait"
         ws.page_setup.fitToWidth = 1
@@ -207,18 +207,50 @@ class Page:
             ws.print_title_rows = self.title_rows
         if self.centered:
             ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = self.margin
+        margins = self._margins(ws.page_margins)
+        ws.page_margins.left, ws.page_margins.right = margins.left, margins.right
+        ws.page_margins.top, ws.page_margins.bottom = margins.top, margins.bottom
+        ws.page_margins.header, ws.page_margins.footer = margins.header, margins.footer
+        self._heading(ws.oddHeader, ws.oddFooter)
+
+    def _set_up(self, worksheet: Any) -> None:
+        """The same on an XlsxWriter worksheet."""
+        worksheet.set_paper(9)  # A4
+        if self.landscape:
+            worksheet.set_landscape()
+        else:
+            worksheet.set_portrait()
+        worksheet.fit_to_pages(1, self.tall)
+        if self.title_rows:
+            first, _, last = self.title_rows.partition(":")
+            worksheet.repeat_rows(int(first) - 1, int(last or first) - 1)
+        if self.centered:
+            worksheet.center_horizontally()
+        margins = self._margins(PageMargins())  # openpyxl's defaults, where none is set
+        worksheet.set_margins(margins.left, margins.right, margins.top, margins.bottom)
+        header, footer = HeaderFooterItem(), HeaderFooterItem()
+        self._heading(header, footer)
+        worksheet.set_header(str(header), {"margin": margins.header})
+        worksheet.set_footer(str(footer), {"margin": margins.footer})
+
+    def _margins(self, margins: PageMargins) -> PageMargins:
+        """``margins`` with this page's: its sides, and room for a heading and page number."""
+        margins = copy.copy(margins)
+        margins.left = margins.right = self.margin
         if self.heading or self.numbered:  # the heading and the page number in the margins
-            ws.page_margins.header = ws.page_margins.footer = HEADER_MARGIN
-            ws.page_margins.top = ws.page_margins.bottom = HEADED_MARGIN
+            margins.header = margins.footer = HEADER_MARGIN
+            margins.top = margins.bottom = HEADED_MARGIN
         if self.vertical_margin is not None:
-            ws.page_margins.top = ws.page_margins.bottom = self.vertical_margin
+            margins.top = margins.bottom = self.vertical_margin
+        return margins
+
+    def _heading(self, header: HeaderFooterItem, footer: HeaderFooterItem) -> None:
         if self.heading:
-            ws.oddHeader.center.text = self.heading.replace("&", "&&")  # & starts a code
-            ws.oddHeader.center.size = 12
-            ws.oddHeader.center.font = "-,Bold"
+            header.center.text = self.heading.replace("&", "&&")  # & starts a code
+            header.center.size = 12
+            header.center.font = "-,Bold"
         if self.numbered:
-            ws.oddFooter.center.text = PAGE_NUMBERS.get(self.lang, PAGE_NUMBERS["zh"])
+            footer.center.text = PAGE_NUMBERS.get(self.lang, PAGE_NUMBERS["zh"])
 
 
 PAGE_NUMBERS = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"}
@@ -367,51 +399,44 @@ class Table:
 
 def save_tables(path: Path, tables: Sequence[Table]) -> None:
     """A workbook of ``tables``, one sheet each, written atomically to ``path``."""
-    wb = Workbook(write_only=True)
-    for table in tables:
-        table_sheet(wb, table)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    with new_book(path) as book:
+        for table in tables:
+            table_sheet(book, table)
 
 
-def table_sheet(wb: Workbook, table: Table) -> Any:
-    """A write-only sheet: header frozen, filtered and repeated, cells boxed and centred
-    alike, rows as tall as their text, the printed columns one page wide at 9 points."""
-    ws = wb.create_sheet(table.title)
+def table_sheet(book: Book, table: Table) -> Sheet:
+    """A sheet written row by row: header frozen, filtered and repeated, cells boxed and
+    centred alike, rows as tall as their text, the printed columns one page wide at 9 points."""
     page = table.page
     widths = table.widths or table_widths(table.header, table.rows, printed=page.printed)
     widths = page.fit(widths, table.rows)
-    set_widths(ws, widths)
+    sheet = book.sheet(table.title, widths)
     top = len(table.lines) + 1  # the header row
-    replace(page, title_rows=f"{top}:{top}").apply(ws)
-    freeze(ws, top, table.frozen_columns)
-    rows = Rows(ws, widths)
+    replace(page, title_rows=f"{top}:{top}").apply(sheet)
+    sheet.freeze(top, table.frozen_columns)
     printed = len(table.header) if page.printed is None else page.printed
-    title_lines(ws, rows, table.lines, sum(widths[:printed]), printed)
-    rows.append(header_cells(ws, table.header, box=True), table.header)
+    title_lines(sheet, table.lines, sum(widths[:printed]), printed)
+    sheet.append(header_cells(sheet, table.header, box=True), table.header)
     fills = table.fills or [None] * len(table.rows)
     for row, fill in zip(table.rows, fills, strict=True):
         if len(row) == 1 < len(table.header):  # a line saying why the table is empty
-            title_lines(ws, rows, ["", *row], sum(widths[:printed]), printed)
+            title_lines(sheet, ["", *row], sum(widths[:printed]), printed)
         else:
-            rows.values(row, fill=fill)
-    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(table.header))}{rows.count}"
+            sheet.values(row, fill=fill)
+    sheet.autofilter(top, len(table.header))
     if printed < len(table.header):
-        ws.print_area = f"A1:{get_column_letter(printed)}{rows.count}"
-    rows.close()
-    return ws
+        sheet.print_area(printed)
+    return sheet
 
 
-def title_lines(ws: Any, rows: Rows, lines: Sequence[str], width: float, span: int) -> None:
+def title_lines(sheet: Sheet, lines: Sequence[str], width: float, span: int) -> None:
     """A bold title and the lines under it, each across the ``span`` printed columns
     (an empty title: the lines alone)."""
     for number, line in enumerate(lines):
         if number == 0 and not line:
             continue
         style = {"font": TITLE_FONT} if number == 0 else {}
-        count = rows.count + 1
-        if span > 1:
-            ws.merged_cells.add(f"A{count}:{get_column_letter(span)}{count}")
         points = TITLE_POINTS if number == 0 else LINE_POINTS
         height = line_count(line, width * (11 / 14 if number == 0 else 1)) * points + ROW_PADDING
-        rows.append([text_cell(ws, line, alignment=TITLE_ALIGNMENT, **style)], height=height)
+        cell = text_cell(sheet, line, alignment=TITLE_ALIGNMENT, **style)
+        sheet.append([cell], height=height, span=span)

@@ -2,8 +2,8 @@
 
 Only writing happens here: which rows count (the selection, the rejected rows) and what
 is wrong with them (the findings) come from the :class:`~consolidate.model.outcome.Outcome`.
-Workbooks are written with openpyxl's write-only mode, so cells stream to disk, and every
-text cell is typed as a string so that nothing a district typed can run as a formula.
+Workbooks are written row by row (:mod:`.book`), so cells stream to disk, and every text
+cell is typed as a string so that nothing a district typed can run as a formula.
 """
 
 from __future__ import annotations
