@@ -10,7 +10,9 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from conftest import AS_OF, a2_values, annex_grid, cli
+from openpyxl.styles import Border, Side
 
 LIVE = {
     "K1": "=cmd|' /C calc'!A0",
@@ -66,10 +68,10 @@ def _with_external_link(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _hostile_submission(path: Path) -> Path:
+def _hostile_submission(path: Path, far: str | None = None) -> Path:
     """A faulty Annex 2 (a 10-digit mobile) carrying live formulas, a hyperlink to a share,
     a name of the sender's and an external link (openpyxl must be able to open it, or the
-    copy would be rebuilt from values anyway)."""
+    copy would be rebuilt from values anyway); ``far``: an empty cell formatted there."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "附件2"
@@ -80,6 +82,8 @@ def _hostile_submission(path: Path) -> Path:
     for ref, formula in LIVE.items():
         sheet[ref] = formula
     sheet["B5"].hyperlink = SHARE
+    if far:
+        sheet[far].border = Border(bottom=Side(style="thin"))
     book.defined_names["价格"] = openpyxl.workbook.defined_name.DefinedName(
         "价格", attr_text="[1]Sheet1!$A$1"
     )
@@ -99,8 +103,11 @@ def test_the_hostile_submission_carries_what_it_claims(tmp_path: Path) -> None:
     assert book._external_links and book["附件2"]["K2"].data_type == "f"
 
 
-def test_an_annotated_copy_holds_values_only(tmp_path: Path) -> None:
-    path = _hostile_submission(tmp_path / "附件2.xlsx")
+@pytest.mark.parametrize("far", [None, "AZ70000"])
+def test_an_annotated_copy_holds_values_only(tmp_path: Path, far: str | None) -> None:
+    """``far``: a cell formatted far out makes the used range too large to visit each of
+    its cells for links: the copy is rebuilt from the values, with no link either."""
+    path = _hostile_submission(tmp_path / "附件2.xlsx", far)
     out = tmp_path / "附件2（已标注）.xlsx"
     ran = cli("check", path, "--annotate", out, "--as-of", AS_OF)
     assert ran.code == 1, ran.output
@@ -120,3 +127,4 @@ def test_an_annotated_copy_holds_values_only(tmp_path: Path) -> None:
     sheet = book["附件2"]
     assert sheet["G5"].comment is not None  # still annotated: the mobile is marked
     assert sheet["B5"].hyperlink is None
+    assert sheet.max_row < 70_000  # rebuilt from the values: the formatted far cell is gone
