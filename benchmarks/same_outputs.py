@@ -2,7 +2,7 @@
 """Are a checkout's workbooks the same as another's? Written by one, compared cell by cell.
 
     python benchmarks/same_outputs.py write OUT [--checkout DIR] [--inbox sample|city]
-    python benchmarks/same_outputs.py compare OLD NEW
+    python benchmarks/same_outputs.py compare OLD NEW [--only GLOB]
 
 ``write`` runs the CLI of the checkout ``DIR`` (default: this one; another, e.g. a
 ``git worktree`` of the commit before a change, with its own ``make .venv/.installed``) on the sample inbox
@@ -80,9 +80,8 @@ def write(out: Path, checkout: Path, inbox: str) -> None:
 
 
 # ---------------------------------------------------------------- comparing them
-def compare(old: Path, new: Path) -> int:
-    old_books = {p.relative_to(old) for p in old.rglob("*.xlsx")}
-    new_books = {p.relative_to(new) for p in new.rglob("*.xlsx")}
+def compare(old: Path, new: Path, only: str = "**") -> int:
+    old_books, new_books = _books(old, only), _books(new, only)
     differences = 0
     for missing in sorted(old_books ^ new_books):
         print(f"only in {'the old' if missing in old_books else 'the new'}: {missing}")
@@ -98,6 +97,14 @@ def compare(old: Path, new: Path) -> int:
             print(f"{name}: same")
     print(f"{len(old_books & new_books)} workbooks compared, {differences} differences")
     return 1 if differences else 0
+
+
+def _books(folder: Path, only: str) -> set[Path]:
+    """The workbooks below ``folder`` whose path matches ``only`` part by part (``**``: all)."""
+    paths = {p.relative_to(folder) for p in folder.rglob("*.xlsx")}
+    if only == "**":
+        return paths
+    return {p for p in paths if len(p.parts) == len(Path(only).parts) and p.match(only)}
 
 
 def _book_differences(old_path: Path, new_path: Path) -> Iterator[str]:
@@ -301,11 +308,14 @@ def main() -> int:
     c = sub.add_parser("compare", help="compare the workbooks of two folders")
     c.add_argument("old", type=Path)
     c.add_argument("new", type=Path)
+    c.add_argument(
+        "--only", default="**", help="the workbooks whose path matches, e.g. '*/register.xlsx'"
+    )
     opts = parser.parse_args()
     if opts.command == "write":
         write(opts.out.resolve(), opts.checkout.resolve(), opts.inbox)
         return 0
-    return compare(opts.old, opts.new)
+    return compare(opts.old, opts.new, opts.only)
 
 
 if __name__ == "__main__":
