@@ -24,6 +24,7 @@ from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
+from consolidate.reading.receipts import date_by_receipts, receipts_in
 from consolidate.writing.files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,14 @@ def check(
     config: Config | None = None,
     displays: Sequence[str] | None = None,
     fastlist_path: Path | str | None = None,
+    scans: Sequence[str] | None = None,
 ) -> Outcome:
     """Check a district's own files: file, row and cross-annex rules (no roll-up).
 
     A folder stands for every workbook below it (a clerk may give the folder she sends).
     ``fastlist_path``: the city's list of fast-channel users, for recommendation lists.
+    ``scans``: the stamped scans that come with the files (a page submission): given, an
+    annex without one gets stamped-copy-missing.
     """
     config = config or load_config()
     as_of = as_of or dt.date.today()
@@ -60,7 +64,9 @@ def check(
             raise InputError("file-missing", path=path)
     # each file in a worker: one bad file costs only itself; meanwhile the checks' imports
     results = read_all(files, config, while_waiting=lambda: prepare(size_of(files)))
-    return evaluate(results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist)
+    return evaluate(
+        results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist, scans=scans
+    )
 
 
 def _fastlist(path: Path | str | None, config: Config) -> FastList | None:
@@ -103,6 +109,8 @@ def consolidate_inbox(
     references = [Path(p) for p in (baseline_path, fastlist_path) if p is not None]
     files, ignored = discover(inbox, references, config)
     results = read_all(files, config, progress, lambda: prepare(size_of(files)))
+    # Submissions the page saved: dated by their receipts (the moment they were saved).
+    results = date_by_receipts(results, receipts_in(inbox, ignored))
     return evaluate(
         results,
         config=config,
@@ -112,6 +120,7 @@ def consolidate_inbox(
         fastlist=fastlist,
         ignored=ignored,
         recorded=recorded,
+        scans=(),
     )
 
 

@@ -439,6 +439,11 @@ class TemplateSettings:
 class Inbox:
     spreadsheet_suffixes: Words
     word_suffixes: Words
+    # The stamped scan the notice asks for (stamped-copy-missing): a file with one of
+    # these endings, in the same e-mail, page submission or folder (same base name).
+    scan_suffixes: Words = (".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+    # Words a scan's name may add to its annex's base name: 黄浦区附件2（盖章）.pdf.
+    scan_marks: Words = ("已盖章", "盖章版", "盖章件", "盖章", "扫描件", "扫描版", "扫描", "签章")
 
 
 @frozen()

@@ -51,6 +51,7 @@ LEDGER_LABELS = {
         "superseded": "退回（已重新报送，见台账编号{id}）",
         "repeat": "重复（同台账编号{id}，不再报送）",
         "from_option": "运行时指定", "from_mail": "邮件日期", "from_file": "文件时间",
+        "from_page": "网页报送时间",
         "lang": "zh",
     },
     "en": {
@@ -60,7 +61,7 @@ LEDGER_LABELS = {
         "forwarded": "forwarded", "superseded": "returned (sent again corrected: ledger no. {id})",
         "repeat": "repeat of ledger no. {id} (not forwarded again)",
         "from_option": "given on the command line", "from_mail": "e-mail date",
-        "from_file": "file time",
+        "from_file": "file time", "from_page": "saved by the page",
         "lang": "en",
     },
 }  # fmt: skip
