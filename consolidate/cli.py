@@ -41,6 +41,14 @@ ledger_option = click.option(
     " / the request ledger (default: ledger.sqlite in the output folder).",
 )
 
+accounts_option = click.option(
+    "--accounts",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="账号文件（默认：serve --inbox 时为收件文件夹旁的 accounts.sqlite，accounts 命令为当前文件夹中的）"
+    " / the accounts file: accounts.sqlite beside the inbox for serve, in this folder for accounts.",
+)
+
 EXAMPLES = """\b
 示例 / examples:
   consolidate check 附件2.xlsx                       屏幕上列出问题
@@ -50,6 +58,8 @@ EXAMPLES = """\b
   consolidate forward 输出/ --date 2026-10-09
   consolidate template --annex 2 --district 黄浦区 附件2.xlsx
   consolidate serve --host 0.0.0.0 --port 8000
+  consolidate serve --inbox 收件箱/ --host 127.0.0.1 --port 8000
+  consolidate accounts add 黄浦区
 """
 
 
@@ -426,11 +436,123 @@ def export_schemas(folder: Path) -> None:
     metavar="PORT",
     help="端口 / port.",
 )
-def serve(host: str, port: int) -> None:
-    """区局自查网页（供内网使用）/ the clerks' self-check web page for the intranet."""
-    from consolidate.ui.server import serve as run_server
+@click.option(
+    "--inbox",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="收件文件夹：给出时网页也接受各区登录报送，文件保存到 DIR/<区>/网页报送/"
+    " / the inbox: the page also takes the districts' submissions into it.",
+)
+@accounts_option
+def serve(host: str, port: int, inbox: Path | None, accounts: Path | None) -> None:
+    """区局自查网页（供内网使用）；加 --inbox 时各区还可登录报送
+    / the self-check page for the intranet; with --inbox, districts also submit through it."""
+    if inbox is None:
+        from consolidate.ui.server import serve as run_server
 
-    run_server(host, port)
+        run_server(host, port)
+        return
+    from consolidate import api
+    from consolidate.ui.portal import serve as run_portal
+
+    if not inbox.is_dir():
+        refuse("inbox-missing", path=inbox)
+    run_portal(inbox, api.accounts_path(accounts, inbox), host, port)
+
+
+ACCOUNTS_EXAMPLES = """\b
+示例 / examples:
+  consolidate accounts add 办公室
+  consolidate accounts add 黄浦区
+  consolidate accounts reset 黄浦区
+  consolidate accounts disable 黄浦区
+  consolidate accounts list
+  consolidate accounts add 黄浦区 --accounts 网页/accounts.sqlite
+"""
+
+
+@main.group(epilog=ACCOUNTS_EXAMPLES)
+def accounts() -> None:
+    """网页报送的账号（每区一个，市局一个“办公室”）/ the page's accounts (one per district, one for the office)."""
+
+
+def _account_command(action: str):  # noqa: ANN202 - a click decorator stack
+    def wrap(function):  # noqa: ANN001, ANN202
+        function = accounts_option(function)
+        function = lang_option(function)
+        function = click.argument("name", metavar="DISTRICT|办公室")(function)
+        return accounts.command(action, epilog=ACCOUNTS_EXAMPLES)(function)
+
+    return wrap
+
+
+@_account_command("add")
+def accounts_add(name: str, accounts: Path | None, lang: str) -> None:
+    """建立账号并显示一次性密码 / make an account and show its one-time password."""
+    from consolidate import api
+
+    shown, password = api.add_account(api.accounts_path(accounts), name)
+    say("account-added", name=shown, password=password)
+
+
+@_account_command("reset")
+def accounts_reset(name: str, accounts: Path | None, lang: str) -> None:
+    """重设密码（一次性密码，首次登录须修改）/ a new one-time password."""
+    from consolidate import api
+
+    shown, password = api.reset_account(api.accounts_path(accounts), name)
+    say("account-reset", name=shown, password=password)
+
+
+@_account_command("disable")
+def accounts_disable(name: str, accounts: Path | None, lang: str) -> None:
+    """停用账号，其登录立即失效 / disable an account; its sessions end."""
+    from consolidate import api
+
+    say("account-disabled", name=api.disable_account(api.accounts_path(accounts), name))
+
+
+@accounts.command("list", epilog=ACCOUNTS_EXAMPLES)
+@accounts_option
+@lang_option
+def accounts_list(accounts: Path | None, lang: str) -> None:
+    """列出账号（不显示密码）/ list the accounts (never a password)."""
+    from consolidate import api
+
+    path = api.accounts_path(accounts)
+    store = api.open_accounts(path)
+    found = api.list_accounts(path)
+    say("accounts-file", path=path, audit=store.audit_path)
+    if not found:
+        say("accounts-none")
+    for account in found:
+        _account_line(account)
+
+
+def _account_line(account) -> None:  # noqa: ANN001 - consolidate.ledger.accounts.Account
+    from consolidate.model.catalog import tool_message
+    from consolidate.ui.usage import LANG
+
+    lang = LANG.get()
+    if account.is_office:
+        role = tool_message("account-role-office", lang, {})
+    else:
+        role = tool_message("account-role-district", lang, {})
+    if account.disabled:
+        state = tool_message("account-state-disabled", lang, {})
+    elif account.must_change:
+        state = tool_message("account-state-new", lang, {})
+    else:
+        state = tool_message("account-state-active", lang, {})
+    last = account.last_login or tool_message("account-never", lang, {})
+    say(
+        "account-line",
+        name=account.name,
+        role=role,
+        state=state,
+        created=account.created,
+        last=last,
+    )
 
 
 if __name__ == "__main__":
