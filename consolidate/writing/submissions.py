@@ -37,6 +37,7 @@ SCAN_MARK = "（盖章）"
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 # One save at a time in this process: names are chosen against what is there, then taken.
 _LOCK = threading.Lock()
+_ACTIVE: set[Path] = set()  # the hidden folders of this process's saves under way
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,11 @@ def save_submission(
 ) -> Receipt:
     """Save the files and their receipt into ``INBOX/<district>/网页报送/``; the receipt."""
     folder = ensure_folder(inbox / district / PAGE_FOLDER)
-    _remove_stale(folder)
+    with _LOCK:
+        _remove_stale(folder)
+        temp = Path(tempfile.mkdtemp(dir=folder, prefix=TEMP_PREFIX))
+        _ACTIVE.add(temp)
     number = receipt_number(moment)
-    temp = Path(tempfile.mkdtemp(dir=folder, prefix=TEMP_PREFIX))
     moved: list[Path] = []
     try:
         written = [
@@ -100,6 +103,8 @@ def save_submission(
         raise
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+        with _LOCK:
+            _ACTIVE.discard(temp)
     return receipt
 
 
@@ -160,10 +165,13 @@ def safe_name(name: str) -> str:
 
 
 def _remove_stale(folder: Path) -> None:
-    """Hidden folders of saves killed on the way (never a file anyone can see)."""
+    """Hidden folders of saves killed on the way (never a file anyone can see): an hour
+    old, and not one of this process's saves under way (the caller holds the lock)."""
     now = time.time()
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
+            if Path(entry.path) in _ACTIVE:
+                continue
             if entry.name.startswith(TEMP_PREFIX) and entry.is_dir(follow_symlinks=False):
                 with contextlib.suppress(OSError):
                     if now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS:
