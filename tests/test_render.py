@@ -203,7 +203,9 @@ def test_an_xls_copy_prints_its_table_one_page_wide(paper) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PRINTABLE_WIDTH = 718  # CSS pixels: A4 (210 mm) less the report's 2 × 10 mm margins, at 96 dpi
-MAX_PAGES = 12
+# The sample inbox: 12 pages, and since issue 29 its scans in the file list and the
+# annexes that came without one (stamped-copy-missing) among the districts' findings.
+MAX_PAGES = 14
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,7 @@ def test_the_finding_is_information_on_the_file_with_its_district_and_annex(outc
     )
     assert (found.severity, found.row, found.cell, found.sheet) == ("info", None, None, None)
     assert (found.district, found.annex) == ("黄浦区", 1)
-    assert "附件1没有随附盖章扫描件" in found.message and "黄浦区附件1（盖章）.pdf" in found.message
+    assert "附件1未随附盖章扫描件" in found.message and "黄浦区附件1（盖章）.pdf" in found.message
     assert "stamped scan" in (found.message_en or "")
 
 

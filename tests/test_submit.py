@@ -381,7 +381,7 @@ def test_without_a_scan_the_page_and_the_check_say_so(site, tmp_path):
     client = signed_in(site, "黄浦区")
     path = annex1(tmp_path / "黄浦区附件1.xlsx")
     page = text(check(client, [(path.read_bytes(), path.name)]))
-    assert 'id="no-scan"' in page and "没有随附盖章扫描件" in page
+    assert 'id="no-scan"' in page and "未随附盖章扫描件" in page
     assert 'id="confirm-box"' in page  # information only: it may still be sent
 
 
