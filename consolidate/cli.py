@@ -33,6 +33,12 @@ ledger_option = click.option(
     metavar="FILE",
 )
 
+accounts_option = click.option(
+    "--accounts",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+)
+
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consolidate", message="%(prog)s %(version)s")
@@ -365,11 +371,109 @@ def export_schemas(folder: Path) -> None:
     type=Integer(1, 65535),
     metavar="PORT",
 )
-def serve(host: str, port: int) -> None:
-    """The clerks' self-check web page for the intranet."""
-    from consolidate.ui.server import serve as run_server
+@click.option(
+    "--inbox",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+)
+@accounts_option
+def serve(host: str, port: int, inbox: Path | None, accounts: Path | None) -> None:
+    """The clerks' self-check web page for the intranet; with --inbox, submissions too."""
+    if inbox is None:
+        from consolidate.ui.server import serve as run_server
 
-    run_server(host, port)
+        run_server(host, port)
+        return
+    from consolidate import api
+    from consolidate.ui.portal import serve as run_portal
+
+    if not inbox.is_dir():
+        refuse("inbox-missing", path=inbox)
+    run_portal(inbox, api.accounts_path(accounts, inbox), host, port)
+
+
+@main.group()
+def accounts() -> None:
+    """The page's accounts (one per district, one for the office)."""
+
+
+def _account_command(action: str):  # noqa: ANN202 - a click decorator stack
+    def wrap(function):  # noqa: ANN001, ANN202
+        function = accounts_option(function)
+        function = lang_option(function)
+        function = click.argument("name", metavar="NAME")(function)
+        return accounts.command(action)(function)
+
+    return wrap
+
+
+@_account_command("add")
+def accounts_add(name: str, accounts: Path | None, lang: str) -> None:
+    """Make an account and show its one-time password."""
+    from consolidate import api
+
+    shown, password = api.add_account(api.accounts_path(accounts), name)
+    say("account-added", name=shown, password=password)
+
+
+@_account_command("reset")
+def accounts_reset(name: str, accounts: Path | None, lang: str) -> None:
+    """A new one-time password."""
+    from consolidate import api
+
+    shown, password = api.reset_account(api.accounts_path(accounts), name)
+    say("account-reset", name=shown, password=password)
+
+
+@_account_command("disable")
+def accounts_disable(name: str, accounts: Path | None, lang: str) -> None:
+    """Disable an account; its sessions end."""
+    from consolidate import api
+
+    say("account-disabled", name=api.disable_account(api.accounts_path(accounts), name))
+
+
+@accounts.command("list")
+@accounts_option
+@lang_option
+def accounts_list(accounts: Path | None, lang: str) -> None:
+    """List the accounts (never a password)."""
+    from consolidate import api
+
+    path = api.accounts_path(accounts)
+    store = api.open_accounts(path)
+    found = api.list_accounts(path)
+    say("accounts-file", path=path, audit=store.audit_path)
+    if not found:
+        say("accounts-none")
+    for account in found:
+        _account_line(account)
+
+
+def _account_line(account) -> None:  # noqa: ANN001 - consolidate.ledger.accounts.Account
+    from consolidate.model.catalog import tool_message
+    from consolidate.ui.usage import LANG
+
+    lang = LANG.get()
+    if account.is_office:
+        role = tool_message("account-role-office", lang, {})
+    else:
+        role = tool_message("account-role-district", lang, {})
+    if account.disabled:
+        state = tool_message("account-state-disabled", lang, {})
+    elif account.must_change:
+        state = tool_message("account-state-new", lang, {})
+    else:
+        state = tool_message("account-state-active", lang, {})
+    last = account.last_login or tool_message("account-never", lang, {})
+    say(
+        "account-line",
+        name=account.name,
+        role=role,
+        state=state,
+        created=account.created,
+        last=last,
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from consolidate.checks.mails import judge_mail_dates, mail_dates, run_moment
 from consolidate.checks.recommend import recommendation_findings
 from consolidate.checks.rows import row_findings
 from consolidate.checks.selection import select_submissions
+from consolidate.checks.stamps import stamped_copies
 from consolidate.model.baseline import Baseline
 from consolidate.model.collector import collector_paused
 from consolidate.model.config import Config
@@ -123,11 +124,15 @@ def evaluate(
     ignored: Iterable[str] = (),
     recorded: Sequence[Request] = (),
     now: dt.datetime | None = None,
+    scans: Sequence[str] | None = None,
 ) -> Outcome:
     """Select the submissions that count and run every rule over them.
 
     ``now``: the moment of the run (default: the clock), which an e-mail's Date may not
     be later than (decision 29) — judged first, since it decides the received dates.
+    ``scans``: look for the stamped scans (stamped-copy-missing) — in the e-mails, the
+    page's receipts and the files not read; the names given came with every file (a page
+    submission). None: the files were given alone (``check``), nothing to look for.
     """
     results = judge_mail_dates(results, run_moment(as_of, now, config), config)
     dated = list(mail_dates(results, config))
@@ -150,6 +155,8 @@ def evaluate(
         )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings + dated
+    if scans is not None:
+        findings += stamped_copies(results, selection, ignored, config, scans)
     return Outcome(
         as_of=as_of,
         config=config,

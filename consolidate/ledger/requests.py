@@ -23,6 +23,7 @@ from consolidate.model.request import (
     FROM_FILE,
     FROM_MAIL,
     FROM_OPTION,
+    FROM_PAGE,
     HELD,
     PENDING,
     Request,
@@ -40,7 +41,8 @@ def requests_of(outcome: Outcome, received: dt.date | None = None) -> list[Reque
 
     ``held`` where the row, or its form's metadata or structure, has an error finding;
     else ``pending``. Template leftovers (rejected rows) are no requests. The received
-    date: ``received`` (``--received``), else the e-mail's date, else the file's time.
+    date: ``received`` (``--received``), else the moment the page saved it, else the
+    e-mail's date, else the file's time.
     """
     config = outcome.config
     days = config.settings.deadlines.forward_working_days
@@ -93,8 +95,8 @@ def batch_cells(row: Row, config: Config) -> dict[str, str]:
 def _received(form: Form, received: dt.date | None) -> tuple[dt.date, str]:
     if received is not None:
         return received, FROM_OPTION
-    source = FROM_MAIL if form.source.received_from == "mail" else FROM_FILE
-    return form.source.received, source
+    sources = {"page": FROM_PAGE, "mail": FROM_MAIL}
+    return form.source.received, sources.get(form.source.received_from, FROM_FILE)
 
 
 def _errors_by_file(findings: Iterable[Finding]) -> dict[str, list[Finding]]:

@@ -89,6 +89,12 @@ def _digits(text: str) -> str:
     return text
 
 
+def _scrypt_cost(n: int) -> int:
+    if n < 16_384 or n & (n - 1):
+        raise ValueError("应为不小于 16384 的2的幂，例如 32768")
+    return n
+
+
 def _month_day(text: str) -> str:
     try:
         dt.date.fromisoformat(f"2024-{text}")  # a leap year: 02-29 is a day
@@ -447,6 +453,11 @@ class TemplateSettings:
 class Inbox:
     spreadsheet_suffixes: Words
     word_suffixes: Words
+    # The stamped scan the notice asks for (stamped-copy-missing): a file with one of
+    # these endings, in the same e-mail, page submission or folder (same base name).
+    scan_suffixes: Words = (".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+    # Words a scan's name may add to its annex's base name: 黄浦区附件2（盖章）.pdf.
+    scan_marks: Words = ("已盖章", "盖章版", "盖章件", "盖章", "扫描件", "扫描版", "扫描", "签章")
 
 
 @frozen()
@@ -515,6 +526,22 @@ class Server:
     cleanup_interval: int
     trusted_hosts: Words
     copies_per_client: int
+    # Submitting through the page (serve --inbox): accounts, sessions, logins.
+    session_hours: float = 8
+    login_failures: int = 5  # failed logins per account, and per address, within:
+    login_window_minutes: float = 15
+    password_min_chars: int = 10
+    # scrypt's cost (a power of two; memory = 128 * scrypt_n * 8 bytes: 32 MiB).
+    scrypt_n: Annotated[int, AfterValidator(_scrypt_cost)] = 32_768
+    # Checked uploads waiting for the district to confirm: minutes, and bytes in all.
+    pending_minutes: float = 30
+    pending_max_bytes: int = 200_000_000
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (the
+    # office's HTTPS proxy); from any other address these headers are ignored.
+    trusted_proxies: Words = ()
+    # Files of the inbox the office's arrivals page reads at most (each kept by its
+    # size and time until it changes).
+    arrivals_max_files: int = 2_000
 
 
 @frozen()

@@ -86,11 +86,23 @@ class Mail:
 
 
 @dataclass(frozen=True, slots=True)
+class PageReceipt:
+    """A submission made through the page (``serve --inbox``), as its receipt beside the
+    files records it: the moment it was saved is its received date (CLI.md)."""
+
+    number: str  # 回执编号
+    moment: dt.datetime  # when the page saved it, in the office's time zone
+    district: str  # the account that submitted it
+    scans: tuple[str, ...] = ()  # the stamped scans of the same submission (file names)
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """An input file as found: the path shown to people, its hash, size and time.
 
     A submission that came as an e-mail attachment is named ``<e-mail>/<attachment>``
-    and keeps the e-mail it came in (``mail``).
+    and keeps the e-mail it came in (``mail``); one made through the page keeps its
+    receipt (``page``).
     """
 
     display: str
@@ -99,17 +111,23 @@ class SourceFile:
     size: int
     mtime: float
     mail: Mail | None = None
+    page: PageReceipt | None = None
 
     @property
     def received(self) -> dt.date:
-        """The day it was received: the e-mail's date, else the file's modification date."""
+        """The day it was received: the moment the page saved it, else the e-mail's date,
+        else the file's modification date."""
+        if self.page is not None:
+            return self.page.moment.date()
         if self.mail and self.mail.received:
             return self.mail.received
         return dt.datetime.fromtimestamp(self.mtime).date()
 
     @property
     def received_from(self) -> str:
-        """Where :attr:`received` comes from: ``mail`` or ``file`` (its modification time)."""
+        """Where :attr:`received` comes from: ``page``, ``mail`` or ``file`` (its time)."""
+        if self.page is not None:
+            return "page"
         return "mail" if self.mail and self.mail.received else "file"
 
 
