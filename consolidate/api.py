@@ -26,6 +26,7 @@ from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
 from consolidate.reading.receipts import date_by_receipts, receipts_in
+from consolidate.values.dates import now as clock_now
 from consolidate.values.dates import today
 from consolidate.writing.files import atomic_write_bytes
 
@@ -499,7 +500,7 @@ def open_accounts(path: Path | str, config: Config | None = None) -> Any:
 def office_now(config: Config) -> dt.datetime:
     """Now, in the office's time zone (``[mail] utc_offset_hours``: Beijing time)."""
     offset = dt.timedelta(hours=config.settings.mail.utc_offset_hours)
-    return dt.datetime.now(dt.timezone(offset))
+    return clock_now().astimezone(dt.timezone(offset))
 
 
 def add_account(path: Path | str, name: str, *, now: dt.datetime | None = None) -> tuple[str, str]:
