@@ -60,7 +60,7 @@ def _use_schemas(ctx: click.Context, folder: Path) -> None:
     """
     import os
 
-    from consolidate.model.config import SCHEMAS_ENV
+    from consolidate.support.config import SCHEMAS_ENV
 
     if not folder.is_dir():
         refuse("schemas-folder-missing", path=folder)
@@ -321,7 +321,7 @@ def template(
     """Write a blank form with dropdowns."""
     if (annex is None) == (form is None):
         refuse("form-unnamed")
-    from consolidate.model.config import load_config
+    from consolidate.support.config import load_config
     from consolidate.values.districts import normalize_district
     from consolidate.writing.template import write_template
 

@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from consolidate.model.config import load_config  # noqa: E402
+from consolidate.support.config import load_config  # noqa: E402
 
 # The stages in the order data flows, as the import-linter contract of pyproject.toml has them.
-STAGES = ("model", "values", "reading", "checks", "ledger", "writing", "ui")
+STAGES = ("support", "model", "values", "reading", "checks", "ledger", "writing", "ui")
 TOP_LEVEL = ("api.py", "cli.py", "__main__.py")
 
 

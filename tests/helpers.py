@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from consolidate.model.config import load_config
 from consolidate.model.form import Cell, Form, Row, SourceFile
+from consolidate.support.config import load_config
 from consolidate.values.dates import parse_date
 
 CONFIG = load_config()

@@ -12,11 +12,11 @@ from consolidate.api import consolidate_inbox
 from consolidate.checks import run_rules
 from consolidate.checks.crossyear import function_totals
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import DEFAULT_SCHEMAS, load_config
-from consolidate.model.errors import InputError
 from consolidate.model.finding import sort_findings
 from consolidate.model.outcome import Change
 from consolidate.reading.baseline import read_baseline
+from consolidate.support.config import DEFAULT_SCHEMAS, load_config
+from consolidate.support.errors import InputError
 from tests.helpers import AS_OF, CONFIG, a1_cells, a1_row, a2_row, build_form, write_annex
 
 HP, XH = "上海市黄浦区市场监督管理局", "上海市徐汇区市场监督管理局"

@@ -14,8 +14,8 @@ import consolidate.checks  # noqa: F401 - every rule module registers its codes
 from consolidate.checks.common import Reporter
 from consolidate.checks.registry import REGISTRY
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Bilingual
 from consolidate.model.finding import SEVERITIES
+from consolidate.support.config import Bilingual
 from tests.helpers import CONFIG, a2_row, build_form
 
 ROOT = Path(__file__).resolve().parent.parent

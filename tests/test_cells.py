@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consolidate.api import check, consolidate_inbox, run_inbox
-from consolidate.model.errors import InputError
 from consolidate.model.finding import column_letter
+from consolidate.support.errors import InputError
 from consolidate.writing.adjustments import FORWARD_SHEET, RETURN_SHEET
 from tests.helpers import AS_OF, CONFIG, HEADER_ROW, add_annex_sheet, keys, write_annex
 from tests.wordfiles import annex_docx, soffice_convert

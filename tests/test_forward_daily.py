@@ -153,7 +153,7 @@ def test_adjustments_show_the_batch_as_soon_as_it_is_marked(tmp_path: Path, monk
     before = _snapshot(out)
 
     def broken(self) -> None:
-        from consolidate.model.errors import LedgerError
+        from consolidate.support.errors import LedgerError
 
         raise LedgerError("ledger-not-saved", path=self.path, reason="磁盘已满")
 

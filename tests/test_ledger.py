@@ -27,7 +27,7 @@ from consolidate import api
 from consolidate.cli import main
 from consolidate.ledger import open_ledger
 from consolidate.ledger.store import APPLICATION_ID
-from consolidate.model.errors import LedgerError, OutputError
+from consolidate.support.errors import LedgerError, OutputError
 from tests.helpers import a1_cells, write_annex
 from tests.mails import CST, annex_bytes, eml_bytes, msg_bytes
 

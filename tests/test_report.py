@@ -17,10 +17,10 @@ from openpyxl import Workbook
 from consolidate.api import consolidate_inbox
 from consolidate.ledger.requests import due_within
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import load_config
 from consolidate.model.finding import Finding, sort_findings
 from consolidate.model.outcome import Change, Outcome
 from consolidate.model.request import Request
+from consolidate.support.config import load_config
 from consolidate.values.phones import mask_mobiles
 from consolidate.writing.report import render_report
 from consolidate.writing.tables import manifest

@@ -23,11 +23,11 @@ from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image
 
 from consolidate.api import consolidate_inbox
-from consolidate.model.config import load_config
 from consolidate.reading import convert
 from consolidate.reading.claims import heading_annex, named_annex
 from consolidate.reading.inbox import read_path
 from consolidate.reading.workbook import read_file
+from consolidate.support.config import load_config
 from tests.helpers import A1_TITLE, A2_TITLE, AS_OF, add_annex_sheet, write_annex
 from tests.mails import eml_bytes
 from tests.test_word_submissions import A2_ROWS, HP, doc97

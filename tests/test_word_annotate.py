@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from consolidate.api import check
 from consolidate.cli import main
-from consolidate.model.errors import OutputError
+from consolidate.support.errors import OutputError
 from consolidate.writing.annotate import annotate
 from tests.helpers import AS_OF
 from tests.test_word_submissions import A2_ROWS

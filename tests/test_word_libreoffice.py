@@ -80,7 +80,7 @@ def test_writer_keeps_the_locations(written):
 
 
 def test_a_conversion_that_takes_too_long_is_stopped(written, monkeypatch):
-    from consolidate.model.config import load_config
+    from consolidate.support.config import load_config
 
     config = load_config()
     word = dataclasses.replace(config.settings.word, convert_seconds=0.01)

@@ -19,13 +19,13 @@ from consolidate.checks.recommend import recommendation_findings
 from consolidate.checks.rows import row_findings
 from consolidate.checks.selection import select_submissions
 from consolidate.model.baseline import Baseline
-from consolidate.model.collector import collector_paused
-from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, column_number, sort_findings
 from consolidate.model.form import Form, ReadResult, Row
 from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Selection
 from consolidate.model.request import Request
+from consolidate.support.collector import collector_paused
+from consolidate.support.config import Config
 
 
 @dataclass

@@ -18,9 +18,9 @@ from dataclasses import replace
 
 from consolidate.checks.registry import rule
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Mail, ReadResult
+from consolidate.support.config import Config
 from consolidate.values.dates import now as clock_now
 
 CODE = "mail-date-invalid"

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 
 from consolidate.checks.common import Reporter, person_name, recommend_type, where
 from consolidate.checks.registry import rule
-from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList, ListedUnit
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
+from consolidate.support.config import Config
 from consolidate.values.dates import parse_date
 from consolidate.values.text import squash
 from consolidate.values.uscc import parse_uscc

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from consolidate.checks.common import Reporter, functions_in, mobile_of
 from consolidate.checks.registry import ANY, rule
-from consolidate.model.config import (
+from consolidate.model.finding import Finding
+from consolidate.model.form import Form, Row
+from consolidate.support.config import (
     ADD,
     CANCEL,
     FUNCTION_COLUMNS,
@@ -31,8 +33,6 @@ from consolidate.model.config import (
     REMOVE,
     Config,
 )
-from consolidate.model.finding import Finding
-from consolidate.model.form import Form, Row
 from consolidate.values.functions import adjustment_role, suggest
 from consolidate.values.names import cjk_count, normalize_name
 from consolidate.values.phones import mobiles_in

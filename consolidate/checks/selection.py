@@ -13,9 +13,9 @@ from collections import defaultdict
 
 from consolidate.checks.registry import rule
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config
 from consolidate.model.form import Form, ReadResult
 from consolidate.model.outcome import RosterDiff, Selection
+from consolidate.support.config import Config
 from consolidate.values.functions import parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import normalize_mobile

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-SEVERITIES = ("error", "warning", "info")
+from consolidate.support.config import SEVERITIES
+
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 JSON_FIELDS = (
     "code", "severity", "file", "sheet", "row", "cell", "column", "value",

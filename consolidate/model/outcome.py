@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consolidate.model.baseline import Baseline
-from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form, Mail, ReadResult, Row
 from consolidate.model.request import Request
+from consolidate.support.config import Config
 
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
 # The form number of the fast-channel recommendation list (forms.toml [recommend]).

@@ -18,13 +18,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import AnnexSpec, Bilingual, Config
-from consolidate.model.errors import InputError
 from consolidate.model.form import Row
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.grid import Grid, unread_cells
 from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
 from consolidate.reading.workbook import load_grids
+from consolidate.support.config import AnnexSpec, Bilingual, Config
+from consolidate.support.errors import InputError
 from consolidate.values.districts import normalize_district
 from consolidate.values.functions import parse_functions
 from consolidate.values.names import normalize_name

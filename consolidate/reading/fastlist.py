@@ -13,14 +13,14 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from consolidate.model.config import AnnexSpec, Bilingual, Config
-from consolidate.model.errors import InputError
 from consolidate.model.fastlist import FastList, ListedUnit, add_years
 from consolidate.model.form import Row, RowCounts
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.grid import Grid, unread_cells
 from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
 from consolidate.reading.workbook import load_grids
+from consolidate.support.config import AnnexSpec, Bilingual, Config
+from consolidate.support.errors import InputError
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import normalize_district
 from consolidate.values.text import is_placeholder, one_line

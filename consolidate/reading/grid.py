@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Bilingual, Limits
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Row
 from consolidate.reading.zipscan import check_extent
+from consolidate.support.config import Bilingual, Limits
 from consolidate.values.text import cell_text
 
 

@@ -24,10 +24,10 @@ from email.parser import BytesParser
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from consolidate.model.config import Config, load_config
 from consolidate.model.form import Mail, ReadResult, SourceFile
 from consolidate.reading.errors import OLE_MAGIC, Unreadable
 from consolidate.reading.workbook import read_bytes, read_stable, unreadable_result
+from consolidate.support.config import Config, load_config
 
 MAIL_SUFFIXES = (".eml", ".msg")
 BODY = "（邮件正文）"  # how the body is listed among what was not read

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consolidate.model.config import Config
+from consolidate.support.config import Config
 from consolidate.values.text import fold_width, squash
 
 

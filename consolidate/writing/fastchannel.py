@@ -25,11 +25,11 @@ from consolidate.checks.recommend import (
     list_status,
     remind_until,
 )
-from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList, ListedUnit
 from consolidate.model.finding import SEVERITIES, SEVERITY_RANK
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import RECOMMEND, Outcome
+from consolidate.support.config import Config
 from consolidate.values.names import normalize_name
 from consolidate.writing.paper import Page, Table, save_tables, written_date
 from consolidate.writing.register import PROBLEMS_WIDTH

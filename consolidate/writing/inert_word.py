@@ -34,11 +34,11 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from consolidate.model.config import Config
 from consolidate.model.finding import BODY
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.word import read_body, sheet_name
 from consolidate.reading.zipscan import unpack_parts
+from consolidate.support.config import Config
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 OFFICE = "{urn:schemas-microsoft-com:office:office}"

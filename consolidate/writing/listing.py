@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import Config
 from consolidate.model.finding import SEVERITIES, Finding
+from consolidate.support.config import Config
+from consolidate.support.messages import tool_message
 
 LEFTOVER_ROW = {
     "zh": "第{row}行是模板示例行，留有占位内容：{cells}。请删除这一行，或填写真实内容。",

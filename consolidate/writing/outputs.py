@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
-from consolidate.model.errors import OutputError
 from consolidate.model.outcome import Outcome
+from consolidate.support.errors import OutputError
 from consolidate.writing.files import (
     atomic_folder,
     atomic_path,

@@ -31,12 +31,12 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import SUPERSEDED, Outcome
 from consolidate.model.request import FORWARDED, Request
+from consolidate.support.config import Config
+from consolidate.support.messages import tool_message
 from consolidate.values.dates import now
 from consolidate.writing.listing import ListLine, list_lines
 from consolidate.writing.returns import district_of, returns_by_district, sent_name

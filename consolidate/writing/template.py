@@ -22,8 +22,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from consolidate.model.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField, load_config
-from consolidate.model.errors import ConsolidateError
+from consolidate.support.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField, load_config
+from consolidate.support.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
 from consolidate.writing.paper import Page

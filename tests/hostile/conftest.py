@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/helpers.py
 from helpers import A1_HEADER, A1_TITLE, A2_HEADER, A2_TITLE, a1_row, a2_row, keys  # noqa: E402
 
 from consolidate.cli import main  # noqa: E402
-from consolidate.model.config import Config, load_config  # noqa: E402
+from consolidate.support.config import Config, load_config  # noqa: E402
 
 AS_OF = "2026-11-26"
 UNIT = "上海市黄浦区市场监督管理局"

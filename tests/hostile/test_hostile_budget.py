@@ -36,8 +36,8 @@ from conftest import (
     xlsx_bytes,
 )
 
-from consolidate.model.config import load_config
 from consolidate.reading.workbook import read_bytes
+from consolidate.support.config import load_config
 
 LIMITS = load_config().limits
 MEMORY_BOUND_MB = 500

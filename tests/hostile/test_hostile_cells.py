@@ -28,8 +28,8 @@ from conftest import (
 )
 
 from consolidate.checks import evaluate
-from consolidate.model.config import load_config
 from consolidate.reading.workbook import read_bytes
+from consolidate.support.config import load_config
 
 CONFIG = load_config()
 FILE = "黄浦区/附件2.xlsx"

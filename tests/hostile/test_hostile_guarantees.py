@@ -46,8 +46,8 @@ from hypothesis import strategies as st
 
 from consolidate.checks import evaluate
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import load_config
 from consolidate.reading.workbook import read_bytes
+from consolidate.support.config import load_config
 
 CONFIG = load_config()
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -31,9 +31,9 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consolidate.model.config import load_config
 from consolidate.reading import zipscan
 from consolidate.reading.workbook import read_bytes, read_file
+from consolidate.support.config import load_config
 
 LIMITS = load_config().limits
 MEMORY_BOUND_MB = 500

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import a2_values, annex_xlsx
 
-from consolidate.model.config import load_config
 from consolidate.reading.isolation import Failed
+from consolidate.support.config import load_config
 from consolidate.ui import guard
 from consolidate.ui.server import AnnotatedStore, busy_response, create_app
 

@@ -21,18 +21,18 @@ from typing import Annotated, Any, Literal, TypeVar, dataclass_transform
 
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 
-from consolidate.model.errors import ConfigError
-from consolidate.model.finding import SEVERITIES
+from consolidate.support.errors import ConfigError
 
 SCHEMAS_ENV = "CONSOLIDATE_SCHEMAS"
 # The defaults ship inside the wheel as package data (pyproject.toml maps the top-level
-# schemas/ onto consolidate/model/schemas); an editable install reads the checkout's.
+# schemas/ onto consolidate/support/schemas); an editable install reads the checkout's.
 _PACKAGED = Path(__file__).resolve().parent / "schemas"
 DEFAULT_SCHEMAS = (
     _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 )
 FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings", "messages")
 Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # the order of every output
 # Where a finding of a rule points (RULES.md "located at"): none, file and column have no
 # row; a sheet finding may name the row where it is seen (a table in a Word text box); the
 # others always have one.
@@ -549,7 +549,7 @@ class Config:
     sources: dict[str, Bilingual]
     severities: dict[str, Bilingual]
     settings: Settings
-    messages: dict[str, Bilingual]  # the tool's own failures (model/errors.py)
+    messages: dict[str, Bilingual]  # the tool's own failures (support/errors.py)
 
     @property
     def functions(self) -> Words:
