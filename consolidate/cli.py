@@ -12,35 +12,38 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from consolidate.ui.usage import Choice, Date, Group, Integer, fail, lang_option, refuse, say
 from consolidate.values.dates import today
 
-# Options shared by check and run.
-as_of_option = click.option(
-    "--as-of",
-    "as_of",
-    type=Date(),
-    metavar="DATE",
-)
+F = TypeVar("F", bound=Callable[..., Any])
 
-ledger_option = click.option(
-    "--ledger",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-)
+
+def path_option(*decls: str, metavar: str, **extra: Any) -> Callable[[F], F]:
+    """An option naming a file or folder (``metavar``: FILE, DIR or PATH); its help is in
+    schemas/help.toml, as every option's."""
+    return click.option(*decls, type=click.Path(path_type=Path), metavar=metavar, **extra)
+
+
+def date_option(*decls: str) -> Callable[[F], F]:
+    """An option giving a day, written as the forms write dates."""
+    return click.option(*decls, type=Date(), metavar="DATE")
+
+
+# Options shared by several commands.
+as_of_option = date_option("--as-of", "as_of")
+ledger_option = path_option("--ledger", metavar="FILE")
+fastlist_option = path_option("--fastlist", metavar="FILE")
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consolidate", message="%(prog)s %(version)s")
-@click.option(
-    "--schemas",
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-)
+@path_option("--schemas", metavar="DIR")
 @click.pass_context
 def main(ctx: click.Context, schemas: Path | None) -> None:
     """Check, merge and report the account forms of the CCC-exemption system.
@@ -83,13 +86,6 @@ def _tolerant_console() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
-fastlist_option = click.option(
-    "--fastlist",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-)
-
-
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -99,16 +95,8 @@ fastlist_option = click.option(
     default="table",
     show_default=True,
 )
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-)
-@click.option(
-    "--annotate",
-    type=click.Path(path_type=Path),
-    metavar="PATH",
-)
+@path_option("--output", metavar="FILE")
+@path_option("--annotate", metavar="PATH")
 @fastlist_option
 @as_of_option
 @lang_option
@@ -208,18 +196,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 @main.command()
 @click.argument("inbox", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-)
+@path_option("--out", "out", required=True, metavar="DIR")
+@path_option("--baseline", metavar="FILE")
 @fastlist_option
 @click.option(
     "--year",
@@ -229,11 +207,7 @@ def _emit(text: str, output: Path | None) -> None:
 @as_of_option
 @lang_option
 @click.option("--show-phones", is_flag=True)
-@click.option(
-    "--received",
-    type=Date(),
-    metavar="DATE",
-)
+@date_option("--received")
 @ledger_option
 def run(
     inbox: Path,
@@ -269,12 +243,7 @@ def run(
 
 @main.command()
 @click.argument("out", metavar="DIR", type=click.Path(path_type=Path))
-@click.option(
-    "--date",
-    "day",
-    type=Date(),
-    metavar="DATE",
-)
+@date_option("--date", "day")
 @click.option("--dry-run", is_flag=True)
 @ledger_option
 @lang_option
