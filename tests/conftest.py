@@ -1,4 +1,5 @@
-"""Suite-wide settings: in CI (CONSOLIDATE_REQUIRE_BROWSER=1) a missing Chromium fails."""
+"""Suite-wide settings: in CI (CONSOLIDATE_REQUIRE_BROWSER=1, CONSOLIDATE_REQUIRE_SOFFICE=1) a
+missing Chromium or LibreOffice stops the run before any test, rather than tests skipping."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if os.environ.get("CONSOLIDATE_REQUIRE_BROWSER") and not shutil.which("chromium"):
         raise pytest.UsageError(
             "CI needs Debian's chromium for the browser tests (.ci/run installs it)"
+        )
+    if os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE") and not shutil.which("soffice"):
+        raise pytest.UsageError(
+            "CI needs LibreOffice (soffice) for the Word and printing tests (.ci/run installs it)"
         )
     printing = any(os.environ.get(f"CONSOLIDATE_REQUIRE_{t}") for t in ("BROWSER", "SOFFICE"))
     if printing and not _has_chinese_font():

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -23,7 +21,7 @@ from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.workbook import read_file
 from tests.helpers import A1_HEADER, A1_TITLE, A2_HEADER, A2_TITLE, CONFIG
-from tests.wordfiles import soffice_convert
+from tests.wordfiles import needs_soffice, soffice_convert
 
 AS_OF = dt.date(2026, 11, 26)
 UNIT = "上海市黄浦区市场监督管理局"
@@ -151,6 +149,7 @@ def test_blank_numbered_rows_and_the_header_repeated_are_template_rows():
     assert (counts.nonempty, counts.data, counts.template, counts.closing) == (6, 2, 3, 1)
 
 
+@pytest.mark.proves("row-outside-table")
 def test_rows_after_the_notes_are_accounted_for():
     after = [None, ["2．手机号填写11位。"], person(2, 3), [None, None, "周文", None, None, "监管"]]
     (form,) = read(table(2, [person(2, 1), person(2, 2)], after=after))
@@ -340,6 +339,7 @@ def save_xls(path: Path, values: list[list[object]], hidden=(), zero_height=()) 
 
 
 @pytest.mark.parametrize("save", [save_xlsx, save_xls], ids=["xlsx", "xls"])
+@pytest.mark.proves("row-hidden")
 def test_hidden_rows_are_read_judged_and_flagged(tmp_path: Path, save):
     values = table(2, [person(2, n) for n in (1, 2, 3, 4)])
     path = save(tmp_path / f"hidden.{save.__name__[5:]}", values, hidden=[5], zero_height=[6])
@@ -379,10 +379,7 @@ def snapshot(path: Path) -> list[tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"),
-    reason="LibreOffice (soffice) is not installed",
-)
+@needs_soffice
 @pytest.mark.parametrize("target", ["xlsx", "xls"])
 def test_libreoffice_resaved_forms_read_the_same(tmp_path: Path, target: str):
     originals = [

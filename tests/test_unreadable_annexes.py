@@ -8,8 +8,6 @@ and listed; a real annex is read; a scan (PDF, picture) is never flagged."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import docx
@@ -31,7 +29,7 @@ from consolidate.support.config import load_config
 from tests.helpers import A1_TITLE, A2_TITLE, AS_OF, add_annex_sheet, write_annex
 from tests.mails import eml_bytes
 from tests.test_word_submissions import A2_ROWS, HP, doc97
-from tests.wordfiles import annex_docx, soffice_convert
+from tests.wordfiles import annex_docx, needs_soffice, soffice_convert
 
 CONFIG = load_config()
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -286,10 +284,7 @@ def test_an_xls_picture_or_protection_written_by_excel_97_formats(tmp_path: Path
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"),
-    reason="LibreOffice (soffice) is not installed",
-)
+@needs_soffice
 def test_the_same_saved_as_xls_by_libreoffice(tmp_path: Path):
     image = picture(tmp_path / "表.png")
     pictured = book(
