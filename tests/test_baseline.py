@@ -66,6 +66,7 @@ def requests(*rows, district="黄浦区", file=REQUESTS):
 
 
 # ---------------------------------------------------------------- unreported-new-account
+@pytest.mark.proves("unreported-new-account")
 def test_new_account_without_request():
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审、监管"))
     forms = [roster(a2_row(1), a2_row(2, name="钱进", mobile="13900000002"))]
@@ -92,6 +93,7 @@ def test_new_account_explained_by_open_request():
 
 
 # ---------------------------------------------------------------- unreported-removal
+@pytest.mark.proves("unreported-removal")
 def test_removal_without_request_is_located_at_the_baseline_row():
     base = baseline_of(
         ("黄浦区", "王建华", "13900000001", "复审、监管"),
@@ -136,6 +138,7 @@ def test_removal_only_for_districts_that_sent_an_annex2():
 
 
 # ---------------------------------------------------------------- unreported-function-change
+@pytest.mark.proves("unreported-function-change")
 def test_function_change_without_request():
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审、监管"))
     found, changes = judge([roster(a2_row(1, functions="复审"))], base)
@@ -211,6 +214,7 @@ def test_open_for_someone_new_or_reopened_after_a_cancel_agrees():
     assert found == []
 
 
+@pytest.mark.proves("original-disagrees-baseline")
 def test_original_message_names_both_function_sets():
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审"))
     request = a1_row(1, original="初审", current="初审、监管")

@@ -62,6 +62,7 @@ NOT_BELIEVED = {
 
 
 @pytest.mark.parametrize("name", NOT_BELIEVED)
+@pytest.mark.proves("mail-date-invalid")
 def test_an_e_mail_dated_in_the_future_or_unreadably_is_received_on_its_file_time(
     tmp_path: Path, name: str
 ):

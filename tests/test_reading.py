@@ -217,6 +217,7 @@ def test_missing_column_is_reported_by_the_rules_not_lost(tmp_path: Path):
     assert form.missing_columns == ("remarks",)
 
 
+@pytest.mark.proves("annex-unrecognized")
 def test_sheet_that_is_not_a_form(tmp_path: Path):
     wb = openpyxl.Workbook()
     wb.active["A1"] = "会议通知"
@@ -228,6 +229,7 @@ def test_sheet_that_is_not_a_form(tmp_path: Path):
 
 
 @pytest.mark.parametrize("content", [b"", b"%PDF-1.4 hello", b"hello world", b"PK\x03\x04broken"])
+@pytest.mark.proves("file-unreadable")
 def test_unreadable_files_are_findings(tmp_path: Path, content: bytes):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(content)
