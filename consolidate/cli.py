@@ -270,7 +270,7 @@ def forward(out: Path, day: dt.date | None, dry_run: bool, ledger: Path | None, 
         say("forward-adjustments", path=done.adjustments)
 
 
-# --form names every form; --annex 1|2 stays for the annexes (CLI.md).
+# --form names every form; --annex 1|2 stays for the annexes (README 区局自查).
 FORMS = {"1": 1, "2": 2, "annex1": 1, "annex2": 2, "recommend": 3}
 
 

@@ -1,4 +1,4 @@
-"""Cells that cannot be read, and merges across columns (RULES.md decisions 23 and 24).
+"""Cells that cannot be read, and merges across columns (docs/rules.md decisions 23 and 24).
 
 An error value (``#N/A`` of a VLOOKUP that found nothing, ``#REF!`` …) in an .xlsx, an
 .xls or a workbook LibreOffice wrote, a formula saved without its result, or a Word cell

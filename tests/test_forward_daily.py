@@ -1,4 +1,4 @@
-"""``forward`` as the office uses it every day (CLI.md "The request ledger and `forward`"):
+"""``forward`` as the office uses it every day (README 全年流程, 日常工作):
 a preview that changes nothing, no batch dated ahead, nothing to forward writes nothing,
 adjustments.xlsx current the moment a batch is marked, and a batch left by a killed
 ``forward`` that blocks nothing.

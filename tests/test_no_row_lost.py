@@ -1,4 +1,4 @@
-"""No row lost (RULES.md decision 16): where a table ends, and what becomes of every row.
+"""No row lost (docs/rules.md decision 16): where a table ends, and what becomes of every row.
 
 Only a row that cannot be a data row ends the table; text inside a data row never does,
 whatever words it holds. Every non-empty row below the header is accounted for.
@@ -109,7 +109,7 @@ def test_a_line_that_cannot_be_a_data_row_ends_the_table(line: list[object]):
         assert codes([form]) == [("row-outside-table", 8)]
 
 
-# Free text inside a data row, as districts write it (FORMS.md).
+# Free text inside a data row, as districts write it.
 INSIDE = {
     "remarks": ["联系电话：021-64220000转2826", "2026年10月账号调整后新增发证功能", "填报人：本人确认", "备注：调入", "合计2项功能", "以下空白"],
     "letter": ["关于报送……账号调整需求的函", "关于报送黄浦区CCC免办系统账号使用人信息汇总表的函"],

@@ -1,4 +1,4 @@
-"""The reader on real .xlsx and .xls files in the shapes of FORMS.md: values and origins."""
+"""The reader on real .xlsx and .xls files in the shapes districts send: values and origins."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reply drafts ``run`` writes to each district (CLI.md "What leaves the office" →
+"""The reply drafts ``run`` writes to each district (README "安全 / Safety: what leaves the office" →
 Reply drafts), read back with the standard library's ``email`` package as a mail program
 reads them: headers, the Chinese body line by line, the attachments' names and bytes.
 

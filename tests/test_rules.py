@@ -483,7 +483,7 @@ def test_phone_invalid_proposes_the_mobile_written_inside(mobile, suggestion):
     ]
 
 
-# ---------------------------------------------------------------- RULES.md decisions 17–20
+# ---------------------------------------------------------------- docs/rules.md decisions 17–20
 def messages(forms, code: str) -> list[tuple[str, str]]:
     findings = run_rules(forms, CONFIG, as_of=AS_OF).findings
     return [(f.message, f.message_en) for f in findings if f.code == code]

@@ -1,5 +1,5 @@
 """A file that presents itself as an annex but holds no readable table is never ignored
-(RULES.md decision 28): a Word document named or headed as 附件1/附件2 with the table
+(docs/rules.md decision 28): a Word document named or headed as 附件1/附件2 with the table
 pasted as a picture, in a text box or embedded as an object; a workbook whose sheet is
 empty under a picture, protected, or hidden. Each gets ``annex-unrecognized`` saying what
 was found and what to send instead. A cover letter — neither such a name nor such a

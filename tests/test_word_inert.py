@@ -1,5 +1,5 @@
 """A Word copy goes back under the office's name: whatever the district's document held
-that could run or reach out is gone from it (CLI.md "What leaves the office" → "Copies are
+that could run or reach out is gone from it (README "安全 / Safety: what leaves the office": "Copies are
 inert") — on every path that writes one: ``check --annotate``, ``run``'s ``退回/<区>/``,
 the self-check page's download. The values and the annotations stay."""
 

@@ -1,4 +1,4 @@
-"""Reading never reaches out (CLI.md "What leaves the office"): a district's .doc or .wps
+"""Reading never reaches out (README "安全 / Safety: what leaves the office"): a district's .doc or .wps
 that links to the outside — a linked picture, INCLUDEPICTURE, a DDE link, INCLUDETEXT —
 written by LibreOffice and pointing at a listener on 127.0.0.1, makes no connection from
 `check`, `run` or the self-check page; the converter's profile alone holds (as on

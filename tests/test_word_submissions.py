@@ -1,6 +1,6 @@
 """Annexes filled in Word read to the same people and findings as their Excel twins, located
-in the document as FORMS.md says (表格N, the table row, the grid column; 正文 paragraphs);
-cover letters in Word are ignored and listed (RULES.md decision 21)."""
+in the document as docs/rules.md says (表格N, the table row, the grid column; 正文 paragraphs);
+cover letters in Word are ignored and listed (docs/rules.md decision 21)."""
 
 from __future__ import annotations
 

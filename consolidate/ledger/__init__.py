@@ -1,4 +1,4 @@
-"""The request ledger: adjustment requests remembered across runs (CLI.md "The request ledger").
+"""The request ledger: adjustment requests remembered across runs (README 全年流程).
 
 State kept between the checks and the outputs: a run records the Annex 1 requests of its
 inbox (:func:`record`), and the outputs show every request of the year from here — to

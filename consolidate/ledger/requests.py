@@ -288,7 +288,7 @@ def overdue_findings(requests: Iterable[Request], as_of: dt.date, config: Config
     return findings
 
 
-# CLI.md "Paper": the report lists what falls due within the next 7 days, whatever the
+# README 市局汇总 (report.html): the report lists what falls due within the next 7 days, whatever the
 # weekday of --as-of (a calendar week seen from a Sunday would show nothing).
 DUE_WITHIN_DAYS = 7
 

@@ -96,7 +96,7 @@ class Catalog:
 
 
 def _check_scope(code: str, scope: str, file: str | None, row: int | None) -> None:
-    """A finding points where its catalog entry says (RULES.md decision 2)."""
+    """A finding points where its catalog entry says (docs/rules.md decision 2)."""
     if scope in ROWLESS_SCOPES and row is not None:
         raise ValueError(f"{code} is located at a {scope} (rules.toml), not at a row")
     if scope not in (*ROWLESS_SCOPES, "sheet") and row is None:

@@ -105,7 +105,7 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        """0 with no error-severity finding, else 1 (CLI.md)."""
+        """0 with no error-severity finding, else 1 (docs/rules.md, README 区局自查)."""
         return int(any(f.is_error for f in self.findings))
 
     def summary(self) -> dict[str, int]:

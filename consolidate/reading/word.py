@@ -6,7 +6,7 @@ as a table with merged cells and line breaks. Each body table becomes a
 (title, 填报单位 …), the table's rows with merged cells resolved to grid positions
 (``gridSpan``, ``vMerge``), the paragraphs below as rows under it (notes, signatures,
 never data rows) — and goes through the same recogniser as a worksheet. The forms found
-are then located as FORMS.md says: ``表格N``, the table's own row and grid column; the
+are then located as docs/rules.md "Where a finding points" says: ``表格N``, the table's own row and grid column; the
 metadata read from paragraphs at ``正文`` and the paragraph's number.
 
 Tables nested in a cell and tables in text boxes are not read; if one holds an annex,

@@ -33,7 +33,7 @@ DEFAULT_SCHEMAS = (
 FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings", "messages")
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # the order of every output
-# Where a finding of a rule points (RULES.md "located at"): none, file and column have no
+# Where a finding of a rule points (docs/rules.md "Where a finding points"): none, file and column have no
 # row; a sheet finding may name the row where it is seen (a table in a Word text box); the
 # others always have one.
 ROWLESS_SCOPES = ("none", "file", "column")
@@ -251,7 +251,7 @@ class FunctionWords:
     suggest: dict[str, str] = field(default_factory=dict)
 
 
-# The part an adjustment type plays in the rules (RULES.md "Annex 1").
+# The part an adjustment type plays in the rules (docs/rules.md decision 7, Annex 1 rules).
 OPEN, CANCEL, ADD, REMOVE = "open", "cancel", "add", "remove"
 # The columns holding account functions, by annex (Annex 1: before and after the change):
 # read as function lists by the recogniser, the row rules and the template's dropdowns.
@@ -478,7 +478,7 @@ class Word:
 @frozen()
 class MailSettings:
     """Saved e-mails in the inbox: the time zone their dates are read in, and how far
-    ahead of the run a date may be and still be believed (RULES.md decision 29)."""
+    ahead of the run a date may be and still be believed (docs/rules.md decision 29)."""
 
     utc_offset_hours: float
     future_tolerance_hours: float

@@ -204,7 +204,7 @@ SUMMARY_PRINTED = 3 + len(PRINTED_FIELDS) + 2  # 序号 … 问题; the rest on 
 
 
 def write_fastchannel(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
-    """``fastchannel.xlsx``: 推荐汇总, 使用单位名单, 提醒 (CLI.md)."""
+    """``fastchannel.xlsx``: 推荐汇总, 使用单位名单, 提醒 (README 便捷通道)."""
     config, labels = outcome.config, _labels(lang)
     summary, listed = summary_rows(outcome, lang), list_rows(outcome, lang)
     remind = remind_rows(outcome, lang)

@@ -1,6 +1,6 @@
 """Word copies that cannot run or reach out: the pass every Word copy goes through.
 
-A copy of a district's document goes back under the office's name (CLI.md "What leaves
+A copy of a district's document goes back under the office's name (README "安全 / Safety: what leaves
 the office"), so the package is rewritten, zip in, zip out, without what the sender's
 file could make Word do:
 

@@ -1,6 +1,6 @@
 """Findings as a person works down a list of them (terminal, annotated copy).
 
-Decision 11 of RULES.md gives a leftover template row one ``placeholder-value`` per
+Decision 11 of docs/rules.md gives a leftover template row one ``placeholder-value`` per
 placeholder cell (the JSON keeps them all); a list a clerk reads says the row once.
 """
 
