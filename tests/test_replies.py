@@ -143,7 +143,7 @@ def test_a_district_with_no_e_mail_gets_a_draft_with_no_recipient(tmp_path: Path
     assert body[body.index("二、报送总局的账号调整申请") + 1] == "本次没有报送总局的账号调整申请。"
     problem = next(line for line in body if line.startswith("   - 【错误】"))
     assert problem.startswith("   - 【错误】工作表“附件1”第5行“账号调整方式”（B5）（孙八）：")
-    assert problem.endswith("建议改为：开通") or "“开通”" in problem
+    assert "是否应为“开通”？" in problem  # the suggestion, as the message words it
     assert _attachments(draft) == _returned(out, "静安区")
     # An Outlook .msg names its sender too.
     _, minhang = _draft(out, "闵行区")
