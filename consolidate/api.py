@@ -16,9 +16,6 @@ from typing import Any
 
 from consolidate.checks import evaluate
 from consolidate.checks.rows import prepare
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
-from consolidate.model.errors import InputError, OutputError
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
@@ -26,6 +23,9 @@ from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
 from consolidate.reading.receipts import date_by_receipts, receipts_in
+from consolidate.support.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
+from consolidate.support.errors import InputError, OutputError
+from consolidate.support.messages import tool_message
 from consolidate.values.dates import now as clock_now
 from consolidate.values.dates import today
 from consolidate.writing.files import atomic_write_bytes

@@ -6,7 +6,7 @@ Run from the project root:  .venv/bin/python scripts/make_sample_inputs.py
 The inbox holds what the city office (市局认证处) would find in its mailbox at the end of
 November 2026: the 16 districts' Annex 2 rosters (账号使用人信息汇总表), about half of
 them with an Annex 1 (账号调整需求信息报表), laid out as the notice 沪市监认证〔2021〕212号
-ships them and made messy the way real submissions are (see ../shared/spec/FORMS.md).
+ships them and made messy the way real submissions are (README 区局自查, docs/rules.md).
 It also holds last year's city register ``_baseline/register-2025.xlsx``.
 
 Every person, mobile number, account and letter is invented. Problems are planted on
@@ -897,7 +897,7 @@ def table_rows(s: Sheet) -> tuple[int, int]:
 
 
 def word_place(s: Sheet, r: int, c: int) -> tuple[str, int, str | None]:
-    """Where a cell of the laid-out sheet is in its Word twin (FORMS.md): 表格1 row and grid
+    """Where a cell of the laid-out sheet is in its Word twin (docs/rules.md "Where a finding points"): 表格1 row and grid
     column, or the body paragraph (正文) of a line above or below the table."""
     first, last = table_rows(s)
     if first <= r <= last:

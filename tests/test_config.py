@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from consolidate.model.config import DEFAULT_SCHEMAS, Config, Limits, Rule, load_config
-from consolidate.model.errors import ConfigError
+from consolidate.support.config import DEFAULT_SCHEMAS, Config, Limits, Rule, load_config
+from consolidate.support.errors import ConfigError
 
 
 def edited(tmp_path: Path, name: str, old: str, new: str) -> Path:

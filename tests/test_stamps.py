@@ -116,6 +116,7 @@ def test_a_superseded_roster_is_not_judged(outcome):
     assert "静安/静安区附件2（更正）.xlsx" in flagged
 
 
+@pytest.mark.proves(CODE)
 def test_check_of_files_given_alone_never_looks_for_scans(tmp_path):
     path = _annex2(tmp_path / "黄浦区附件2.xlsx")
     assert CODE not in {f.code for f in api.check([path], as_of=AS_OF, config=CONFIG).findings}

@@ -28,10 +28,10 @@ from pathlib import PurePosixPath
 
 from consolidate.checks.registry import rule
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Selection
+from consolidate.support.config import Config
 
 CODE = "stamped-copy-missing"
 STAMPED_ANNEXES = (1, 2)  # the notice's annexes; a recommendation list is not asked for one

@@ -1,4 +1,4 @@
-"""The page's accounts: who may submit through it (``accounts.sqlite``, CLI.md).
+"""The page's accounts: who may submit through it (``accounts.sqlite``, README 区局网页报送).
 
 One account per configured district and one for the office (办公室). State kept across
 runs like the request ledger, in its own SQLite file (stdlib): the accounts, the open
@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from consolidate.model.config import Bilingual
-from consolidate.model.errors import LedgerError
+from consolidate.support.config import Bilingual
+from consolidate.support.errors import LedgerError
 
 OFFICE = "办公室"  # the city office's account: sees every district's arrivals
 DISTRICT, OFFICE_ROLE = "district", "office"

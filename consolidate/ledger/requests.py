@@ -14,7 +14,6 @@ from dataclasses import replace
 from consolidate.checks.mails import CODE as MAIL_DATE
 from consolidate.checks.mails import mail_date_finding
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import Outcome
@@ -28,6 +27,7 @@ from consolidate.model.request import (
     PENDING,
     Request,
 )
+from consolidate.support.config import Config
 from consolidate.values.functions import adjustment_role, functions_text
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
@@ -290,7 +290,7 @@ def overdue_findings(requests: Iterable[Request], as_of: dt.date, config: Config
     return findings
 
 
-# CLI.md "Paper": the report lists what falls due within the next 7 days, whatever the
+# README 市局汇总 (report.html): the report lists what falls due within the next 7 days, whatever the
 # weekday of --as-of (a calendar week seen from a Sunday would show nothing).
 DUE_WITHIN_DAYS = 7
 

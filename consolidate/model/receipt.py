@@ -2,7 +2,7 @@
 
 The page saves a district's files into ``INBOX/<区>/网页报送/`` and, beside them, the
 receipt as a small JSON file (``回执-<回执编号>.json``): who submitted, the moment the page
-saved them (the received date, CLI.md), and each file with its sha256. ``run`` reads the
+saved them (the received date, README 区局网页报送), and each file with its sha256. ``run`` reads the
 receipt to date the files (:mod:`consolidate.reading.receipts`); the page reads it to show
 a district its submissions and to check every download.
 """

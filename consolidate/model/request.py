@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 PENDING, HELD, FORWARDED = "pending", "held", "forwarded"
 STATUSES = (PENDING, HELD, FORWARDED)
-# Where the received date came from (CLI.md: first that applies).
+# Where the received date came from (README 全年流程: the first that applies).
 FROM_OPTION, FROM_MAIL, FROM_FILE, FROM_PAGE = "option", "mail", "file", "page"
 
 

@@ -1,4 +1,4 @@
-"""Submitting through the page (``consolidate serve --inbox``; CLI.md, README 区局网页报送).
+"""Submitting through the page (``consolidate serve --inbox``; README 区局网页报送).
 
 The self-check page of :mod:`.server`, unchanged, with accounts on top: a district signs
 in, uploads its annex with the stamped scan, sees the findings of the same check
@@ -37,10 +37,10 @@ from flask import Flask, Response, current_app, g, redirect, render_template, re
 
 from consolidate import api
 from consolidate.ledger.accounts import OFFICE, AccountError, Session, check_new_password
-from consolidate.model.config import Config, load_config
 from consolidate.model.finding import SEVERITIES
 from consolidate.model.receipt import ANNEX, SCAN, Receipt
 from consolidate.reading.isolation import Failed
+from consolidate.support.config import Config, load_config
 from consolidate.ui import server
 from consolidate.ui.guard import Busy, waitress_server
 from consolidate.writing.submissions import Part
@@ -635,7 +635,7 @@ ROUTES: tuple[tuple[str, list[str], Callable[..., Any]], ...] = (
 # ---------------------------------------------------------------- the server
 def serve(inbox: Path, accounts: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the page with submissions on, with waitress, until interrupted."""
-    from consolidate.model.catalog import tool_message
+    from consolidate.support.messages import tool_message
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_portal_app(inbox, accounts)

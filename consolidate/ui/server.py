@@ -45,12 +45,12 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from consolidate.model.config import Config, load_config
 from consolidate.model.finding import SEVERITIES, Finding, count_by_severity
 from consolidate.model.form import SourceFile
 from consolidate.reading import convert
 from consolidate.reading.errors import SUPPORTED_SUFFIXES, Unreadable
 from consolidate.reading.isolation import Failed
+from consolidate.support.config import Config, load_config
 from consolidate.ui.guard import Busy, Checker, failure_words, waitress_server
 from consolidate.values.dates import today
 

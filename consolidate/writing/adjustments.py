@@ -20,9 +20,9 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from consolidate.ledger import record
-from consolidate.model.config import Config
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import FORWARDED, HELD, Request
+from consolidate.support.config import Config
 from consolidate.writing.files import atomic_path
 from consolidate.writing.paper import Page, Table, table_sheet, written_date
 from consolidate.writing.register import LABELS

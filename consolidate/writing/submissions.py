@@ -1,4 +1,4 @@
-"""Saving a district's page submission into the inbox (CLI.md "Submitting through the page").
+"""Saving a district's page submission into the inbox (README 区局网页报送).
 
 The files go to ``INBOX/<区>/网页报送/<date-time>-<name>``, the stamped scan beside the
 annex under the annex's base name (``…-黄浦区附件2（盖章）.pdf``: the folder rule of

@@ -21,19 +21,19 @@ from typing import Annotated, Any, Literal, TypeVar, dataclass_transform
 
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 
-from consolidate.model.errors import ConfigError
-from consolidate.model.finding import SEVERITIES
+from consolidate.support.errors import ConfigError
 
 SCHEMAS_ENV = "CONSOLIDATE_SCHEMAS"
 # The defaults ship inside the wheel as package data (pyproject.toml maps the top-level
-# schemas/ onto consolidate/model/schemas); an editable install reads the checkout's.
+# schemas/ onto consolidate/support/schemas); an editable install reads the checkout's.
 _PACKAGED = Path(__file__).resolve().parent / "schemas"
 DEFAULT_SCHEMAS = (
     _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 )
 FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings", "messages")
 Severity = Literal["error", "warning", "info"]
-# Where a finding of a rule points (RULES.md "located at"): none, file and column have no
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # the order of every output
+# Where a finding of a rule points (docs/rules.md "Where a finding points"): none, file and column have no
 # row; a sheet finding may name the row where it is seen (a table in a Word text box); the
 # others always have one.
 ROWLESS_SCOPES = ("none", "file", "column")
@@ -257,7 +257,7 @@ class FunctionWords:
     suggest: dict[str, str] = field(default_factory=dict)
 
 
-# The part an adjustment type plays in the rules (RULES.md "Annex 1").
+# The part an adjustment type plays in the rules (docs/rules.md decision 7, Annex 1 rules).
 OPEN, CANCEL, ADD, REMOVE = "open", "cancel", "add", "remove"
 # The columns holding account functions, by annex (Annex 1: before and after the change):
 # read as function lists by the recogniser, the row rules and the template's dropdowns.
@@ -489,7 +489,7 @@ class Word:
 @frozen()
 class MailSettings:
     """Saved e-mails in the inbox: the time zone their dates are read in, and how far
-    ahead of the run a date may be and still be believed (RULES.md decision 29)."""
+    ahead of the run a date may be and still be believed (docs/rules.md decision 29)."""
 
     utc_offset_hours: float
     future_tolerance_hours: float
@@ -576,7 +576,7 @@ class Config:
     sources: dict[str, Bilingual]
     severities: dict[str, Bilingual]
     settings: Settings
-    messages: dict[str, Bilingual]  # the tool's own failures (model/errors.py)
+    messages: dict[str, Bilingual]  # the tool's own failures (support/errors.py)
 
     @property
     def functions(self) -> Words:
