@@ -8,24 +8,25 @@ functions over the parsed forms. :func:`run_rules` runs them all in that order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from consolidate.checks import people, sheets
 from consolidate.checks.common import Reporter
-from consolidate.checks.crossyear import compare_with_baseline, recorded_rows
+from consolidate.checks.crossyear import compare_with_baseline, function_totals, recorded_rows
 from consolidate.checks.mails import judge_mail_dates, mail_dates, run_moment
-from consolidate.checks.recommend import recommendation_findings
+from consolidate.checks.recommend import fast_channel, recommendation_findings
 from consolidate.checks.rows import row_findings
 from consolidate.checks.selection import select_submissions
+from consolidate.checks.stamps import stamped_copies
 from consolidate.model.baseline import Baseline
-from consolidate.model.collector import collector_paused
-from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, column_number, sort_findings
 from consolidate.model.form import Form, ReadResult, Row
 from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Selection
 from consolidate.model.request import Request
+from consolidate.support.collector import collector_paused
+from consolidate.support.config import Config
 
 
 @dataclass
@@ -123,11 +124,15 @@ def evaluate(
     ignored: Iterable[str] = (),
     recorded: Sequence[Request] = (),
     now: dt.datetime | None = None,
+    scans: Sequence[str] | None = None,
 ) -> Outcome:
     """Select the submissions that count and run every rule over them.
 
     ``now``: the moment of the run (default: the clock), which an e-mail's Date may not
     be later than (decision 29) — judged first, since it decides the received dates.
+    ``scans``: look for the stamped scans (stamped-copy-missing) — in the e-mails, the
+    page's receipts and the files not read; the names given came with every file (a page
+    submission). None: the files were given alone (``check``), nothing to look for.
     """
     results = judge_mail_dates(results, run_moment(as_of, now, config), config)
     dated = list(mail_dates(results, config))
@@ -150,6 +155,8 @@ def evaluate(
         )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings + dated
+    if scans is not None:
+        findings += stamped_copies(results, selection, ignored, config, scans)
     return Outcome(
         as_of=as_of,
         config=config,
@@ -162,8 +169,22 @@ def evaluate(
         baseline=baseline,
         changes=ruled.changes,
         fastlist=fastlist,
+        fast_channel=fast_channel(selection.forms, ruled.rejected, config, fastlist, as_of),
+        function_totals=_function_totals(selection.forms, config, baseline, ruled.rejected),
         mails=mails,
     )
+
+
+def _function_totals(
+    forms: list[Form],
+    config: Config,
+    baseline: Baseline | None,
+    rejected: Collection[tuple[str, str, int]],
+) -> dict[str, tuple[int, int]]:
+    """City totals per function against the baseline (the report's table); none without one."""
+    if baseline is None:
+        return {}
+    return function_totals(baseline, [f for f in forms if f.annex == 2], config, rejected)
 
 
 def _is_open(finding: Finding, selection: Selection) -> bool:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from consolidate.checks.common import Person, Reporter, functions_of, where
 from consolidate.checks.registry import rule
-from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
+from consolidate.support.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.values.functions import adjustment_role
 from consolidate.values.text import squash
 

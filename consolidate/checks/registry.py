@@ -4,7 +4,7 @@ form columns its findings point at.
 Rules register with :func:`rule` (a decorator on the function that emits the code); the
 codes the reader emits before any rule runs are in :data:`READER_CODES`, those the
 request ledger emits after them in :data:`LEDGER_CODES`. The catalog test
-compares this registry with ``schemas/rules.toml`` and RULES.md, and the
+compares this registry with ``schemas/rules.toml`` (and the city's spec, in CI), and the
 :class:`~consolidate.checks.common.Reporter` refuses a code that is not registered or a
 cell its entry does not name.
 """

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from consolidate.checks.common import Reporter, functions_in, mobile_of
 from consolidate.checks.registry import ANY, rule
-from consolidate.model.config import (
+from consolidate.model.finding import Finding
+from consolidate.model.form import Form, Row
+from consolidate.support.config import (
     ADD,
     CANCEL,
     FUNCTION_COLUMNS,
@@ -31,8 +33,6 @@ from consolidate.model.config import (
     REMOVE,
     Config,
 )
-from consolidate.model.finding import Finding
-from consolidate.model.form import Form, Row
 from consolidate.values.functions import adjustment_role, suggest
 from consolidate.values.names import cjk_count, normalize_name
 from consolidate.values.phones import mobiles_in
@@ -301,7 +301,7 @@ ADJUSTMENT_TESTS: dict[str, Callable[[Texts, Config], bool]] = {
     "remove-loses-nothing": _remove_loses_nothing,
     "adjustment-mixed": _mixed,
 }
-# Where a wide check points (RULES.md "located at").
+# Where a wide check points (docs/rules.md "Where a finding points").
 WIDE_COLUMN = {
     "rank-insufficient": "post",
     "rank-unknown": "post",
@@ -405,7 +405,7 @@ def _pandera_failures(
         if index is None or pd.isna(index):  # a check that failed to run: a bug, not input
             raise RuntimeError(f"row check {check} on {column} could not run: {case}")
         code, key = str(check), str(column)
-        if key.startswith("?"):  # a row-wide rule's verdict: point where RULES.md says
+        if key.startswith("?"):  # a row-wide rule's verdict: point where docs/rules.md says
             code = key[1:]
             key = _wide_column(code, annex)
         failures.append((int(index), code, key))
@@ -413,7 +413,7 @@ def _pandera_failures(
 
 
 def _wide_column(code: str, annex: int) -> str:
-    """Where a row-wide rule's finding points (RULES.md "located at")."""
+    """Where a row-wide rule's finding points (docs/rules.md: its catalog entry)."""
     return WIDE_COLUMN.get(code, HELD[annex])
 
 
