@@ -137,8 +137,8 @@ class Portal:
     settings: Config
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     pending: PendingStore | None = None
-    _arrivals: tuple[Any, Any] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    arrivals_seen: tuple[Any, Any] | None = None  # (inbox signature, result)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def page_context(self) -> dict[str, Any]:
         """What the self-check page adds: the link here, its form's CSRF token."""
@@ -218,7 +218,7 @@ def _session() -> Session | None:
 def _csrf_expected() -> tuple[str, str | None]:
     """The tokens a form of this request may carry: the browser's (bound to its cookie,
     for the forms before signing in) and the session's."""
-    client = server._client()
+    client = server.client_address()
     anonymous = hmac.new(_portal().secret, client.encode(), hashlib.sha256).hexdigest()
     session = _session()
     return (session.csrf if session else anonymous), anonymous
@@ -233,7 +233,7 @@ def _guard() -> Any:
     if given and any(_same(given, t) for t in expected):
         return None
     log.info("request refused: no valid csrf token")
-    return server._page(
+    return server.render_page(
         403,
         problem="请求被拒绝：页面已过期或不是从本网站的页面提交的（缺少校验码）。"
         "请回到首页，重新打开页面后再操作。",
@@ -267,10 +267,10 @@ def _view(view: str, status: int = 200, **context: Any) -> tuple[str, int]:
     words = {s: _portal().settings.severity_label(s) for s in SEVERITIES}
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     limits = {
-        "max_mb": server._megabytes(limit),
+        "max_mb": server.megabytes(limit),
         "max_bytes": limit,
         "max_files": current_app.config["MAX_UPLOAD_FILES"],
-        "ttl_minutes": server._minutes(),
+        "ttl_minutes": server.kept_minutes(),
         "suffixes": server.accepted_suffixes(),
         "scan_suffixes": _portal().settings.settings.inbox.scan_suffixes,
         "pending_minutes": round(_server().pending_minutes),
@@ -396,13 +396,15 @@ def submit_check() -> Any:
     try:
         annexes, scans = _submission_uploads()
         as_of = current_app.config["AS_OF"] or _now().date()
-        results = server._checked(annexes, as_of, server._services(), tuple(s.name for s in scans))
+        results = server.checked_uploads(
+            annexes, as_of, server.app_services(), tuple(s.name for s in scans)
+        )
     except server.UploadProblem as problem:
         return _view("home", problem.status, problem=problem.message, receipts=mine)
     except Busy:
         page, status = _view("home", 503, problem=BUSY, receipts=mine)
         return page, status, {"Retry-After": "60"}
-    log.info("submission checked: files=%d ms=%d", len(results.files), server._ms(started))
+    log.info("submission checked: files=%d ms=%d", len(results.files), server.elapsed_ms(started))
     refusal = _refusal(results, district)
     if refusal:
         return _view("checked", results=results, refusal=refusal, token=None, scans=scans)
@@ -434,14 +436,14 @@ def _submission_uploads() -> tuple[list[server.Upload], list[server.Upload]]:
             400,
         )
     seen: set[str] = set()
-    uploads = [server.Upload(server._unique(n, seen), d) for n, d in annexes]
-    wrong = [u.name for u in uploads if server._suffix(u.name) not in server.accepted_suffixes()]
+    uploads = [server.Upload(server.unique_name(n, seen), d) for n, d in annexes]
+    wrong = [u.name for u in uploads if server.suffix_of(u.name) not in server.accepted_suffixes()]
     if wrong:
         raise server.UploadProblem(
             f"“{'、'.join(wrong)}”不是附件表格（{'、'.join(server.accepted_suffixes())}）。"
             "盖章扫描件请放在“盖章扫描件”一栏。"
         )
-    return uploads, [_scan(server.Upload(server._unique(n, seen), d)) for n, d in scans]
+    return uploads, [_scan(server.Upload(server.unique_name(n, seen), d)) for n, d in scans]
 
 
 def _parts(field_name: str) -> list[tuple[str, bytes]]:
@@ -452,7 +454,7 @@ def _parts(field_name: str) -> list[tuple[str, bytes]]:
 def _scan(upload: server.Upload) -> server.Upload:
     """A stamped scan: a PDF or picture by its ending and its first bytes."""
     suffixes = _portal().settings.settings.inbox.scan_suffixes
-    suffix = server._suffix(upload.name)
+    suffix = server.suffix_of(upload.name)
     magic = SCAN_MAGIC.get(suffix)
     if suffix not in suffixes or (magic and not upload.data.startswith(magic)):
         raise server.UploadProblem(
@@ -582,21 +584,23 @@ def _arrivals() -> tuple[list[Any], int, bool]:
     files changed, in a worker (within the page's limits of time and memory)."""
     portal = _portal()
     signature = _signature(portal.inbox, portal.settings)
-    with portal._lock:
-        if portal._arrivals and portal._arrivals[0] == signature:
-            return (*portal._arrivals[1], True)
+    with portal.lock:
+        if portal.arrivals_seen and portal.arrivals_seen[0] == signature:
+            return (*portal.arrivals_seen[1], True)
     most = _server().arrivals_max_files
     if current_app.config["CHECK_IN_WORKERS"]:
         done = (
-            server._services().checker().run(arrivals_job, str(portal.inbox), portal.settings, most)
+            server.app_services()
+            .checker()
+            .run(arrivals_job, str(portal.inbox), portal.settings, most)
         )
     else:
         done = arrivals_job(str(portal.inbox), portal.settings, most)
     if isinstance(done, Failed):
         log.warning("arrivals failed: %s", done.kind)
         return [], 0, False
-    with portal._lock:
-        portal._arrivals = (signature, done)
+    with portal.lock:
+        portal.arrivals_seen = (signature, done)
     return (*done, True)
 
 
@@ -649,7 +653,7 @@ def serve(inbox: Path, accounts: Path, host: str = "127.0.0.1", port: int = 8000
         flush=True,
     )
     print(
-        f"自查和报送页面已启动：http://{server._shown_host(host)}:{port}/  （按 Ctrl+C 停止）",
+        f"自查和报送页面已启动：http://{server.shown_host(host)}:{port}/  （按 Ctrl+C 停止）",
         flush=True,
     )
     made.run()

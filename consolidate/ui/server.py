@@ -331,15 +331,15 @@ def _configure(app: Flask, settings: Config, overrides: Mapping[str, Any]) -> No
     app.config.update(overrides)
 
 
-def _services() -> Services:
+def app_services() -> Services:
     return current_app.extensions["consolidate"]
 
 
-def _minutes() -> int:
+def kept_minutes() -> int:
     return max(1, round(current_app.config["ANNOTATED_TTL"] / 60))
 
 
-def _page(status: int = 200, **context: Any) -> tuple[str, int]:
+def render_page(status: int = 200, **context: Any) -> tuple[str, int]:
     """The one page: the upload form, and the results or a problem when there are some.
     With submissions on (``serve --inbox``), the page also links to them and its form
     carries the request's CSRF token (:mod:`.portal`)."""
@@ -348,30 +348,30 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
         context = {**portal.page_context(), **context}
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     limits = {
-        "max_mb": _megabytes(limit),
+        "max_mb": megabytes(limit),
         "max_bytes": limit,
         "max_files": current_app.config["MAX_UPLOAD_FILES"],
-        "ttl_minutes": _minutes(),
+        "ttl_minutes": kept_minutes(),
         "suffixes": accepted_suffixes(),
     }
-    settings = _services().settings
+    settings = app_services().settings
     words = {severity: settings.severity_label(severity) for severity in SEVERITIES}
     return render_template("serve.html.j2", limits=limits, words=words, **context), status
 
 
 # ---------------------------------------------------------------- pages
 def index() -> tuple[str, int]:
-    return _page()
+    return render_page()
 
 
 def check() -> tuple[str, int]:
     started = time.perf_counter()
     try:
         uploads = _uploads(current_app.config["MAX_UPLOAD_FILES"])
-        results = _checked(uploads, current_app.config["AS_OF"], _services())
+        results = checked_uploads(uploads, current_app.config["AS_OF"], app_services())
     except UploadProblem as problem:
-        log.info("upload refused: status=%d ms=%d", problem.status, _ms(started))
-        return _page(problem.status, problem=problem.message)
+        log.info("upload refused: status=%d ms=%d", problem.status, elapsed_ms(started))
+        return render_page(problem.status, problem=problem.message)
     except Busy:
         log.info("upload refused: busy")
         return _busy()
@@ -381,13 +381,13 @@ def check() -> tuple[str, int]:
     log.info(
         "upload checked: files=%d refused=%d errors=%d warnings=%d infos=%d ms=%d",
         len(results.files), len(results.rejected), counts["errors"], counts["warnings"],
-        counts["infos"], _ms(started),
+        counts["infos"], elapsed_ms(started),
     )  # fmt: skip
-    return _page(results=results)
+    return render_page(results=results)
 
 
 def check_again() -> tuple[str, int]:
-    return _page()  # a reload of the results page after its data is gone
+    return render_page()  # a reload of the results page after its data is gone
 
 
 def favicon() -> tuple[str, int]:
@@ -395,11 +395,11 @@ def favicon() -> tuple[str, int]:
 
 
 def annotated(token: str) -> Any:
-    item = _services().store.get(_client(), token)
+    item = app_services().store.get(client_address(), token)
     if item is None:
-        return _page(
+        return render_page(
             404,
-            problem=f"标注文件已过期或不存在（只保留{_minutes()}分钟，且只能由上传文件的浏览器下载）。"
+            problem=f"标注文件已过期或不存在（只保留{kept_minutes()}分钟，且只能由上传文件的浏览器下载）。"
             "请重新上传文件检查后再下载。",
         )
     name, data = item
@@ -410,7 +410,7 @@ def annotated(token: str) -> Any:
 def template(annex: int) -> Any:
     if annex not in TEMPLATE_NAMES:
         abort(404)
-    services = _services()
+    services = app_services()
     if annex not in services.templates:
         from consolidate.writing.template import template_bytes
 
@@ -436,37 +436,37 @@ def _too_large(_exc: HTTPException) -> tuple[str, int]:
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if (request.content_length or 0) <= limit:  # werkzeug: too many parts, or too long a field
         log.info("upload refused: too many form parts")
-        return _page(
+        return render_page(
             413,
             problem="上传的表单内容过多（文件或字段太多）。请只选择要检查的表格文件，"
             f"一次最多{current_app.config['MAX_UPLOAD_FILES']}个，再点“开始检查”。",
         )
     log.info("upload refused: too large")
-    return _page(
+    return render_page(
         413,
-        problem=f"上传的文件太大：一次最多上传{_megabytes(current_app.config['MAX_CONTENT_LENGTH'])}MB。"
+        problem=f"上传的文件太大：一次最多上传{megabytes(current_app.config['MAX_CONTENT_LENGTH'])}MB。"
         "请分几次上传，或检查是否选错了文件。",
     )
 
 
 def _http_error(exc: HTTPException) -> tuple[str, int]:
     if exc.code == 405:
-        return _page(405, problem="请用本页的“开始检查”按钮上传文件。")
+        return render_page(405, problem="请用本页的“开始检查”按钮上传文件。")
     if exc.code == 404:
-        return _page(404, problem="没有这个页面。请从自查页面首页开始。")
-    return _page(exc.code or 400, problem="请求无法处理，请回到首页重新上传。")
+        return render_page(404, problem="没有这个页面。请从自查页面首页开始。")
+    return render_page(exc.code or 400, problem="请求无法处理，请回到首页重新上传。")
 
 
 def _internal_error(exc: Exception) -> tuple[str, int]:
     log.error("internal error: %s", type(exc).__name__)  # the type only: no names, no values
-    return _page(
+    return render_page(
         500,
         problem="检查时出现程序内部错误，文件未保存。请稍后再试；如仍出错，请联系市局认证处。",
     )
 
 
 def _busy() -> tuple[str, int, dict[str, str]]:
-    page, status = _page(
+    page, status = render_page(
         503,
         problem="自查页面正忙，正在检查其他单位上传的文件。请稍后再试（一般一两分钟后即可）。",
     )
@@ -500,7 +500,7 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _client() -> str:
+def client_address() -> str:
     """The client (a browser) making the request, from its cookie or new."""
     known = request.cookies.get(CLIENT_COOKIE, "")
     if CLIENT_ID.fullmatch(known):
@@ -529,7 +529,7 @@ def _uploads(max_files: int) -> list[Upload]:
     uploads: list[Upload] = []
     seen: set[str] = set()
     for part in parts:
-        name = _unique(display_name(part.filename or ""), seen)
+        name = unique_name(display_name(part.filename or ""), seen)
         uploads.append(Upload(name, part.stream.read()))
     return uploads
 
@@ -548,7 +548,7 @@ def display_name(filename: str) -> str:
     return name or "未命名文件"
 
 
-def _unique(name: str, seen: set[str]) -> str:
+def unique_name(name: str, seen: set[str]) -> str:
     """Two uploads with one name (from two folders) must stay apart in the findings."""
     candidate, n = name, 1
     while candidate in seen:
@@ -559,12 +559,12 @@ def _unique(name: str, seen: set[str]) -> str:
     return candidate
 
 
-def _suffix(name: str) -> str:
+def suffix_of(name: str) -> str:
     _, dot, suffix = name.rpartition(".")
     return f".{suffix.lower()}" if dot else ""
 
 
-def _checked(
+def checked_uploads(
     uploads: list[Upload],
     as_of: dt.date | None,
     services: Services,
@@ -574,8 +574,8 @@ def _checked(
     client. Raises :class:`Busy` when every worker is taken and the queue is full.
     ``scans``: the stamped scans uploaded with them (a page submission)."""
     suffixes = accepted_suffixes()
-    accepted = [u for u in uploads if _suffix(u.name) in suffixes]
-    rejected = [u.name for u in uploads if _suffix(u.name) not in suffixes]
+    accepted = [u for u in uploads if suffix_of(u.name) in suffixes]
+    rejected = [u.name for u in uploads if suffix_of(u.name) not in suffixes]
     if not accepted:
         shown = "、".join(rejected)
         raise UploadProblem(
@@ -584,7 +584,7 @@ def _checked(
         )
     settings = services.settings
     as_of = as_of or today()
-    client = _client()
+    client = client_address()
     extra = () if scans is None else (scans,)
     if current_app.config["CHECK_IN_WORKERS"]:
         done = services.checker().run(check_uploads, accepted, as_of, settings, *extra)
@@ -639,7 +639,7 @@ def check_uploads(
         folder = Path(tmp)
         paths = []
         for i, upload in enumerate(accepted, start=1):
-            path = folder / f"{i:02d}{_suffix(upload.name)}"  # never the clerk's name
+            path = folder / f"{i:02d}{suffix_of(upload.name)}"  # never the clerk's name
             path.write_bytes(upload.data)
             paths.append(path)
         outcome = api.check(
@@ -725,12 +725,12 @@ def accepted_suffixes() -> tuple[str, ...]:
     return (*SUPPORTED_SUFFIXES, ".docx", *((".doc", ".wps") if convert.soffice() else ()))
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     mb = size / 1_000_000
     return f"{mb:.0f}" if mb >= 10 or mb.is_integer() else f"{mb:.1f}"
 
 
-def _ms(started: float) -> int:
+def elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
@@ -742,11 +742,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     server = app.extensions["consolidate"].settings.settings.server
     limit = app.config["MAX_CONTENT_LENGTH"]
     made = waitress_server(app, host, port, server, limit, busy_response(app))
-    print(f"自查页面已启动：http://{_shown_host(host)}:{port}/  （按 Ctrl+C 停止）", flush=True)
+    print(f"自查页面已启动：http://{shown_host(host)}:{port}/  （按 Ctrl+C 停止）", flush=True)
     made.run()
 
 
-def _shown_host(host: str) -> str:
+def shown_host(host: str) -> str:
     if host in ("0.0.0.0", "::", ""):
         return "本机地址"
     return f"[{host}]" if ":" in host else host
