@@ -22,14 +22,9 @@ from typing import Annotated, Any, Literal, TypeVar, dataclass_transform
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 
 from consolidate.support.errors import ConfigError
+from consolidate.support.wording import DEFAULT_SCHEMAS, label
 
 SCHEMAS_ENV = "CONSOLIDATE_SCHEMAS"
-# The defaults ship inside the wheel as package data (pyproject.toml maps the top-level
-# schemas/ onto consolidate/support/schemas); an editable install reads the checkout's.
-_PACKAGED = Path(__file__).resolve().parent / "schemas"
-DEFAULT_SCHEMAS = (
-    _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
-)
 FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings", "messages")
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # the order of every output
@@ -66,7 +61,7 @@ def _regex(text: str) -> str:
     try:
         re.compile(text)
     except re.error as exc:
-        raise ValueError(f"不是有效的正则表达式（{exc}）") from None
+        raise ValueError(_said("not-regex", error=exc)) from None
     return text
 
 
@@ -79,19 +74,19 @@ def _template(text: str) -> str:
     try:
         list(string.Formatter().parse(text))
     except ValueError:
-        raise ValueError("花括号 { } 不成对（消息中的参数写作 {name}）") from None
+        raise ValueError(_said("braces")) from None
     return text
 
 
 def _digits(text: str) -> str:
     if not text.isdigit():
-        raise ValueError(f"应只含数字，实际为 {text!r}")
+        raise ValueError(_said("digits", value=repr(text)))
     return text
 
 
 def _scrypt_cost(n: int) -> int:
     if n < 16_384 or n & (n - 1):
-        raise ValueError("应为不小于 16384 的2的幂，例如 32768")
+        raise ValueError(_said("scrypt-cost"))
     return n
 
 
@@ -99,7 +94,7 @@ def _month_day(text: str) -> str:
     try:
         dt.date.fromisoformat(f"2024-{text}")  # a leap year: 02-29 is a day
     except ValueError:
-        raise ValueError('应为“月-日”，例如 "11-30"') from None
+        raise ValueError(_said("month-day")) from None
     return text
 
 
@@ -107,7 +102,7 @@ def _mail_address(text: str) -> str:
     """Empty, or one plain address (name@example.cn): a From line a mail program accepts."""
     text = text.strip()
     if text and not re.fullmatch(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+", text):
-        raise ValueError(f'应为一个邮件地址，例如 "rzc@example.cn"，实际为 {text!r}')
+        raise ValueError(_said("mail-address", value=repr(text)))
     return text
 
 
@@ -177,14 +172,14 @@ class AnnexSpec:
 
     @property
     def short_title(self) -> str:
-        """``附件1`` / ``附件2`` / ``推荐名单``."""
-        return self.label or f"附件{self.number}"
+        """The form's name: Annex N as the notice writes it, or its label."""
+        return self.label or label("forms", "annex", "zh", n=self.number)
 
     def short_title_in(self, lang: str) -> str:
         """:attr:`short_title` in ``lang``: ``Annex 2`` / ``recommendation list``."""
         if lang != "en":
             return self.short_title
-        return self.label_en or f"Annex {self.number}"
+        return self.label_en or label("forms", "annex", "en", n=self.number)
 
     @property
     def about_units(self) -> bool:
@@ -206,7 +201,7 @@ class FastListSpec:
 @frozen()
 class BaselineSpec:
     """Last year's register (``--baseline``): Annex 2's columns in any order, the ones it
-    must have, and the column naming the district itself (the register writes ``区``)."""
+    must have, and the column naming the district itself (its own header, not an Annex 2 column)."""
 
     required: Words
     district: Column
@@ -281,7 +276,7 @@ class AdjustmentWords:
         return (self.open, self.cancel, self.add, self.remove)
 
     def role(self, word: str) -> str | None:
-        """``开通`` -> ``open``; None for a word that is not an adjustment type."""
+        """The open word -> ``open``; None for a word that is not an adjustment type."""
         return self._roles.get(word)
 
     @cached_property
@@ -291,7 +286,7 @@ class AdjustmentWords:
 
 @frozen()
 class RecommendWords:
-    """The recommendation types (新申请, 延用) and suggestions for other words."""
+    """The recommendation types (new, extension) and suggestions for other words."""
 
     values: Words
     suggest: dict[str, str] = field(default_factory=dict)
@@ -299,7 +294,7 @@ class RecommendWords:
 
 @frozen()
 class ReviewWords:
-    """How a 初审意见 reads as passed: it starts with a ``passed`` word, no ``failed`` one."""
+    """How a first review reads as passed: it starts with a ``passed`` word, no ``failed`` one."""
 
     passed: Words
     failed: Words
@@ -456,7 +451,8 @@ class Inbox:
     # The stamped scan the notice asks for (stamped-copy-missing): a file with one of
     # these endings, in the same e-mail, page submission or folder (same base name).
     scan_suffixes: Words = (".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
-    # Words a scan's name may add to its annex's base name: 黄浦区附件2（盖章）.pdf.
+    # Words a scan's name may add to its annex's base name (recognition data; the default
+    # for a configuration exported before settings.toml had them).
     scan_marks: Words = ("已盖章", "盖章版", "盖章件", "盖章", "扫描件", "扫描版", "扫描", "签章")
 
 
@@ -497,7 +493,7 @@ class MailSettings:
 
 @frozen()
 class Reply:
-    """The reply drafts to the districts (``回执/<区>.eml``)."""
+    """The reply drafts to the districts (one ``.eml`` per district)."""
 
     # The office's address for their From line; empty: none (the mail program's own).
     from_address: Annotated[str, AfterValidator(_mail_address)] = ""
@@ -505,7 +501,7 @@ class Reply:
 
 @frozen()
 class Server:
-    """The self-check page ([server] of settings.toml; README: 上限 / Limits)."""
+    """The self-check page ([server] of settings.toml; README: Limits)."""
 
     max_upload_bytes: int
     max_upload_files: int
@@ -590,17 +586,17 @@ class Config:
 
     @property
     def recommend_types(self) -> Words:
-        """新申请, 延用: the types of the recommendation list, new first."""
+        """The types of the recommendation list, new first."""
         return self.vocabularies.recommend.values
 
     @property
     def new_type(self) -> str:
-        """新申请."""
+        """The new-applicant type."""
         return self.recommend_types[0]
 
     @property
     def extension_type(self) -> str:
-        """延用."""
+        """The extension type."""
         return self.recommend_types[-1]
 
     @property
@@ -613,7 +609,7 @@ class Config:
         return {d.name: i for i, d in enumerate(self.districts)}
 
     def severity_label(self, severity: str, lang: str = "zh") -> str:
-        """``错误`` / ``warning``: the one place severity words come from."""
+        """The severity word in ``lang``: the one place severity words come from."""
         return self.severities[severity].text(lang)
 
 
@@ -681,10 +677,10 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
     for n, pair in enumerate(vocab.functions.conflicting):
         for function in pair:
             if function not in functions:
-                where = f"functions.conflicting（第{n + 1}个）"
+                where = f"functions.conflicting{_said('nth', n=n + 1)}"
                 problems.append(("vocabularies", where, _not_in(function, functions)))
     if len(set(vocab.adjustments.values)) < 4:
-        problems.append(("vocabularies", "adjustments", "四种调整方式的写法不能相同"))
+        problems.append(("vocabularies", "adjustments", _said("same-adjustments")))
     for function, level in config.posts.requirements.items():
         if function not in functions:
             problems.append(("posts", f"requirements.{function}", _not_in(function, functions)))
@@ -703,7 +699,7 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
                     problems.append(("forms", f"annex{spec.number}.{fields}", _not_in(key, known)))
     if sorted(config.annexes) != [1, 2, 3]:
         problems.append(
-            ("forms", "annex1.number / annex2.number / recommend.number", "应分别为 1、2 和 3")
+            ("forms", "annex1.number / annex2.number / recommend.number", _said("annex-numbers"))
         )
     problems += _fast_channel_checks(config)
     annex2 = {c.key for c in config.annexes[2].columns} if 2 in config.annexes else set()
@@ -715,12 +711,12 @@ def _cross_checks(config: Config) -> list[tuple[str, str, str]]:
             problems.append(("rules", f"rules.{code}.source", _not_in(rule.source, config.sources)))
     for severity in SEVERITIES:
         if severity not in config.severities:
-            problems.append(("rules", f"severities.{severity}", "缺少此项"))
+            problems.append(("rules", f"severities.{severity}", _said("missing")))
     for key, message in config.messages.items():
         zh, en = placeholders(message.zh), placeholders(message.en)
         if zh != en:
-            shown = f"中文 {{{'、'.join(sorted(zh))}}}，英文 {{{'、'.join(sorted(en))}}}"
-            problems.append(("messages", f"messages.{key}", f"两种语言的参数应相同（{shown}）"))
+            shown = _said("params-differ", zh=_joined(sorted(zh)), en=_joined(sorted(en)))
+            problems.append(("messages", f"messages.{key}", shown))
     return problems
 
 
@@ -748,7 +744,7 @@ def _fast_channel_checks(config: Config) -> list[tuple[str, str, str]]:
             problems.append(("forms", "fastlist.required", _not_in(key, listed)))
     types = set(config.recommend_types)
     if len(config.recommend_types) != 2:
-        problems.append(("vocabularies", "recommend.values", "应为两项：新申请、延用"))
+        problems.append(("vocabularies", "recommend.values", _said("two-types")))
     for word, target in config.vocabularies.recommend.suggest.items():
         if target not in types:
             problems.append(("vocabularies", f"recommend.suggest.{word}", _not_in(target, types)))
@@ -761,57 +757,67 @@ def _fast_channel_checks(config: Config) -> list[tuple[str, str, str]]:
 
 
 def _not_in(value: object, known: object) -> str:
-    return f"“{value}”不在已配置的范围内（{'、'.join(map(str, known))}）"
+    return _said("not-in", value=value, known=_joined(map(str, known)))
 
 
-# Pydantic's error types in the words of the office (the rest keep pydantic's message).
+def _said(key: str, **params: Any) -> str:
+    """A configuration problem worded (labels.toml ``[config]``), in Chinese as they all are."""
+    return label("config", key, "zh", **params)
+
+
+def _joined(items: Any) -> str:
+    return label("config", "list-separator").join(items)
+
+
+# Pydantic's error types in the words of the office (labels.toml [config]; the rest keep
+# pydantic's message).
 PROBLEMS = {
-    "missing": "缺少此项",
-    "missing_argument": "缺少此项",
-    "unexpected_keyword_argument": "不认识此项（拼写有误，或是多余的一项）",
-    "extra_forbidden": "不认识此项（拼写有误，或是多余的一项）",
-    "string_type": "应为文字（用英文引号括起），实际为 {input}",
-    "int_type": "应为整数，实际为 {input}",
-    "int_parsing": "应为整数，实际为 {input}",
-    "int_from_float": "应为整数，实际为 {input}",
-    "bool_type": "应为 true 或 false，实际为 {input}",
-    "bool_parsing": "应为 true 或 false，实际为 {input}",
-    "list_type": '应为列表，例如 ["甲", "乙"]，实际为 {input}',
-    "tuple_type": '应为列表，例如 ["甲", "乙"]，实际为 {input}',
-    "dict_type": "应为一个表（[名称] 或 {{ … }}），实际为 {input}",
-    "dataclass_type": "应为一个表（[名称] 或 {{ … }}），实际为 {input}",
-    "dataclass_args_type": "应为一个表（[名称] 或 {{ … }}），实际为 {input}",
-    "literal_error": "应为 {expected} 之一，实际为 {input}",
+    "missing": "missing",
+    "missing_argument": "missing",
+    "unexpected_keyword_argument": "unknown",
+    "extra_forbidden": "unknown",
+    "string_type": "text",
+    "int_type": "integer",
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "bool_type": "bool",
+    "bool_parsing": "bool",
+    "list_type": "list",
+    "tuple_type": "list",
+    "dict_type": "table",
+    "dataclass_type": "table",
+    "dataclass_args_type": "table",
+    "literal_error": "literal",
 }
 
 
 def _problem(error: Mapping[str, Any]) -> str:
     if error["type"] == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
-    template = PROBLEMS.get(error["type"])
-    if template is None:
+    key = PROBLEMS.get(error["type"])
+    if key is None:
         return str(error["msg"])
     shown = repr(error.get("input"))
     shown = shown if len(shown) <= 40 else shown[:37] + "…"
     expected = str(error.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
-    return template.format(input=shown, expected=expected)
+    return _said(key, input=shown, expected=expected)
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    """``("annex1", "columns", 3, "key")`` -> ``annex1.columns（第4个）.key``."""
+    """``("annex1", "columns", 3, "key")`` -> ``annex1.columns`` (item 4) ``.key``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
-            out += f"（第{part + 1}个）"
+            out += _said("nth", n=part + 1)
         else:
             out += f".{part}" if out else str(part)
-    return out or "（整个文件）"
+    return out or _said("whole-file")
 
 
 def _report(problems: list[tuple[str, str, str]]) -> str:
-    lines = [f"  {name}.toml 中 {where}：{problem}" for name, where, problem in problems[:20]]
+    lines = [_said("line", name=n, where=w, problem=p) for n, w, p in problems[:20]]
     if len(problems) > 20:
-        lines.append(f"  ……另有 {len(problems) - 20} 处")
+        lines.append(_said("more", count=len(problems) - 20))
     return "\n".join(lines)
 
 
