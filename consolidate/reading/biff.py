@@ -27,7 +27,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from consolidate.reading.errors import Unreadable
+from consolidate.reading.errors import unreadable
 
 _BOF, _EOF, _BOUNDSHEET, _FILEPASS, _CODEPAGE, _ROW = 0x0809, 0x000A, 0x0085, 0x002F, 0x0042, 0x0208
 _SST, _CONTINUE, _DIMENSIONS, _LABELSST, _MULRK, _STRING = (
@@ -130,9 +130,7 @@ def _records(stream: bytes, pos: int):  # noqa: ANN202 - a generator of (type, b
             return
         continues = continues + 1 if rtype == _CONTINUE else 0
         if continues > MAX_CONTINUES:
-            raise Unreadable(
-                "文件已损坏（记录结构异常）", "the file is corrupt (too many CONTINUE records)"
-            )
+            raise unreadable("biff-records")
         yield rtype, pos + 4, size
         pos += 4 + size
 

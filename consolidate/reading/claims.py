@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from consolidate.model.catalog import Catalog
 from consolidate.model.finding import Finding
 from consolidate.support.config import Bilingual, Config
+from consolidate.support.wording import both
 from consolidate.values.text import squash
 
 # 附件1 / 附件 2 / 附件二, not 附件10; the label may carry a colon (附件1：标题).
@@ -39,10 +40,10 @@ HEADING_LINES = 3
 
 
 def annex_label(annex: int | None, config: Config) -> Bilingual:
-    """附件2 / 推荐名单 in both languages; 附件 / the annex when not known."""
+    """The form's short title in both languages; the word for an annex when not known."""
     spec = config.annexes.get(annex) if annex else None
     if spec is None:
-        return Bilingual("附件", "the annex")
+        return Bilingual(*both("words", "the-annex"))
     return Bilingual(spec.short_title, spec.short_title_in("en"))
 
 

@@ -18,7 +18,14 @@ import olefile
 from consolidate.model.finding import column_letter
 from consolidate.reading.biff import Biff, read_biff
 from consolidate.reading.cfb import single_stream
-from consolidate.reading.errors import OLE_MAGIC, ZIP_MAGIC, Unreadable, error_value
+from consolidate.reading.errors import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    Unreadable,
+    error_value,
+    unreadable,
+    with_detail,
+)
 from consolidate.reading.grid import Grid, grid_of
 from consolidate.reading.zipscan import (
     CUSTOM_PROPS,
@@ -38,17 +45,8 @@ from consolidate.support.config import Config, Limits
 # ---------------------------------------------------------------- containers and formats
 # What to tell a clerk about a file the parser cannot take, by its ending.
 _FORMAT_HINTS = {
-    ".xlsb": ("这是 .xlsb 二进制工作簿，请另存为 .xlsx", "this is an .xlsb workbook; save it as .xlsx"),
-    ".ods": ("这是 OpenDocument（.ods）表格，请另存为 .xlsx", "this is an .ods spreadsheet; save it as .xlsx"),
-    ".et": ("这是WPS表格（.et）格式，请在WPS中另存为 .xlsx", "this is a WPS .et workbook; save it as .xlsx"),
-    ".ett": ("这是WPS表格模板（.ett）格式，请在WPS中另存为 .xlsx", "this is a WPS .ett template; save it as .xlsx"),
-    ".csv": ("这是CSV文本文件，不是Excel表格；请把内容填入模板后另存为 .xlsx", "this is a CSV text file, not a workbook; fill in the template and save it as .xlsx"),
-}  # fmt: skip
-for _suffix in (".docx", ".doc", ".wps"):  # a Word name on bytes of no Word format
-    _FORMAT_HINTS[_suffix] = (
-        "Word文档已损坏或不是Word格式",
-        "a corrupt Word document, or not one at all",
-    )
+    suffix: f"format-{suffix[1:]}" for suffix in (".xlsb", ".ods", ".et", ".ett", ".csv")
+} | dict.fromkeys((".docx", ".doc", ".wps"), "format-word")  # Word names, no Word bytes
 # The name of the main stream of a Word 97-2003 document, as its OLE directory stores it.
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
 # Old Word formats, read after LibreOffice converts them (RTF is often saved as .doc).
@@ -56,14 +54,7 @@ OLD_WORD = (".doc", ".wps")
 
 
 def _not_a_workbook(suffix: str) -> Unreadable:
-    zh, en = _FORMAT_HINTS.get(
-        suffix,
-        (
-            "文件内容不是Excel表格（可能是其他文件改了扩展名）",
-            "not a spreadsheet (another file renamed?)",
-        ),
-    )
-    return Unreadable(zh, en)
+    return unreadable(_FORMAT_HINTS.get(suffix, "not-a-workbook"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +109,9 @@ def open_container(data: bytes, suffix: str, config: Config) -> Container:
     """Sniff the format and look inside, once; raise Unreadable with the reason a clerk
     understands."""
     if not data:
-        raise Unreadable("文件是空的（0字节）", "the file is empty (0 bytes)")
+        raise unreadable("empty")
     if _old_excel(data):
-        raise Unreadable(
-            "这是Excel 2.x–4.x 的旧格式文件，本工具无法读取；请用Excel或WPS打开后另存为 .xlsx",
-            "an Excel 2.x-4.x file, too old to read; open it in Excel or WPS and save it as .xlsx",
-        )
+        raise unreadable("old-excel")
     if data.startswith(ZIP_MAGIC):
         return _open_zip(data, config)
     if data.startswith(OLE_MAGIC):
@@ -131,11 +119,9 @@ def open_container(data: bytes, suffix: str, config: Config) -> Container:
     if data.startswith(b"{\\rtf") and suffix in (*OLD_WORD, ".docx"):
         return Container("word")
     if data.startswith(b"%PDF"):
-        raise Unreadable("这是PDF文件，不是Excel表格", "this is a PDF, not a spreadsheet")
+        raise unreadable("pdf")
     if data.lstrip()[:1] in (b"<",):
-        raise Unreadable(
-            "这是网页或XML文件，不是Excel表格", "this is HTML or XML, not a spreadsheet"
-        )
+        raise unreadable("markup")
     raise _not_a_workbook(suffix)
 
 
@@ -151,28 +137,23 @@ def _open_zip(data: bytes, config: Config) -> Container:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except ZIP_ERRORS as exc:
-        raise Unreadable("文件已损坏（压缩包不完整）", "the file is corrupt (broken zip)") from exc
+        raise unreadable("broken-zip") from exc
     with archive:
         infos = archive.infolist()
         if len(infos) > config.limits.max_zip_parts:
-            raise Unreadable(
-                f"压缩包内有{len(infos)}个部件，超过{config.limits.max_zip_parts}个上限",
-                f"the zip holds {len(infos)} parts, more than {config.limits.max_zip_parts}",
-            )
+            raise unreadable("zip-parts", count=len(infos), limit=config.limits.max_zip_parts)
         # Names as calamine finds them: '\\' separators, any case, the workbook anywhere
         # the package relationships say (some writers put it at the root).
         names = {part_key(info.filename) for info in infos}
         main = book_parts(archive, config.limits.max_uncompressed_bytes).main
         if "xl/workbook.bin" in names or (main or "").endswith(".bin"):
-            raise Unreadable(*_FORMAT_HINTS[".xlsb"])
+            raise unreadable(_FORMAT_HINTS[".xlsb"])
         if "content.xml" in names:
-            raise Unreadable(*_FORMAT_HINTS[".ods"])
+            raise unreadable(_FORMAT_HINTS[".ods"])
         if "word/document.xml" in names:
             return Container("docx")  # unpacked and scanned by the Word reader
         if "xl/workbook.xml" not in names and (main is None or main not in names):
-            raise Unreadable(
-                "压缩包中没有Excel工作簿（可能是Word等其他文件）", "the zip holds no Excel workbook"
-            )
+            raise unreadable("no-workbook")
         # The sizes the directory declares are checked first: unpacking is then counted.
         if sum(info.file_size for info in infos) > config.limits.max_uncompressed_bytes:
             raise zip_bomb(config)
@@ -231,10 +212,7 @@ def _check_biff(biff: Biff, config: Config) -> None:
     budget = CellBudget(limits)
     for sheet in biff.sheets:
         if sheet.declared > _MOST_DECLARED:
-            raise Unreadable(
-                f"文件已损坏（工作表“{sheet.name}”记录的范围超出Excel的上限，可能是恶意构造的文件）",
-                f"the file is corrupt (sheet {sheet.name!r} declares a range beyond Excel's)",
-            )
+            raise unreadable("declared-range", name=sheet.name)
         check_extent(sheet.name, sheet.rows, sheet.columns, limits)
         budget.take(sheet.name, sheet.rows, sheet.columns)
     if biff.copied_text > limits.max_uncompressed_bytes:
@@ -242,20 +220,15 @@ def _check_biff(biff: Biff, config: Config) -> None:
 
 
 def _broken_ole() -> Unreadable:
-    return Unreadable(
-        "文件已损坏（Office文件的内部结构错误）", "the file is corrupt (broken compound file)"
-    )
+    return unreadable("broken-ole")
 
 
 def _too_many_sheets(count: int, limits: Limits) -> Unreadable:
-    return Unreadable(
-        f"工作表有{count}个，超过{limits.max_sheets}个上限",
-        f"{count} sheets, more than the limit of {limits.max_sheets}",
-    )
+    return unreadable("too-many-sheets", count=count, limit=limits.max_sheets)
 
 
 def _password() -> Unreadable:
-    return Unreadable("文件设置了打开密码", "the file is protected by a password")
+    return unreadable("password")
 
 
 def load_sheets(
@@ -278,9 +251,7 @@ def load_sheets(
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
         if suffix in _FORMAT_HINTS:
             raise _not_a_workbook(suffix) from exc
-        raise Unreadable(
-            "文件已损坏或不是Excel格式", f"corrupt or not a workbook ({type(exc).__name__})"
-        ) from exc
+        raise with_detail(unreadable("corrupt-workbook"), type(exc).__name__) from exc
     metadata = workbook.sheets_metadata
     if len(metadata) > limits.max_sheets:
         raise _too_many_sheets(len(metadata), limits)
@@ -319,9 +290,7 @@ def sheet_grid(workbook: object, name: str, budget: CellBudget, container: Conta
     except Unreadable:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise _odd_error(name, scan) or Unreadable(
-            f"工作表“{name}”已损坏", f"sheet {name!r} is corrupt"
-        ) from exc
+        raise _odd_error(name, scan) or unreadable("corrupt-sheet", name=name) from exc
 
 
 # The error values calamine reads; newer ones (#SPILL!, #CALC!, #BUSY! …) make it fail.
@@ -337,12 +306,7 @@ def _odd_error(name: str, scan: SheetScan | None) -> Unreadable | None:
         return None
     (r, c), error = odd[0]
     cell = f"{column_letter(c + 1)}{r + 1}"
-    return Unreadable(
-        f"工作表“{name}”的{cell}单元格是错误值 {error}（新版Excel函数的结果），无法读取；"
-        "请把它改为直接填写的内容",
-        f"cell {cell} of sheet {name!r} holds the error value {error} (a newer Excel function), "
-        "which cannot be read; replace it by a plain value",
-    )
+    return unreadable("new-function", name=name, cell=cell, error=error)
 
 
 def _worst(scans: object) -> SheetScan:

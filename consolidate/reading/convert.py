@@ -5,7 +5,7 @@ temporary folder, with its own profile (a clerk's open LibreOffice, or another
 conversion running in parallel, must not share it) and a time limit. The result is read
 like any .docx, through the same checks.
 
-A district's file must not make the office's machine reach out (README "安全 / Safety": reading never
+A district's file must not make the office's machine reach out (README "Safety": reading never
 reaches out"). The private profile is written before LibreOffice starts: links are never
 updated, macros never run, and LibreOffice has no handler for http(s), WebDAV, FTP or
 CMIS addresses at all — its Word import looks a linked picture's address up while it
@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from consolidate.reading.errors import Unreadable
+from consolidate.reading.errors import unreadable, with_detail
 
 # Run LibreOffice without network where the system allows it (Linux). Tests turn it off
 # to show that the profile alone holds, as it must where there is no such thing (Windows).
@@ -96,21 +96,13 @@ def to_docx(data: bytes, suffix: str, seconds: float, limit: int) -> bytes:
     """``data`` (an old Word document) as .docx bytes, or raise :class:`Unreadable`."""
     command = soffice()
     if command is None:
-        raise Unreadable(
-            f"这是旧版Word（{suffix}）文件，本机未安装LibreOffice，无法转换",
-            f"an old Word ({suffix}) file, and LibreOffice is not installed to convert it",
-        )
+        raise unreadable("no-libreoffice", suffix=suffix)
     isolated = isolation() if NO_NETWORK else ()
     if not isolated and names_a_network_share(data):
         # Without a network namespace (Windows) LibreOffice's Word import still looks a
         # linked picture on \\server\share up through the system's file access: SMB, which
         # hands the office's Windows credentials to that server. Such a file is not opened.
-        raise Unreadable(
-            f"这个{suffix}文件中有指向网络共享文件夹（\\\\…）的链接，为安全起见本机不转换；"
-            "请在Word中删除该链接或另存为.docx后重新报送",
-            f"this {suffix} file links to a network share (\\\\…); it is not converted, for "
-            "safety: remove the link or save it as .docx and send it again",
-        )
+        raise unreadable("network-share", suffix=suffix)
     # A file still being written by a LibreOffice just killed must not turn into a crash.
     with tempfile.TemporaryDirectory(prefix="consolidate-word-", ignore_cleanup_errors=True) as tmp:
         folder = Path(tmp)
@@ -135,10 +127,7 @@ def to_docx(data: bytes, suffix: str, seconds: float, limit: int) -> bytes:
         )  # fmt: skip
         result = out / "submission.docx"
         if not result.is_file() or result.stat().st_size > limit:
-            raise Unreadable(
-                f"LibreOffice无法转换这个{suffix}文件（文件可能已损坏）",
-                f"LibreOffice could not convert this {suffix} file (corrupt?)",
-            )
+            raise unreadable("not-converted", suffix=suffix)
         return result.read_bytes()
 
 
@@ -198,19 +187,13 @@ def _run(command: list[str], seconds: float, profile: Path) -> None:
             start_new_session=True,  # soffice starts soffice.bin: a timeout ends both
         )
     except OSError as exc:
-        raise Unreadable(
-            # The district reads this in its returned copy: no system words in Chinese.
-            "本机无法启动LibreOffice转换这个文件，请另存为.docx后重新报送",
-            f"LibreOffice could not be started ({exc.strerror or exc})",
-        ) from exc
+        # The district reads this in its returned copy: no system words in Chinese.
+        raise with_detail(unreadable("no-start"), str(exc.strerror or exc)) from exc
     try:
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired as exc:
         _stop(process)
-        raise Unreadable(
-            f"LibreOffice转换超过{seconds}秒仍未完成",
-            f"the LibreOffice conversion took more than {seconds} s",
-        ) from exc
+        raise unreadable("convert-time", seconds=seconds) from exc
     finally:  # a LibreOffice that crashed leaves its socket behind too
         _remove_pipe(profile)
 

@@ -25,12 +25,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from consolidate.model.form import Mail, ReadResult, SourceFile
-from consolidate.reading.errors import OLE_MAGIC, Unreadable
+from consolidate.reading.errors import OLE_MAGIC, Unreadable, unreadable, with_detail
 from consolidate.reading.workbook import read_bytes, read_stable, unreadable_result
 from consolidate.support.config import Config, load_config
+from consolidate.support.wording import label
 
 MAIL_SUFFIXES = (".eml", ".msg")
-BODY = "（邮件正文）"  # how the body is listed among what was not read
+BODY = label("reading_names", "mail-body")  # how the body is listed among what was not read
 # Nesting: the e-mail itself is level 0, an e-mail attached to it level 1.
 MAX_DEPTH = 1
 
@@ -85,10 +86,7 @@ def read_mail_bytes(
     except Unreadable as why:
         return [unreadable_result(source, config, why)]
     except Exception as exc:  # noqa: BLE001 - a bad e-mail is a finding, never a traceback
-        why = Unreadable(
-            "邮件内容异常，无法读取",
-            f"unexpected e-mail content ({type(exc).__name__})",
-        )
+        why = with_detail(unreadable("mail-content"), type(exc).__name__)
         return [unreadable_result(source, config, why)]
     mail = Mail(
         display, sha, len(data), parsed.sender, parsed.subject, parsed.date,
@@ -113,7 +111,7 @@ def attachment_bytes(path: Path, name: str, config: Config | None = None) -> byt
     for attachment in parse_mail(data, path.suffix.lower(), config).attachments:
         if attachment.name == name:
             return attachment.data
-    raise Unreadable(f"邮件中没有附件“{name}”", f"the e-mail has no attachment {name!r}")
+    raise unreadable("no-attachment", name=name)
 
 
 def parse_mail(data: bytes, suffix: str, config: Config) -> Parsed:
@@ -129,12 +127,10 @@ def parse_mail(data: bytes, suffix: str, config: Config) -> Parsed:
 # ---------------------------------------------------------------- .eml (stdlib email)
 def _parse_eml(data: bytes) -> EmailMessage:
     if not data.strip() or b":" not in data[:4096]:
-        raise Unreadable("这不是邮件文件（没有邮件头）", "not an e-mail (no header lines)")
+        raise unreadable("no-mail-header")
     message = BytesParser(policy=policy.default).parsebytes(data)
     if not any(message.get(h) for h in ("From", "Date", "Subject", "Content-Type")):
-        raise Unreadable(
-            "这不是邮件文件（没有发件人、日期或主题）", "not an e-mail (no From, Date or Subject)"
-        )
+        raise unreadable("no-mail-fields")
     return message  # type: ignore[return-value]
 
 
@@ -152,7 +148,8 @@ def _from_eml(
         if content == "message/rfc822" or name.lower().endswith(MAIL_SUFFIXES):
             _nested(
                 part,
-                name or f"{_header(part, 'Subject') or '附件邮件'}.eml",
+                name
+                or f"{_header(part, 'Subject') or label('reading_names', 'attached-mail')}.eml",
                 parsed,
                 prefix,
                 depth,
@@ -176,9 +173,7 @@ def _leaves(message: EmailMessage, config: Config) -> Iterator[EmailMessage]:
             continue
         seen += 1
         if seen > limit:
-            raise Unreadable(
-                f"邮件的组成部分超过{limit}个，未读取", f"the e-mail has more than {limit} parts"
-            )
+            raise unreadable("mail-parts", limit=limit)
         yield part
 
 
@@ -260,10 +255,7 @@ def _open_msg(data: bytes) -> Any:
     try:
         return extract_msg.openMsg(data, delayAttachments=False)
     except Exception as exc:
-        raise Unreadable(
-            "Outlook邮件（.msg）已损坏或不是邮件文件",
-            f"a corrupt Outlook message, or not one at all ({type(exc).__name__})",
-        ) from exc
+        raise with_detail(unreadable("corrupt-msg"), type(exc).__name__) from exc
 
 
 def _from_msg(message: Any, parsed: Parsed, prefix: str, depth: int, config: Config) -> None:
@@ -279,15 +271,24 @@ def _from_msg(message: Any, parsed: Parsed, prefix: str, depth: int, config: Con
         attachments = list(message.attachments)
         if len(attachments) > _max_parts(config):
             limit = _max_parts(config)
-            raise Unreadable(f"邮件的附件超过{limit}个，未读取", f"more than {limit} attachments")
+            raise unreadable("attachments", limit=limit)
         for attachment in attachments:
             name = _repair(attachment.getFilename() or "")
             if attachment.type == AttachmentType.MSG:
-                _nested_msg(attachment.data, name or "附件邮件.msg", parsed, prefix, depth, config)
+                _nested_msg(
+                    attachment.data,
+                    name or f"{label('reading_names', 'attached-mail')}.msg",
+                    parsed,
+                    prefix,
+                    depth,
+                    config,
+                )
             elif isinstance(attachment.data, bytes):
                 _attachment(name, attachment.data, parsed, prefix, config)
             else:
-                parsed.ignored.append(prefix + _safe_name(name or "（无法读取的附件）"))
+                parsed.ignored.append(
+                    prefix + _safe_name(name or label("reading_names", "unreadable-attachment"))
+                )
     finally:
         if depth == 0:
             message.close()
@@ -341,7 +342,7 @@ def _safe_name(name: str) -> str:
     """An attachment name as one path part: no folders, no control characters."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name or "（无名附件）"
+    return name or label("reading_names", "unnamed-attachment")
 
 
 def _quoted(text: str, limit: int = 60) -> str:

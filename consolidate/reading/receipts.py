@@ -1,4 +1,4 @@
-"""Submissions the page saved into the inbox: their receipts date the files (README 区局网页报送).
+"""Submissions the page saved into the inbox: their receipts date the files (README, page submissions).
 
 The page writes ``回执-<回执编号>.json`` beside the files of each submission
 (:mod:`consolidate.model.receipt`). The receipt is no submission (it is listed among the

@@ -29,11 +29,12 @@ from consolidate.model.catalog import Catalog
 from consolidate.model.finding import BODY, Finding
 from consolidate.model.form import Cell, Form, ReadResult, Row, SourceFile
 from consolidate.reading.claims import HEADING_LINES, heading_annex, named_annex, unread_annex
-from consolidate.reading.errors import NO_ANNEX, Unreadable, field_error
+from consolidate.reading.errors import NO_ANNEX, Unreadable, field_error, unreadable
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.zipscan import check_extent, unpack_parts
 from consolidate.support.config import Config, Limits
+from consolidate.support.wording import label
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Paragraphs read above a table (title, label, metadata) and below it (notes, signatures).
@@ -45,8 +46,16 @@ _TC = re.compile(rb"<(?:[\w.-]+:)?tc[\s>/]")
 
 
 def sheet_name(number: int) -> str:
-    """``表格1``: how findings name the document's N-th table (1-based, document order)."""
-    return f"表格{number}"
+    """How findings name the document's N-th table (1-based, document order): in Chinese
+    whatever the language, as a place in the district's file (labels.toml [word])."""
+    return label("word", "table", "zh", n=number)
+
+
+def table_number(sheet: str) -> int | None:
+    """The N of a table's :func:`sheet_name`; None for the body or any other name."""
+    prefix = sheet_name(0).removesuffix("0")
+    number = sheet.removeprefix(prefix)
+    return int(number) if sheet.startswith(prefix) and number.isdigit() else None
 
 
 # ---------------------------------------------------------------- the document's body
@@ -133,7 +142,7 @@ def table_layout(
 ) -> Layout:
     """A table's cells at their grid positions, merged cells as ranges (like a sheet's).
 
-    A cell whose field shows an error (``field_errors``: 错误!未找到引用源。) reads as '',
+    A cell whose field shows an error (``field_errors``, settings.toml) reads as '',
     as an error value of a workbook does, and is kept in the layout's ``suspect``.
     """
     max_cols = limits.max_columns
@@ -273,30 +282,19 @@ def open_document(data: bytes, config: Config) -> Any:
     parts = unpack_parts(data, config, lambda name: name.endswith((".xml", ".rels")))
     for xml in parts.values():
         if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # Word never writes one
-            raise Unreadable(
-                "文件内容异常（XML中含有DTD声明，可能是恶意构造的文件）",
-                "the document's XML declares a DTD (possibly a hostile file)",
-            )
+            raise unreadable("dtd")
     # Counted in every part, under any prefix: the main part's name comes from the rels.
     cells = sum(len(_TC.findall(xml)) for xml in parts.values())
     if cells > config.limits.max_table_cells:
-        raise Unreadable(
-            f"文档的表格共有{cells}个单元格，超过{config.limits.max_table_cells}个上限",
-            f"the document's tables hold {cells} cells, more than {config.limits.max_table_cells}",
-        )
+        raise unreadable("table-cells", cells=cells, limit=config.limits.max_table_cells)
     import docx
 
     try:
         return docx.Document(io.BytesIO(data))
     except ValueError as exc:  # a macro document, a template, another main part
-        raise Unreadable(
-            "这不是普通的Word文档（可能是模板或含宏的文档），请另存为 .docx",
-            "not a plain Word document (a template or macro document?); save it as .docx",
-        ) from exc
+        raise unreadable("not-plain-word") from exc
     except Exception as exc:  # noqa: BLE001 - python-docx raises many types on a broken file
-        raise Unreadable(
-            "Word文档已损坏或不完整", "the Word document is corrupt or incomplete"
-        ) from exc
+        raise unreadable("corrupt-word") from exc
 
 
 def _read_table(
@@ -353,7 +351,7 @@ class _Place:
     below: list[int]
 
     def at(self, grid_row: int) -> tuple[str | None, int]:
-        """1-based grid row -> (``正文`` or None for the table, row or paragraph number)."""
+        """1-based grid row -> (the body's name or None for the table, row or paragraph number)."""
         r = grid_row - len(self.above)
         if r < 1:
             return BODY, self.above[grid_row - 1]

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consolidate.model.finding import column_letter
-from consolidate.reading.errors import NO_RESULT, Unreadable, error_value
+from consolidate.reading.errors import NO_RESULT, Unreadable, error_value, unreadable
 from consolidate.support.config import Config, Limits
+from consolidate.support.wording import both, label
 
 # ---------------------------------------------------------------- a look inside the zip first
 # Rows a sheet may hold beyond max_rows_per_sheet data rows: title, metadata, header, notes.
@@ -119,9 +120,7 @@ def scan_archive(archive: zipfile.ZipFile, config: Config) -> ZipScan:
                 key = name if name is not None else ""
                 scans[key] = scans[key].worst(scan) if key in scans else scan
     except ZIP_ERRORS as exc:
-        raise Unreadable(
-            "文件已损坏（压缩包内容不完整）", "the file is corrupt (broken zip content)"
-        ) from exc
+        raise unreadable("broken-zip-content") from exc
     return found
 
 
@@ -285,10 +284,7 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None, budget: int) -> 
 
 def repeated_text(config: Config) -> Unreadable:
     mb = config.limits.max_uncompressed_bytes // 1_000_000
-    return Unreadable(
-        f"文件中的长文字被大量单元格重复引用，展开后超过{mb}MB（可能是恶意构造的文件）",
-        f"long texts referred to by many cells expand to more than {mb} MB (possibly a hostile file)",
-    )
+    return unreadable("shared-strings", mb=mb)
 
 
 def _scan_sheet(xml: bytes | bytearray, limits: Limits) -> SheetScan:
@@ -447,9 +443,7 @@ def _extent_parsed(xml: bytes | bytearray, bound: tuple[int, int] | None) -> tup
         parser.Parse(b"", True)
     except (expat.ExpatError, ValueError) as exc:
         if bound is None:
-            raise Unreadable(
-                "工作表内容已损坏（XML格式错误）", "a sheet is corrupt (bad XML)"
-            ) from exc
+            raise unreadable("bad-xml") from exc
         return bound
     return last_row, last_col
 
@@ -547,15 +541,11 @@ def check_extent(name: str, rows: int, columns: int, limits: Limits) -> None:
     """Refuse a sheet whose content reaches beyond the configured rows or columns."""
     max_rows, max_cols = limits.max_rows_per_sheet, limits.max_columns
     if rows > max_rows + HEADER_ROOM:
-        raise Unreadable(
-            f"工作表“{name}”的内容到第{rows}行，超过{max_rows}行上限",
-            f"sheet {name!r} reaches row {rows}, more than the limit of {max_rows} rows",
-        )
+        raise unreadable("too-many-rows", name=name, rows=rows, limit=max_rows)
     if columns > max_cols:
-        raise Unreadable(
-            f"工作表“{name}”的内容到第{columns}列（{column_letter(columns)}列），超过{max_cols}列上限；"
-            "请删除表格右侧多余的内容",
-            f"sheet {name!r} reaches column {column_letter(columns)}, more than the limit of {max_cols} columns",
+        letter = column_letter(columns)
+        raise unreadable(
+            "too-many-columns", name=name, columns=columns, letter=letter, limit=max_cols
         )
 
 
@@ -572,25 +562,21 @@ class CellBudget:
     def take(self, name: str, rows: int, columns: int) -> None:
         self.used += rows * columns
         if self.used > self.limit:
-            where = (
-                f"工作表“{name}”到第{rows}行、第{columns}列"
-                if name
-                else f"到第{rows}行、第{columns}列"
-            )
+            reach = "reach-sheet" if name else "reach"
+            zh, en = both("unreadable", reach, name=name, rows=rows, columns=columns)
             raise Unreadable(
-                f"表格共有{self.used}个单元格（{where}），超过{self.limit}个单元格的上限；"
-                "请删除表格下方或右侧多余的内容，或分成几个文件报送",
-                f"the sheets hold {self.used} cells ({name or 'a sheet'} reaching row {rows}, "
-                f"column {columns}), more than the limit of {self.limit}",
+                label(
+                    "unreadable", "too-many-cells", "zh", used=self.used, where=zh, limit=self.limit
+                ),
+                label(
+                    "unreadable", "too-many-cells", "en", used=self.used, where=en, limit=self.limit
+                ),
             )
 
 
 def zip_bomb(config: Config) -> Unreadable:
     mb = config.limits.max_uncompressed_bytes // 1_000_000
-    return Unreadable(
-        f"文件解压后超过{mb}MB（可能是恶意构造的文件）",
-        f"it unpacks to more than {mb} MB (possibly a zip bomb)",
-    )
+    return unreadable("zip-bomb", mb=mb)
 
 
 def unpack_parts(data: bytes, config: Config, keep: Callable[[str], bool]) -> dict[str, bytes]:
@@ -606,10 +592,7 @@ def unpack_parts(data: bytes, config: Config, keep: Callable[[str], bool]) -> di
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             if len(members) > config.limits.max_zip_parts:
-                raise Unreadable(
-                    f"压缩包内有{len(members)}个部件，超过{config.limits.max_zip_parts}个上限",
-                    f"the zip holds {len(members)} parts, more than {config.limits.max_zip_parts}",
-                )
+                raise unreadable("zip-parts", count=len(members), limit=config.limits.max_zip_parts)
             for info in members:
                 with archive.open(info) as member:
                     if keep(info.filename):
@@ -621,7 +604,5 @@ def unpack_parts(data: bytes, config: Config, keep: Callable[[str], bool]) -> di
                 if budget < 0:
                     raise zip_bomb(config)
     except ZIP_ERRORS as exc:
-        raise Unreadable(
-            "文件已损坏（压缩包内容不完整）", "the file is corrupt (broken zip content)"
-        ) from exc
+        raise unreadable("broken-zip-content") from exc
     return kept

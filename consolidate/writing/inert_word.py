@@ -1,6 +1,6 @@
 """Word copies that cannot run or reach out: the pass every Word copy goes through.
 
-A copy of a district's document goes back under the office's name (README "安全 / Safety: what leaves
+A copy of a district's document goes back under the office's name (README "Safety: what leaves
 the office"), so the package is rewritten, zip in, zip out, without what the sender's
 file could make Word do:
 
@@ -35,7 +35,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from consolidate.model.finding import BODY
-from consolidate.reading.errors import Unreadable
+from consolidate.reading.errors import Unreadable, unreadable
 from consolidate.reading.word import read_body, sheet_name
 from consolidate.reading.zipscan import unpack_parts
 from consolidate.support.config import Config
@@ -444,7 +444,7 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 
 
 def _corrupt() -> Unreadable:
-    return Unreadable("Word文档已损坏或不完整", "the Word document is corrupt or incomplete")
+    return unreadable("corrupt-word")
 
 
 def _attached(element: Any, root: Any) -> bool:
