@@ -1,4 +1,4 @@
-"""State kept across runs: the request ledger (README 全年流程), the page's accounts.
+"""State kept across runs: the request ledger (README, the year's flow), the page's accounts.
 
 State kept between the checks and the outputs: a run records the Annex 1 requests of its
 inbox (:func:`record`), and the outputs show every request of the year from here — to

@@ -1,6 +1,6 @@
-"""The page's accounts: who may submit through it (``accounts.sqlite``, README 区局网页报送).
+"""The page's accounts: who may submit through it (``accounts.sqlite``, README, page submissions).
 
-One account per configured district and one for the office (办公室). State kept across
+One account per configured district and one for the office. State kept across
 runs like the request ledger, in its own SQLite file (stdlib): the accounts, the open
 sessions and the recent failed logins. An append-only audit log beside it
 (``<name>-audit.log``, one tab-separated line per event) records logins, password
@@ -33,8 +33,11 @@ from pathlib import Path
 
 from consolidate.support.config import Bilingual
 from consolidate.support.errors import LedgerError
+from consolidate.support.wording import both, label
 
-OFFICE = "办公室"  # the city office's account: sees every district's arrivals
+OFFICE = label(
+    "words", "office-account"
+)  # the city office's account: sees every district's arrivals
 DISTRICT, OFFICE_ROLE = "district", "office"
 APPLICATION_ID = 0x434E5341  # "CNSA": this tool's accounts file
 BUSY_SECONDS = 5.0
@@ -199,7 +202,7 @@ class Accounts:
         elif application != APPLICATION_ID:
             raise AccountError(
                 "accounts-unopenable", path=self.path,
-                reason=Bilingual("不是本工具的账号文件", "not this tool's accounts file"),
+                reason=Bilingual(*both("ledger", "not-accounts")),
             )  # fmt: skip
 
     # ------------------------------------------------------------ the office's commands

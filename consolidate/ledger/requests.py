@@ -28,6 +28,7 @@ from consolidate.model.request import (
     Request,
 )
 from consolidate.support.config import Config
+from consolidate.support.wording import label
 from consolidate.values.functions import adjustment_role, functions_text
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
@@ -75,14 +76,14 @@ def requests_of(outcome: Outcome, received: dt.date | None = None) -> list[Reque
 
 def batch_cells(row: Row, config: Config) -> dict[str, str]:
     """The row's cells as the city batch prints them: name and mobile normalised,
-    functions canonical (无 for none); 序号 is numbered by the batch."""
+    functions canonical (the word for none); the sequence number is the batch's."""
     cells = {}
     for column in config.annexes[1].columns:
         key = column.key
         if key == "seq":
             continue
         if key in ("original", "current"):
-            cells[key] = functions_text(row.text(key), config) or "无"
+            cells[key] = functions_text(row.text(key), config) or label("words", "none")
         elif key == "name":
             cells[key] = normalize_name(row.text("name"))
         elif key == "mobile":
@@ -174,7 +175,7 @@ def mark_repeats(requests: list[Request]) -> list[Request]:
     """A pending request that repeats the one recorded just before it for that person (the
     district sent the same request again, in a re-saved file) is listed, but not forwarded
     a second time: same district, person, type and functions, the earlier one not held.
-    Another request of the person in between (开通, 注销, 开通 again) makes it a new one.
+    Another request of the person in between (open, cancel, open again) makes it a new one.
     """
     by_person: dict[tuple[object, ...], list[Request]] = defaultdict(list)
     for request in sorted(requests, key=_order):
@@ -290,7 +291,7 @@ def overdue_findings(requests: Iterable[Request], as_of: dt.date, config: Config
     return findings
 
 
-# README 市局汇总 (report.html): the report lists what falls due within the next 7 days, whatever the
+# README, the city's run (report.html): the report lists what falls due within the next 7 days, whatever the
 # weekday of --as-of (a calendar week seen from a Sunday would show nothing).
 DUE_WITHIN_DAYS = 7
 

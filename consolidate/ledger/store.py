@@ -21,6 +21,7 @@ from typing import Any
 from consolidate.model.request import Request
 from consolidate.support.config import Bilingual
 from consolidate.support.errors import LedgerError
+from consolidate.support.wording import both
 
 # Marks the file as this tool's ledger (PRAGMA application_id): "CNSL".
 APPLICATION_ID = 0x434E534C
@@ -210,7 +211,7 @@ def _check_header(path: Path) -> None:
         raise LedgerError(
             "ledger-corrupt",
             path=path,
-            reason=Bilingual("不是SQLite数据库文件", "not an SQLite database file"),
+            reason=Bilingual(*both("ledger", "not-sqlite")),
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consolidate.model.form import RowCounts
+from consolidate.support.wording import label
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +26,8 @@ class BaselinePerson:
 
     @property
     def canonical(self) -> str:
-        """The functions joined by ``、`` (``无`` when none)."""
-        return "、".join(self.functions) if self.functions else "无"
+        """The functions joined by ``、`` (the word for none when none)."""
+        return "、".join(self.functions) if self.functions else label("words", "none")
 
 
 @dataclass
@@ -53,5 +54,5 @@ class Baseline:
         return self.headers.get(key, "")
 
     def where(self, person: BaselinePerson) -> str:
-        """``register.xlsx（名册）第12行`` — a location other findings and the report name."""
-        return f"{self.display}（{self.sheet}）第{person.row}行"
+        """The file, sheet and row: a location other findings and the report name."""
+        return label("places", "sheet-row", file=self.display, sheet=self.sheet, row=person.row)

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from consolidate.model.form import Form, Row, RowCounts
+from consolidate.support.wording import label
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,8 @@ class FastList:
         return PurePosixPath(self.display.replace("\\", "/")).name
 
     def where(self, unit: ListedUnit) -> str:
-        """``名单.xlsx（使用单位名单）第5行``."""
-        return f"{self.display}（{self.sheet}）第{unit.row}行"
+        """The file, sheet and row of ``unit``."""
+        return label("places", "sheet-row", file=self.display, sheet=self.sheet, row=unit.row)
 
 
 @dataclass(frozen=True, slots=True)

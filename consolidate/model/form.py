@@ -88,7 +88,7 @@ class Mail:
 @dataclass(frozen=True, slots=True)
 class PageReceipt:
     """A submission made through the page (``serve --inbox``), as its receipt beside the
-    files records it: the moment it was saved is its received date (README 区局网页报送)."""
+    files records it: the moment it was saved is its received date (README, page submissions)."""
 
     number: str  # 回执编号
     moment: dt.datetime  # when the page saved it, in the office's time zone

@@ -96,7 +96,7 @@ class Outcome:
     @property
     def has_fast_channel(self) -> bool:
         """Recommendation lists arrived, or the city's list was given: fastchannel.xlsx
-        and the report's 便捷通道 section are written."""
+        and the report's fast-channel section are written."""
         return self.fast_channel is not None
 
     @property
@@ -105,7 +105,7 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        """0 with no error-severity finding, else 1 (docs/rules.md, README 区局自查)."""
+        """0 with no error-severity finding, else 1 (docs/rules.md, README, self-check)."""
         return int(any(f.is_error for f in self.findings))
 
     def summary(self) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """A submission made through the page (``serve --inbox``) and its receipt.
 
-The page saves a district's files into ``INBOX/<区>/网页报送/`` and, beside them, the
-receipt as a small JSON file (``回执-<回执编号>.json``): who submitted, the moment the page
-saved them (the received date, README 区局网页报送), and each file with its sha256. ``run`` reads the
+The page saves a district's files into ``INBOX/<district>/<page folder>/`` and, beside them, the
+receipt as a small JSON file (``<receipt prefix><number>.json``): who submitted, the moment the page
+saved them (the received date, README, page submissions), and each file with its sha256. ``run`` reads the
 receipt to date the files (:mod:`consolidate.reading.receipts`); the page reads it to show
 a district its submissions and to check every download.
 """
@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from consolidate.support.wording import label
+
 FORMAT = "consolidate-receipt/1"
-PAGE_FOLDER = "网页报送"  # INBOX/<区>/网页报送/
-RECEIPT_PREFIX, RECEIPT_SUFFIX = "回执-", ".json"
+PAGE_FOLDER = label("names", "page-folder")  # INBOX/<district>/<this>/
+RECEIPT_PREFIX, RECEIPT_SUFFIX = label("names", "receipt-prefix"), ".json"
 ANNEX, SCAN = "annex", "scan"
-# 回执编号: the saving moment and four random hex digits (20261120-101502-3F9A).
+# The receipt's number: the saving moment and four random hex digits (20261120-101502-3F9A).
 NUMBER = re.compile(r"\d{8}-\d{6}-[0-9A-F]{4}")
 ID = re.compile(r"[A-Za-z0-9_-]{22,64}")  # 128 random bits or more, URL-safe
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -81,7 +83,7 @@ class Receipt:
 
 
 def is_receipt_name(name: str) -> bool:
-    """``回执-20261120-101502-3F9A.json``."""
+    """The receipt prefix and ``20261120-101502-3F9A.json``."""
     if not (name.startswith(RECEIPT_PREFIX) and name.endswith(RECEIPT_SUFFIX)):
         return False
     return bool(NUMBER.fullmatch(name[len(RECEIPT_PREFIX) : -len(RECEIPT_SUFFIX)]))

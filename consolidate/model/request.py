@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from consolidate.support.wording import label
+
 PENDING, HELD, FORWARDED = "pending", "held", "forwarded"
 STATUSES = (PENDING, HELD, FORWARDED)
-# Where the received date came from (README 全年流程: the first that applies).
+# Where the received date came from (README, the year's flow: the first that applies).
 FROM_OPTION, FROM_MAIL, FROM_FILE, FROM_PAGE = "option", "mail", "file", "page"
 
 
@@ -52,12 +54,12 @@ class Request:
 
     @property
     def to_forward(self) -> bool:
-        """On the sheet to forward now (报送总局)."""
+        """On the sheet to forward now (to SAMR)."""
         return self.status == PENDING and self.superseded_by is None and self.repeat_of is None
 
     @property
     def returned(self) -> bool:
-        """On the sheet to send back (退回区局)."""
+        """On the sheet to send back (to the district)."""
         return self.status == HELD and self.superseded_by is None and self.repeat_of is None
 
     def overdue(self, as_of: dt.date) -> bool:
@@ -66,5 +68,5 @@ class Request:
 
     @property
     def where(self) -> str:
-        """``黄浦区/附件1.xlsx（Sheet1）第5行`` — as the checks name an Annex 1 row."""
-        return f"{self.file}（{self.sheet}）第{self.row}行"
+        """The file, sheet and row, as the checks name an Annex 1 row."""
+        return label("places", "sheet-row", file=self.file, sheet=self.sheet, row=self.row)

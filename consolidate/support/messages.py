@@ -16,6 +16,7 @@ from typing import Any
 
 from consolidate.support.config import DEFAULT_SCHEMAS, Bilingual, Config, load_config
 from consolidate.support.errors import ConsolidateError
+from consolidate.support.wording import label
 
 
 class _Params(dict):
@@ -46,7 +47,7 @@ def rule_message(config: Config, code: str, lang: str, params: Mapping[str, Any]
     if source is None:
         return body
     cited = source.text(lang)
-    return f"{body}（依据：{cited}）" if lang == "zh" else f"{body} (Source: {cited})"
+    return label("places", "cited", "zh" if lang == "zh" else "en", body=body, cited=cited)
 
 
 def show(value: Any, lang: str) -> str:
@@ -56,9 +57,11 @@ def show(value: Any, lang: str) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.date):
-        return value.isoformat() if lang == "en" else f"{value.year}年{value.month}月{value.day}日"
+        if lang == "en":
+            return value.isoformat()
+        return label("places", "date", year=value.year, month=value.month, day=value.day)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return "、".join(str(v) for v in value) or "无"
+        return "、".join(str(v) for v in value) or label("words", "none")
     return str(value)
 
 

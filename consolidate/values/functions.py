@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from consolidate.support.config import Config
+from consolidate.support.wording import label
 from consolidate.values.text import fold_width, squash
 
 
@@ -26,8 +27,8 @@ class Functions:
 
     @property
     def canonical(self) -> str:
-        """The known functions in vocabulary order, joined by ``、`` (``无`` when none)."""
-        return "、".join(self.known) if self.known else "无"
+        """The known functions in vocabulary order, joined by ``、`` (the word for none)."""
+        return "、".join(self.known) if self.known else label("words", "none")
 
 
 @lru_cache(maxsize=4)

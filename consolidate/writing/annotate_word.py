@@ -23,28 +23,31 @@ from consolidate.model.finding import BODY, SEVERITIES, SEVERITY_RANK, Finding, 
 from consolidate.reading import convert
 from consolidate.reading.containers import open_container
 from consolidate.reading.errors import Unreadable
-from consolidate.reading.word import Body, read_body, table_layout
+from consolidate.reading.word import Body, read_body, table_layout, table_number
 from consolidate.support.config import Bilingual, Config, load_config
 from consolidate.support.errors import OutputError
 from consolidate.support.messages import tool_message
+from consolidate.support.wording import label, labels
 from consolidate.writing.files import atomic_path
 from consolidate.writing.inert_word import Removed, make_inert
 from consolidate.writing.listing import list_heading, list_lines
 
+
+def _words(lang: str) -> dict:
+    """The problem list's words in ``lang`` (labels.toml [word_list])."""
+    words = labels("word_list", lang)
+    return {
+        "title": words["title"],
+        "headers": tuple(words[f"header-{i}"] for i in range(6)),
+        "whole": words["whole"],
+        "suggestion": words["suggestion"],
+        "parts": {k.removeprefix("part-"): v for k, v in words.items() if k.startswith("part-")},
+    }
+
+
 # Shading by severity (hex RGB, as Word stores it): red, yellow, light blue — as in .xlsx.
 FILLS = {"error": "FF7C80", "warning": "FFFF00", "info": "BDD7EE"}
-LABELS = {
-    "zh": {"title": "问题清单",
-           "headers": ("级别", "位置", "人员", "内容", "问题及修改方法", "建议改为"),
-           "whole": "整个文件", "suggestion": "建议：",
-           "parts": {"header": "页眉", "footer": "页脚", "footnotes": "脚注", "endnotes": "尾注",
-                     "comments": "批注"}},
-    "en": {"title": "Problems found",
-           "headers": ("Severity", "Where", "Person", "Value", "Problem and fix", "Suggestion"),
-           "whole": "whole file", "suggestion": "Suggestion: ",
-           "parts": {"header": "header", "footer": "footer", "footnotes": "footnotes",
-                     "endnotes": "endnotes", "comments": "comments"}},
-}  # fmt: skip
+LABELS = {lang: _words(lang) for lang in ("zh", "en")}
 AUTHOR, INITIALS = "consolidate", "CS"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -137,8 +140,8 @@ def _target(document: Any, body: Body, sheet: str, row: int, col: int, config: C
     if sheet == BODY:
         p = body.paragraph(row)
         return Paragraph(p, document._body) if p is not None else None
-    number = sheet.removeprefix("表格")
-    table = body.table(int(number)) if number.isdigit() else None
+    number = table_number(sheet)
+    table = body.table(number) if number is not None else None
     if table is None:
         return None
     layout = table_layout(table, config.limits, sheet)
@@ -325,11 +328,8 @@ def _removed_values(
 
 
 def _where_removed(item: Removed, words: dict, lang: str) -> str:
-    """``正文 第5段``, ``表格1 第3行``, ``页眉``: where a removed picture or object was."""
+    """Where a removed picture or object was: a paragraph of the body, a table's row, a part."""
     if item.sheet and item.row is not None:
-        if item.sheet == BODY:
-            place = f"第{item.row}段" if lang != "en" else f"paragraph {item.row}"
-        else:
-            place = f"第{item.row}行" if lang != "en" else f"row {item.row}"
+        place = label("word_list", "paragraph" if item.sheet == BODY else "row", lang, n=item.row)
         return f"{item.sheet} {place}"
     return item.sheet or words["parts"].get(item.part, words["whole"])

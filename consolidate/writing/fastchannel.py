@@ -22,52 +22,21 @@ from consolidate.model.finding import SEVERITIES, SEVERITY_RANK
 from consolidate.model.form import Row
 from consolidate.model.outcome import RECOMMEND, Outcome
 from consolidate.support.config import Config
+from consolidate.support.wording import labels
 from consolidate.values.names import normalize_name
 from consolidate.writing.paper import Page, Table, save_tables, written_date
 from consolidate.writing.register import PROBLEMS_WIDTH
 from consolidate.writing.xlsx import ROW_FILLS, table_widths
 
-SUMMARY_SHEET, LIST_SHEET, REMIND_SHEET = "推荐汇总", "使用单位名单", "提醒"
+SUMMARY_SHEET, LIST_SHEET, REMIND_SHEET = labels("fastchannel_sheets").values()
 # The recommendation list's columns 推荐汇总 repeats, in this order: on paper the unit,
 # whom to call and the first review (then the standing and the problems); the 延用
 # details and the remarks on the screen only, with the source.
 PRINTED_FIELDS = ("unit", "uscc", "contact", "phone", "review")
 SCREEN_FIELDS = ("until", "applications", "supervision", "remarks")
 SUMMARY_FIELDS = (*PRINTED_FIELDS, *SCREEN_FIELDS)
-LABELS = {
-    "zh": {
-        "seq": "序号", "district": "所属区", "type": "推荐类型", "listed": "本市名单情况",
-        "problems": "问题", "file": "来源文件", "row": "来源行", "opened": "开通日期",
-        "expires": "有效期至", "status": "状态", "days": "剩余天数", "remind": "提醒事项",
-        "listed_until": "在名单中，有效期至{until}", "not_listed": "不在名单中",
-        "no_list": "未提供本市名单（--fastlist）", "remind_text": "请提醒该单位于{until}前申请延用",
-        "empty_list": "未提供本市便捷通道使用单位名单（--fastlist），无法列出使用单位及其有效期。",
-        "empty_remind": "{until}前没有需要提醒延用的单位。",
-        "valid": "有效", "expiring": "即将到期", "expired": "已到期", "extending": "已申请延用",
-        "unknown": "有效期不明",
-        "summary_title": "便捷通道推荐名单汇总（截至{date}）",
-        "list_title": "本市便捷通道使用单位名单（截至{date}）",
-        "remind_title": "便捷通道延用提醒（截至{date}）",
-        "remind_line": "以下单位的便捷通道权限将于{until}前到期，尚未收到延用推荐：请所属区提醒单位按时申请延用。",
-    },
-    "en": {
-        "seq": "No.", "district": "District", "type": "Type", "listed": "On the city's list",
-        "problems": "Problems", "file": "Source file", "row": "Source row",
-        "opened": "Opened", "expires": "Valid until", "status": "Status",
-        "days": "Days left", "remind": "Reminder", "listed_until": "listed, valid until {until}",
-        "not_listed": "not listed", "no_list": "no city list given (--fastlist)",
-        "remind_text": "remind the enterprise to apply for an extension before {until}",
-        "empty_list": "No city list of fast-channel users was given (--fastlist).",
-        "empty_remind": "No enterprise needs a reminder before {until}.",
-        "valid": "valid", "expiring": "expiring", "expired": "expired",
-        "extending": "extension applied", "unknown": "dates unknown",
-        "summary_title": "Fast-channel recommendations (as of {date})",
-        "list_title": "The city's fast-channel users (as of {date})",
-        "remind_title": "Fast-channel extension reminders (as of {date})",
-        "remind_line": "The permission of these enterprises ends before {until} and no extension "
-        "has been recommended: their districts remind them to apply in time.",
-    },
-}  # fmt: skip
+# Headers, states and titles in both languages (labels.toml [fastchannel]).
+LABELS = {lang: labels("fastchannel", lang) for lang in ("zh", "en")}
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -204,7 +173,7 @@ SUMMARY_PRINTED = 3 + len(PRINTED_FIELDS) + 2  # 序号 … 问题; the rest on 
 
 
 def write_fastchannel(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
-    """``fastchannel.xlsx``: 推荐汇总, 使用单位名单, 提醒 (README 便捷通道)."""
+    """``fastchannel.xlsx``: 推荐汇总, 使用单位名单, 提醒 (README, fast channel)."""
     config, labels = outcome.config, _labels(lang)
     summary, listed = summary_rows(outcome, lang), list_rows(outcome, lang)
     remind = remind_rows(outcome, lang)

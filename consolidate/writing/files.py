@@ -19,6 +19,7 @@ from pathlib import Path
 
 from consolidate.support.config import Bilingual
 from consolidate.support.errors import OutputError
+from consolidate.support.wording import labels
 
 FILE_MODE = 0o644  # mkstemp makes 0600 files; outputs are shared like any saved file
 # The temporaries below are named by mkstemp/mkdtemp: ".<output>.<8 random>.tmp", and
@@ -143,19 +144,8 @@ def ensure_folder(folder: Path | str) -> Path:
     return folder
 
 
-# The system's own wording is English; a clerk reads why in Chinese.
-OS_REASONS = {
-    errno.ENOENT: "文件或文件夹不存在",
-    errno.EACCES: "没有权限",
-    errno.EPERM: "没有权限",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.EROFS: "磁盘为只读",
-    errno.EEXIST: "已有同名的文件（不是文件夹）",
-    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹",
-    errno.EISDIR: "这是一个文件夹，不是文件",
-    errno.ENAMETOOLONG: "文件名太长",
-    errno.EBUSY: "文件正被其他程序使用",
-}
+# The system's own wording is English; a clerk reads why in Chinese (labels.toml).
+OS_REASONS = {getattr(errno, name): text for name, text in labels("os_reasons").items()}
 
 
 def os_reason(exc: OSError) -> Bilingual:

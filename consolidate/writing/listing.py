@@ -14,12 +14,9 @@ from itertools import groupby
 from consolidate.model.finding import SEVERITIES, Finding
 from consolidate.support.config import Config
 from consolidate.support.messages import tool_message
+from consolidate.support.wording import label, labels
 
-LEFTOVER_ROW = {
-    "zh": "第{row}行是模板示例行，留有占位内容：{cells}。请删除这一行，或填写真实内容。",
-    "en": "Row {row} is a sample row of the template, with placeholders: {cells}. "
-    "Delete the row or fill in real values.",
-}
+LEFTOVER_ROW = {lang: labels("places", lang)["leftover-row"] for lang in ("zh", "en")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +35,9 @@ class ListLine:
     row: int | None = None
 
     def where(self, lang: str = "zh") -> str:
-        """Where to look: ``Sheet1!G7``, a Word table's ``表格1 第5行 第7列``, a row."""
+        """Where to look: ``Sheet1!G7``, a Word table's row and column, a row."""
         if self.finding is None:
-            row = f"第{self.row}行" if lang != "en" else f"row {self.row}"
+            row = label("places", "row", lang, n=self.row)
             return f"{self.sheet} {row}"
         if place := self.finding.word_place(lang):  # Word shows no A1 references
             return f"{self.finding.sheet} {place}"

@@ -1,6 +1,6 @@
 """How every workbook this tool writes prints: A4, one page wide, text at 9 points or more.
 
-The header is repeated on every page, the cells boxed (README 市局汇总).
+The header is repeated on every page, the cells boxed (README, the city's run).
 
 - :class:`Page`: a sheet's page set-up, and :meth:`Page.fit`, which narrows the printed
   columns to the page where it costs the rows the fewest lines (codes, mobiles and dates
@@ -28,6 +28,7 @@ from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.page import PageMargins
 from rich.cells import cell_len
 
+from consolidate.support.wording import label, labels
 from consolidate.writing.book import Book, Sheet, header_cells, new_book, text_cell
 from consolidate.writing.xlsx import (
     LINE_POINTS,
@@ -253,13 +254,15 @@ class Page:
             footer.center.text = PAGE_NUMBERS.get(self.lang, PAGE_NUMBERS["zh"])
 
 
-PAGE_NUMBERS = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"}
+PAGE_NUMBERS = {lang: labels("places", lang)["page-numbers"] for lang in ("zh", "en")}
 HEADER_MARGIN, HEADED_MARGIN = 0.3, 0.75  # inches: the heading's, and the table's below it
 
 
 def written_date(day: dt.date, lang: str = "zh") -> str:
-    """A date in a title: ``2026年11月27日`` (``2026-11-27`` in English)."""
-    return day.isoformat() if lang == "en" else f"{day.year}年{day.month}月{day.day}日"
+    """A date in a title: in Chinese words, or ISO in English."""
+    if lang == "en":
+        return day.isoformat()
+    return label("places", "date", year=day.year, month=day.month, day=day.day)
 
 
 def fit_sheet(ws: Any) -> None:

@@ -18,13 +18,14 @@ from consolidate.model.form import ReadResult
 from consolidate.model.outcome import SUPERSEDED, Outcome
 from consolidate.model.request import Request
 from consolidate.support.config import Config
+from consolidate.support.wording import label
 from consolidate.values.districts import district_from_path
 from consolidate.writing.annotate import annotated_name
 
-RETURNS = "退回"
+RETURNS = label("names", "returns")
 # A file whose district could not be told still goes back to whoever sent it.
-UNKNOWN_DISTRICT = "未识别区县"
-REFUSED_NOTE = "未标注的文件.txt"
+UNKNOWN_DISTRICT = label("names", "unknown-district")
+REFUSED_NOTE = label("names", "refused-note")
 
 # Writes the annotated copies (result, its findings, where), several at once when it can
 # (the API knows how to take an attachment out of an e-mail); returns for each copy why

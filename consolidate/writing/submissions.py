@@ -1,4 +1,4 @@
-"""Saving a district's page submission into the inbox (README 区局网页报送).
+"""Saving a district's page submission into the inbox (README, page submissions).
 
 The files go to ``INBOX/<区>/网页报送/<date-time>-<name>``, the stamped scan beside the
 annex under the annex's base name (``…-黄浦区附件2（盖章）.pdf``: the folder rule of
@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from consolidate.model.receipt import ANNEX, PAGE_FOLDER, SCAN, Receipt, SubmittedFile
+from consolidate.support.wording import label
 from consolidate.writing.files import FILE_MODE, ensure_folder
 
-TEMP_PREFIX = ".保存中-"
+TEMP_PREFIX = label("names", "saving-prefix")
 STALE_SECONDS = 3600  # a hidden folder of a save this old was left by a killed process
-SCAN_MARK = "（盖章）"
+SCAN_MARK = label("names", "scan-mark", n="")
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 # One save at a time in this process: names are chosen against what is there, then taken.
 _LOCK = threading.Lock()
@@ -142,7 +143,7 @@ def _names(folder: Path, parts: Sequence[Part], moment: dt.datetime) -> list[str
         if part.role == SCAN:
             scans += 1
             suffix = PurePosixPath(part.name).suffix.lower()
-            mark = SCAN_MARK if scans == 1 else f"（盖章{scans}）"
+            mark = SCAN_MARK if scans == 1 else label("names", "scan-mark", n=scans)
             wanted = f"{base}{mark}{suffix}" if base else f"{stamp}-{safe_name(part.name)}"
             chosen[i] = _free(wanted, taken)
     return [chosen[i] for i in range(len(parts))]
@@ -161,7 +162,7 @@ def _free(name: str, taken: set[str]) -> str:
 def safe_name(name: str) -> str:
     """A file name that every file system takes: no separators or reserved characters."""
     name = _UNSAFE.sub("_", name).strip(" .")
-    return name or "未命名文件"
+    return name or label("names", "unnamed-file")
 
 
 def _remove_stale(folder: Path) -> None:

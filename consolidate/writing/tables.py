@@ -1,4 +1,4 @@
-"""The findings as JSON and CSV, and the manifest of input files (docs/rules.md "A finding in the outputs", README 市局汇总).
+"""The findings as JSON and CSV, and the manifest of input files (docs/rules.md "A finding in the outputs", README, the city's run).
 
 Identical inputs give byte-identical files: no absolute paths, no time but ``as_of``.
 CSV cells that a spreadsheet would run as a formula get a leading ``'`` (OWASP).
@@ -15,18 +15,12 @@ from typing import Any
 from consolidate.model.finding import JSON_FIELDS, Finding
 from consolidate.model.form import Mail, ReadResult
 from consolidate.model.outcome import Outcome
+from consolidate.support.wording import labels
 from consolidate.writing.files import atomic_write_bytes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FINDING_HEADERS: dict[str, dict[str, str]] = {
-    "zh": {
-        "code": "规则代码", "severity": "严重程度", "file": "文件", "sheet": "工作表",
-        "row": "行号", "cell": "单元格", "column": "列名", "value": "填写内容",
-        "district": "区", "annex": "附件", "person": "账号使用人", "message": "问题说明",
-        "suggestion": "建议值",
-    },
-    "en": {key: key for key in JSON_FIELDS},
-}  # fmt: skip
+# findings.csv headers (labels.toml [finding_headers]); the English ones are the JSON fields.
+FINDING_HEADERS = {lang: labels("finding_headers", lang) for lang in ("zh", "en")}
 
 
 def safe_text(value: object) -> str:
@@ -48,7 +42,7 @@ def findings_document(outcome: Outcome, lang: str = "zh") -> dict[str, Any]:
 
 
 def _file_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
-    """The findings JSON's view of a file (README 市局汇总): the first fields of its manifest entry."""
+    """The findings JSON's view of a file (README, the city's run): the first fields of its manifest entry."""
     entry = _manifest_entry(outcome, result)
     return {
         "file": entry["file"],

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from consolidate.support.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField, load_config
 from consolidate.support.errors import ConsolidateError
+from consolidate.support.wording import label
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
 from consolidate.writing.paper import Page
@@ -36,13 +37,13 @@ LABEL_ROW, TITLE_ROW, META_ROW = 1, 2, 3
 # characters, and WPS is stricter; short fixed lists stay inline so the dropdown
 # survives when a clerk copies the sheet into another workbook.
 INLINE_LIST_MAX = 120
-FONT = "宋体"
+FONT, HEADING_FONT = label("fonts", "body"), label("fonts", "heading")
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNDERLINE = Border(bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
 WRAP_LEFT = Alignment(wrap_text=True, vertical="center", horizontal="left")
-DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+DATE_FORMAT = label("template", "date-format")
 WIDTHS = {
     "seq": 6, "adjustment": 12, "bureau": 28, "original": 16, "current": 16, "name": 12,
     "post": 22, "mobile": 15, "letter": 26, "contact": 20, "remarks": 14, "account": 18,
@@ -171,17 +172,20 @@ def _spec(annex: int, config: Config) -> AnnexSpec:
 
 
 def bureau_name(district: str, config: Config) -> str:
-    """``黄浦`` -> ``上海市黄浦区市场监督管理局``; unknown districts are refused."""
+    """A district as written -> its bureau's full name; unknown districts are refused."""
     name = normalize_district(district, config)
     if name is None:
         known = [d.name for d in config.districts]
         raise ConsolidateError("district-unknown", district=district, known=known)
-    return f"{config.city.name}{name}市场监督管理局"
+    return label("template", "bureau", city=config.city.name, district=name)
 
 
 def bureau_names(config: Config) -> list[str]:
     """The full names of every configured district bureau, in configuration order."""
-    return [f"{config.city.name}{d.name}市场监督管理局" for d in config.districts]
+    return [
+        label("template", "bureau", city=config.city.name, district=d.name)
+        for d in config.districts
+    ]
 
 
 # ---------------------------------------------------------------- layout
@@ -190,7 +194,7 @@ def _write_top(
 ) -> int:
     """Label, title and metadata lines (filled with ``values`` by key); returns the header row."""
     width = len(spec.columns)
-    sheet.cell(LABEL_ROW, 1, spec.short_title).font = Font(name="黑体", size=12)
+    sheet.cell(LABEL_ROW, 1, spec.short_title).font = Font(name=HEADING_FONT, size=12)
     title = sheet.cell(TITLE_ROW, 1, spec.title)
     title.font = Font(name=FONT, size=16, bold=True)
     title.alignment = WRAP
@@ -307,36 +311,36 @@ def _fill_rows(
 
 
 def notes_text(spec: AnnexSpec, config: Config) -> str:
-    """The 备注 under the table, built from the vocabularies the checker uses."""
+    """The notes under the table, built from the vocabularies the checker uses."""
     functions = "、".join(config.functions)
     none = config.vocabularies.functions.none[0]
     if spec.number == 1:
-        return (
-            f"备注：1．账号调整方式填写：{'、'.join(config.adjustments)}。\n"
-            f"2．账号功能填写：{functions}。多个功能用“、”分隔；没有功能填“{none}”。"
+        adjustments = "、".join(config.adjustments)
+        return label(
+            "template", "notes-annex1", adjustments=adjustments, functions=functions, none=none
         )
     if spec.about_units:
         return recommend_notes(spec, config)
-    return f"备注：当前账号功能填写：{functions}。多个功能用“、”分隔。"
+    return label("template", "notes-annex2", functions=functions)
 
 
 def recommend_notes(spec: AnnexSpec, config: Config) -> str:
-    """The recommendation list's 备注: its types, the 延用 columns, the review, deadlines."""
+    """The recommendation list's notes: its types, the extension's columns, the review,
+    the deadlines."""
     fast = config.settings.fastchannel
     extension = "、".join(c.name for c in spec.columns if c.only_for == config.extension_type)
     passed = config.vocabularies.review.passed[0]
 
     def day(text: str) -> str:
         month, date = (int(part) for part in text.split("-"))
-        return f"{month}月{date}日"
+        return label("template", "month-day", month=month, day=date)
 
-    return (
-        f"备注：1．推荐类型填写：{'、'.join(config.recommend_types)}；统一社会信用代码填写营业执照上的18位代码。\n"
-        f"2．{extension}仅{config.extension_type}填写（免办申请次数为2019年4月以来的次数）。\n"
-        f"3．初审意见填写：{passed}，或不{passed}（写明原因）；只推荐初审{passed}条件的单位。\n"
-        f"4．{config.new_type}于每年{day(fast.new_month_day)}前、"
-        f"{config.extension_type}于每年{day(fast.extension_month_day)}前报送。"
-    )
+    return label(
+        "template", "notes-recommend", types="、".join(config.recommend_types),
+        extension=extension, extension_type=config.extension_type, passed=passed,
+        new_type=config.new_type, new_day=day(fast.new_month_day),
+        extension_day=day(fast.extension_month_day),
+    )  # fmt: skip
 
 
 def _write_notes(sheet: Worksheet, spec: AnnexSpec, config: Config, row: int) -> None:
@@ -367,20 +371,19 @@ def _validation_for(
     """Adjustment type: strict dropdown; bureau: dropdown that warns; functions: prompt."""
     if key == "adjustment":
         values = "、".join(config.adjustments)
-        validation = _dropdown(
-            lists.formula(config.adjustments), title, f"请从下拉列表中选择：{values}"
-        )
-        return _alert(validation, "stop", f"只能填写：{values}")
+        prompt = label("template", "choose", values=values)
+        validation = _dropdown(lists.formula(config.adjustments), title, prompt)
+        return _alert(validation, "stop", label("template", "only", values=values))
     if key == "bureau":
-        prompt = "请从下拉列表中选择本区市场监督管理局全称"
+        prompt = label("template", "choose-bureau")
         validation = _dropdown(lists.formula(bureau_names(config)), title, prompt)
         # A warning, not a stop: a unit not yet configured can still be written.
-        return _alert(validation, "warning", "不是已配置的区市场监督管理局，确定要这样填写吗？")
+        return _alert(validation, "warning", label("template", "unknown-bureau"))
     if key in FUNCTION_KEYS:
         return _functions_validation(title, spec, config, lists)
     if key == "mobile":
         validation = DataValidation(allow_blank=True)
-        validation.promptTitle, validation.prompt = title, "填写11位手机号码，如13812345678"
+        validation.promptTitle, validation.prompt = title, label("template", "mobile")
         validation.showInputMessage = True
         return validation
     return _recommend_validation(key, title, config, lists)
@@ -393,37 +396,33 @@ def _recommend_validation(
     count checked as typed."""
     if key == "type":
         values = "、".join(config.recommend_types)
-        validation = _dropdown(
-            lists.formula(config.recommend_types), title, f"请从下拉列表中选择：{values}"
-        )
-        return _alert(validation, "stop", f"只能填写：{values}")
+        prompt = label("template", "choose", values=values)
+        validation = _dropdown(lists.formula(config.recommend_types), title, prompt)
+        return _alert(validation, "stop", label("template", "only", values=values))
     if key == "review":
         passed = config.vocabularies.review.passed[0]
-        prompt = f"填写：{passed}，或不{passed}（写明原因）"
-        return _dropdown(lists.formula([passed, f"不{passed}"]), title, prompt)
+        prompt = label("template", "review", passed=passed)
+        failed = label("template", "not-passed", passed=passed)
+        return _dropdown(lists.formula([passed, failed]), title, prompt)
     if key == "supervision":
-        return _dropdown(
-            lists.formula(["良好", "存在问题"]), title, "仅延用填写：良好，或存在问题（写明问题）"
-        )
+        choices = [label("template", "supervision-good"), label("template", "supervision-problem")]
+        return _dropdown(lists.formula(choices), title, label("template", "supervision"))
     if key == "uscc":
         validation = DataValidation(type="textLength", operator="equal", formula1="18")
         validation.allow_blank = True
-        validation.promptTitle, validation.prompt = title, "填写营业执照上的18位统一社会信用代码"
+        validation.promptTitle, validation.prompt = title, label("template", "uscc")
         validation.showInputMessage = True
-        return _alert(validation, "warning", "统一社会信用代码应为18位，确定要这样填写吗？")
+        return _alert(validation, "warning", label("template", "uscc-length"))
     if key == "applications":
         validation = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
         validation.allow_blank = True
         validation.promptTitle = title
-        validation.prompt = "仅延用填写：2019年4月以来的CCC免办申请次数（没有填0）"
+        validation.prompt = label("template", "applications")
         validation.showInputMessage = True
-        return _alert(validation, "stop", "请填写整数次数")
+        return _alert(validation, "stop", label("template", "whole-number"))
     if key == "until":
         validation = DataValidation(allow_blank=True)
-        validation.promptTitle, validation.prompt = (
-            title,
-            "仅延用填写：现权限的到期日期，如2026年8月1日",
-        )
+        validation.promptTitle, validation.prompt = title, label("template", "until")
         validation.showInputMessage = True
         return validation
     return None
@@ -436,11 +435,11 @@ def _functions_validation(
     functions = config.functions
     choices = list(functions)
     example = "、".join(functions[1:3])
-    prompt = f"可填写：{'、'.join(functions)}。多个功能用“、”分隔，如“{example}”。"
+    prompt = label("template", "functions", functions="、".join(functions), example=example)
     if spec.number == 1:  # 无 is allowed in Annex 1 only (docs/rules.md decision 7)
         none = config.vocabularies.functions.none[0]
         choices.append(none)
-        prompt += f"没有功能填“{none}”。"
+        prompt += label("template", "functions-none", none=none)
     # The error alert stays off: typing several functions separated by 、 must never
     # be blocked by a list that holds single functions.
     return _dropdown(lists.formula(choices), title, prompt)
@@ -492,7 +491,7 @@ class _Lists:
 def lists_sheet_name(config: Config) -> str:
     """The hidden sheet holding long dropdown lists: the second of settings' helper_sheets."""
     helpers = config.settings.template.helper_sheets
-    return helpers[1] if len(helpers) > 1 else "选项"
+    return helpers[1] if len(helpers) > 1 else label("template", "lists-sheet")
 
 
 # ---------------------------------------------------------------- print and version mark

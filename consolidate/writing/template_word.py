@@ -15,10 +15,11 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from consolidate.support.config import AnnexSpec, Config
+from consolidate.support.wording import label
 from consolidate.writing.files import atomic_path
 
 BLANK_ROWS = 10
-FONT, TITLE_FONT = "宋体", "黑体"
+FONT, TITLE_FONT = label("fonts", "body"), label("fonts", "heading")
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 CUSTOM_PROPS = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
