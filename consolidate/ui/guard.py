@@ -7,12 +7,12 @@ A check runs in a worker process with an address-space cap (POSIX ``RLIMIT_AS``)
 time limit (:mod:`consolidate.reading.isolation`); a worker whose memory has grown is
 replaced, so the server's own memory never keeps the high-water mark of one bad upload.
 At most ``check_workers`` checks run at once and ``check_queue`` more wait; any further
-upload is answered at once with "稍后再试" (503) instead of holding a thread, so the main
+upload is answered at once with "try again later" (503) instead of holding a thread, so the main
 page always has threads left to answer.
 
 waitress has no per-client limit: a new connection from an address that already holds
 ``connections_per_client`` of them, or beyond ``connection_limit`` in all, is answered
-the same "稍后再试" page (503) by :class:`_Refusal`, from waitress's own loop: it never
+the same "try again later" page (503) by :class:`_Refusal`, from waitress's own loop: it never
 reaches the app nor holds a thread, and reads (and drops) at most what an upload may
 send, so that the client has sent its request and reads the page instead of a reset.
 Beyond ``refused_connections`` such answers at once, new connections wait in the
@@ -35,12 +35,13 @@ from typing import Any
 
 from consolidate.reading.isolation import Failed, Limits, shared_pool
 from consolidate.support.config import Server
+from consolidate.support.wording import both
 
 log = logging.getLogger(__name__)
 
 
 class Busy(Exception):
-    """Every worker is busy and the queue is full: the upload is answered "稍后再试"."""
+    """Every worker is busy and the queue is full: the upload is answered "try again later"."""
 
 
 def start_method() -> str:
@@ -92,13 +93,11 @@ class Checker:
 def failure_words(failure: Failed) -> tuple[str, str]:
     """Why a check ended without a result, for the clerk (zh, en)."""
     if failure.kind == "timeout":
-        return (
-            f"检查超过{failure.detail}秒仍未完成，文件可能过大或结构异常",
-            f"the check took longer than {failure.detail} s",
-        )
+        return both("page", "check-timeout", seconds=failure.detail)
     if failure.kind == "died":
-        return "检查时所需内存超出上限，文件可能过大或结构异常", "the check ran out of memory"
-    return "检查时程序出错", f"the check failed ({failure.detail})"
+        return both("page", "check-memory")
+    zh, en = both("page", "check-failed")
+    return zh, f"{en} ({failure.detail})"  # the detail for the office's log
 
 
 # ---------------------------------------------------------------- waitress
@@ -294,7 +293,7 @@ class _Refusal:
 def waitress_server(
     app: Any, host: str, port: int, server: Server, upload_limit: int, busy: bytes
 ) -> Any:
-    """A waitress server for ``app`` with the page's limits (README: 自查页面的限制);
+    """A waitress server for ``app`` with the page's limits (README: the page's limits);
     ``busy``: the whole HTTP answer (503) to a connection beyond them."""
     import waitress
 

@@ -84,7 +84,8 @@ SHORT_NUMBER = re.compile(r"[0-9]{1,3}(?![0-9A-Za-z])")
 
 
 def _is_chinese(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+    code = ord(char)  # the CJK unified ideographs and their extension A
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF
 
 
 def atoms(text: str, spaces_only: bool = False) -> list[tuple[int, int, int]]:

@@ -1,4 +1,4 @@
-"""Submitting through the page (``consolidate serve --inbox``; README 区局网页报送).
+"""Submitting through the page (``consolidate serve --inbox``; README, page submissions).
 
 The self-check page of :mod:`.server`, unchanged, with accounts on top: a district signs
 in, uploads its annex with the stamped scan, sees the findings of the same check
@@ -41,6 +41,7 @@ from consolidate.model.finding import SEVERITIES
 from consolidate.model.receipt import ANNEX, SCAN, Receipt
 from consolidate.reading.isolation import Failed
 from consolidate.support.config import Config, load_config
+from consolidate.support.wording import label, labels
 from consolidate.ui import server
 from consolidate.ui.guard import Busy, waitress_server
 from consolidate.writing.submissions import Part
@@ -49,8 +50,10 @@ log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "session"
 CSRF_FIELD = "csrf"
-FORMS = ((1, "附件1"), (2, "附件2"), (3, "推荐名单"))
-VIA = {"page": "网页报送", "mail": "邮件", "file": "文件夹"}
+FORMS = (
+    (1, label("forms", "annex", n=1)), (2, label("forms", "annex", n=2)), (3, label("forms", "recommend"))
+)  # fmt: skip
+VIA = labels("via")
 # What a scan's first bytes are, by its ending (anything else is refused: the page keeps
 # scans unread, but a scan must at least be the kind of file its name says).
 SCAN_MAGIC = {
@@ -235,8 +238,7 @@ def _guard() -> Any:
     log.info("request refused: no valid csrf token")
     return server.render_page(
         403,
-        problem="请求被拒绝：页面已过期或不是从本网站的页面提交的（缺少校验码）。"
-        "请回到首页，重新打开页面后再操作。",
+        problem=label("page", "csrf"),
     )
 
 
@@ -302,7 +304,7 @@ def _signed_in(role: str | None = None) -> Session | Response:
 
 
 def _not_found() -> Response:
-    page, status = _view("problem", 404, problem="没有找到这个页面或文件。")
+    page, status = _view("problem", 404, problem=label("page", "not-found"))
     return Response(page, status, content_type="text/html; charset=utf-8")
 
 
@@ -323,7 +325,7 @@ def login() -> Any:
         name, password, _address(), _now(), failures=srv.login_failures, window=window,
         hours=srv.session_hours,
     )  # fmt: skip
-    shown = name if name in _names() else "（未知账号）"
+    shown = name if name in _names() else label("page", "unknown-account")
     _audit(shown, f"login-{done.outcome}")
     if done.outcome == "ok" and done.session:
         g.new_session = done.session
@@ -332,9 +334,9 @@ def login() -> Any:
         return _start(done.session[1])
     minutes = round(srv.login_window_minutes)
     problems = {
-        "wrong": f"账号或密码不正确。连续输错{srv.login_failures}次后，须等{minutes}分钟才能再登录。",
-        "limited": f"登录失败次数过多，请{minutes}分钟后再试；忘记密码请联系市局认证处重设。",
-        "disabled": "这个账号已停用，请联系市局认证处。",
+        "wrong": label("page", "login-wrong", failures=srv.login_failures, minutes=minutes),
+        "limited": label("page", "login-limited", minutes=minutes),
+        "disabled": label("page", "login-disabled"),
     }
     status = {"wrong": 401, "limited": 429, "disabled": 403}[done.outcome]
     return _view("login", status, problem=problems[done.outcome], chosen=name, names=_names())
@@ -359,15 +361,15 @@ def password() -> Any:
     old, new = request.form.get("old", ""), request.form.get("new", "")
     name = session.account.name
     if new != request.form.get("again", ""):
-        return _view("password", 400, problem="两次输入的新密码不一致，请重新输入。")
+        return _view("password", 400, problem=label("page", "password-again"))
     try:
         check_new_password(new, old, name, _server().password_min_chars)
     except AccountError as why:
-        return _view("password", 400, problem=f"{why.text('zh')}。")
+        return _view("password", 400, problem=label("page", "account-problem", why=why.text("zh")))
     changed = _portal().accounts.change_password(name, old, new, _now(), _server().session_hours)
     if changed is None:
         _audit(name, "password-change-failed")
-        return _view("password", 400, problem="原密码不正确。")
+        return _view("password", 400, problem=label("page", "password-old"))
     _audit(name, "password-changed")
     g.new_session = changed
     return _start(changed[1])
@@ -420,7 +422,7 @@ def submit_check() -> Any:
     return _view("checked", results=results, token=token, counts=counts, scans=scans)
 
 
-BUSY = "网页报送正忙，请稍后再试（一般一两分钟后即可）。文件尚未报送。"
+BUSY = label("page", "portal-busy")
 
 
 def _submission_uploads() -> tuple[list[server.Upload], list[server.Upload]]:
@@ -429,19 +431,17 @@ def _submission_uploads() -> tuple[list[server.Upload], list[server.Upload]]:
     scans = _parts("scans")
     most = current_app.config["MAX_UPLOAD_FILES"]
     if not annexes:
-        raise server.UploadProblem("没有收到附件表格。请选择填写好的附件1、附件2（或推荐名单）。")
+        raise server.UploadProblem(label("page", "no-annexes"))
     if len(annexes) + len(scans) > most:
-        raise server.UploadProblem(
-            f"一次最多报送{most}个文件（表格和扫描件合计），这次选择了{len(annexes) + len(scans)}个。",
-            400,
-        )
+        count = len(annexes) + len(scans)
+        raise server.UploadProblem(label("page", "too-many-submitted", most=most, count=count), 400)
     seen: set[str] = set()
     uploads = [server.Upload(server.unique_name(n, seen), d) for n, d in annexes]
     wrong = [u.name for u in uploads if server.suffix_of(u.name) not in server.accepted_suffixes()]
     if wrong:
+        suffixes = "、".join(server.accepted_suffixes())
         raise server.UploadProblem(
-            f"“{'、'.join(wrong)}”不是附件表格（{'、'.join(server.accepted_suffixes())}）。"
-            "盖章扫描件请放在“盖章扫描件”一栏。"
+            label("page", "not-annex-files", names="、".join(wrong), suffixes=suffixes)
         )
     return uploads, [_scan(server.Upload(server.unique_name(n, seen), d)) for n, d in scans]
 
@@ -458,8 +458,7 @@ def _scan(upload: server.Upload) -> server.Upload:
     magic = SCAN_MAGIC.get(suffix)
     if suffix not in suffixes or (magic and not upload.data.startswith(magic)):
         raise server.UploadProblem(
-            f"“{upload.name}”不是PDF或图片（{'、'.join(suffixes)}）。"
-            "盖章扫描件请扫描或拍照后保存为PDF或图片再上传。"
+            label("page", "not-a-scan", name=upload.name, suffixes="、".join(suffixes))
         )
     return upload
 
@@ -467,21 +466,15 @@ def _scan(upload: server.Upload) -> server.Upload:
 def _refusal(results: server.Results, district: str) -> str | None:
     """Why these files cannot be submitted by ``district``; None when they can."""
     if results.rejected:
-        return (
-            f"“{'、'.join(results.rejected)}”不是附件表格，不能报送。请只上传填写好的附件1、附件2"
-            "（或推荐名单），来函等请不要上传。"
-        )
+        return label("page", "rejected", names="、".join(results.rejected))
     unreadable = [v.name for v in results.files if v.unreadable]
     if unreadable:
-        return f"“{'、'.join(unreadable)}”无法读取，不能报送。请按下表的说明另存后重新上传。"
+        return label("page", "unreadable", names="、".join(unreadable))
     for view in results.files:
         others = [d for d in view.named if d != district]
         if others:
-            return (
-                f"“{view.name}”的填报单位或表中的市场监管部门是{'、'.join(others)}，不是{district}："
-                f"不能用{district}的账号报送。请核对填报单位和各行的市场监管部门后重新上传；"
-                "其他区的表格请由该区自己报送。"
-            )
+            shown = "、".join(others)
+            return label("page", "other-district", name=view.name, others=shown, district=district)
     return None
 
 
@@ -494,9 +487,7 @@ def submit_confirm() -> Any:
     store = _portal().pending
     pending = store.get(account, token)
     if pending is None:
-        page, status = _view(
-            "problem", 404, problem="待报送的文件已过期或已经报送过。请查看“我的报送”，或重新上传。"
-        )
+        page, status = _view("problem", 404, problem=label("page", "pending-gone"))
         return page, status
     if pending.counts["errors"] and request.form.get("confirmed") != "1":
         return _view("confirm", token=token, counts=pending.counts, parts=pending.parts)
@@ -511,7 +502,7 @@ def submit_confirm() -> Any:
         log.error("submission not saved: %s", type(exc).__name__)
         page, status = _view(
             "problem", 500,
-            problem="保存时出错，文件没有报送。请稍后重新上传；如仍出错，请联系市局认证处。",
+            problem=label("page", "save-failed"),
         )  # fmt: skip
         return page, status
     hashes = " ".join(f.sha256 for f in receipt.files)
@@ -653,7 +644,7 @@ def serve(inbox: Path, accounts: Path, host: str = "127.0.0.1", port: int = 8000
         flush=True,
     )
     print(
-        f"自查和报送页面已启动：http://{server.shown_host(host)}:{port}/  （按 Ctrl+C 停止）",
+        label("page", "started-portal", host=server.shown_host(host), port=port),
         flush=True,
     )
     made.run()

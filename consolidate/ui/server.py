@@ -5,7 +5,7 @@ makes: the uploaded files are written to a private temporary folder under neutra
 (the clerk's file name is only ever shown, never used as a path), checked together (so
 the cross-annex rules run when both annexes of a district come in one upload), and
 the folder is deleted before the page is sent. The check runs in a worker process
-(:mod:`.guard`: memory cap, time limit, bounded queue; a full queue is "稍后再试"). An
+(:mod:`.guard`: memory cap, time limit, bounded queue; a full queue is "try again later"). An
 annotated copy of each file with findings is kept in memory only, for a few minutes,
 under a random token and for the client (a cookie) that uploaded it.
 
@@ -51,6 +51,7 @@ from consolidate.reading import convert
 from consolidate.reading.errors import SUPPORTED_SUFFIXES, Unreadable
 from consolidate.reading.isolation import Failed
 from consolidate.support.config import Config, load_config
+from consolidate.support.wording import label, labels
 from consolidate.ui.guard import Busy, Checker, failure_words, waitress_server
 from consolidate.values.dates import today
 
@@ -76,11 +77,7 @@ CLIENT_COOKIE = "client"
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{20,64}")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TEMPLATE_NAMES = {
-    1: "附件1-账号调整需求信息报表.xlsx",
-    2: "附件2-账号使用人信息汇总表.xlsx",
-    3: "便捷通道使用单位推荐名单.xlsx",
-}
+TEMPLATE_NAMES = {int(annex): name for annex, name in labels("template_files").items()}
 MAX_NAME_CHARS = 120
 
 
@@ -399,8 +396,7 @@ def annotated(token: str) -> Any:
     if item is None:
         return render_page(
             404,
-            problem=f"标注文件已过期或不存在（只保留{kept_minutes()}分钟，且只能由上传文件的浏览器下载）。"
-            "请重新上传文件检查后再下载。",
+            problem=label("page", "annotated-gone", minutes=kept_minutes()),
         )
     name, data = item
     mime = DOCX_MIME if name.endswith(".docx") else XLSX_MIME
@@ -438,37 +434,35 @@ def _too_large(_exc: HTTPException) -> tuple[str, int]:
         log.info("upload refused: too many form parts")
         return render_page(
             413,
-            problem="上传的表单内容过多（文件或字段太多）。请只选择要检查的表格文件，"
-            f"一次最多{current_app.config['MAX_UPLOAD_FILES']}个，再点“开始检查”。",
+            problem=label("page", "too-many-parts", most=current_app.config["MAX_UPLOAD_FILES"]),
         )
     log.info("upload refused: too large")
     return render_page(
         413,
-        problem=f"上传的文件太大：一次最多上传{megabytes(current_app.config['MAX_CONTENT_LENGTH'])}MB。"
-        "请分几次上传，或检查是否选错了文件。",
+        problem=label("page", "too-large", mb=megabytes(current_app.config["MAX_CONTENT_LENGTH"])),
     )
 
 
 def _http_error(exc: HTTPException) -> tuple[str, int]:
     if exc.code == 405:
-        return render_page(405, problem="请用本页的“开始检查”按钮上传文件。")
+        return render_page(405, problem=label("page", "use-button"))
     if exc.code == 404:
-        return render_page(404, problem="没有这个页面。请从自查页面首页开始。")
-    return render_page(exc.code or 400, problem="请求无法处理，请回到首页重新上传。")
+        return render_page(404, problem=label("page", "no-page"))
+    return render_page(exc.code or 400, problem=label("page", "bad-request"))
 
 
 def _internal_error(exc: Exception) -> tuple[str, int]:
     log.error("internal error: %s", type(exc).__name__)  # the type only: no names, no values
     return render_page(
         500,
-        problem="检查时出现程序内部错误，文件未保存。请稍后再试；如仍出错，请联系市局认证处。",
+        problem=label("page", "internal"),
     )
 
 
 def _busy() -> tuple[str, int, dict[str, str]]:
     page, status = render_page(
         503,
-        problem="自查页面正忙，正在检查其他单位上传的文件。请稍后再试（一般一两分钟后即可）。",
+        problem=label("page", "busy"),
     )
     return page, status, {"Retry-After": "60"}
 
@@ -521,11 +515,9 @@ def _uploads(max_files: int) -> list[Upload]:
     """The files of the request, or an UploadProblem the clerk can act on."""
     parts = [f for f in request.files.getlist("files") if f and (f.filename or "").strip()]
     if not parts:
-        raise UploadProblem("没有收到文件。请先选择或拖入要检查的表格文件，再点“开始检查”。")
+        raise UploadProblem(label("page", "no-files"))
     if len(parts) > max_files:
-        raise UploadProblem(
-            f"一次最多检查{max_files}个文件，这次选择了{len(parts)}个。请分几次上传。", 400
-        )
+        raise UploadProblem(label("page", "too-many-files", most=max_files, count=len(parts)), 400)
     uploads: list[Upload] = []
     seen: set[str] = set()
     for part in parts:
@@ -545,7 +537,7 @@ def display_name(filename: str) -> str:
             if dot
             else name[:MAX_NAME_CHARS]
         )
-    return name or "未命名文件"
+    return name or label("names", "unnamed-file")
 
 
 def unique_name(name: str, seen: set[str]) -> str:
@@ -579,8 +571,7 @@ def checked_uploads(
     if not accepted:
         shown = "、".join(rejected)
         raise UploadProblem(
-            f"只能检查填写好的附件表格（{'、'.join(suffixes)}）。收到的“{shown}”不是这类文件。"
-            "PDF、图片请不要上传；请上传填写好的附件1、附件2。"
+            label("page", "only-annexes", suffixes="、".join(suffixes), names=shown)
         )
     settings = services.settings
     as_of = as_of or today()
@@ -742,11 +733,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     server = app.extensions["consolidate"].settings.settings.server
     limit = app.config["MAX_CONTENT_LENGTH"]
     made = waitress_server(app, host, port, server, limit, busy_response(app))
-    print(f"自查页面已启动：http://{shown_host(host)}:{port}/  （按 Ctrl+C 停止）", flush=True)
+    print(label("page", "started", host=shown_host(host), port=port), flush=True)
     made.run()
 
 
 def shown_host(host: str) -> str:
     if host in ("0.0.0.0", "::", ""):
-        return "本机地址"
+        return label("page", "this-machine")
     return f"[{host}]" if ":" in host else host

@@ -23,20 +23,12 @@ from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress
 from consolidate.support.messages import tool_message
+from consolidate.support.wording import label, labels
 from consolidate.ui.linebreak import line_spans, min_width
 from consolidate.writing.listing import ListLine, list_lines
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-LABEL = {
-    "zh": {"place": "位置", "person": "人员",
-           "value": "内容", "message": "问题及修改方法", "suggestion": "建议改为", "level": "级别", "ok": "未发现问题，可以报送。",
-           "fix": "需要修改后再报送", "look": "有需要核对的提示", "rows": "数据行",
-           "colon": "：", "comma": "，", "open": "（", "close": "）", "reading": "读取文件"},
-    "en": {"place": "Where", "person": "Person",
-           "value": "Value", "message": "Problem and fix", "suggestion": "Suggestion", "level": "Level", "ok": "No problem found: ready to send.",
-           "fix": "must be corrected before sending", "look": "has points to check", "rows": "data rows",
-           "colon": ": ", "comma": ", ", "open": "(", "close": ")", "reading": "Reading files"},
-}  # fmt: skip
+LABEL = {lang: labels("terminal", lang) for lang in ("zh", "en")}  # labels.toml [terminal]
 
 
 COLUMNS: dict[str, dict[str, Any]] = {
@@ -327,8 +319,10 @@ def _purposes(lang: str) -> dict[str, str]:
     return {
         "register.xlsx": tool_message("purpose-register", lang, {}),
         "adjustments.xlsx": tool_message("purpose-adjustments", lang, {}),
-        "退回": tool_message("purpose-returned", lang, {}),
-        "回执": tool_message("purpose-replies", lang, {}),  # issue 26's reply drafts
+        label("names", "returns"): tool_message("purpose-returned", lang, {}),
+        label("names", "replies"): tool_message(
+            "purpose-replies", lang, {}
+        ),  # issue 26's reply drafts
         "report.html": tool_message("purpose-report", lang, {}),
         "fastchannel.xlsx": tool_message("purpose-fastchannel", lang, {}),
         "findings.json": tool_message("purpose-findings-json", lang, {}),
@@ -392,10 +386,7 @@ def _when(deadline: dt.date, days: int, lang: str) -> str:
     return tool_message("run-missing-passed", lang, {"deadline": deadline, "days": -days})
 
 
-FORWARD_LABEL = {
-    "zh": ("区", "姓名", "调整方式", "收到日期", "转报截止日期"),
-    "en": ("District", "Name", "Adjustment", "Received", "Forward by"),
-}
+FORWARD_LABEL = {lang: tuple(labels("forward_table", lang).values()) for lang in ("zh", "en")}
 
 
 def forward_list(requests: list[Request], *, lang: str = "zh") -> None:

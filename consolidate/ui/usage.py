@@ -25,59 +25,14 @@ from typing import Any, NoReturn
 
 import click
 
+from consolidate.support.wording import DEFAULT_SCHEMAS, labels
 from consolidate.ui.linebreak import cell_width, wrap
 
 EXIT_FAILED = 2
 LANG: ContextVar[str] = ContextVar("consolidate_lang", default="zh")
 ARGS: ContextVar[list[str]] = ContextVar("consolidate_args", default=[])  # noqa: B039 - never mutated
 
-WORDS = {
-    "zh": {
-        "usage": "用法：", "options": "选项", "commands": "命令", "arguments": "参数",
-        "help": "显示本帮助并退出。", "version": "显示版本并退出。",
-        "error": "错误：", "see_help": "用法见 {command} --help",
-        "missing_option": "缺少选项 {name}{about}。",
-        "missing_argument": "缺少{about}（{name}）。",
-        "no_such_option": "没有选项 {name}。", "did_you_mean": "是否想用 {names}？",
-        "needs_value": "选项 {name} 后面要写一个值。",
-        "takes_no_value": "选项 {name} 不带值。",
-        "bad_value": "{name} 的值“{value}”不正确：{why}",
-        "no_such_command": "没有命令“{name}”。可用的命令：{names}。",
-        "extra_arguments": "多余的参数：{args}。",
-        "one_of": "只能是 {choices}。", "integer": "应为整数。",
-        "in_range": "应在 {low} 到 {high} 之间。",
-        "date": "日期应写作 2026-11-27、2026/11/27 或 2026年11月27日。",
-        "aborted": "已中止。",
-        "other": "命令参数不正确（{detail}）。",
-        "required": "[必填]", "default": "[默认：{}]", "[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]...",
-        "examples": "示例", "heading": "{}：",
-        "files": "要检查的文件或文件夹", "inbox": "收件文件夹", "out": "输出文件名",
-        "folder": "文件夹",
-    },
-    "en": {
-        "usage": "Usage: ", "options": "Options", "commands": "Commands",
-        "arguments": "Arguments", "help": "Show this help and exit.",
-        "version": "Show the version and exit.",
-        "error": "Error: ", "see_help": "See {command} --help",
-        "missing_option": "Missing option {name}{about}.",
-        "missing_argument": "Missing {about} ({name}).",
-        "no_such_option": "No such option: {name}.", "did_you_mean": "Did you mean {names}?",
-        "needs_value": "Option {name} needs a value.",
-        "takes_no_value": "Option {name} does not take a value.",
-        "bad_value": 'Invalid value "{value}" for {name}: {why}',
-        "no_such_command": 'No such command "{name}". Commands: {names}.',
-        "extra_arguments": "Unexpected extra argument(s): {args}.",
-        "one_of": "must be one of {choices}.", "integer": "must be a whole number.",
-        "in_range": "must be between {low} and {high}.",
-        "date": "write a date as 2026-11-27, 2026/11/27 or 2026年11月27日.",
-        "aborted": "Aborted.",
-        "other": "Invalid command line ({detail}).",
-        "required": "[required]", "default": "[default: {}]", "[OPTIONS]": "[OPTIONS]", "COMMAND [ARGS]...": "COMMAND [ARGS]...",
-        "examples": "Examples", "heading": "{}:",
-        "files": "the files or folder to check", "inbox": "the inbox folder",
-        "out": "the output file name", "folder": "the folder",
-    },
-}  # fmt: skip
+WORDS = {lang: labels("usage", lang) for lang in ("zh", "en")}  # labels.toml [usage]
 
 
 def words() -> dict[str, str]:
@@ -126,7 +81,7 @@ class Integer(click.ParamType):
 
 
 class Date(click.ParamType):
-    """A date as the forms accept it: 2026-11-27, 2026/11/27, 2026年11月27日."""
+    """A date as the forms accept it (values/dates.py): ISO, with slashes, or in Chinese."""
 
     name = "date"
 
@@ -255,11 +210,9 @@ def say(key: str, *, err: bool = False, **params: Any) -> None:
 
 # ---------------------------------------------------------------- help texts
 def help_path() -> Path:
-    """``schemas/help.toml``: the configuration's defaults folder (support/config.py's
-    DEFAULT_SCHEMAS), found without importing the configuration (pydantic) for --help."""
-    support = Path(__file__).resolve().parents[1] / "support"
-    packaged = support / "schemas"
-    return (packaged if packaged.is_dir() else support.parents[1] / "schemas") / "help.toml"
+    """``schemas/help.toml`` in the defaults folder, found without importing the
+    configuration (pydantic) for --help."""
+    return DEFAULT_SCHEMAS / "help.toml"
 
 
 @functools.cache
@@ -272,7 +225,7 @@ def _help_texts() -> dict[str, Any]:
 
 def _pick(entry: Any, fallback: str | None = None) -> str:
     """An entry's text in the user's language; else click's own text, of which an older
-    "中文 / English" keeps the half in the user's language."""
+    "Chinese / English" keeps the half in the user's language."""
     if isinstance(entry, dict) and entry.get(LANG.get()):
         return str(entry[LANG.get()])
     halves = (fallback or "").split(" / ")
