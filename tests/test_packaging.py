@@ -152,8 +152,9 @@ def test_the_installed_wheel_finds_its_configuration_outside_the_checkout(instal
         text=True,
     ).stdout.split("\n")
     assert all(Path(line).is_relative_to(installed) for line in where[:2]), where
-    # The configuration, and the help of the command line (not configuration: ui/usage.py).
-    shipped = sorted([*(f"{n}.toml" for n in FILES), "help.toml"])
+    # The configuration, and the program's own wording (not configuration: ui/usage.py,
+    # support/wording.py).
+    shipped = sorted([*(f"{n}.toml" for n in FILES), "help.toml", "labels.toml"])
     assert sorted(p.name for p in Path(where[1]).iterdir()) == shipped
     helped = subprocess.run(
         [str(installed / "bin" / "consolidate"), "run", "--help"],
