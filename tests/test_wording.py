@@ -18,7 +18,7 @@ WORDING = wording.wording()
 WRAPPERS = {"_said": "config"}
 # Chinese left in the package's code: recognition data (words matched in districts' files)
 # that cannot sensibly live in configuration, and modules whose wording moves in a later pass.
-CEILING = 269
+CEILING = 146
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -91,14 +91,31 @@ def test_labels_are_filled_per_language():
 
 
 def _chinese_literals() -> dict[str, int]:
+    """Chinese string constants per module, docstrings aside: a docstring quoting a form's
+    header (``填报单位``) documents what the code reads; it is never shown to anyone."""
     counts: dict[str, int] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node) for node in _docstrings(tree)}
+        for node in ast.walk(tree):
             text = node.value if isinstance(node, ast.Constant) else None
-            if isinstance(text, str) and CHINESE.search(text):
+            if isinstance(text, str) and CHINESE.search(text) and id(node) not in docstrings:
                 where = str(path.relative_to(PACKAGE.parent))
                 counts[where] = counts.get(where, 0) + 1
     return counts
+
+
+def _docstrings(tree: ast.Module) -> list[ast.Constant]:
+    owners = [tree, *(n for n in ast.walk(tree) if isinstance(n, DOCUMENTED))]
+    firsts = [owner.body[0] for owner in owners if owner.body]
+    return [
+        first.value
+        for first in firsts
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    ]
+
+
+DOCUMENTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def test_chinese_in_code_stays_under_its_ceiling():
