@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from consolidate.checks import evaluate
-from consolidate.checks.rows import prepare
+from consolidate.checks.rows import prepare, prepare_vectorized
 from consolidate.model.catalog import tool_message
 from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
 from consolidate.model.errors import InputError, OutputError
@@ -104,7 +104,9 @@ def consolidate_inbox(
     fastlist = _fastlist(fastlist_path, config)
     references = [Path(p) for p in (baseline_path, fastlist_path) if p is not None]
     files, ignored = discover(inbox, references, config)
-    results = read_all(files, config, progress, lambda: prepare(size_of(files)))
+    # A run validates through pandera and merges with pandas whatever its size: imported
+    # while the workers read.
+    results = read_all(files, config, progress, prepare_vectorized)
     return evaluate(
         results,
         config=config,
@@ -114,6 +116,7 @@ def consolidate_inbox(
         fastlist=fastlist,
         ignored=ignored,
         recorded=recorded,
+        vectorized=True,
     )
 
 

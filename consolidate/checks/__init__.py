@@ -1,22 +1,28 @@
-"""Checking forms: which submissions count, and every rule of the catalog over them.
+"""Checking forms: which submissions count, and every rule of the registry over them.
 
-Row rules are pandera schemas (:mod:`.rows`); sheet rules (:mod:`.sheets`) and rules
-across rows, annexes, districts and years (:mod:`.people`, :mod:`.crossyear`) are plain
-functions over the parsed forms. :func:`run_rules` runs them all in that order.
+Each finding code is one rule (:mod:`.registry`) that runs at one stage;
+:func:`run_rules` runs the stages in data-flow order: each sheet (SHEET, which keeps
+template leftovers out, then FORM over the rows that count), each row of Annex 1 and 2
+(ROW, the pandera schemas of :mod:`.rows`), each recommendation (RECOMMENDATION), then
+across rows, forms and districts (FAST_CHANNEL, CITY, CROSS_FORM), the roll-up (ROLLUP,
+with a year) and last year's register (BASELINE, with a baseline). :func:`evaluate` runs
+the FILE and MAIL stages before them. A run validates through pandera and builds its
+views across districts with pandas (``vectorized``); a check of a few rows does both in
+plain Python (:mod:`.views`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from consolidate.checks import people, sheets
+from consolidate.checks import crossyear, people, recommend, sheets  # noqa: F401 - the rules
 from consolidate.checks.common import Reporter
-from consolidate.checks.crossyear import compare_with_baseline, recorded_rows
-from consolidate.checks.mails import judge_mail_dates, mail_dates, run_moment
-from consolidate.checks.recommend import recommendation_findings
-from consolidate.checks.rows import row_findings
+from consolidate.checks.mails import judge_mail_dates, run_moment
+from consolidate.checks.registry import Stage, checks_at
+from consolidate.checks.rows import VECTOR_FROM, row_findings
+from consolidate.checks.scope import RunScope, SheetScope
 from consolidate.checks.selection import select_submissions
 from consolidate.model.baseline import Baseline
 from consolidate.model.collector import collector_paused
@@ -26,6 +32,15 @@ from consolidate.model.finding import Finding, column_number, sort_findings
 from consolidate.model.form import Form, ReadResult, Row
 from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Selection
 from consolidate.model.request import Request
+
+# The stages over the whole run after the rows, in order; each runs when its test holds.
+RUN_STAGES: tuple[tuple[Stage, Callable[[RunScope], bool]], ...] = (
+    (Stage.FAST_CHANNEL, lambda run: True),
+    (Stage.CITY, lambda run: True),
+    (Stage.CROSS_FORM, lambda run: True),
+    (Stage.ROLLUP, lambda run: run.year is not None),
+    (Stage.BASELINE, lambda run: run.baseline is not None),
+)
 
 
 @dataclass
@@ -46,56 +61,52 @@ def run_rules(
     baseline: Baseline | None = None,
     fastlist: FastList | None = None,
     recorded: Sequence[Request] = (),
+    vectorized: bool | None = None,
 ) -> RuleResult:
-    """Run every rule over the forms that count.
+    """Run every rule over the forms that count, stage by stage.
 
     ``year`` turns on the annual roll-up (district-missing, submission-late); ``baseline``
-    (last year's register) turns on the cross-year rules, which explain changes by the
-    requests of the inbox and by those the ledger has ``recorded`` for the year;
-    ``fastlist`` (the city's list of fast-channel users) the recommendation rules against it.
+    (last year's register) the cross-year rules, which explain changes by the requests
+    of the inbox and by those the ledger has ``recorded`` for the year; ``fastlist`` (the
+    city's list of fast-channel users) the recommendation rules against it.
+    ``vectorized``: pandera and pandas (True), plain Python (False), or pandas for an
+    annex of :data:`~consolidate.checks.rows.VECTOR_FROM` rows or more (None).
     """
     reporter = Reporter(config)
     result = RuleResult()
     judged: dict[int, list[tuple[Form, Row]]] = {number: [] for number in config.annexes}
     for form in forms:
-        placeholders, rejected = sheets.placeholder_rows(form, config, reporter)
-        result.findings += placeholders
-        for number in rejected:
-            result.rejected[(form.file, form.sheet, number)] = ["placeholder-value"]
-        said_none = sheets.says_none(form, config)  # decision 18: an empty Annex 1
-        for number in said_none:
-            result.rejected[(form.file, form.sheet, number)] = ["annex-empty"]
-        rejected |= said_none
-        rows = [row for row in form.rows if row.number not in rejected]
-        judged[form.annex] += [(form, row) for row in rows]
-        result.findings += sheets.structure(form, config, reporter, rows, empty=bool(said_none))
-        result.findings += sheets.metadata(form, config, reporter, as_of)
-        result.findings += sheets.district_mismatch(form, config, reporter, rows)
-        result.findings += sheets.sequence(form, reporter, rejected)
-        result.findings += sheets.duplicates(form, reporter, rows)
-        result.findings += sheets.contacts(form, reporter, rows)
-        result.findings += sheets.letters(form, reporter, rows)
-        result.findings += sheets.table_rows(form, reporter, rows)
-    for annex in (1, 2):
-        result.findings += row_findings(judged[annex], annex, config)
-    lists = [form for form in forms if form.annex == RECOMMEND]
-    result.findings += recommendation_findings(
-        judged[RECOMMEND], lists, config, reporter, as_of=as_of, fastlist=fastlist
-    )
-    result.findings += people.shared_phones(judged[1] + judged[2], reporter)
-    result.findings += people.multi_district(judged[2], reporter)
-    result.findings += people.duplicate_accounts(judged[2], reporter)
-    result.findings += people.cross_annex(judged[1], judged[2], config, reporter)
-    rosters = [form for form in forms if form.annex == 2]
-    if year is not None:
-        result.findings += people.rollup(rosters, config, reporter, year, as_of)
+        sheet = SheetScope(form, config, reporter, as_of)
+        result.findings += _run_sheet(Stage.SHEET, sheet)
+        for number, code in sheet.rejected.items():
+            result.rejected[(form.file, form.sheet, number)] = [code]
+        sheet.rows = [row for row in form.rows if row.number not in sheet.rejected]
+        judged[form.annex] += [(form, row) for row in sheet.rows]
+        result.findings += _run_sheet(Stage.FORM, sheet)
+    if vectorized is None:
+        vectorized = max(len(judged[1]), len(judged[2])) >= VECTOR_FROM
+    for annex in (1, 2):  # Stage.ROW
+        result.findings += row_findings(judged[annex], annex, config, vectorized=vectorized)
+    run = RunScope(
+        forms, judged, config, reporter, as_of, year=year, baseline=baseline,
+        fastlist=fastlist, recorded=recorded, vectorized=vectorized,
+    )  # fmt: skip
+    recommendations = list(checks_at(Stage.RECOMMENDATION))
+    for form, row in judged[RECOMMEND]:
+        for _, check in recommendations:
+            result.findings += check.run(form, row, run)  # type: ignore[misc]
+    for stage, applies in RUN_STAGES:
+        if applies(run):
+            for _, check in checks_at(stage):
+                result.findings += check.run(run)  # type: ignore[misc]
     if baseline is not None:
-        earlier = recorded_rows(recorded, [f for f in forms if f.annex == 1], config)
-        findings, changes = compare_with_baseline(judged, baseline, config, reporter, earlier)
-        result.findings += findings
-        result.changes = changes
+        result.changes = crossyear.changes(run)
     result.findings = _readable_cells_only(result.findings, forms)
     return result
+
+
+def _run_sheet(stage: Stage, sheet: SheetScope) -> list[Finding]:
+    return [finding for _, check in checks_at(stage) for finding in check.run(sheet)]  # type: ignore[misc]
 
 
 def _readable_cells_only(findings: list[Finding], forms: list[Form]) -> list[Finding]:
@@ -123,14 +134,16 @@ def evaluate(
     ignored: Iterable[str] = (),
     recorded: Sequence[Request] = (),
     now: dt.datetime | None = None,
+    vectorized: bool | None = None,
 ) -> Outcome:
-    """Select the submissions that count and run every rule over them.
+    """Select the submissions that count (the FILE stage) and run every rule over them.
 
     ``now``: the moment of the run (default: the clock), which an e-mail's Date may not
-    be later than (decision 29) — judged first, since it decides the received dates.
+    be later than (decision 29) — judged first, since it decides the received dates
+    (the MAIL stage). ``vectorized``: as for :func:`run_rules`.
     """
     results = judge_mail_dates(results, run_moment(as_of, now, config), config)
-    dated = list(mail_dates(results, config))
+    dated = [f for _, check in checks_at(Stage.MAIL) for f in check.run(results, config)]  # type: ignore[misc]
     # Documents found to hold no annex (cover letters in Word) are listed as ignored, and
     # so is what an e-mail held that was not read (its body, other attachments).
     mails = list({r.source.mail.display: r.source.mail for r in results if r.source.mail}.values())
@@ -147,6 +160,7 @@ def evaluate(
             baseline=baseline,
             fastlist=fastlist,
             recorded=recorded,
+            vectorized=vectorized,
         )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings + dated

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from string import Formatter
 from typing import Any
 
 from consolidate.model.config import (
@@ -27,6 +28,9 @@ from consolidate.model.config import (
 )
 from consolidate.model.errors import ConsolidateError
 from consolidate.model.finding import Finding, column_letter
+
+# What Catalog.make fills from a finding's location; a message may show them too.
+LOCATION_FIELDS = frozenset({"value", "suggestion", "column", "district", "person"})
 
 
 class _Params(dict):
@@ -45,6 +49,18 @@ class Catalog:
 
     def __contains__(self, code: str) -> bool:
         return code in self.rules
+
+    def parameters(self, code: str) -> frozenset[str]:
+        """The ``{names}`` the messages of ``code`` take — its templates in both languages
+        and their phrases — less the location's (``{value}``, ``{column}`` …): what the
+        rule must give (checks/registry.py declares it, tests/test_catalog.py compares)."""
+        rule = self.rules[code]
+        texts = [rule.zh, rule.en]
+        texts += [
+            t for phrases in rule.phrases.values() for p in phrases.values() for t in (p.zh, p.en)
+        ]
+        names = {name for text in texts for _, name, _, _ in Formatter().parse(text) if name}
+        return frozenset(names - LOCATION_FIELDS)
 
     def severity(
         self,
