@@ -58,6 +58,7 @@ def test_every_catalog_entry_is_complete():
 def test_every_catalog_code_is_a_registered_rule_with_the_code_that_emits_it():
     assert sorted(REGISTRY) == sorted(CONFIG.rules)
     for code, entry in REGISTRY.items():
+        assert entry.entry(CONFIG) is CONFIG.rules[code]
         assert entry.checks, code
         for check in entry.checks:  # a real module or function of the package
             assert _resolve(check.emitter) is not None, (code, check.emitter)

@@ -75,14 +75,15 @@ def run_rules(
     reporter = Reporter(config)
     result = RuleResult()
     judged: dict[int, list[tuple[Form, Row]]] = {number: [] for number in config.annexes}
+    sheet_checks, form_checks = _checks(Stage.SHEET), _checks(Stage.FORM)
     for form in forms:
         sheet = SheetScope(form, config, reporter, as_of)
-        result.findings += _run_sheet(Stage.SHEET, sheet)
+        result.findings += [f for check in sheet_checks for f in check(sheet)]
         for number, code in sheet.rejected.items():
             result.rejected[(form.file, form.sheet, number)] = [code]
         sheet.rows = [row for row in form.rows if row.number not in sheet.rejected]
         judged[form.annex] += [(form, row) for row in sheet.rows]
-        result.findings += _run_sheet(Stage.FORM, sheet)
+        result.findings += [f for check in form_checks for f in check(sheet)]
     if vectorized is None:
         vectorized = max(len(judged[1]), len(judged[2])) >= VECTOR_FROM
     for annex in (1, 2):  # Stage.ROW
@@ -91,22 +92,23 @@ def run_rules(
         forms, judged, config, reporter, as_of, year=year, baseline=baseline,
         fastlist=fastlist, recorded=recorded, vectorized=vectorized,
     )  # fmt: skip
-    recommendations = list(checks_at(Stage.RECOMMENDATION))
+    recommendation_checks = _checks(Stage.RECOMMENDATION)
     for form, row in judged[RECOMMEND]:
-        for _, check in recommendations:
-            result.findings += check.run(form, row, run)  # type: ignore[misc]
+        for check in recommendation_checks:
+            result.findings += check(form, row, run)
     for stage, applies in RUN_STAGES:
         if applies(run):
-            for _, check in checks_at(stage):
-                result.findings += check.run(run)  # type: ignore[misc]
+            for check in _checks(stage):
+                result.findings += check(run)
     if baseline is not None:
         result.changes = crossyear.changes(run)
     result.findings = _readable_cells_only(result.findings, forms)
     return result
 
 
-def _run_sheet(stage: Stage, sheet: SheetScope) -> list[Finding]:
-    return [finding for _, check in checks_at(stage) for finding in check.run(sheet)]  # type: ignore[misc]
+def _checks(stage: Stage) -> list[Callable[..., Iterable[Finding]]]:
+    """The functions the rules of ``stage`` run, in the order they were registered."""
+    return [check.run for _, check in checks_at(stage) if check.run is not None]
 
 
 def _readable_cells_only(findings: list[Finding], forms: list[Form]) -> list[Finding]:
@@ -143,7 +145,7 @@ def evaluate(
     (the MAIL stage). ``vectorized``: as for :func:`run_rules`.
     """
     results = judge_mail_dates(results, run_moment(as_of, now, config), config)
-    dated = [f for _, check in checks_at(Stage.MAIL) for f in check.run(results, config)]  # type: ignore[misc]
+    dated = [f for check in _checks(Stage.MAIL) for f in check(results, config)]
     # Documents found to hold no annex (cover letters in Word) are listed as ignored, and
     # so is what an e-mail held that was not read (its body, other attachments).
     mails = list({r.source.mail.display: r.source.mail for r in results if r.source.mail}.values())

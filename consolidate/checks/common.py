@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from consolidate.checks.registry import REGISTRY, Rule
-from consolidate.model.catalog import Catalog
+from consolidate.model.catalog import LOCATION_FIELDS, Catalog
 from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
@@ -111,10 +111,7 @@ class Reporter:
 
 
 # Catalog.make's location and severity arguments: not message parameters.
-LOCATED = frozenset(
-    {"file", "sheet", "row", "col", "column", "value", "district", "annex", "person",
-     "suggestion", "optional", "before_deadline"}
-)  # fmt: skip
+LOCATED = LOCATION_FIELDS | {"file", "sheet", "row", "col", "annex", "optional", "before_deadline"}
 
 
 def registered(code: str) -> Rule:

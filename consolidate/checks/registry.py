@@ -21,6 +21,8 @@ from enum import Enum
 from typing import TypeVar
 
 from consolidate.model.catalog import LOCATION_FIELDS
+from consolidate.model.config import Config
+from consolidate.model.config import Rule as CatalogEntry
 
 F = TypeVar("F", bound=Callable)
 ANY = "*"  # a rule that may point at any column (required-missing, placeholder-value)
@@ -56,12 +58,18 @@ class Check:
 
 @dataclass(frozen=True)
 class Rule:
-    """A finding code: what it says, where it may point, where and how it runs."""
+    """A finding code: what it says, where it may point, where and how it runs. Its
+    catalog entry (severity, scope, source, messages) is configuration the office may
+    edit: :meth:`entry` looks it up in the configuration in use."""
 
     code: str
     says: frozenset[str]  # its message parameters: the {names} of its rules.toml templates
     columns: tuple[str, ...] = ()  # form columns it points at (none: a sheet, metadata, file)
     checks: tuple[Check, ...] = ()
+
+    def entry(self, config: Config) -> CatalogEntry:
+        """The code's entry in ``schemas/rules.toml``."""
+        return config.rules[self.code]
 
     @property
     def stages(self) -> tuple[Stage, ...]:

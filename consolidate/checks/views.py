@@ -180,7 +180,6 @@ class FrameViews:
     """The views in pandas: the register as one DataFrame, grouped and merged."""
 
     def __init__(self, people: People) -> None:
-
         self.people = people
         districts = [d if d is not None else _NONE for d in people.districts]
         self.frame = _frame(
@@ -203,7 +202,6 @@ class FrameViews:
         return frame_groups(f[f.account != ""], ["account"], ["name", "mobile"])
 
     def matched(self, baseline: Baseline) -> Matched:
-
         f = self.frame
         rows = baseline.rows
         last = _frame(
@@ -212,6 +210,8 @@ class FrameViews:
              "name": [r.name for r in rows], "mobile": [r.mobile for r in rows]},
         )  # fmt: skip
         key, person = ["district", "name", "mobile"], ["name", "mobile"]
+        # Last year's first row of each (district, person), of each person, and of each
+        # person whose district was not known.
         by_key = last.drop_duplicates(key)
         by_person = last.drop_duplicates(person)
         unplaced = by_key[by_key.district == _NONE][[*person, "position"]]
@@ -220,12 +220,17 @@ class FrameViews:
         present = _look_up(present, by_key, key, "in_district")
         present = _look_up(present, unplaced, person, "unplaced")
         present = _look_up(present, by_person, person, "anywhere")
+        # A row of a known district matches there, else a row of unknown district;
+        # a row of unknown district matches anywhere.
         placed = present.district != _NONE
         before = present.in_district.where(placed, present.anywhere)
         before = before.where(~placed | before.notna(), present.unplaced)
+        # Gone: last year's people of a district that sent a roster, not in it (nor on a
+        # roster of unknown district).
         sent = set(present.district[placed])
         gone = last[last.district.isin(sent)]
         gone = gone[~_has(gone, present, key) & ~_has(gone, present[~placed], person)]
+        # Each request's person: in its district first, else wherever last year had them.
         requests = f[f.annex == 1][key].reset_index(drop=True)
         requests = _look_up(_look_up(requests, by_key, key, "here"), by_person, person, "there")
         return Matched(
