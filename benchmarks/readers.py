@@ -27,8 +27,8 @@ def main() -> None:
     import openpyxl
     import python_calamine
 
-    from consolidate.model.config import load_config
     from consolidate.reading.workbook import read_file
+    from consolidate.support.config import load_config
 
     config = load_config()
     xlsx = [(p, d) for p, d in files if p.lower().endswith((".xlsx", ".xlsm"))]

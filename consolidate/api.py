@@ -16,15 +16,17 @@ from typing import Any
 
 from consolidate.checks import evaluate
 from consolidate.checks.rows import prepare, prepare_vectorized
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
-from consolidate.model.errors import InputError, OutputError
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress, discover, read_all, size_of
+from consolidate.reading.receipts import date_by_receipts, receipts_in
+from consolidate.support.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
+from consolidate.support.errors import InputError, OutputError
+from consolidate.support.messages import tool_message
+from consolidate.values.dates import now as clock_now
 from consolidate.values.dates import today
 from consolidate.writing.files import atomic_write_bytes
 
@@ -38,11 +40,14 @@ def check(
     config: Config | None = None,
     displays: Sequence[str] | None = None,
     fastlist_path: Path | str | None = None,
+    scans: Sequence[str] | None = None,
 ) -> Outcome:
     """Check a district's own files: file, row and cross-annex rules (no roll-up).
 
     A folder stands for every workbook below it (a clerk may give the folder she sends).
     ``fastlist_path``: the city's list of fast-channel users, for recommendation lists.
+    ``scans``: the stamped scans that come with the files (a page submission): given, an
+    annex without one gets stamped-copy-missing.
     """
     config = config or load_config()
     as_of = as_of or today()
@@ -62,7 +67,9 @@ def check(
             raise InputError("file-missing", path=path)
     # each file in a worker: one bad file costs only itself; meanwhile the checks' imports
     results = read_all(files, config, while_waiting=lambda: prepare(size_of(files)))
-    return evaluate(results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist)
+    return evaluate(
+        results, config=config, as_of=as_of, ignored=ignored, fastlist=fastlist, scans=scans
+    )
 
 
 def _fastlist(path: Path | str | None, config: Config) -> FastList | None:
@@ -107,6 +114,8 @@ def consolidate_inbox(
     # A run validates through pandera and merges with pandas whatever its size: imported
     # while the workers read.
     results = read_all(files, config, progress, prepare_vectorized)
+    # Submissions the page saved: dated by their receipts (the moment they were saved).
+    results = date_by_receipts(results, receipts_in(inbox, ignored))
     return evaluate(
         results,
         config=config,
@@ -117,6 +126,7 @@ def consolidate_inbox(
         ignored=ignored,
         recorded=recorded,
         vectorized=True,
+        scans=(),
     )
 
 
@@ -449,3 +459,190 @@ def annotated_paths(outcome: Outcome, folder: Path) -> dict[str, Path]:
         safe = [p for p in parts[:-1] if p not in ("", ".", "..", "/")]
         out[display] = folder.joinpath(*safe, annotated_name(parts[-1]))
     return out
+
+
+# ---------------------------------------------------------------- submitting through the page
+ACCOUNTS_NAME = "accounts.sqlite"
+
+
+def accounts_path(given: Path | str | None, inbox: Path | str | None = None) -> Path:
+    """The accounts file: ``--accounts``, else ``accounts.sqlite`` beside the inbox (in
+    INBOX's parent folder, never inside it) for ``serve --inbox``, else in the current
+    folder (``accounts add`` run from the folder that holds the inbox finds the same file)."""
+    if given is not None:
+        return Path(given)
+    if inbox is not None:
+        return Path(inbox).resolve().parent / ACCOUNTS_NAME
+    return Path(ACCOUNTS_NAME)
+
+
+def account_name(text: str, config: Config | None = None) -> str:
+    """The account a name given on the command line stands for: a configured district
+    (any way it is written: 黄浦, 黄浦区市场监管局) or the office (办公室)."""
+    from consolidate.ledger.accounts import OFFICE, AccountError
+    from consolidate.values.districts import normalize_district
+
+    config = config or load_config()
+    if text.strip() in (OFFICE, "office", config.city.office, config.city.office_unit):
+        return OFFICE
+    district = normalize_district(text, config)
+    if district is None:
+        known = [d.name for d in config.districts] + [OFFICE]
+        raise AccountError("account-name-unknown", name=text, known="、".join(known))
+    return district
+
+
+def open_accounts(path: Path | str, config: Config | None = None) -> Any:
+    """The accounts store (:class:`consolidate.ledger.accounts.Accounts`)."""
+    from consolidate.ledger.accounts import Accounts
+
+    config = config or load_config()
+    return Accounts(path, scrypt_n=config.settings.server.scrypt_n)
+
+
+def office_now(config: Config) -> dt.datetime:
+    """Now, in the office's time zone (``[mail] utc_offset_hours``: Beijing time)."""
+    offset = dt.timedelta(hours=config.settings.mail.utc_offset_hours)
+    return clock_now().astimezone(dt.timezone(offset))
+
+
+def add_account(path: Path | str, name: str, *, now: dt.datetime | None = None) -> tuple[str, str]:
+    """A new account for a district or the office: (its name, its one-time password)."""
+    from consolidate.ledger.accounts import DISTRICT, OFFICE, OFFICE_ROLE
+
+    config = load_config()
+    name = account_name(name, config)
+    now = now or office_now(config)
+    store = open_accounts(path, config)
+    password = store.add(name, OFFICE_ROLE if name == OFFICE else DISTRICT, now)
+    store.audit(now, name, "本机", "account-added")
+    return name, password
+
+
+def reset_account(
+    path: Path | str, name: str, *, now: dt.datetime | None = None
+) -> tuple[str, str]:
+    """A new one-time password for an account (enabled again): (its name, the password)."""
+    config = load_config()
+    name = account_name(name, config)
+    now = now or office_now(config)
+    store = open_accounts(path, config)
+    password = store.reset(name, now)
+    store.audit(now, name, "本机", "account-reset")
+    return name, password
+
+
+def disable_account(path: Path | str, name: str, *, now: dt.datetime | None = None) -> str:
+    """No more logins for the account; its sessions end. Returns its name."""
+    config = load_config()
+    name = account_name(name, config)
+    now = now or office_now(config)
+    store = open_accounts(path, config)
+    store.disable(name, now)
+    store.audit(now, name, "本机", "account-disabled")
+    return name
+
+
+def list_accounts(path: Path | str) -> list[Any]:
+    """Every account of the file, in the configured district order, the office last."""
+    config = load_config()
+    rank = config.district_rank
+    accounts = open_accounts(path, config).list()
+    return sorted(accounts, key=lambda a: (rank.get(a.name, len(rank)), a.name))
+
+
+def save_submission(
+    inbox: Path | str,
+    district: str,
+    account: str,
+    moment: dt.datetime,
+    parts: Sequence[Any],
+    counts: dict[str, int],
+) -> Any:
+    """Save a checked page submission into ``INBOX/<区>/网页报送/``: its receipt."""
+    from consolidate.writing.submissions import save_submission as save
+
+    return save(Path(inbox), district, account, moment, parts, counts)
+
+
+def receipts_of(inbox: Path | str, district: str | None, config: Config | None = None) -> list[Any]:
+    """The page submissions of a district (every district's for None), newest first."""
+    from consolidate.model.receipt import PAGE_FOLDER, is_receipt_name
+    from consolidate.reading.receipts import read_receipt
+
+    config = config or load_config()
+    names = [district] if district else [d.name for d in config.districts]
+    found = []
+    for name in names:
+        folder = Path(inbox) / name / PAGE_FOLDER
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+        except OSError:
+            continue
+        for entry in entries:
+            if not is_receipt_name(entry.name) or not entry.is_file(follow_symlinks=False):
+                continue
+            receipt = read_receipt(Path(entry.path))
+            if receipt is not None and receipt.district == name:
+                found.append(receipt)
+    return sorted(found, key=lambda r: r.saved, reverse=True)
+
+
+def submitted_file(inbox: Path | str, receipt: Any, index: int, config: Config) -> bytes | None:
+    """The bytes of file ``index`` of a page submission, when it is still the file saved
+    (same sha256, a plain file of its folder, within the file limit); None otherwise."""
+    import hashlib
+
+    from consolidate.model.receipt import PAGE_FOLDER
+
+    if not 0 <= index < len(receipt.files):
+        return None
+    entry = receipt.files[index]
+    path = Path(inbox) / receipt.district / PAGE_FOLDER / entry.name
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        if path.stat().st_size > config.limits.max_file_bytes:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == entry.sha256 else None
+
+
+def arrivals(inbox: Path | str, config: Config, max_files: int) -> tuple[list[Any], int]:
+    """What has arrived in the inbox, form by form (the office's matrix): the files read
+    as ``run`` reads them (at most ``max_files``), dated by their receipts, e-mails or
+    times. Also returns how many files were left unread beyond ``max_files``."""
+    from consolidate.model.receipt import Arrival
+
+    inbox = Path(inbox)
+    files, ignored = discover(inbox, (), config)
+    left = max(0, len(files) - max_files)
+    results = read_all(files[:max_files], config)
+    dated = receipts_in(inbox, ignored)
+    results = date_by_receipts(results, dated)
+    ids = {r.number: r.id for r in receipts_of(inbox, None, config)}
+    found = []
+    for result in results:
+        source = result.source
+        via = "page" if source.page else "mail" if source.mail else "file"
+        number = source.page.number if source.page else None
+        for annex in sorted({f.annex for f in result.forms}):
+            district = next(
+                (f.district for f in result.forms if f.annex == annex and f.district), None
+            )
+            if district is None:
+                continue
+            found.append(
+                Arrival(
+                    district,
+                    annex,
+                    source.display,
+                    via,
+                    source.received,
+                    ids.get(number) if number else None,
+                    number,
+                )  # fmt: skip
+            )
+    return found, left

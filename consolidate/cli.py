@@ -12,23 +12,36 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from consolidate.ui.usage import Choice, Date, Group, Integer, fail, lang_option, refuse, say
 from consolidate.values.dates import today
 
-# Options shared by check and run.
-as_of_option = click.option(
-    "--as-of",
-    "as_of",
-    type=Date(),
-    metavar="DATE",
-)
+F = TypeVar("F", bound=Callable[..., Any])
 
-ledger_option = click.option(
-    "--ledger",
+
+def path_option(*decls: str, metavar: str, **extra: Any) -> Callable[[F], F]:
+    """An option naming a file or folder (``metavar``: FILE, DIR or PATH); its help is in
+    schemas/help.toml, as every option's."""
+    return click.option(*decls, type=click.Path(path_type=Path), metavar=metavar, **extra)
+
+
+def date_option(*decls: str) -> Callable[[F], F]:
+    """An option giving a day, written as the forms write dates."""
+    return click.option(*decls, type=Date(), metavar="DATE")
+
+
+# Options shared by several commands.
+as_of_option = date_option("--as-of", "as_of")
+ledger_option = path_option("--ledger", metavar="FILE")
+fastlist_option = path_option("--fastlist", metavar="FILE")
+
+accounts_option = click.option(
+    "--accounts",
     type=click.Path(path_type=Path),
     metavar="FILE",
 )
@@ -36,11 +49,7 @@ ledger_option = click.option(
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="consolidate", message="%(prog)s %(version)s")
-@click.option(
-    "--schemas",
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-)
+@path_option("--schemas", metavar="DIR")
 @click.pass_context
 def main(ctx: click.Context, schemas: Path | None) -> None:
     """Check, merge and report the account forms of the CCC-exemption system.
@@ -60,7 +69,7 @@ def _use_schemas(ctx: click.Context, folder: Path) -> None:
     """
     import os
 
-    from consolidate.model.config import SCHEMAS_ENV
+    from consolidate.support.config import SCHEMAS_ENV
 
     if not folder.is_dir():
         refuse("schemas-folder-missing", path=folder)
@@ -83,13 +92,6 @@ def _tolerant_console() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
-fastlist_option = click.option(
-    "--fastlist",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-)
-
-
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -99,16 +101,8 @@ fastlist_option = click.option(
     default="table",
     show_default=True,
 )
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-)
-@click.option(
-    "--annotate",
-    type=click.Path(path_type=Path),
-    metavar="PATH",
-)
+@path_option("--output", metavar="FILE")
+@path_option("--annotate", metavar="PATH")
 @fastlist_option
 @as_of_option
 @lang_option
@@ -208,18 +202,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 @main.command()
 @click.argument("inbox", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-)
+@path_option("--out", "out", required=True, metavar="DIR")
+@path_option("--baseline", metavar="FILE")
 @fastlist_option
 @click.option(
     "--year",
@@ -229,11 +213,7 @@ def _emit(text: str, output: Path | None) -> None:
 @as_of_option
 @lang_option
 @click.option("--show-phones", is_flag=True)
-@click.option(
-    "--received",
-    type=Date(),
-    metavar="DATE",
-)
+@date_option("--received")
 @ledger_option
 def run(
     inbox: Path,
@@ -269,12 +249,7 @@ def run(
 
 @main.command()
 @click.argument("out", metavar="DIR", type=click.Path(path_type=Path))
-@click.option(
-    "--date",
-    "day",
-    type=Date(),
-    metavar="DATE",
-)
+@date_option("--date", "day")
 @click.option("--dry-run", is_flag=True)
 @ledger_option
 @lang_option
@@ -301,7 +276,7 @@ def forward(out: Path, day: dt.date | None, dry_run: bool, ledger: Path | None, 
         say("forward-adjustments", path=done.adjustments)
 
 
-# --form names every form; --annex 1|2 stays for the annexes (CLI.md).
+# --form names every form; --annex 1|2 stays for the annexes (README 区局自查).
 FORMS = {"1": 1, "2": 2, "annex1": 1, "annex2": 2, "recommend": 3}
 
 
@@ -321,7 +296,7 @@ def template(
     """Write a blank form with dropdowns."""
     if (annex is None) == (form is None):
         refuse("form-unnamed")
-    from consolidate.model.config import load_config
+    from consolidate.support.config import load_config
     from consolidate.values.districts import normalize_district
     from consolidate.writing.template import write_template
 
@@ -365,11 +340,109 @@ def export_schemas(folder: Path) -> None:
     type=Integer(1, 65535),
     metavar="PORT",
 )
-def serve(host: str, port: int) -> None:
-    """The clerks' self-check web page for the intranet."""
-    from consolidate.ui.server import serve as run_server
+@click.option(
+    "--inbox",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+)
+@accounts_option
+def serve(host: str, port: int, inbox: Path | None, accounts: Path | None) -> None:
+    """The clerks' self-check web page for the intranet; with --inbox, submissions too."""
+    if inbox is None:
+        from consolidate.ui.server import serve as run_server
 
-    run_server(host, port)
+        run_server(host, port)
+        return
+    from consolidate import api
+    from consolidate.ui.portal import serve as run_portal
+
+    if not inbox.is_dir():
+        refuse("inbox-missing", path=inbox)
+    run_portal(inbox, api.accounts_path(accounts, inbox), host, port)
+
+
+@main.group()
+def accounts() -> None:
+    """The page's accounts (one per district, one for the office)."""
+
+
+def _account_command(action: str):  # noqa: ANN202 - a click decorator stack
+    def wrap(function):  # noqa: ANN001, ANN202
+        function = accounts_option(function)
+        function = lang_option(function)
+        function = click.argument("name", metavar="NAME")(function)
+        return accounts.command(action)(function)
+
+    return wrap
+
+
+@_account_command("add")
+def accounts_add(name: str, accounts: Path | None, lang: str) -> None:
+    """Make an account and show its one-time password."""
+    from consolidate import api
+
+    shown, password = api.add_account(api.accounts_path(accounts), name)
+    say("account-added", name=shown, password=password)
+
+
+@_account_command("reset")
+def accounts_reset(name: str, accounts: Path | None, lang: str) -> None:
+    """A new one-time password."""
+    from consolidate import api
+
+    shown, password = api.reset_account(api.accounts_path(accounts), name)
+    say("account-reset", name=shown, password=password)
+
+
+@_account_command("disable")
+def accounts_disable(name: str, accounts: Path | None, lang: str) -> None:
+    """Disable an account; its sessions end."""
+    from consolidate import api
+
+    say("account-disabled", name=api.disable_account(api.accounts_path(accounts), name))
+
+
+@accounts.command("list")
+@accounts_option
+@lang_option
+def accounts_list(accounts: Path | None, lang: str) -> None:
+    """List the accounts (never a password)."""
+    from consolidate import api
+
+    path = api.accounts_path(accounts)
+    store = api.open_accounts(path)
+    found = api.list_accounts(path)
+    say("accounts-file", path=path, audit=store.audit_path)
+    if not found:
+        say("accounts-none")
+    for account in found:
+        _account_line(account)
+
+
+def _account_line(account) -> None:  # noqa: ANN001 - consolidate.ledger.accounts.Account
+    from consolidate.support.messages import tool_message
+    from consolidate.ui.usage import LANG
+
+    lang = LANG.get()
+    if account.is_office:
+        role = tool_message("account-role-office", lang, {})
+    else:
+        role = tool_message("account-role-district", lang, {})
+    if account.disabled:
+        state = tool_message("account-state-disabled", lang, {})
+    elif account.must_change:
+        state = tool_message("account-state-new", lang, {})
+    else:
+        state = tool_message("account-state-active", lang, {})
+    last = account.last_login or tool_message("account-never", lang, {})
+    say(
+        "account-line",
+        name=account.name,
+        role=role,
+        state=state,
+        created=account.created,
+        last=last,
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Run from the project root:  .venv/bin/python scripts/make_sample_inputs.py
 The inbox holds what the city office (市局认证处) would find in its mailbox at the end of
 November 2026: the 16 districts' Annex 2 rosters (账号使用人信息汇总表), about half of
 them with an Annex 1 (账号调整需求信息报表), laid out as the notice 沪市监认证〔2021〕212号
-ships them and made messy the way real submissions are (see ../shared/spec/FORMS.md).
+ships them and made messy the way real submissions are (README 区局自查, docs/rules.md).
 It also holds last year's city register ``_baseline/register-2025.xlsx``.
 
 Every person, mobile number, account and letter is invented. Problems are planted on
@@ -897,7 +897,7 @@ def table_rows(s: Sheet) -> tuple[int, int]:
 
 
 def word_place(s: Sheet, r: int, c: int) -> tuple[str, int, str | None]:
-    """Where a cell of the laid-out sheet is in its Word twin (FORMS.md): 表格1 row and grid
+    """Where a cell of the laid-out sheet is in its Word twin (docs/rules.md "Where a finding points"): 表格1 row and grid
     column, or the body paragraph (正文) of a line above or below the table."""
     first, last = table_rows(s)
     if first <= r <= last:
@@ -1146,6 +1146,81 @@ def write_inbox(city: list[District], gen: Generator, notes: dict) -> tuple[list
     expected.append({"file": None, "sheet": None, "row": None, "cell": None, "code": "district-missing",
                      "district": "崇明区", "scope": "none", "what": "崇明区只报送了附件1，没有报送附件2"})  # fmt: skip
     return expected, files
+
+
+# The stamped scans (加盖区市场监管局印章) that came beside an annex, named as clerks name
+# them; every other annex arrived without one (stamped-copy-missing, info). 浦东新区's scan
+# is of its Annex 1 only: its Annex 2 has none (the look-alike).
+SCANS = {
+    "松江区/松江区附件1（盖章）.pdf": D(2026, 11, 20),
+    "松江区/松江区附件2 扫描件.png": D(2026, 11, 20),
+    "浦东新区/附件1 浦东新区账号调整（盖章）.pdf": D(2026, 11, 20),
+}
+
+
+def scan_pdf(title: str) -> bytes:
+    """A small PDF standing for a stamped scan (one page, one line of ASCII text)."""
+    text = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def scan_png(width: int = 64, height: int = 48) -> bytes:
+    """A small grey PNG standing for a photographed stamped page."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + bytes([200]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))  # fmt: skip
+
+
+def write_scans() -> None:
+    for path, when in SCANS.items():
+        target = OUT / path
+        data = scan_pdf("stamped scan (fictional)") if path.endswith(".pdf") else scan_png()
+        target.write_bytes(data)
+        t = time.mktime((when.year, when.month, when.day, 17, 5, 0, 0, 0, -1))
+        os.utime(target, (t, t))
+
+
+def unstamped(city: list[District]) -> list[dict]:
+    """stamped-copy-missing on every Annex 1/2 file that counts and came with no scan."""
+    beside = {path.rsplit("（", 1)[0].rsplit(" 扫描件", 1)[0] for path in SCANS}
+    found = []
+    for spec in file_plan():
+        annexes = sorted({entry[1] for entry in spec.sheets if entry[1] in (1, 2)})
+        stem = spec.path.rsplit(".", 1)[0]
+        if not annexes or spec.mail or stem in beside or spec.path == "静安区/静安区附件2.xlsx":
+            continue
+        label = "、".join(f"附件{n}" for n in annexes)
+        found.append({"file": spec.path, "sheet": None, "row": None, "cell": None,
+                      "code": "stamped-copy-missing", "district": district_of(spec.path, city).name,
+                      "scope": "file", "what": f"{label}没有随附盖章扫描件（同一文件夹中没有同名的PDF或图片）"})  # fmt: skip
+    return found
 
 
 def write_mail(attachment: Path, name: str, d: District) -> None:
@@ -1505,6 +1580,10 @@ def write_readme(expected: list, files: list) -> None:
         "主程序运行时同样跳过，并以 `--fastlist sample_inputs/_便捷通道/使用单位名单.xlsx` 传入；",
         "名单中静安区、嘉定区各有一家单位的权限将在三个月内到期且未申请延用（以2026-11-26为准）。",
         "",
+        "盖章扫描件：奉贤区的邮件附有盖章扫描件PDF；松江区两个附件旁各有同名的扫描件",
+        "（`松江区附件1（盖章）.pdf`、`松江区附件2 扫描件.png`）；浦东新区只有附件1的扫描件。",
+        "其余附件都没有随附扫描件，各报一条 `stamped-copy-missing`（提示）。",
+        "",
         "静安区报送了两次附件2：较早的版本（填报日期11月12日，有一个手机号少一位）和更正版",
         "（11月18日），以填报日期为准，较早版本只记为“已被取代”。崇明区只报送了附件1。",
         "浦东新区、奉贤区、静安区（更正版）为完全无问题的样本。",
@@ -1571,6 +1650,9 @@ def write_readme(expected: list, files: list) -> None:
         "静安区 sent its roster twice (an older file dated 11-12 with a 10-digit mobile, and a",
         "correction dated 11-18): the 填报日期 decides, the older one is only superseded.",
         "崇明区 sent an Annex 1 only. 浦东新区, 奉贤区 and the corrected 静安区 file are clean.",
+        "Stamped scans: 奉贤区's e-mail carries one; 松江区's two annexes each have a scan beside",
+        "them under the same base name; 浦东新区 has one for its Annex 1 only. Every other annex",
+        "came without one and gets `stamped-copy-missing` (info).",
         "",
         "Apart from the planted problems in the table above (also in `expected_findings.json`,",
         "with real Excel cells; findings with `scope` row are located by the row's name cell),",
@@ -1591,6 +1673,8 @@ def main() -> None:
     city = build_city(gen)
     notes = plan(city, gen)
     expected, files = write_inbox(city, gen, notes)
+    write_scans()
+    expected += unstamped(city)
     fast, fast_files = write_fast_channel(city, gen)
     expected += fast
     files += fast_files

@@ -6,8 +6,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from consolidate.model.config import load_config
+import pytest
+
 from consolidate.model.form import Cell, Form, Row, SourceFile
+from consolidate.support.config import load_config
 from consolidate.values.dates import parse_date
 
 CONFIG = load_config()
@@ -179,3 +181,18 @@ OPEN_REQUEST = [
     "张明 021-63210000",
     "",
 ]
+
+
+def rule_cases(cases: list[tuple[Any, ...]], code: str | None = None) -> list[Any]:
+    """Rule cases as pytest params, each marked as proving what it expects to be found (its
+    last value): the codes leading its expected findings, or ``code`` where it expects any.
+    The look-alikes expect nothing and prove nothing."""
+    return [
+        pytest.param(*case, marks=pytest.mark.proves(*_expected(case[-1], code))) for case in cases
+    ]
+
+
+def _expected(found: list[Any], code: str | None) -> list[str]:
+    if code is not None:
+        return [code] if found else []
+    return sorted({finding[0] for finding in found})

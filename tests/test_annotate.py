@@ -12,10 +12,10 @@ import xlwt
 from openpyxl.comments import Comment
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import load_config
-from consolidate.model.errors import OutputError
 from consolidate.model.finding import Finding
 from consolidate.reading.workbook import read_file
+from consolidate.support.config import load_config
+from consolidate.support.errors import OutputError
 from consolidate.writing.annotate import FILLS, annotate
 from consolidate.writing.paper import room
 

@@ -12,11 +12,11 @@ from consolidate.api import consolidate_inbox
 from consolidate.checks import run_rules
 from consolidate.checks.crossyear import function_totals
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import DEFAULT_SCHEMAS, load_config
-from consolidate.model.errors import InputError
 from consolidate.model.finding import sort_findings
 from consolidate.model.outcome import Change
 from consolidate.reading.baseline import read_baseline
+from consolidate.support.config import DEFAULT_SCHEMAS, load_config
+from consolidate.support.errors import InputError
 from tests.helpers import AS_OF, CONFIG, a1_cells, a1_row, a2_row, build_form, write_annex
 
 HP, XH = "上海市黄浦区市场监督管理局", "上海市徐汇区市场监督管理局"
@@ -66,6 +66,7 @@ def requests(*rows, district="黄浦区", file=REQUESTS):
 
 
 # ---------------------------------------------------------------- unreported-new-account
+@pytest.mark.proves("unreported-new-account")
 def test_new_account_without_request():
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审、监管"))
     forms = [roster(a2_row(1), a2_row(2, name="钱进", mobile="13900000002"))]
@@ -92,6 +93,7 @@ def test_new_account_explained_by_open_request():
 
 
 # ---------------------------------------------------------------- unreported-removal
+@pytest.mark.proves("unreported-removal")
 def test_removal_without_request_is_located_at_the_baseline_row():
     base = baseline_of(
         ("黄浦区", "王建华", "13900000001", "复审、监管"),
@@ -136,6 +138,7 @@ def test_removal_only_for_districts_that_sent_an_annex2():
 
 
 # ---------------------------------------------------------------- unreported-function-change
+@pytest.mark.proves("unreported-function-change")
 def test_function_change_without_request():
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审、监管"))
     found, changes = judge([roster(a2_row(1, functions="复审"))], base)
@@ -211,6 +214,7 @@ def test_open_for_someone_new_or_reopened_after_a_cancel_agrees():
     assert found == []
 
 
+@pytest.mark.proves("original-disagrees-baseline")
 def test_original_message_names_both_function_sets():
     base = baseline_of(("黄浦区", "王建华", "13900000001", "复审"))
     request = a1_row(1, original="初审", current="初审、监管")

@@ -6,6 +6,8 @@ import datetime as dt
 import importlib
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -16,17 +18,15 @@ from consolidate.checks import run_rules
 from consolidate.checks.common import Reporter
 from consolidate.checks.registry import REGISTRY, Check, Rule, Stage
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Bilingual
 from consolidate.model.finding import SEVERITIES
+from consolidate.support.config import Bilingual
 from tests.helpers import CONFIG, a2_row, build_form
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "spec" / "RULES.md"
 # Codes the spec gained this round, with the issue that builds them: the test below fails
 # as soon as one reaches the catalog without being taken off this list.
-PENDING = {
-    "stamped-copy-missing",  # issue 29
-}  # fmt: skip
+PENDING: set[str] = set()
 
 
 def spec_codes() -> set[str]:
@@ -145,17 +145,45 @@ def test_a_rule_on_form_columns_is_located_at_a_cell_or_row_in_the_catalog():
             assert CONFIG.rules[code].scope in ("cell", "row"), code
 
 
-def test_every_code_has_a_test():
-    # A rule test names its code as a string literal; the catalog, docs and report tests
-    # only mention codes, so they do not count.
-    mentions_only = {"test_catalog.py", "test_report.py", "test_docs.py"}
-    tests = "\n".join(
-        p.read_text(encoding="utf-8")
-        for p in (ROOT / "tests").rglob("test_*.py")
-        if p.name not in mentions_only
+def test_every_code_has_a_test_that_proves_it(proofs):
+    """Each code of the catalog has a test marked ``proves(code)``: a case that breaks the
+    rule, whose finding the test asserts (conftest.py fails a marked test that makes no
+    finding of its code). A code merely quoted somewhere does not count."""
+    modules = {p.resolve() for p in (ROOT / "tests").rglob("test_*.py")}
+    if not modules <= {p.resolve() for p in proofs.modules}:
+        pytest.skip("the proofs are counted over the whole suite: run it whole (make test)")
+    assert sorted(set(proofs.by_code) - set(CONFIG.rules)) == [], "a mark names no code"
+    assert sorted(set(CONFIG.rules) - set(proofs.by_code)) == []
+
+
+MARKED = """
+import pytest
+from consolidate.model.catalog import Catalog
+from consolidate.support.config import load_config
+
+@pytest.mark.proves("seq-invalid")
+def test_makes_it():
+    Catalog(load_config()).make("seq-invalid", file="a.xlsx", row=3, col=1, reason="not-a-number")
+
+@pytest.mark.proves("seq-invalid")
+def test_only_quotes_it():
+    assert "seq-invalid" in load_config().rules
+"""
+
+
+def test_a_test_marked_as_proving_a_code_fails_unless_it_makes_one(tmp_path: Path):
+    (tmp_path / "conftest.py").write_text(
+        (ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    missing = [c for c in CONFIG.rules if f'"{c}"' not in tests]
-    assert missing == []
+    (tmp_path / "test_marked.py").write_text(MARKED, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    proves\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert "1 failed, 1 passed" in done.stdout, done.stdout[-2000:]
+    assert "FAILED test_marked.py::test_only_quotes_it" in done.stdout
+    assert "marked as proving ['seq-invalid'], but no such finding was made" in done.stdout
 
 
 def test_a_rule_cannot_emit_an_unregistered_code_or_point_elsewhere():

@@ -1,4 +1,4 @@
-"""Cells that cannot be read, and merges across columns (RULES.md decisions 23 and 24).
+"""Cells that cannot be read, and merges across columns (docs/rules.md decisions 23 and 24).
 
 An error value (``#N/A`` of a VLOOKUP that found nothing, ``#REF!`` …) in an .xlsx, an
 .xls or a workbook LibreOffice wrote, a formula saved without its result, or a Word cell
@@ -9,8 +9,6 @@ columns it covers are empty in the rules and in the city's outputs.
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consolidate.api import check, consolidate_inbox, run_inbox
-from consolidate.model.errors import InputError
 from consolidate.model.finding import column_letter
+from consolidate.support.errors import InputError
 from consolidate.writing.adjustments import FORWARD_SHEET, RETURN_SHEET
 from tests.helpers import AS_OF, CONFIG, HEADER_ROW, add_annex_sheet, keys, write_annex
-from tests.wordfiles import annex_docx, soffice_convert
+from tests.wordfiles import NO_SOFFICE, annex_docx, soffice_convert
 
 HP = "上海市黄浦区市场监督管理局"
 FIRST = HEADER_ROW + 1  # the first data row of a generated form
@@ -167,7 +165,7 @@ LO_TEXT = '="王"&"五"'  # the look-alike: a formula with a text result, read a
 @pytest.fixture(scope="module")
 def libreoffice_books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One Annex 2 of error formulas, saved by LibreOffice as .xlsx and as .xls."""
-    if shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"):
+    if NO_SOFFICE:
         pytest.skip("LibreOffice (soffice) is not installed")
     folder = tmp_path_factory.mktemp("libreoffice")
     rows = annex_rows(2) + [[3, HP, LO_TEXT, "认证科科长", "hp_ww", "监管", "13900000003", None]]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from consolidate.model.config import DEFAULT_SCHEMAS, Config, Limits, Rule, load_config
-from consolidate.model.errors import ConfigError
+from consolidate.support.config import DEFAULT_SCHEMAS, Config, Limits, Rule, load_config
+from consolidate.support.errors import ConfigError
 
 
 def edited(tmp_path: Path, name: str, old: str, new: str) -> Path:
@@ -28,7 +28,7 @@ MIS_EDITS = [
     ("settings", "max_sheets = 50", 'max_sheets = "50个"', ["limits.max_sheets", "应为整数", "'50个'"]),
     ("settings", "max_sheets = 50", "max_sheet = 50", ["limits.max_sheet", "不认识此项"]),
     ("settings", 'rollup_month_day = "11-30"', 'rollup_month_day = "11月30日"', ["rollup_month_day", "月-日"]),
-    ("rules", 'severity = "info"\nscope = "file"', 'severity = "notice"\nscope = "file"',
+    ("rules", 'severity = "info"\nscope = "file"\nsource = "city"', 'severity = "notice"\nscope = "file"\nsource = "city"',
      ["rules.toml", "rules.submission-superseded.severity", "'error', 'warning', 'info'", "'notice'"]),
     ("rules", 'en = "{annex_title} has no data rows."\n', "", ["rules.annex-empty.en", "缺少此项"]),
     ("rules", 'source = "tool"\nzh = "文件无法读取', 'source = "tools"\nzh = "文件无法读取',

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from consolidate import api
 from consolidate.cli import main
-from consolidate.model.errors import InputError
 from consolidate.reading.fastlist import read_fastlist
 from consolidate.reading.workbook import read_file
+from consolidate.support.errors import InputError
 from consolidate.writing.fastchannel import list_rows
 from consolidate.writing.outputs import FASTCHANNEL, write_outputs
 from consolidate.writing.report import render_report

@@ -1,4 +1,4 @@
-"""``forward`` as the office uses it every day (CLI.md "The request ledger and `forward`"):
+"""``forward`` as the office uses it every day (README 全年流程, 日常工作):
 a preview that changes nothing, no batch dated ahead, nothing to forward writes nothing,
 adjustments.xlsx current the moment a batch is marked, and a batch left by a killed
 ``forward`` that blocks nothing.
@@ -153,7 +153,7 @@ def test_adjustments_show_the_batch_as_soon_as_it_is_marked(tmp_path: Path, monk
     before = _snapshot(out)
 
     def broken(self) -> None:
-        from consolidate.model.errors import LedgerError
+        from consolidate.support.errors import LedgerError
 
         raise LedgerError("ledger-not-saved", path=self.path, reason="磁盘已满")
 

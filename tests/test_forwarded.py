@@ -1,5 +1,5 @@
-"""The batch ``forward`` writes for SAMR is the notice's Annex 1 and nothing else (CLI.md
-"What leaves the office"): label, title, 填报单位 the city office, 填报日期 the day it is sent,
+"""The batch ``forward`` writes for SAMR is the notice's Annex 1 and nothing else (README
+"安全 / Safety: what leaves the office"): label, title, 填报单位 the city office, 填报日期 the day it is sent,
 the form's 11 columns, one row per request, the form's notes. Values only, and nothing
 of the office's own: no received or forward-by date, no file name, no source row.
 

@@ -27,7 +27,7 @@ from consolidate import api
 from consolidate.cli import main
 from consolidate.ledger import open_ledger
 from consolidate.ledger.store import APPLICATION_ID
-from consolidate.model.errors import LedgerError, OutputError
+from consolidate.support.errors import LedgerError, OutputError
 from tests.helpers import a1_cells, write_annex
 from tests.mails import CST, annex_bytes, eml_bytes, msg_bytes
 
@@ -123,6 +123,7 @@ FIXED_SUN = a1_cells(1, "开通", "无", "初审", "孙八", "13900000008", JA)
 
 
 # ---------------------------------------------------------------- the year
+@pytest.mark.proves("forward-overdue")
 def test_the_office_year(tmp_path: Path):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
     # 28 September, before 国庆: forward by 10 October (a Saturday worked instead).

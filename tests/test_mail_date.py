@@ -1,5 +1,5 @@
 """An e-mail's Date is not believed when it is later than the run that first records it,
-or cannot be read (RULES.md decision 29): the e-mail file's time is the received date,
+or cannot be read (docs/rules.md decision 29): the e-mail file's time is the received date,
 the forward-by date counts from it, and the e-mail gets mail-date-invalid.
 
 The file times are set with os.utime; the wall clock only decides between 2100 and the
@@ -62,6 +62,7 @@ NOT_BELIEVED = {
 
 
 @pytest.mark.parametrize("name", NOT_BELIEVED)
+@pytest.mark.proves("mail-date-invalid")
 def test_an_e_mail_dated_in_the_future_or_unreadably_is_received_on_its_file_time(
     tmp_path: Path, name: str
 ):

@@ -25,9 +25,12 @@ def roster(path: Path, date: str, row=ROW) -> Path:
     return write_annex(path, 2, [row], unit="上海市静安区市场监督管理局", date=date)
 
 
+@pytest.mark.proves("submission-superseded")
 def test_newer_roster_supersedes_the_older_and_hides_its_problems(tmp_path: Path):
     roster(tmp_path / "静安区" / "附件2.xlsx", "2026-11-10", BAD)
     roster(tmp_path / "静安区" / "附件2（修改）.xlsx", "2026-11-20")
+    # with its stamped scan: the only finding left is the older roster's
+    (tmp_path / "静安区" / "附件2（修改）.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     outcome = consolidate_inbox(tmp_path, as_of=AS_OF)
     assert outcome.status == {
         "静安区/附件2.xlsx": "superseded",

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from consolidate.cli import main
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import DEFAULT_SCHEMAS, SCHEMAS_ENV, load_config
-from consolidate.model.errors import ConfigError, ConsolidateError, InputError, LedgerError
+from consolidate.support.config import DEFAULT_SCHEMAS, SCHEMAS_ENV, load_config
+from consolidate.support.errors import ConfigError, ConsolidateError, InputError, LedgerError
+from consolidate.support.messages import tool_message
 
 PACKAGE = Path(__file__).resolve().parent.parent / "consolidate"
 MESSAGES = load_config(DEFAULT_SCHEMAS).messages

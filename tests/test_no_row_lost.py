@@ -1,4 +1,4 @@
-"""No row lost (RULES.md decision 16): where a table ends, and what becomes of every row.
+"""No row lost (docs/rules.md decision 16): where a table ends, and what becomes of every row.
 
 Only a row that cannot be a data row ends the table; text inside a data row never does,
 whatever words it holds. Every non-empty row below the header is accounted for.
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -23,7 +21,7 @@ from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.workbook import read_file
 from tests.helpers import A1_HEADER, A1_TITLE, A2_HEADER, A2_TITLE, CONFIG
-from tests.wordfiles import soffice_convert
+from tests.wordfiles import needs_soffice, soffice_convert
 
 AS_OF = dt.date(2026, 11, 26)
 UNIT = "上海市黄浦区市场监督管理局"
@@ -111,7 +109,7 @@ def test_a_line_that_cannot_be_a_data_row_ends_the_table(line: list[object]):
         assert codes([form]) == [("row-outside-table", 8)]
 
 
-# Free text inside a data row, as districts write it (FORMS.md).
+# Free text inside a data row, as districts write it.
 INSIDE = {
     "remarks": ["联系电话：021-64220000转2826", "2026年10月账号调整后新增发证功能", "填报人：本人确认", "备注：调入", "合计2项功能", "以下空白"],
     "letter": ["关于报送……账号调整需求的函", "关于报送黄浦区CCC免办系统账号使用人信息汇总表的函"],
@@ -151,6 +149,7 @@ def test_blank_numbered_rows_and_the_header_repeated_are_template_rows():
     assert (counts.nonempty, counts.data, counts.template, counts.closing) == (6, 2, 3, 1)
 
 
+@pytest.mark.proves("row-outside-table")
 def test_rows_after_the_notes_are_accounted_for():
     after = [None, ["2．手机号填写11位。"], person(2, 3), [None, None, "周文", None, None, "监管"]]
     (form,) = read(table(2, [person(2, 1), person(2, 2)], after=after))
@@ -340,6 +339,7 @@ def save_xls(path: Path, values: list[list[object]], hidden=(), zero_height=()) 
 
 
 @pytest.mark.parametrize("save", [save_xlsx, save_xls], ids=["xlsx", "xls"])
+@pytest.mark.proves("row-hidden")
 def test_hidden_rows_are_read_judged_and_flagged(tmp_path: Path, save):
     values = table(2, [person(2, n) for n in (1, 2, 3, 4)])
     path = save(tmp_path / f"hidden.{save.__name__[5:]}", values, hidden=[5], zero_height=[6])
@@ -379,10 +379,7 @@ def snapshot(path: Path) -> list[tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"),
-    reason="LibreOffice (soffice) is not installed",
-)
+@needs_soffice
 @pytest.mark.parametrize("target", ["xlsx", "xls"])
 def test_libreoffice_resaved_forms_read_the_same(tmp_path: Path, target: str):
     originals = [

@@ -17,9 +17,9 @@ import consolidate.writing.files as files_module
 import consolidate.writing.outputs as outputs_module
 from consolidate.api import consolidate_inbox
 from consolidate.model.catalog import Catalog
-from consolidate.model.errors import OutputError
 from consolidate.model.finding import JSON_FIELDS, sort_findings
 from consolidate.model.outcome import Outcome
+from consolidate.support.errors import OutputError
 from consolidate.writing import tables
 from consolidate.writing.files import atomic_path, atomic_write_bytes
 from consolidate.writing.outputs import OUTPUT_FILES, write_outputs
@@ -326,7 +326,7 @@ def test_a_failing_writer_is_an_output_error_and_keeps_the_old_outputs(tmp_path,
     import consolidate.writing.adjustments as register_module
     import consolidate.writing.outputs as outputs_module
     from consolidate.api import consolidate_inbox
-    from consolidate.model.errors import OutputError
+    from consolidate.support.errors import OutputError
 
     outcome = consolidate_inbox(ROOT_SAMPLE, as_of=AS_OF)
     out = tmp_path / "out"

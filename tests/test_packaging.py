@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from consolidate.cli import main
-from consolidate.model.config import FILES, SCHEMAS_ENV
+from consolidate.support.config import FILES, SCHEMAS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "sample_inputs"
@@ -35,8 +35,8 @@ def test_pyproject_lists_every_package_folder_and_maps_schemas():
         for p in (ROOT / "consolidate").rglob("*")
         if p.is_dir() and p.name != "__pycache__" and any(p.iterdir())
     } | {"consolidate"}
-    assert listed == on_disk | {"consolidate.model.schemas"}
-    assert tool["setuptools"]["package-dir"] == {"consolidate.model.schemas": "schemas"}
+    assert listed == on_disk | {"consolidate.support.schemas"}
+    assert tool["setuptools"]["package-dir"] == {"consolidate.support.schemas": "schemas"}
 
 
 def test_schemas_export_copies_the_defaults_and_never_overwrites(tmp_path: Path):
@@ -123,7 +123,7 @@ def test_the_installed_wheel_finds_its_configuration_outside_the_checkout(instal
         [
             str(installed / "bin" / "python"),
             "-c",
-            "import consolidate.model.config as c; print(c.__file__); print(c.DEFAULT_SCHEMAS)",
+            "import consolidate.support.config as c; print(c.__file__); print(c.DEFAULT_SCHEMAS)",
         ],
         env=_clean_env(),
         cwd=installed,

@@ -1,4 +1,4 @@
-"""Every workbook the tool writes, set up as the office prints it (CLI.md "Paper"), read
+"""Every workbook the tool writes, set up as the office prints it (README 市局汇总), read
 back with openpyxl: A4, one page wide with room for 9-point text, the header repeated,
 the cells boxed and centred alike, the sources off the paper. tests/test_render.py
 prints them with LibreOffice and measures the paper itself."""

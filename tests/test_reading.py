@@ -1,4 +1,4 @@
-"""The reader on real .xlsx and .xls files in the shapes of FORMS.md: values and origins."""
+"""The reader on real .xlsx and .xls files in the shapes districts send: values and origins."""
 
 from __future__ import annotations
 
@@ -217,6 +217,7 @@ def test_missing_column_is_reported_by_the_rules_not_lost(tmp_path: Path):
     assert form.missing_columns == ("remarks",)
 
 
+@pytest.mark.proves("annex-unrecognized")
 def test_sheet_that_is_not_a_form(tmp_path: Path):
     wb = openpyxl.Workbook()
     wb.active["A1"] = "会议通知"
@@ -227,13 +228,22 @@ def test_sheet_that_is_not_a_form(tmp_path: Path):
     assert [(f.code, f.sheet) for f in result.findings] == [("annex-unrecognized", "Sheet")]
 
 
-@pytest.mark.parametrize("content", [b"", b"%PDF-1.4 hello", b"hello world", b"PK\x03\x04broken"])
-def test_unreadable_files_are_findings(tmp_path: Path, content: bytes):
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "文件是空的（0字节）"),
+        (b"%PDF-1.4 hello", "这是PDF文件，不是Excel表格"),
+        (b"hello world", "文件内容不是Excel表格（可能是其他文件改了扩展名）"),
+        (b"PK\x03\x04broken", "文件已损坏（压缩包不完整）"),
+    ],
+)
+@pytest.mark.proves("file-unreadable")
+def test_unreadable_files_are_findings(tmp_path: Path, content: bytes, reason: str):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(content)
     result = read_file(path)
     assert result.unreadable and [f.code for f in result.findings] == ["file-unreadable"]
-    assert "：" in result.findings[0].message or result.findings[0].message
+    assert result.findings[0].message.startswith(f"文件无法读取：{reason}。")
 
 
 def test_district_from_path_when_unit_and_rows_say_nothing(tmp_path: Path):

@@ -12,7 +12,7 @@ import pytest
 
 from consolidate.checks import run_rules
 from consolidate.model.fastlist import FastList, ListedUnit
-from tests.helpers import build_form
+from tests.helpers import build_form, rule_cases
 from tests.recommend_files import CODES, extension_row, new_row
 
 AS_OF = dt.date(2026, 6, 10)
@@ -100,7 +100,7 @@ ROW_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "values", "expected"), ROW_CASES)
+@pytest.mark.parametrize(("code", "values", "expected"), rule_cases(ROW_CASES))
 def test_recommendation_row_rule(code, values, expected):
     assert found([recommend_form([values])]) == expected
 
@@ -156,6 +156,7 @@ def test_account_rules_do_not_judge_recommendations():
 
 
 # ---------------------------------------------------------------- across rows and districts
+@pytest.mark.proves("unit-duplicate")
 def test_unit_duplicate_in_one_list_marks_every_row_naming_the_others():
     # Decision 26: every row involved, each naming the other(s), as across districts.
     rows = [new_row(1), new_row(2, uscc=CODES[0].lower()), new_row(3, uscc=CODES[1])]
@@ -193,12 +194,14 @@ def test_different_codes_are_no_duplicate():
 
 @pytest.mark.parametrize(
     ("date", "row", "expected"),
-    [
-        ("2026年6月1日", new_row(), [("recommend-late", "黄浦区/推荐名单.xlsx", "A3")]),
-        ("2026年5月31日", new_row(), []),
-        ("2026年7月1日", extension_row(), [("recommend-late", "黄浦区/推荐名单.xlsx", "A3")]),
-        ("2026年6月30日", extension_row(), []),
-    ],
+    rule_cases(
+        [
+            ("2026年6月1日", new_row(), [("recommend-late", "黄浦区/推荐名单.xlsx", "A3")]),
+            ("2026年5月31日", new_row(), []),
+            ("2026年7月1日", extension_row(), [("recommend-late", "黄浦区/推荐名单.xlsx", "A3")]),
+            ("2026年6月30日", extension_row(), []),
+        ]
+    ),
 )
 def test_recommend_late(date, row, expected):
     # build_form puts the metadata on row 3, 填报日期 in the second metadata cell.
@@ -218,6 +221,7 @@ def test_a_future_date_is_date_invalid_not_late():
 
 
 # ---------------------------------------------------------------- against the city's list
+@pytest.mark.proves("extension-not-listed")
 def test_extension_not_listed():
     listed = fastlist((CODES[5], "2024-08-01", None))
     assert found(
@@ -245,6 +249,7 @@ def test_no_list_no_listing_rules():
     assert found([form]) == []
 
 
+@pytest.mark.proves("new-already-listed")
 def test_new_already_listed_while_the_permission_is_valid():
     listed = fastlist(
         (CODES[0], "2025-03-01", "2027-03-01"), (CODES[1], "2024-01-05", "2026-01-05")
@@ -255,6 +260,7 @@ def test_new_already_listed_while_the_permission_is_valid():
     ]
 
 
+@pytest.mark.proves("extension-lapsed")
 def test_extension_lapsed_by_the_list():
     listed = fastlist((CODES[0], "2024-03-01", "2026-03-01"))  # before 5-20
     form = recommend_form([extension_row(1, until="2026年8月1日")])
@@ -269,6 +275,7 @@ def test_extension_lapsed_as_written_without_a_list():
     assert found([recommend_form([extension_row(1)])], code="extension-lapsed") == []
 
 
+@pytest.mark.proves("permission-expiring")
 def test_permission_expiring_without_an_extension():
     listed = fastlist(
         (CODES[0], "2024-08-01", "2026-08-01"),  # within 3 months of 6-10

@@ -373,7 +373,7 @@ def test_the_word_copys_problem_has_room(paper) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PRINTABLE_WIDTH = 718  # CSS pixels: A4 (210 mm) less the report's 2 × 10 mm margins, at 96 dpi
-MAX_PAGES = 8  # CLI.md "Paper": the sample inbox's report, as the office prints it
+MAX_PAGES = 8  # README 市局汇总: the sample inbox's report, as the office prints it
 RECEIVED = dt.date(2026, 11, 23)  # the Monday before AS_OF: every request due within 7 days
 DISTRICTS = [d.name for d in CONFIG.districts]
 # What is never broken across two lines on paper: dates, district names, credit codes.

@@ -1,4 +1,4 @@
-"""The reply drafts ``run`` writes to each district (CLI.md "What leaves the office" →
+"""The reply drafts ``run`` writes to each district (README "安全 / Safety: what leaves the office" →
 Reply drafts), read back with the standard library's ``email`` package as a mail program
 reads them: headers, the Chinese body line by line, the attachments' names and bytes.
 
@@ -143,7 +143,7 @@ def test_a_district_with_no_e_mail_gets_a_draft_with_no_recipient(tmp_path: Path
     assert body[body.index("二、报送总局的账号调整申请") + 1] == "本次没有报送总局的账号调整申请。"
     problem = next(line for line in body if line.startswith("   - 【错误】"))
     assert problem.startswith("   - 【错误】工作表“附件1”第5行“账号调整方式”（B5）（孙八）：")
-    assert problem.endswith("建议改为：开通") or "“开通”" in problem
+    assert "是否应为“开通”？" in problem  # the suggestion, as the message words it
     assert _attachments(draft) == _returned(out, "静安区")
     # An Outlook .msg names its sender too.
     _, minhang = _draft(out, "闵行区")

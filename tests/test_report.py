@@ -17,10 +17,10 @@ from openpyxl import Workbook
 from consolidate.api import consolidate_inbox
 from consolidate.ledger.requests import due_within
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import load_config
 from consolidate.model.finding import Finding, sort_findings
 from consolidate.model.outcome import Change, Outcome
 from consolidate.model.request import Request
+from consolidate.support.config import load_config
 from consolidate.values.phones import mask_mobiles
 from consolidate.writing.report import render_report
 from consolidate.writing.tables import manifest
@@ -444,7 +444,7 @@ def test_mobiles_shown_on_request(outcome: Outcome) -> None:
 
 
 def test_no_file_digest_in_the_report(outcome: Outcome) -> None:
-    """Digests are for manifest.json (CLI.md "Paper"): not printed, not hidden in the page."""
+    """Digests are for manifest.json (README 市局汇总): not printed, not hidden in the page."""
     html = render_report(outcome)
     digests = [r.source.sha256 for r in outcome.results if r.source.sha256]
     assert digests and [d for d in digests if d[:12] in html] == []
@@ -478,7 +478,7 @@ def test_baseline_statement_without_baseline(outcome: Outcome) -> None:
     doc = parse(render_report(outcome))
     section = doc.one("section", id="baseline")
     assert "未提供上年度基准名册" in section.text
-    # The checks skipped, in words: no rule code on the page (CLI.md "Paper").
+    # The checks skipped, in words: no rule code on the page (README 市局汇总).
     assert [li.text for li in section.all("li")] == [
         "附件1的原账号功能与上年名册是否一致", "新增人员是否有“开通”申请",
         "减少人员是否有“注销”申请", "功能变动是否有相应申请",

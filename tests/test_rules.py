@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from consolidate.checks import run_rules
 from consolidate.model.finding import sort_findings
 from consolidate.values.phones import contact_phones
-from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, build_form
+from tests.helpers import AS_OF, CONFIG, a1_row, a2_row, build_form, rule_cases
 
 
 def found(forms, year=None, as_of=AS_OF) -> list[tuple[str, str | None]]:
@@ -64,7 +64,7 @@ A2_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "values", "expected"), A2_CASES)
+@pytest.mark.parametrize(("code", "values", "expected"), rule_cases(A2_CASES))
 def test_annex2_row_rule(code, values, expected):
     form = build_form(2, [a2_row(1, **values)])
     assert found([form]) == expected
@@ -178,7 +178,7 @@ A1_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "values", "expected"), A1_CASES)
+@pytest.mark.parametrize(("code", "values", "expected"), rule_cases(A1_CASES))
 def test_annex1_row_rule(code, values, expected):
     form = build_form(1, [a1_row(1, **values)])
     assert found([form]) == expected
@@ -187,17 +187,20 @@ def test_annex1_row_rule(code, values, expected):
 # ---------------------------------------------------------------- sheet rules
 @pytest.mark.parametrize(
     ("numbers", "flagged"),
-    [
-        # Decision 25: each row's 序号 is one more than the row above's; the first is 1.
-        (["1", "2", "2", "4"], ["A7", "A8"]),
-        (["1", "3", "4", "5"], ["A6"]),
-        (["2", "3", "4"], ["A5"]),
-        (["1", "3", "3"], ["A6", "A7"]),
-        (["1", "", "3"], ["A6"]),  # the empty one counts as the 2 it should have been
-        (["1", "二", "3"], ["A6"]),
-        (["1", "2", "3", "4"], []),
-        (["1.", "02", "3、"], []),  # a trailing mark, a leading zero: the same numbers
-    ],
+    rule_cases(
+        [
+            # Decision 25: each row's 序号 is one more than the row above's; the first is 1.
+            (["1", "2", "2", "4"], ["A7", "A8"]),
+            (["1", "3", "4", "5"], ["A6"]),
+            (["2", "3", "4"], ["A5"]),
+            (["1", "3", "3"], ["A6", "A7"]),
+            (["1", "", "3"], ["A6"]),  # the empty one counts as the 2 it should have been
+            (["1", "二", "3"], ["A6"]),
+            (["1", "2", "3", "4"], []),
+            (["1.", "02", "3、"], []),  # a trailing mark, a leading zero: the same numbers
+        ],
+        code="seq-invalid",
+    ),
 )
 def test_seq_invalid_where_a_row_is_not_one_more_than_the_row_above(numbers, flagged):
     form = build_form(2, [a2_row(n, seq=seq) for n, seq in enumerate(numbers, start=1)])
@@ -219,6 +222,7 @@ def test_seq_counts_rejected_template_rows():
     assert found([build_form(2, rows)]) == [("placeholder-value", "C5")]
 
 
+@pytest.mark.proves("person-duplicate")
 def test_person_duplicate_on_second_row_only():
     form = build_form(2, [a2_row(1), a2_row(2, mobile="13900000001", account="x")])
     assert found([form]) == [("person-duplicate", "C6")]
@@ -231,21 +235,23 @@ def test_same_name_other_mobile_is_another_person():
 
 @pytest.mark.parametrize(
     ("meta", "expected"),
-    [
-        (
-            {"unit": "", "filler": "张三", "department": "认证科", "date": "2026年11月20日"},
-            [("metadata-missing", "A3")],
-        ),
-        (
-            {
-                "unit": "上海市黄浦区市场监督管理局",
-                "filler": "张三",
-                "department": "认证科",
-                "date": "2026年11月20日",
-            },
-            [],
-        ),
-    ],
+    rule_cases(
+        [
+            (
+                {"unit": "", "filler": "张三", "department": "认证科", "date": "2026年11月20日"},
+                [("metadata-missing", "A3")],
+            ),
+            (
+                {
+                    "unit": "上海市黄浦区市场监督管理局",
+                    "filler": "张三",
+                    "department": "认证科",
+                    "date": "2026年11月20日",
+                },
+                [],
+            ),
+        ]
+    ),
 )
 def test_metadata_missing(meta, expected):
     assert found([build_form(2, [a2_row()], meta=meta)]) == expected
@@ -258,12 +264,14 @@ def test_annex1_does_not_need_filler():
 
 @pytest.mark.parametrize(
     ("date", "expected"),
-    [
-        ("2026年13月40日", [("date-invalid", "D3")]),
-        ("2026-12-01", [("date-invalid", "D3")]),
-        ("2026/11/20", []),
-        ("202X年X月X日", [("placeholder-value", "D3")]),
-    ],
+    rule_cases(
+        [
+            ("2026年13月40日", [("date-invalid", "D3")]),
+            ("2026-12-01", [("date-invalid", "D3")]),
+            ("2026/11/20", []),
+            ("202X年X月X日", [("placeholder-value", "D3")]),
+        ]
+    ),
 )
 def test_date_invalid(date, expected):
     meta = {
@@ -277,14 +285,16 @@ def test_date_invalid(date, expected):
 
 @pytest.mark.parametrize(
     ("unit", "expected"),
-    [
-        ("上海市东湖区市场监管局", [("district-unknown", "A3")]),
-        ("黄浦区市场监管局", []),
-        # The city office is a known unit: its own batch to SAMR is the same form.
-        ("上海市市场监督管理局", []),
-        ("上海市 市场监督管理局认证处", []),
-        ("上海市场监督管理局", [("district-unknown", "A3")]),
-    ],
+    rule_cases(
+        [
+            ("上海市东湖区市场监管局", [("district-unknown", "A3")]),
+            ("黄浦区市场监管局", []),
+            # The city office is a known unit: its own batch to SAMR is the same form.
+            ("上海市市场监督管理局", []),
+            ("上海市 市场监督管理局认证处", []),
+            ("上海市场监督管理局", [("district-unknown", "A3")]),
+        ]
+    ),
 )
 def test_district_unknown(unit, expected):
     meta = {"unit": unit, "filler": "张三", "department": "认证科", "date": "2026-11-20"}
@@ -293,18 +303,22 @@ def test_district_unknown(unit, expected):
 
 @pytest.mark.parametrize(
     ("bureau", "expected"),
-    [("上海市徐汇区市场监督管理局", [("district-mismatch", "B5")]), ("黄浦区市场监管局", [])],
+    rule_cases(
+        [("上海市徐汇区市场监督管理局", [("district-mismatch", "B5")]), ("黄浦区市场监管局", [])]
+    ),
 )
 def test_district_mismatch(bureau, expected):
     assert found([build_form(2, [a2_row(bureau=bureau)])]) == expected
 
 
 @pytest.mark.parametrize(("annex", "severity"), [(1, "info"), (2, "error")])
+@pytest.mark.proves("annex-empty")
 def test_annex_empty(annex, severity):
     findings = run_rules([build_form(annex, [])], CONFIG, as_of=AS_OF).findings
     assert [(f.code, f.severity, f.cell) for f in findings] == [("annex-empty", severity, None)]
 
 
+@pytest.mark.proves("column-missing")
 def test_column_missing_points_at_header_and_optional_is_warning():
     form = build_form(1, [a1_row()])
     form.missing_columns = ("mobile", "remarks")
@@ -315,6 +329,7 @@ def test_column_missing_points_at_header_and_optional_is_warning():
     ]
 
 
+@pytest.mark.proves("template-outdated")
 def test_template_outdated_once_per_form():
     form = build_form(2, [a2_row()])
     form.template_version = "2020.1"
@@ -324,6 +339,7 @@ def test_template_outdated_once_per_form():
 
 
 # ---------------------------------------------------------------- across rows, files and districts
+@pytest.mark.proves("phone-shared")
 def test_phone_shared_on_every_row_across_districts():
     a = build_form(2, [a2_row(1, name="王建华")], file="a.xlsx")
     other = a2_row(1, name="李明", bureau="徐汇区", account="xh_user1")
@@ -342,6 +358,7 @@ def test_phone_not_shared_by_one_person_in_both_annexes():
     assert found([a1, a2]) == []
 
 
+@pytest.mark.proves("account-name-duplicate", "person-multi-district")
 def test_person_multi_district_and_account_duplicate():
     a = build_form(2, [a2_row(1)], file="a.xlsx")
     b = build_form(2, [a2_row(1, bureau="徐汇区")], file="b.xlsx", district="徐汇区")
@@ -355,6 +372,7 @@ def test_person_multi_district_and_account_duplicate():
     ]
 
 
+@pytest.mark.proves("cancel-still-listed", "functions-disagree", "open-not-listed")
 def test_cross_annex_rules():
     requests = build_form(1, [
         a1_row(1, adjustment="注销", original="监管", current="无", name="赵敏", mobile="13900000001"),
@@ -378,6 +396,7 @@ def test_cross_annex_rules_need_the_districts_annex2():
     assert found([requests]) == []
 
 
+@pytest.mark.proves("district-missing", "submission-late")
 def test_rollup_missing_and_late():
     late = build_form(
         2,
@@ -464,7 +483,7 @@ def test_phone_invalid_proposes_the_mobile_written_inside(mobile, suggestion):
     ]
 
 
-# ---------------------------------------------------------------- RULES.md decisions 17–20
+# ---------------------------------------------------------------- docs/rules.md decisions 17–20
 def messages(forms, code: str) -> list[tuple[str, str]]:
     findings = run_rules(forms, CONFIG, as_of=AS_OF).findings
     return [(f.message, f.message_en) for f in findings if f.code == code]

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from consolidate.model.config import Config, load_config
-from consolidate.model.errors import ConsolidateError, OutputError
 from consolidate.reading.workbook import read_bytes, read_file
+from consolidate.support.config import Config, load_config
+from consolidate.support.errors import ConsolidateError, OutputError
 from consolidate.writing.template import (
     BLANK_ROWS,
     lists_sheet_name,

@@ -360,8 +360,8 @@ def _flat(text: str) -> str:
 def test_the_run_ends_with_what_each_output_is_for_and_who_has_not_sent(
     inbox: Path, tmp_path: Path, as_of: str, lang: str, columns: int, when: str
 ):
-    from consolidate.model.catalog import tool_message
-    from consolidate.model.config import load_config
+    from consolidate.support.config import load_config
+    from consolidate.support.messages import tool_message
 
     out = tmp_path / "输出"
     result = invoke(
@@ -392,7 +392,7 @@ def test_a_run_every_district_sent_says_so(tmp_path: Path):
     """Only 黄浦区 in the roll-up (the others rollup = false): one line says all have sent."""
     import shutil
 
-    from consolidate.model.config import DEFAULT_SCHEMAS
+    from consolidate.support.config import DEFAULT_SCHEMAS
 
     schemas = tmp_path / "配置"
     shutil.copytree(DEFAULT_SCHEMAS, schemas)

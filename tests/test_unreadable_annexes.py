@@ -1,5 +1,5 @@
 """A file that presents itself as an annex but holds no readable table is never ignored
-(RULES.md decision 28): a Word document named or headed as 附件1/附件2 with the table
+(docs/rules.md decision 28): a Word document named or headed as 附件1/附件2 with the table
 pasted as a picture, in a text box or embedded as an object; a workbook whose sheet is
 empty under a picture, protected, or hidden. Each gets ``annex-unrecognized`` saying what
 was found and what to send instead. A cover letter — neither such a name nor such a
@@ -8,8 +8,6 @@ and listed; a real annex is read; a scan (PDF, picture) is never flagged."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import docx
@@ -23,15 +21,15 @@ from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image
 
 from consolidate.api import consolidate_inbox
-from consolidate.model.config import load_config
 from consolidate.reading import convert
 from consolidate.reading.claims import heading_annex, named_annex
 from consolidate.reading.inbox import read_path
 from consolidate.reading.workbook import read_file
+from consolidate.support.config import load_config
 from tests.helpers import A1_TITLE, A2_TITLE, AS_OF, add_annex_sheet, write_annex
 from tests.mails import eml_bytes
 from tests.test_word_submissions import A2_ROWS, HP, doc97
-from tests.wordfiles import annex_docx, soffice_convert
+from tests.wordfiles import annex_docx, needs_soffice, soffice_convert
 
 CONFIG = load_config()
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -286,10 +284,7 @@ def test_an_xls_picture_or_protection_written_by_excel_97_formats(tmp_path: Path
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"),
-    reason="LibreOffice (soffice) is not installed",
-)
+@needs_soffice
 def test_the_same_saved_as_xls_by_libreoffice(tmp_path: Path):
     image = picture(tmp_path / "表.png")
     pictured = book(

@@ -4,7 +4,6 @@ comment on each, a problem list at the end; LibreOffice opens it; the original u
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import docx
@@ -13,11 +12,11 @@ from click.testing import CliRunner
 
 from consolidate.api import check
 from consolidate.cli import main
-from consolidate.model.errors import OutputError
+from consolidate.support.errors import OutputError
 from consolidate.writing.annotate import annotate
 from tests.helpers import AS_OF
 from tests.test_word_submissions import A2_ROWS
-from tests.wordfiles import annex_docx, soffice_convert
+from tests.wordfiles import annex_docx, needs_soffice, soffice_convert
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -73,7 +72,7 @@ def test_a_problem_list_closes_the_document(annotated):
     assert "正文 第3段" in [r[1] for r in rows]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by .ci/run")
+@needs_soffice
 def test_libreoffice_opens_the_copy_and_keeps_its_comments(annotated, tmp_path: Path):
     _, out, _ = annotated
     [pdf] = soffice_convert([out], "pdf", tmp_path / "pdf")

@@ -1,12 +1,11 @@
 """A Word copy goes back under the office's name: whatever the district's document held
-that could run or reach out is gone from it (CLI.md "What leaves the office" → "Copies are
+that could run or reach out is gone from it (README "安全 / Safety: what leaves the office": "Copies are
 inert") — on every path that writes one: ``check --annotate``, ``run``'s ``退回/<区>/``,
 the self-check page's download. The values and the annotations stay."""
 
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import re
 import shutil
@@ -36,7 +35,7 @@ from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.inert_word import DOCX_MAIN, strip_fields
 from tests.helpers import AS_OF, CONFIG
 from tests.test_word_submissions import A2_ROWS
-from tests.wordfiles import annex_docx, soffice_convert
+from tests.wordfiles import annex_docx, needs_soffice, soffice_convert
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WNS = W[1:-1]
@@ -458,6 +457,8 @@ def test_run_returns_an_inert_copy(files, twin_copy, tmp_path: Path):
     inbox = tmp_path / "inbox"
     (inbox / "黄浦区").mkdir(parents=True)
     shutil.copy(files["hostile"], inbox / "黄浦区" / "附件2.docx")
+    # its stamped scan beside it: the copy lists the problems the twin's does, no more
+    (inbox / "黄浦区" / "附件2.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     ran = CliRunner().invoke(
         main, ["run", str(inbox), "--out", str(tmp_path / "out"), "--as-of", str(AS_OF)]
     )
@@ -490,10 +491,7 @@ def test_a_macro_enabled_document_is_copied_as_a_plain_docx(files, twin_copy, tm
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"),
-    reason="LibreOffice (soffice) is not installed",
-)
+@needs_soffice
 def test_libreoffice_opens_the_inert_copy(annotated, tmp_path: Path):
     """LibreOffice reads every value and the problem list, and finds no field, link or
     object in the copy (its own OpenDocument of it has none)."""

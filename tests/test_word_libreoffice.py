@@ -5,7 +5,6 @@ same people and findings as the Excel twin."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 from pathlib import Path
 
@@ -15,13 +14,9 @@ from consolidate.api import check
 from consolidate.reading.workbook import read_file
 from tests.helpers import AS_OF, write_annex
 from tests.test_word_submissions import A1_ROWS, A2_ROWS, judged, people
-from tests.wordfiles import annex_docx, soffice_convert
+from tests.wordfiles import annex_docx, needs_soffice, soffice_convert
 
-# CI installs LibreOffice (.ci/run) and sets CONSOLIDATE_REQUIRE_SOFFICE: no skipping there.
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"),
-    reason="LibreOffice (soffice) is not installed",
-)
+pytestmark = needs_soffice
 SHAPES = {"附件2": (2, A2_ROWS, "one"), "附件1": (1, A1_ROWS, "several")}
 
 
@@ -80,7 +75,7 @@ def test_writer_keeps_the_locations(written):
 
 
 def test_a_conversion_that_takes_too_long_is_stopped(written, monkeypatch):
-    from consolidate.model.config import load_config
+    from consolidate.support.config import load_config
 
     config = load_config()
     word = dataclasses.replace(config.settings.word, convert_seconds=0.01)

@@ -1,4 +1,4 @@
-"""Reading never reaches out (CLI.md "What leaves the office"): a district's .doc or .wps
+"""Reading never reaches out (README "安全 / Safety: what leaves the office"): a district's .doc or .wps
 that links to the outside — a linked picture, INCLUDEPICTURE, a DDE link, INCLUDETEXT —
 written by LibreOffice and pointing at a listener on 127.0.0.1, makes no connection from
 `check`, `run` or the self-check page; the converter's profile alone holds (as on
@@ -27,15 +27,12 @@ from consolidate.reading.errors import Unreadable
 from consolidate.ui.server import create_app
 from tests.helpers import AS_OF, CONFIG
 from tests.test_word_submissions import people
-from tests.wordfiles import reaching_annex, soffice_convert
+from tests.wordfiles import needs_soffice, reaching_annex, soffice_convert
 
 # CI installs LibreOffice (.ci/run) and sets CONSOLIDATE_REQUIRE_SOFFICE: no skipping there.
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which("soffice") is None and not os.environ.get("CONSOLIDATE_REQUIRE_SOFFICE"),
-        reason="LibreOffice (soffice) is not installed",
-    ),
+    needs_soffice,
 ]
 HP = "上海市黄浦区市场监督管理局"
 ROWS = [[1, HP, "王建华", "认证科科长", "hp01", "复审、监管", "13812345678", ""]]

@@ -1,6 +1,6 @@
 """Annexes filled in Word read to the same people and findings as their Excel twins, located
-in the document as FORMS.md says (表格N, the table row, the grid column; 正文 paragraphs);
-cover letters in Word are ignored and listed (RULES.md decision 21)."""
+in the document as docs/rules.md says (表格N, the table row, the grid column; 正文 paragraphs);
+cover letters in Word are ignored and listed (docs/rules.md decision 21)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import pytest
 from docx.oxml import parse_xml
 
 from consolidate.api import check, consolidate_inbox
-from consolidate.model.config import load_config
 from consolidate.model.finding import Finding
 from consolidate.model.outcome import Outcome
 from consolidate.reading import convert
 from consolidate.reading.inbox import discover
 from consolidate.reading.workbook import read_file
+from consolidate.support.config import load_config
 from tests.helpers import AS_OF, write_annex
 from tests.wordfiles import add_annex, annex_docx, cover_letter
 

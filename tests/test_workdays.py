@@ -56,7 +56,7 @@ def test_unknown_year_falls_back_to_monday_to_friday() -> None:
 def test_a_request_received_on_a_holiday_is_due_as_one_received_the_working_day_before(
     received: dt.date,
 ) -> None:
-    # The 5th working day after the received day (CLI.md): on a day off, the count starts
+    # The 5th working day after the received day (README 全年流程): on a day off, the count starts
     # with the next working day, as for the last working day before it.
     before = received
     while not chinese_calendar.is_workday(before):

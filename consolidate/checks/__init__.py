@@ -6,32 +6,34 @@ template leftovers out, then FORM over the rows that count), each row of Annex 1
 (ROW, the pandera schemas of :mod:`.rows`), each recommendation (RECOMMENDATION), then
 across rows, forms and districts (FAST_CHANNEL, CITY, CROSS_FORM), the roll-up (ROLLUP,
 with a year) and last year's register (BASELINE, with a baseline). :func:`evaluate` runs
-the FILE and MAIL stages before them. A run validates through pandera and builds its
-views across districts with pandas (``vectorized``); a check of a few rows does both in
-plain Python (:mod:`.views`).
+the MAIL and FILE stages before them, and SCAN (the stamped scans) after them. A run
+validates through pandera and builds its views across districts with pandas
+(``vectorized``); a check of a few rows does both in plain Python (:mod:`.views`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from consolidate.checks import crossyear, people, recommend, sheets  # noqa: F401 - the rules
+from consolidate.checks import crossyear, people, recommend, sheets, stamps  # noqa: F401 - the rules
 from consolidate.checks.common import Reporter
+from consolidate.checks.crossyear import function_totals
 from consolidate.checks.mails import judge_mail_dates, run_moment
+from consolidate.checks.recommend import fast_channel
 from consolidate.checks.registry import Stage, checks_at
 from consolidate.checks.rows import VECTOR_FROM, row_findings
 from consolidate.checks.scope import RunScope, SheetScope
 from consolidate.checks.selection import select_submissions
 from consolidate.model.baseline import Baseline
-from consolidate.model.collector import collector_paused
-from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, column_number, sort_findings
 from consolidate.model.form import Form, ReadResult, Row
 from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Selection
 from consolidate.model.request import Request
+from consolidate.support.collector import collector_paused
+from consolidate.support.config import Config
 
 # The stages over the whole run after the rows, in order; each runs when its test holds.
 RUN_STAGES: tuple[tuple[Stage, Callable[[RunScope], bool]], ...] = (
@@ -137,12 +139,17 @@ def evaluate(
     recorded: Sequence[Request] = (),
     now: dt.datetime | None = None,
     vectorized: bool | None = None,
+    scans: Sequence[str] | None = None,
 ) -> Outcome:
     """Select the submissions that count (the FILE stage) and run every rule over them.
 
     ``now``: the moment of the run (default: the clock), which an e-mail's Date may not
     be later than (decision 29) — judged first, since it decides the received dates
     (the MAIL stage). ``vectorized``: as for :func:`run_rules`.
+    ``scans``: look for the stamped scans (the SCAN stage, stamped-copy-missing) — in the
+    e-mails, the page's receipts and the files not read; the names given came with every
+    file (a page submission). None: the files were given alone (``check``), nothing to
+    look for.
     """
     results = judge_mail_dates(results, run_moment(as_of, now, config), config)
     dated = [f for check in _checks(Stage.MAIL) for f in check(results, config)]
@@ -166,6 +173,11 @@ def evaluate(
         )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings + dated
+    if scans is not None:
+        scanned = _checks(Stage.SCAN)
+        findings += [
+            f for check in scanned for f in check(results, selection, ignored, config, scans)
+        ]
     return Outcome(
         as_of=as_of,
         config=config,
@@ -178,8 +190,22 @@ def evaluate(
         baseline=baseline,
         changes=ruled.changes,
         fastlist=fastlist,
+        fast_channel=fast_channel(selection.forms, ruled.rejected, config, fastlist, as_of),
+        function_totals=_function_totals(selection.forms, config, baseline, ruled.rejected),
         mails=mails,
     )
+
+
+def _function_totals(
+    forms: list[Form],
+    config: Config,
+    baseline: Baseline | None,
+    rejected: Collection[tuple[str, str, int]],
+) -> dict[str, tuple[int, int]]:
+    """City totals per function against the baseline (the report's table); none without one."""
+    if baseline is None:
+        return {}
+    return function_totals(baseline, [f for f in forms if f.annex == 2], config, rejected)
 
 
 def _is_open(finding: Finding, selection: Selection) -> bool:

@@ -8,9 +8,9 @@ from typing import Any
 
 from consolidate.checks.registry import REGISTRY, Rule
 from consolidate.model.catalog import LOCATION_FIELDS, Catalog
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
+from consolidate.support.config import Config
 from consolidate.values.functions import Functions, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import Mobile, normalize_mobile

@@ -21,11 +21,11 @@ from consolidate.checks.people import adjustment_of, requests_by_person
 from consolidate.checks.registry import Stage, rule
 from consolidate.checks.scope import RunScope
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row, SourceFile
 from consolidate.model.outcome import Change
 from consolidate.model.request import Request
+from consolidate.support.config import ADD, CANCEL, OPEN, REMOVE, Config
 
 FormRows = list[tuple[Form, Row]]
 KIND_ORDER = {"removed": 0, "added": 1, "functions": 2}

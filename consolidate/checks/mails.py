@@ -1,4 +1,4 @@
-"""E-mails whose Date cannot be believed (RULES.md decision 29).
+"""E-mails whose Date cannot be believed (docs/rules.md decision 29).
 
 An e-mail's ``Date`` starts the 5-working-day clock of the requests it brings, and it is
 written by the sender's PC: one whose clock says 2100 would put the forward-by date out
@@ -18,9 +18,9 @@ from dataclasses import replace
 
 from consolidate.checks.common import Reporter
 from consolidate.checks.registry import Stage, rule
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Mail, ReadResult
+from consolidate.support.config import Config
 from consolidate.values.dates import now as clock_now
 
 CODE = "mail-date-invalid"

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from consolidate.checks.common import Person, Reporter, functions_of, where
 from consolidate.checks.registry import Stage, rule
 from consolidate.checks.scope import RunScope
-from consolidate.model.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
+from consolidate.support.config import ADD, CANCEL, OPEN, REMOVE, Config
 from consolidate.values.functions import adjustment_role
 
 FormRows = list[tuple[Form, Row]]

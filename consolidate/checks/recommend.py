@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from consolidate.checks.common import person_name, recommend_type, where
 from consolidate.checks.registry import Stage, rule
 from consolidate.checks.scope import RunScope
-from consolidate.model.config import Config
-from consolidate.model.fastlist import FastList, ListedUnit
+from consolidate.model.fastlist import FastChannel, FastList, ListedUnit, Recommendation
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import RECOMMEND
+from consolidate.support.config import Config
 from consolidate.values.dates import parse_date
 from consolidate.values.text import squash
 from consolidate.values.uscc import parse_uscc
@@ -329,3 +329,37 @@ def list_status(unit: ListedUnit, config: Config, as_of: dt.date, extended: set[
     if unit.expires <= remind_until(as_of, config):
         return "expiring"
     return "valid"
+
+
+# ---------------------------------------------------------------- what the outputs show
+def fast_channel(
+    forms: list[Form],
+    rejected: Collection[tuple[str, str, int]],
+    config: Config,
+    fastlist: FastList | None,
+    as_of: dt.date,
+) -> FastChannel | None:
+    """The recommendations that count and the list's standing, as ``fastchannel.xlsx`` and
+    the report show them; None when no recommendation list arrived and no list was given."""
+    lists = [form for form in forms if form.annex == RECOMMEND]
+    if fastlist is None and not lists:
+        return None
+    rank = config.district_rank
+    lists.sort(key=lambda f: (rank.get(f.district or "", len(rank)), f.district or ""))
+    judged = [
+        (form, row)
+        for form in lists
+        for row in form.rows
+        if (form.file, form.sheet, row.number) not in rejected
+    ]
+    order = {kind: i for i, kind in enumerate(config.recommend_types)}
+    found = [Recommendation(f, r, recommend_type(f, r, config), code_of(r)) for f, r in judged]
+    found.sort(key=lambda e: order.get(e.kind or "", len(order)))  # stable: district order
+    extended = extension_codes(judged, config, fastlist)
+    units = fastlist.by_code.values() if fastlist else ()
+    return FastChannel(
+        recommendations=tuple(found),
+        statuses={u.code: list_status(u, config, as_of, extended) for u in units},
+        expiring=tuple(expiring_units(fastlist, config, as_of, extended)) if fastlist else (),
+        horizon=remind_until(as_of, config),
+    )

@@ -21,8 +21,8 @@ from enum import Enum
 from typing import TypeVar
 
 from consolidate.model.catalog import LOCATION_FIELDS
-from consolidate.model.config import Config
-from consolidate.model.config import Rule as CatalogEntry
+from consolidate.support.config import Config
+from consolidate.support.config import Rule as CatalogEntry
 
 F = TypeVar("F", bound=Callable)
 ANY = "*"  # a rule that may point at any column (required-missing, placeholder-value)
@@ -43,6 +43,7 @@ class Stage(Enum):
     CROSS_FORM = "cross-form"  # Annex 1 against Annex 2, within a district
     ROLLUP = "rollup"  # the annual roll-up (a year given)
     BASELINE = "baseline"  # against last year's register (a baseline given)
+    SCAN = "scan"  # each annex file that counts: its stamped scan (checks/stamps.py)
     LEDGER = "ledger"  # consolidate.ledger, from the requests it keeps
 
 

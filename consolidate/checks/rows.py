@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from consolidate.checks.common import Reporter, functions_in, mobile_of
 from consolidate.checks.registry import ANY, Stage, checks_at, register
-from consolidate.model.config import ADD, CANCEL, FUNCTION_COLUMNS, OPEN, REMOVE, Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
+from consolidate.support.config import ADD, CANCEL, FUNCTION_COLUMNS, OPEN, REMOVE, Config
 from consolidate.values.functions import adjustment_role, suggest
 from consolidate.values.names import cjk_count, normalize_name
 from consolidate.values.phones import mobiles_in
@@ -71,7 +71,8 @@ class OnCells:
 @dataclass(frozen=True, slots=True)
 class OnRow:
     """A test over several cells of a row (True: the row passes), given ``{key: text}``
-    of the columns it ``reads``; its finding points at ``at`` (RULES.md "located at")."""
+    of the columns it ``reads``; its finding points at ``at`` (docs/rules.md "Where a
+    finding points")."""
 
     reads: Callable[[int], tuple[str, ...]]
     at: Callable[[int], str]

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 from consolidate.checks.common import Reporter
 from consolidate.checks.views import FrameViews, People, PlainViews, Views
 from consolidate.model.baseline import Baseline
-from consolidate.model.config import Config
 from consolidate.model.fastlist import FastList
 from consolidate.model.form import Form, Row
 from consolidate.model.request import Request
+from consolidate.support.config import Config
 
 FormRows = list[tuple[Form, Row]]
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """Which submissions count: identical copies and older rosters are superseded.
 
-Decision 5 of RULES.md: a roster (Annex 2) is a snapshot, so the newest one of a district
+Decision 5 of docs/rules.md: a roster (Annex 2) is a snapshot, so the newest one of a district
 wins (newer 填报日期, then newer file time, then path order) and the older ones are kept on
 record as superseded; every Annex 1 file counts, except byte-identical copies.
 """
@@ -13,9 +13,9 @@ from collections import defaultdict
 
 from consolidate.checks.common import Reporter
 from consolidate.checks.registry import Stage, rule
-from consolidate.model.config import Config
 from consolidate.model.form import Form, ReadResult
 from consolidate.model.outcome import RosterDiff, Selection
+from consolidate.support.config import Config
 from consolidate.values.functions import parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import normalize_mobile

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from consolidate.checks.common import Reporter, recommend_type
 from consolidate.checks.registry import ANY, Stage, rule
 from consolidate.checks.scope import SheetScope
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
+from consolidate.support.config import Config
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import is_city_office, normalize_district
 from consolidate.values.phones import Phone, contact_phones

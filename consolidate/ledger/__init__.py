@@ -1,10 +1,12 @@
-"""The request ledger: adjustment requests remembered across runs (CLI.md "The request ledger").
+"""State kept across runs: the request ledger (README 全年流程), the page's accounts.
 
 State kept between the checks and the outputs: a run records the Annex 1 requests of its
 inbox (:func:`record`), and the outputs show every request of the year from here — to
 forward, to send back, forwarded — including those whose files have left the inbox;
 ``forward`` marks the ones to forward as sent (:func:`mark_forwarded`). The file is
-SQLite (:mod:`.store`); the decisions are pure functions (:mod:`.requests`).
+SQLite (:mod:`.store`); the decisions are pure functions (:mod:`.requests`). The
+accounts of the page that takes submissions (``serve --inbox``) are state of the same kind,
+in a file of their own (:mod:`.accounts`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from dataclasses import replace
 from consolidate.checks.mails import CODE as MAIL_DATE
 from consolidate.checks.mails import mail_date_finding
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import Outcome
@@ -23,10 +22,12 @@ from consolidate.model.request import (
     FROM_FILE,
     FROM_MAIL,
     FROM_OPTION,
+    FROM_PAGE,
     HELD,
     PENDING,
     Request,
 )
+from consolidate.support.config import Config
 from consolidate.values.functions import adjustment_role, functions_text
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
@@ -40,7 +41,8 @@ def requests_of(outcome: Outcome, received: dt.date | None = None) -> list[Reque
 
     ``held`` where the row, or its form's metadata or structure, has an error finding;
     else ``pending``. Template leftovers (rejected rows) are no requests. The received
-    date: ``received`` (``--received``), else the e-mail's date, else the file's time.
+    date: ``received`` (``--received``), else the moment the page saved it, else the
+    e-mail's date, else the file's time.
     """
     config = outcome.config
     days = config.settings.deadlines.forward_working_days
@@ -93,8 +95,8 @@ def batch_cells(row: Row, config: Config) -> dict[str, str]:
 def _received(form: Form, received: dt.date | None) -> tuple[dt.date, str]:
     if received is not None:
         return received, FROM_OPTION
-    source = FROM_MAIL if form.source.received_from == "mail" else FROM_FILE
-    return form.source.received, source
+    sources = {"page": FROM_PAGE, "mail": FROM_MAIL}
+    return form.source.received, sources.get(form.source.received_from, FROM_FILE)
 
 
 def _errors_by_file(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
@@ -288,7 +290,7 @@ def overdue_findings(requests: Iterable[Request], as_of: dt.date, config: Config
     return findings
 
 
-# CLI.md "Paper": the report lists what falls due within the next 7 days, whatever the
+# README 市局汇总 (report.html): the report lists what falls due within the next 7 days, whatever the
 # weekday of --as-of (a calendar week seen from a Sunday would show nothing).
 DUE_WITHIN_DAYS = 7
 

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from consolidate.model.config import Bilingual
-from consolidate.model.errors import LedgerError
 from consolidate.model.request import Request
+from consolidate.support.config import Bilingual
+from consolidate.support.errors import LedgerError
 
 # Marks the file as this tool's ledger (PRAGMA application_id): "CNSL".
 APPLICATION_ID = 0x434E534C

@@ -1,1 +1,1 @@
-"""The data every stage shares: configuration, catalog, findings, forms, outcomes, errors."""
+"""The domain every stage shares: findings, forms, outcomes, requests, the catalog."""

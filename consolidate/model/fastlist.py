@@ -1,4 +1,5 @@
-"""The city's list of fast-channel users as the recommendation rules see it.
+"""The city's list of fast-channel users as the recommendation rules see it, and what the
+rules decided about the recommendations and the list (:class:`FastChannel`).
 
 Read by :mod:`consolidate.reading.fastlist`; judged by :mod:`consolidate.checks.recommend`.
 """
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from consolidate.model.form import RowCounts
+from consolidate.model.form import Form, Row, RowCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,32 @@ class FastList:
     def where(self, unit: ListedUnit) -> str:
         """``名单.xlsx（使用单位名单）第5行``."""
         return f"{self.display}（{self.sheet}）第{unit.row}行"
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """A recommendation row that counts, as the rules read it."""
+
+    form: Form
+    row: Row
+    kind: str | None  # 新申请 / 延用 (the row's 推荐类型, else its sheet's); None: neither says
+    code: str  # the credit code normalised; '' when empty
+
+
+@dataclass(frozen=True)
+class FastChannel:
+    """What the fast-channel rules decided, for the outputs to show as it is (computed by
+    :mod:`consolidate.checks.recommend`, read by ``fastchannel.xlsx`` and the report)."""
+
+    # New applicants first, then extensions, then rows of an unknown type; each in
+    # district order, then file and row order.
+    recommendations: tuple[Recommendation, ...]
+    # Each listed code's standing at the as-of date: valid, expiring, expired, extending
+    # (a 延用 arrived) or unknown (no dates). Empty without the city's list.
+    statuses: dict[str, str]
+    # The listed units to remind: ending within the reminder months, no 延用 arrived; by date.
+    expiring: tuple[ListedUnit, ...]
+    horizon: dt.date  # the last day the reminders look ahead to
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

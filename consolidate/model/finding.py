@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-SEVERITIES = ("error", "warning", "info")
+from consolidate.support.config import SEVERITIES
+
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 JSON_FIELDS = (
     "code", "severity", "file", "sheet", "row", "cell", "column", "value",
@@ -44,7 +45,7 @@ class Finding:
         return self.message_en if lang == "en" else self.message
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The finding as the findings-JSON object of CLI.md."""
+        """The finding as findings.json holds it (docs/rules.md "A finding in the outputs")."""
         data = asdict(self)
         data["message"] = self.text(lang)
         return {key: data[key] for key in JSON_FIELDS}

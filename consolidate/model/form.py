@@ -54,7 +54,7 @@ class Row(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Mail:
-    """A saved e-mail (.eml, .msg) whose attachments are submissions (RULES.md decision 22).
+    """A saved e-mail (.eml, .msg) whose attachments are submissions (docs/rules.md decision 22).
 
     ``attachments`` were read as submissions; ``ignored`` lists what was not read (the
     body, other attachments, e-mails nested deeper than one level), so that nothing
@@ -72,7 +72,7 @@ class Mail:
     path: Path | None = None  # the e-mail file, to take an attachment out again
     date_text: str = ""  # the Date header as written (what an unreadable one said)
     # False once the checks did not believe the Date (later than the run, or unreadable:
-    # RULES.md decision 29): the file's time is the received date instead.
+    # docs/rules.md decision 29): the file's time is the received date instead.
     believed: bool = True
 
     def attachment_name(self, display: str) -> str:
@@ -86,11 +86,23 @@ class Mail:
 
 
 @dataclass(frozen=True, slots=True)
+class PageReceipt:
+    """A submission made through the page (``serve --inbox``), as its receipt beside the
+    files records it: the moment it was saved is its received date (README 区局网页报送)."""
+
+    number: str  # 回执编号
+    moment: dt.datetime  # when the page saved it, in the office's time zone
+    district: str  # the account that submitted it
+    scans: tuple[str, ...] = ()  # the stamped scans of the same submission (file names)
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """An input file as found: the path shown to people, its hash, size and time.
 
     A submission that came as an e-mail attachment is named ``<e-mail>/<attachment>``
-    and keeps the e-mail it came in (``mail``).
+    and keeps the e-mail it came in (``mail``); one made through the page keeps its
+    receipt (``page``).
     """
 
     display: str
@@ -99,17 +111,23 @@ class SourceFile:
     size: int
     mtime: float
     mail: Mail | None = None
+    page: PageReceipt | None = None
 
     @property
     def received(self) -> dt.date:
-        """The day it was received: the e-mail's date, else the file's modification date."""
+        """The day it was received: the moment the page saved it, else the e-mail's date,
+        else the file's modification date."""
+        if self.page is not None:
+            return self.page.moment.date()
         if self.mail and self.mail.received:
             return self.mail.received
         return dt.datetime.fromtimestamp(self.mtime).date()
 
     @property
     def received_from(self) -> str:
-        """Where :attr:`received` comes from: ``mail`` or ``file`` (its modification time)."""
+        """Where :attr:`received` comes from: ``page``, ``mail`` or ``file`` (its time)."""
+        if self.page is not None:
+            return "page"
         return "mail" if self.mail and self.mail.received else "file"
 
 
@@ -118,7 +136,7 @@ class RowCounts:
     """Every non-empty row below a form's header, by what the reader made of it.
 
     ``nonempty`` is counted straight from the sheet, apart from the walk that sorts the
-    rows: when the parts do not add up to it, a row was lost (RULES.md decision 16).
+    rows: when the parts do not add up to it, a row was lost (docs/rules.md decision 16).
     """
 
     nonempty: int = 0  # rows below the header holding any text of their own

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consolidate.model.baseline import Baseline
-from consolidate.model.config import Config
-from consolidate.model.fastlist import FastList
+from consolidate.model.fastlist import FastChannel, FastList
 from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form, Mail, ReadResult, Row
 from consolidate.model.request import Request
+from consolidate.support.config import Config
 
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
 # The form number of the fast-channel recommendation list (forms.toml [recommend]).
@@ -76,6 +76,10 @@ class Outcome:
     baseline: Baseline | None = None  # last year's register, when --baseline was given
     changes: list[Change] = field(default_factory=list)  # against the baseline
     fastlist: FastList | None = None  # the city's list of fast-channel users (--fastlist)
+    # The recommendations and the list as the rules judged them; None: neither arrived.
+    fast_channel: FastChannel | None = None
+    # City totals per function, (holders last year, holders this year); empty without a baseline.
+    function_totals: dict[str, tuple[int, int]] = field(default_factory=dict)
     mails: list[Mail] = field(default_factory=list)  # saved e-mails whose attachments were read
     # Every request the ledger holds after this run (or this run's alone, without one).
     requests: list[Request] = field(default_factory=list)
@@ -93,7 +97,7 @@ class Outcome:
     def has_fast_channel(self) -> bool:
         """Recommendation lists arrived, or the city's list was given: fastchannel.xlsx
         and the report's 便捷通道 section are written."""
-        return self.fastlist is not None or any(f.annex == RECOMMEND for f in self.forms)
+        return self.fast_channel is not None
 
     @property
     def status(self) -> dict[str, str]:
@@ -101,7 +105,7 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        """0 with no error-severity finding, else 1 (CLI.md)."""
+        """0 with no error-severity finding, else 1 (docs/rules.md, README 区局自查)."""
         return int(any(f.is_error for f in self.findings))
 
     def summary(self) -> dict[str, int]:

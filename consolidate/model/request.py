@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 PENDING, HELD, FORWARDED = "pending", "held", "forwarded"
 STATUSES = (PENDING, HELD, FORWARDED)
-# Where the received date came from (CLI.md: first that applies).
-FROM_OPTION, FROM_MAIL, FROM_FILE = "option", "mail", "file"
+# Where the received date came from (README 全年流程: the first that applies).
+FROM_OPTION, FROM_MAIL, FROM_FILE, FROM_PAGE = "option", "mail", "file", "page"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class Request:
     current: str
     cells: dict[str, str]
     received: dt.date
-    received_from: str  # FROM_OPTION, FROM_MAIL or FROM_FILE
+    received_from: str  # FROM_OPTION, FROM_PAGE, FROM_MAIL or FROM_FILE
     forward_by: dt.date  # received + the configured Chinese working days
     forward_by_exact: bool  # False: the holiday schedule of that year was not known
     status: str = PENDING

@@ -5,57 +5,55 @@ row 1) or a table the office keeps by hand: the first visible sheet whose header
 (in the first rows) names the Annex 2 columns, in any order (decision 14). Without a
 ``区`` column the district comes from ``市场监管部门``.
 
-The table is read by the submissions' recogniser (:mod:`.recognize`): the same header
-search, row walk, end of table and row accounting. Only reading happens here;
+The table is read by the submissions' recogniser (:mod:`.recognize`, through
+:mod:`.reference`): the same limits, header search, row walk, end of table and row
+accounting. Only reading happens here;
 :mod:`consolidate.checks.crossyear` compares.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from consolidate.model.baseline import Baseline, BaselinePerson
-from consolidate.model.config import AnnexSpec, Bilingual, Config
-from consolidate.model.errors import InputError
 from consolidate.model.form import Row
-from consolidate.reading.errors import Unreadable
-from consolidate.reading.grid import Grid, unread_cells
-from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
-from consolidate.reading.workbook import load_grids
+from consolidate.reading.grid import Grid
+from consolidate.reading.recognize import Header, find_header
+from consolidate.reading.reference import Refusals, Table, open_table, walk_rows
+from consolidate.support.config import AnnexSpec, Config
+from consolidate.support.errors import InputError
 from consolidate.values.districts import normalize_district
 from consolidate.values.functions import parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import normalize_mobile
 from consolidate.values.text import header_key, is_placeholder
 
+# What makes the register unusable (messages.toml baseline-*).
+REFUSALS = Refusals(
+    missing=lambda path: InputError("baseline-missing", path=path),
+    unopenable=lambda path, reason: InputError("baseline-unopenable", path=path, reason=reason),
+    too_large=lambda path, mb: InputError("baseline-too-large", path=path, mb=mb),
+    unreadable=lambda path, reason: InputError("baseline-unreadable", path=path, reason=reason),
+    no_header=lambda path, rows, names: InputError(
+        "baseline-no-header", path=path, rows=rows, names=names
+    ),
+    cells_unreadable=lambda path, sheet, count, cells, first, reason: InputError(
+        "baseline-cell-unreadable", path=path, sheet=sheet, count=count, cells=cells,
+        first=first, reason=reason,
+    ),
+)  # fmt: skip
+
 
 # ---------------------------------------------------------------- reading
 def read_baseline(path: Path, display: str, config: Config) -> Baseline:
     """Read last year's register; :class:`InputError` (exit 2) when it cannot be used."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError("baseline-missing", path=display) from exc
-    except OSError as exc:
-        raise InputError("baseline-unopenable", path=display, reason=exc.strerror) from exc
-    if len(data) > config.limits.max_file_bytes:
-        mb = config.limits.max_file_bytes // 1_000_000
-        raise InputError("baseline-too-large", path=display, mb=mb)
-    try:
-        found = _first_register_sheet(data, path.suffix.lower(), config)
-    except Unreadable as why:
-        raise InputError(
-            "baseline-unreadable", path=display, reason=Bilingual(why.zh, why.en)
-        ) from why
-    if found is None:
-        names = [config.annexes[2].column(k).name for k in config.baseline.required]
-        raise InputError(
-            "baseline-no-header", path=display, rows=config.layout.header_search_rows, names=names
-        )
-    sheet, grid, header = found
+    names = [config.annexes[2].column(k).name for k in config.baseline.required]
+    table = open_table(
+        path, display, config, lambda grid: _find_header(grid, config), names, REFUSALS
+    )
+    grid, header = table.grid, table.header
     district_key = config.baseline.district.key
     columns = {key: col for key, col in header.columns.items() if key != district_key}
     texts = grid.header_texts(header.row)
@@ -64,32 +62,15 @@ def read_baseline(path: Path, display: str, config: Config) -> Baseline:
     baseline = Baseline(
         path=path,
         display=display,
-        sha256=hashlib.sha256(data).hexdigest(),
-        sheet=sheet,
+        sha256=table.sha256,
+        sheet=table.sheet,
         header_row=header.row + 1,
         columns={key: col + 1 for key, col in columns.items()},
         district_column=district + 1 if district is not None else None,
         headers={key: (texts[col] + below[col]).strip() for key, col in columns.items()},
     )
-    _people(baseline, grid, header, config)
+    _people(baseline, table, config)
     return baseline
-
-
-def _first_register_sheet(
-    data: bytes, suffix: str, config: Config
-) -> tuple[str, Grid, Header] | None:
-    """The first visible worksheet with a register header.
-
-    The sheets are loaded exactly as submissions are (``reading.load_grids``), so a
-    hostile baseline meets the same limits and checks as a hostile submission.
-    """
-    for name, grid in load_grids(data, suffix, config):
-        if grid is None:
-            continue
-        header = _find_header(grid, config)
-        if header is not None:
-            return name, grid, header
-    return None
 
 
 @lru_cache(maxsize=4)
@@ -126,19 +107,16 @@ def _find_header(grid: Grid, config: Config) -> Header | None:
     )
 
 
-def _people(baseline: Baseline, grid: Grid, header: Header, config: Config) -> None:
+def _people(baseline: Baseline, table: Table, config: Config) -> None:
     """The data rows below the header, walked as a submission's (decision 16): blank,
     template, total and note rows are no person; template leftovers are skipped. A person
     below the line that ended the table is kept apart (row-outside-table), never dropped."""
-    rows, baseline.counts, end = data_rows(grid, register_spec(config), header, config)
-    outside = close_rows(grid, header, end, grid.height, baseline.counts, config)
-    unread = unread_cells(grid, [*rows, *outside], (*_READ, config.baseline.district.key))
-    if unread:
-        raise InputError(
-            "baseline-cell-unreadable", path=baseline.display, sheet=baseline.sheet,
-            count=unread.count, cells=unread.cells, first=unread.first, reason=unread.reason,
-        )  # fmt: skip
-    baseline.end_row = end + 1 if end < grid.height else None
+    read = (*_READ, config.baseline.district.key)
+    spec = register_spec(config)
+    rows, outside, baseline.counts, end = walk_rows(
+        table, spec, read, baseline.display, config, REFUSALS
+    )
+    baseline.end_row = end + 1 if end < table.grid.height else None
     baseline.rows = [_person(row, config) for row in rows if not _no_person(row, config)]
     baseline.outside = [_person(row, config) for row in outside]
 

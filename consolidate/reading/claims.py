@@ -19,8 +19,8 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Bilingual, Config
 from consolidate.model.finding import Finding
+from consolidate.support.config import Bilingual, Config
 from consolidate.values.text import squash
 
 # 附件1 / 附件 2 / 附件二, not 附件10; the label may carry a colon (附件1：标题).

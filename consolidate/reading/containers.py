@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import defusedxml.ElementTree as DefusedET
 import olefile
 
-from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
 from consolidate.reading.biff import Biff, read_biff
 from consolidate.reading.cfb import single_stream
@@ -34,6 +33,7 @@ from consolidate.reading.zipscan import (
     scan_archive,
     zip_bomb,
 )
+from consolidate.support.config import Config, Limits
 
 # ---------------------------------------------------------------- containers and formats
 # What to tell a clerk about a file the parser cannot take, by its ending.

@@ -5,7 +5,7 @@ temporary folder, with its own profile (a clerk's open LibreOffice, or another
 conversion running in parallel, must not share it) and a time limit. The result is read
 like any .docx, through the same checks.
 
-A district's file must not make the office's machine reach out (CLI.md "Reading never
+A district's file must not make the office's machine reach out (README "安全 / Safety": reading never
 reaches out"). The private profile is written before LibreOffice starts: links are never
 updated, macros never run, and LibreOffice has no handler for http(s), WebDAV, FTP or
 CMIS addresses at all — its Word import looks a linked picture's address up while it

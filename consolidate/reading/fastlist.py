@@ -8,58 +8,60 @@ The same header search, row walk, end of table and row accounting as a submissio
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from consolidate.model.config import AnnexSpec, Bilingual, Config
-from consolidate.model.errors import InputError
 from consolidate.model.fastlist import FastList, ListedUnit, add_years
 from consolidate.model.form import Row, RowCounts
-from consolidate.reading.errors import Unreadable
-from consolidate.reading.grid import Grid, unread_cells
-from consolidate.reading.recognize import Header, close_rows, data_rows, find_header
-from consolidate.reading.workbook import load_grids
+from consolidate.reading.grid import Grid
+from consolidate.reading.recognize import Header, find_header
+from consolidate.reading.reference import Refusals, Table, open_table, walk_rows
+from consolidate.support.config import AnnexSpec, Config
+from consolidate.support.errors import InputError
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import normalize_district
 from consolidate.values.text import is_placeholder, one_line
 from consolidate.values.uscc import parse_uscc
 
+# What makes the list unusable (messages.toml fastlist-*).
+REFUSALS = Refusals(
+    missing=lambda path: InputError("fastlist-missing", path=path),
+    unopenable=lambda path, reason: InputError("fastlist-unopenable", path=path, reason=reason),
+    too_large=lambda path, mb: InputError("fastlist-too-large", path=path, mb=mb),
+    unreadable=lambda path, reason: InputError("fastlist-unreadable", path=path, reason=reason),
+    no_header=lambda path, rows, names: InputError(
+        "fastlist-no-header", path=path, rows=rows, names=names
+    ),
+    cells_unreadable=lambda path, sheet, count, cells, first, reason: InputError(
+        "fastlist-cell-unreadable", path=path, sheet=sheet, count=count, cells=cells,
+        first=first, reason=reason,
+    ),
+)  # fmt: skip
+
 
 def read_fastlist(path: Path, display: str, config: Config) -> FastList:
     """Read the city's list; :class:`InputError` (exit 2) when it cannot be used."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError("fastlist-missing", path=display) from exc
-    except OSError as exc:
-        raise InputError("fastlist-unopenable", path=display, reason=exc.strerror) from exc
-    if len(data) > config.limits.max_file_bytes:
-        mb = config.limits.max_file_bytes // 1_000_000
-        raise InputError("fastlist-too-large", path=display, mb=mb)
-    try:
-        found = _first_list_sheet(data, path.suffix.lower(), config)
-    except Unreadable as why:
-        raise InputError(
-            "fastlist-unreadable", path=display, reason=Bilingual(why.zh, why.en)
-        ) from why
-    if found is None:
-        spec = list_spec(config)
-        names = [spec.column(k).name for k in config.fastlist.required]
-        raise InputError(
-            "fastlist-no-header", path=display, rows=config.layout.header_search_rows, names=names
-        )
-    sheet, grid, header = found
+    spec = list_spec(config)
+    required = config.fastlist.required
+
+    def find(grid: Grid) -> Header | None:
+        def usable(columns: dict[str, int], _spec: AnnexSpec) -> bool:
+            return all(key in columns for key in required)
+
+        return find_header(grid, (spec,), usable, rows=config.layout.header_search_rows)
+
+    names = [spec.column(k).name for k in required]
+    table = open_table(path, display, config, find, names, REFUSALS)
     fastlist = FastList(
         path=path,
         display=display,
-        sha256=hashlib.sha256(data).hexdigest(),
-        sheet=sheet,
-        header_row=header.row + 1,
-        columns={key: col + 1 for key, col in header.columns.items()},
+        sha256=table.sha256,
+        sheet=table.sheet,
+        header_row=table.header.row + 1,
+        columns={key: col + 1 for key, col in table.header.columns.items()},
     )
-    fastlist.units, fastlist.counts = _units(grid, header, config, display, sheet)
+    fastlist.units, fastlist.counts = _units(table, config, display)
     return fastlist
 
 
@@ -85,37 +87,11 @@ def list_spec(config: Config) -> AnnexSpec:
     )
 
 
-def _first_list_sheet(data: bytes, suffix: str, config: Config) -> tuple[str, Grid, Header] | None:
-    """The first visible worksheet whose header has the list's required columns."""
-    spec = list_spec(config)
-    required = config.fastlist.required
-
-    def usable(columns: dict[str, int], _spec: AnnexSpec) -> bool:
-        return all(key in columns for key in required)
-
-    for name, grid in load_grids(data, suffix, config):
-        if grid is None:
-            continue
-        header = find_header(grid, (spec,), usable, rows=config.layout.header_search_rows)
-        if header is not None:
-            return name, grid, header
-    return None
-
-
-def _units(
-    grid: Grid, header: Header, config: Config, display: str, sheet: str
-) -> tuple[list[ListedUnit], RowCounts]:
+def _units(table: Table, config: Config, display: str) -> tuple[list[ListedUnit], RowCounts]:
     """Each enterprise below the header, walked as a submission's rows (decision 16);
     template leftovers and rows without a code are no enterprise. A cell it reads that
     holds an error value refuses the list (decision 23; the baseline's way)."""
-    rows, counts, end = data_rows(grid, list_spec(config), header, config)
-    outside = close_rows(grid, header, end, grid.height, counts, config)
-    unread = unread_cells(grid, [*rows, *outside], _READ)
-    if unread:
-        raise InputError(
-            "fastlist-cell-unreadable", path=display, sheet=sheet, count=unread.count,
-            cells=unread.cells, first=unread.first, reason=unread.reason,
-        )  # fmt: skip
+    rows, _, counts, _ = walk_rows(table, list_spec(config), _READ, display, config, REFUSALS)
     units = []
     for row in rows:
         code = parse_uscc(_raw(row, "uscc")).code

@@ -1,7 +1,7 @@
 """One sheet's values with merged ranges resolved, and the cells that cannot be read.
 
 A merged range fills the rows it covers down its first column and leaves the columns it
-covers to the right empty (RULES.md decision 24); a cell holding an error value or a
+covers to the right empty (docs/rules.md decision 24); a cell holding an error value or a
 formula without result reads as '' and is kept as suspect (decision 23).
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Bilingual, Limits
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Row
 from consolidate.reading.zipscan import check_extent
+from consolidate.support.config import Bilingual, Limits
 from consolidate.values.text import cell_text
 
 
@@ -41,7 +41,7 @@ class Grid:
         # Cells whose '' hides an error value or a formula without result (_suspect_cells).
         self.suspect = suspect or {}
         self.hidden = hidden  # 0-based rows hidden in the sheet (hidden or zero height)
-        # A merged range belongs to its first column (RULES.md, decision 24): down that
+        # A merged range belongs to its first column (docs/rules.md, decision 24): down that
         # column its value fills every row it covers (the bureau merged down the table);
         # the columns it covers to the right are empty — only a header reads them filled.
         self.anchor: dict[tuple[int, int], tuple[int, int]] = {}  # filled from above

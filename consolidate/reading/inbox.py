@@ -7,12 +7,12 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from consolidate.model.config import Config, load_config
 from consolidate.model.form import ReadResult, SourceFile
 from consolidate.reading import isolation
 from consolidate.reading.errors import read_error
 from consolidate.reading.mail import MAIL_SUFFIXES, read_mail
 from consolidate.reading.workbook import read_file, unreadable_result
+from consolidate.support.config import Config, load_config
 
 Progress = Callable[[int, int, str], None]
 

@@ -32,7 +32,7 @@ from multiprocessing import get_context, parent_process
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from consolidate.model.collector import collector_paused
+from consolidate.support.collector import collector_paused
 
 Job = tuple[Callable[..., Any], tuple[Any, ...]]
 

@@ -4,7 +4,7 @@ Districts send their forms by e-mail; the office saves the e-mails into the inbo
 drags the attachments out, which loses the date the 5-working-day clock starts from).
 An attachment is read by the same reader as any file of the inbox
 (:func:`consolidate.reading.workbook.read_bytes`) and named ``<e-mail>/<attachment>``;
-the e-mail's ``Date`` is its received date (RULES.md decision 22) unless the checks do not
+the e-mail's ``Date`` is its received date (docs/rules.md decision 22) unless the checks do not
 believe it (decision 29: :mod:`consolidate.checks.mails`). The body and other
 attachments are listed, not read. Bounded like every input: the e-mail's size (the
 file limit), the number of attachments, and nesting (an e-mail attached to an e-mail
@@ -24,10 +24,10 @@ from email.parser import BytesParser
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from consolidate.model.config import Config, load_config
 from consolidate.model.form import Mail, ReadResult, SourceFile
 from consolidate.reading.errors import OLE_MAGIC, Unreadable
 from consolidate.reading.workbook import read_bytes, read_stable, unreadable_result
+from consolidate.support.config import Config, load_config
 
 MAIL_SUFFIXES = (".eml", ".msg")
 BODY = "（邮件正文）"  # how the body is listed among what was not read

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from consolidate.model.collector import collector_paused
-from consolidate.model.config import FUNCTION_COLUMNS, AnnexSpec, Config, load_config
 from consolidate.model.form import Cell, Form, Row, RowCounts, SourceFile
 from consolidate.reading.grid import Grid
+from consolidate.support.collector import collector_paused
+from consolidate.support.config import FUNCTION_COLUMNS, AnnexSpec, Config, load_config
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import district_from_path, normalize_district
 from consolidate.values.functions import parse_functions

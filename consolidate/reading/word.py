@@ -6,7 +6,7 @@ as a table with merged cells and line breaks. Each body table becomes a
 (title, 填报单位 …), the table's rows with merged cells resolved to grid positions
 (``gridSpan``, ``vMerge``), the paragraphs below as rows under it (notes, signatures,
 never data rows) — and goes through the same recogniser as a worksheet. The forms found
-are then located as FORMS.md says: ``表格N``, the table's own row and grid column; the
+are then located as docs/rules.md "Where a finding points" says: ``表格N``, the table's own row and grid column; the
 metadata read from paragraphs at ``正文`` and the paragraph's number.
 
 Tables nested in a cell and tables in text boxes are not read; if one holds an annex,
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Config, Limits
 from consolidate.model.finding import BODY, Finding
 from consolidate.model.form import Cell, Form, ReadResult, Row, SourceFile
 from consolidate.reading.claims import HEADING_LINES, heading_annex, named_annex, unread_annex
@@ -34,6 +33,7 @@ from consolidate.reading.errors import NO_ANNEX, Unreadable, field_error
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.zipscan import check_extent, unpack_parts
+from consolidate.support.config import Config, Limits
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Paragraphs read above a table (title, label, metadata) and below it (notes, signatures).

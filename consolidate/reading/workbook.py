@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from consolidate.model.catalog import Catalog
-from consolidate.model.config import Bilingual, Config, load_config
 from consolidate.model.finding import Finding
 from consolidate.model.form import Mail, ReadResult, SourceFile
 from consolidate.reading import convert
@@ -26,6 +25,7 @@ from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable, read_err
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.word import read_docx
+from consolidate.support.config import Bilingual, Config, load_config
 
 
 # ---------------------------------------------------------------- entry points

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from consolidate.model.config import Config, Limits
 from consolidate.model.finding import column_letter
 from consolidate.reading.errors import NO_RESULT, Unreadable, error_value
+from consolidate.support.config import Config, Limits
 
 # ---------------------------------------------------------------- a look inside the zip first
 # Rows a sheet may hold beyond max_rows_per_sheet data rows: title, metadata, header, notes.

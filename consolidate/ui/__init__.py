@@ -1,1 +1,1 @@
-"""Interfaces for people: the terminal output of the CLI and the self-check web page."""
+"""Interfaces for people: the CLI's terminal output, the self-check page, submitting through it."""

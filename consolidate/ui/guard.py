@@ -33,8 +33,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from consolidate.model.config import Server
 from consolidate.reading.isolation import Failed, Limits, shared_pool
+from consolidate.support.config import Server
 
 log = logging.getLogger(__name__)
 

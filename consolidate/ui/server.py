@@ -45,12 +45,12 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from consolidate.model.config import Config, load_config
 from consolidate.model.finding import SEVERITIES, Finding, count_by_severity
 from consolidate.model.form import SourceFile
 from consolidate.reading import convert
 from consolidate.reading.errors import SUPPORTED_SUFFIXES, Unreadable
 from consolidate.reading.isolation import Failed
+from consolidate.support.config import Config, load_config
 from consolidate.ui.guard import Busy, Checker, failure_words, waitress_server
 from consolidate.values.dates import today
 
@@ -170,6 +170,8 @@ class FileView:
     superseded: bool = False  # an identical or older copy of another file of the upload
     shown_at_most: int = 200  # findings listed on the page (the copy lists them all)
     tallies: dict[str, int] | None = None  # of all findings, once the list was cut
+    numbers: list[int] = field(default_factory=list)  # the forms found: 1, 2, 3
+    named: list[str] = field(default_factory=list)  # districts its 填报单位, rows or name name
 
     def cut(self, most: int) -> None:
         """Keep only the findings the page lists (the counts stay those of all): what a
@@ -338,7 +340,12 @@ def _minutes() -> int:
 
 
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:
-    """The one page: the upload form, and the results or a problem when there are some."""
+    """The one page: the upload form, and the results or a problem when there are some.
+    With submissions on (``serve --inbox``), the page also links to them and its form
+    carries the request's CSRF token (:mod:`.portal`)."""
+    portal = current_app.extensions.get("portal")
+    if portal is not None:
+        context = {**portal.page_context(), **context}
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     limits = {
         "max_mb": _megabytes(limit),
@@ -557,9 +564,15 @@ def _suffix(name: str) -> str:
     return f".{suffix.lower()}" if dot else ""
 
 
-def _checked(uploads: list[Upload], as_of: dt.date | None, services: Services) -> Results:
+def _checked(
+    uploads: list[Upload],
+    as_of: dt.date | None,
+    services: Services,
+    scans: tuple[str, ...] | None = None,
+) -> Results:
     """The accepted files checked in a worker process; their annotated copies kept for the
-    client. Raises :class:`Busy` when every worker is taken and the queue is full."""
+    client. Raises :class:`Busy` when every worker is taken and the queue is full.
+    ``scans``: the stamped scans uploaded with them (a page submission)."""
     suffixes = accepted_suffixes()
     accepted = [u for u in uploads if _suffix(u.name) in suffixes]
     rejected = [u.name for u in uploads if _suffix(u.name) not in suffixes]
@@ -572,10 +585,11 @@ def _checked(uploads: list[Upload], as_of: dt.date | None, services: Services) -
     settings = services.settings
     as_of = as_of or today()
     client = _client()
+    extra = () if scans is None else (scans,)
     if current_app.config["CHECK_IN_WORKERS"]:
-        done = services.checker().run(check_uploads, accepted, as_of, settings)
+        done = services.checker().run(check_uploads, accepted, as_of, settings, *extra)
     else:
-        done = check_uploads(accepted, as_of, settings)
+        done = check_uploads(accepted, as_of, settings, *extra)
     if isinstance(done, Failed):
         log.warning("check failed: %s", done.kind)
         return _failed(accepted, rejected, done, settings)
@@ -608,11 +622,15 @@ Copy = tuple[str, bytes] | None  # an annotated copy: its download name and byte
 
 
 def check_uploads(
-    accepted: list[Upload], as_of: dt.date, settings: Config
+    accepted: list[Upload],
+    as_of: dt.date,
+    settings: Config,
+    scans: tuple[str, ...] | None = None,
 ) -> tuple[Results, list[Copy]]:
     """Run ``api.check`` on the files together and annotate the ones with findings; the
     views and, for each, its annotated copy. Runs in a worker process (the configuration
-    is sent along: the page's, even when it is not the one on disk)."""
+    is sent along: the page's, even when it is not the one on disk). ``scans``: the
+    stamped scans uploaded with the files (a page submission; None on the self-check)."""
     from consolidate import api
 
     with tempfile.TemporaryDirectory(
@@ -625,7 +643,7 @@ def check_uploads(
             path.write_bytes(upload.data)
             paths.append(path)
         outcome = api.check(
-            paths, as_of=as_of, config=settings, displays=[u.name for u in accepted]
+            paths, as_of=as_of, config=settings, displays=[u.name for u in accepted], scans=scans
         )
         by_file = {k: list(g) for k, g in groupby(outcome.findings, key=lambda f: f.file or "")}
         views, copies = [], []
@@ -640,6 +658,7 @@ def check_uploads(
             numbers = sorted({f.annex for f in result.forms})
             labels = [settings.annexes[n].short_title for n in numbers]
             view = FileView(name, result.rows, found, result.unreadable, labels)
+            view.numbers, view.named = numbers, named_districts(result, settings)
             view.superseded = outcome.status.get(name) == "superseded"
             copy = None
             most = settings.settings.server.annotate_max_findings
@@ -652,6 +671,20 @@ def check_uploads(
         : settings.settings.server.max_findings_shown
     ]
     return Results(views, other, rejected, *_cross(outcome)), copies
+
+
+def named_districts(result: Any, settings: Config) -> list[str]:
+    """Every district a file names: its forms' (from 填报单位, the rows or the file's
+    name) and each row's 市场监管部门."""
+    from consolidate.values.districts import normalize_district
+
+    named = {form.district for form in result.forms}
+    for form in result.forms:
+        unit = form.metadata.get("unit")
+        named.add(normalize_district(unit.text, settings) if unit else None)
+        named |= {normalize_district(r.text("bureau"), settings) for r in form.rows}
+    named.discard(None)
+    return sorted(named)  # type: ignore[arg-type]
 
 
 def _annotate(

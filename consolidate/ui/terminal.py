@@ -18,11 +18,11 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
-from consolidate.model.catalog import tool_message
 from consolidate.model.finding import SEVERITIES, count_by_severity
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import Request
 from consolidate.reading.inbox import Progress
+from consolidate.support.messages import tool_message
 from consolidate.ui.linebreak import line_spans, min_width
 from consolidate.writing.listing import ListLine, list_lines
 

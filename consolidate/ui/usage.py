@@ -241,25 +241,25 @@ def fail(message: str, command: str | None = None) -> NoReturn:
 
 def refuse(key: str, **params: Any) -> NoReturn:
     """Print the tool's message ``key`` (``schemas/messages.toml``) and exit 2."""
-    from consolidate.model.catalog import tool_message
+    from consolidate.support.messages import tool_message
 
     fail(tool_message(key, LANG.get(), params))
 
 
 def say(key: str, *, err: bool = False, **params: Any) -> None:
     """Print the tool's message ``key`` (``schemas/messages.toml``) to stdout (or stderr)."""
-    from consolidate.model.catalog import tool_message
+    from consolidate.support.messages import tool_message
 
     click.echo(tool_message(key, LANG.get(), params), err=err)
 
 
 # ---------------------------------------------------------------- help texts
 def help_path() -> Path:
-    """``schemas/help.toml``: the configuration's defaults folder (model/config.py's
+    """``schemas/help.toml``: the configuration's defaults folder (support/config.py's
     DEFAULT_SCHEMAS), found without importing the configuration (pydantic) for --help."""
-    model = Path(__file__).resolve().parents[1] / "model"
-    packaged = model / "schemas"
-    return (packaged if packaged.is_dir() else model.parents[1] / "schemas") / "help.toml"
+    support = Path(__file__).resolve().parents[1] / "support"
+    packaged = support / "schemas"
+    return (packaged if packaged.is_dir() else support.parents[1] / "schemas") / "help.toml"
 
 
 @functools.cache
@@ -516,8 +516,8 @@ class Group(Command, click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """The tool's own failures as one line in the user's language and exit 2, never a
         traceback."""
-        from consolidate.model.catalog import tool_message
-        from consolidate.model.errors import ConsolidateError
+        from consolidate.support.errors import ConsolidateError
+        from consolidate.support.messages import tool_message
         from consolidate.writing.files import os_reason
 
         lang = LANG.get()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from consolidate.model.config import Config
+from consolidate.support.config import Config
 from consolidate.values.text import squash
 
 

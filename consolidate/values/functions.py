@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consolidate.model.config import Config
+from consolidate.support.config import Config
 from consolidate.values.text import fold_width, squash
 
 
@@ -38,7 +38,7 @@ def _separator_re(separators: str, words: tuple[str, ...]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=65536)  # a roster repeats its few function lists in every row
 def parse_functions(text: str, config: Config) -> Functions:
-    """Split a functions cell on every separator of FORMS.md into a sorted set."""
+    """Split a functions cell on every separator of vocabularies.toml into a sorted set."""
     vocab = config.vocabularies.functions
     order = {name: i for i, name in enumerate(vocab.values)}
     none_words = set(vocab.none)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from consolidate.model.form import Cell
 from consolidate.values.text import cell_text, fold_width
 
-# A mainland mobile: 1, then 3–9, then 9 digits (RULES.md phone-invalid). Every phone
+# A mainland mobile: 1, then 3–9, then 9 digits (docs/rules.md phone-invalid). Every phone
 # pattern of the tool is in this module.
 MOBILE = r"1[3-9]\d{9}"
 MOBILE_RE = re.compile(f"^{MOBILE}$")

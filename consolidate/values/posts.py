@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consolidate.model.config import Config, Level
+from consolidate.support.config import Config, Level
 from consolidate.values.text import one_line, squash
 
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from consolidate.model.config import Config
+from consolidate.support.config import Config
 
 # Full-width ASCII (！ to ～) and the ideographic space fold to their half-width forms.
 _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}

@@ -20,9 +20,9 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from consolidate.ledger import record
-from consolidate.model.config import Config
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import FORWARDED, HELD, Request
+from consolidate.support.config import Config
 from consolidate.writing.files import atomic_path
 from consolidate.writing.paper import Page, Table, table_sheet, written_date
 from consolidate.writing.register import LABELS
@@ -50,6 +50,7 @@ LEDGER_LABELS = {
         "repeat": "重复（同台账编号{id}，不再报送）",
         "from_option": "运行时指定", "from_mail": "邮件日期", "from_file": "文件时间",
         "year_title": "{year}年度账号调整申请台账（截至{date}）",
+        "from_page": "网页报送时间",
         "lang": "zh",
     },
     "en": {
@@ -59,7 +60,7 @@ LEDGER_LABELS = {
         "forwarded": "forwarded", "superseded": "returned (sent again corrected: ledger no. {id})",
         "repeat": "repeat of ledger no. {id} (not forwarded again)",
         "from_option": "given on the command line", "from_mail": "e-mail date",
-        "from_file": "file time",
+        "from_file": "file time", "from_page": "saved by the page",
         "year_title": "Account requests of {year} (as of {date})",
         "lang": "en",
     },

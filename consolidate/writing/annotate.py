@@ -21,9 +21,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from consolidate.model.config import Config, load_config
-from consolidate.model.errors import OutputError
 from consolidate.model.finding import SEVERITY_RANK, WORD_SUFFIXES, Finding
+from consolidate.support.config import Config, load_config
+from consolidate.support.errors import OutputError
 from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.files import atomic_path
 from consolidate.writing.listing import ListLine, list_heading, list_lines

@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import Bilingual, Config, load_config
-from consolidate.model.errors import OutputError
 from consolidate.model.finding import BODY, SEVERITIES, SEVERITY_RANK, Finding, column_number
 from consolidate.reading import convert
 from consolidate.reading.containers import open_container
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.word import Body, read_body, table_layout
+from consolidate.support.config import Bilingual, Config, load_config
+from consolidate.support.errors import OutputError
+from consolidate.support.messages import tool_message
 from consolidate.writing.files import atomic_path
 from consolidate.writing.inert_word import Removed, make_inert
 from consolidate.writing.listing import list_heading, list_lines

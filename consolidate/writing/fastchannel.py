@@ -17,19 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from consolidate.checks.common import recommend_type
-from consolidate.checks.recommend import (
-    code_of,
-    expiring_units,
-    extension_codes,
-    list_status,
-    remind_until,
-)
-from consolidate.model.config import Config
-from consolidate.model.fastlist import FastList, ListedUnit
+from consolidate.model.fastlist import FastList, ListedUnit, Recommendation
 from consolidate.model.finding import SEVERITIES, SEVERITY_RANK
-from consolidate.model.form import Form, Row
+from consolidate.model.form import Row
 from consolidate.model.outcome import RECOMMEND, Outcome
+from consolidate.support.config import Config
 from consolidate.values.names import normalize_name
 from consolidate.writing.paper import Page, Table, save_tables, written_date
 from consolidate.writing.register import PROBLEMS_WIDTH
@@ -82,19 +74,10 @@ def _labels(lang: str) -> dict[str, str]:
     return LABELS.get(lang, LABELS["zh"])
 
 
-def recommendations(outcome: Outcome) -> list[tuple[Form, Row]]:
+def recommendations(outcome: Outcome) -> tuple[Recommendation, ...]:
     """Every kept recommendation: new applicants first, then extensions (rows of an
     unknown type last), each in district order, then file and row order."""
-    config = outcome.config
-    order = {kind: i for i, kind in enumerate(config.recommend_types)}
-    entries = [
-        (form, row)
-        for form in outcome.in_district_order(outcome.forms_of(RECOMMEND))
-        for row in outcome.kept_rows(form)
-    ]
-    return sorted(
-        entries, key=lambda e: order.get(recommend_type(*e, config) or "", len(order))
-    )  # sorted() is stable: district, file and row order stay within a type
+    return outcome.fast_channel.recommendations if outcome.fast_channel else ()
 
 
 # ---------------------------------------------------------------- 推荐汇总
@@ -109,15 +92,15 @@ def summary_header(config: Config, lang: str = "zh") -> list[str]:
 
 
 def summary_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
-    config = outcome.config
     rows = []
-    for n, (form, row) in enumerate(recommendations(outcome), start=1):
+    for n, entry in enumerate(recommendations(outcome), start=1):
+        form, row = entry.form, entry.row
         problems = [f.text(lang) for f in outcome.findings_at(form.file, form.sheet, row.number)]
         rows.append(
             [
-                n, form.district or "", recommend_type(form, row, config) or row.text("type"),
+                n, form.district or "", entry.kind or row.text("type"),
                 *(_field(row, key) for key in PRINTED_FIELDS),
-                _standing(outcome.fastlist, code_of(row), lang), "\n".join(problems),
+                _standing(outcome.fastlist, entry.code, lang), "\n".join(problems),
                 *(_field(row, key) for key in SCREEN_FIELDS), form.file, row.number,
             ]
         )  # fmt: skip
@@ -143,8 +126,8 @@ def _standing(fastlist: FastList | None, code: str, lang: str) -> str:
 
 def _summary_fills(outcome: Outcome) -> list[str | None]:
     fills: list[str | None] = []
-    for form, row in recommendations(outcome):
-        found = outcome.findings_at(form.file, form.sheet, row.number)
+    for entry in recommendations(outcome):
+        found = outcome.findings_at(entry.form.file, entry.form.sheet, entry.row.number)
         worst = min((SEVERITY_RANK[f.severity] for f in found), default=None)
         fills.append(None if worst is None else ROW_FILLS[SEVERITIES[worst]])
     return fills
@@ -173,20 +156,15 @@ def list_units(outcome: Outcome) -> list[ListedUnit]:
 
 
 def list_rows(outcome: Outcome, lang: str = "zh") -> list[list[object]]:
-    config, labels = outcome.config, _labels(lang)
-    extended = extension_codes(_judged(outcome), config, outcome.fastlist)
+    labels = _labels(lang)
+    statuses = outcome.fast_channel.statuses if outcome.fast_channel else {}
     return [
         [
             n, unit.district or "", unit.unit, unit.code, unit.opened, unit.expires,
-            labels[list_status(unit, config, outcome.as_of, extended)], unit.contact,
-            unit.phone, unit.remarks,
+            labels[statuses[unit.code]], unit.contact, unit.phone, unit.remarks,
         ]
         for n, unit in enumerate(list_units(outcome), start=1)
     ]  # fmt: skip
-
-
-def _judged(outcome: Outcome) -> list[tuple[Form, Row]]:
-    return [(form, row) for form in outcome.forms_of(RECOMMEND) for row in outcome.kept_rows(form)]
 
 
 # ---------------------------------------------------------------- 提醒
@@ -201,12 +179,10 @@ def remind_header(config: Config, lang: str = "zh") -> list[str]:
 
 def reminders(outcome: Outcome) -> list[ListedUnit]:
     """The units to remind, per district (configured order), soonest first."""
-    if outcome.fastlist is None:
+    if outcome.fastlist is None or outcome.fast_channel is None:
         return []
-    config = outcome.config
-    extended = extension_codes(_judged(outcome), config, outcome.fastlist)
-    rank = config.district_rank
-    units = expiring_units(outcome.fastlist, config, outcome.as_of, extended)
+    rank = outcome.config.district_rank
+    units = outcome.fast_channel.expiring
     return sorted(units, key=lambda u: (rank.get(u.district or "", len(rank)), u.expires))
 
 
@@ -228,7 +204,7 @@ SUMMARY_PRINTED = 3 + len(PRINTED_FIELDS) + 2  # 序号 … 问题; the rest on 
 
 
 def write_fastchannel(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
-    """``fastchannel.xlsx``: 推荐汇总, 使用单位名单, 提醒 (CLI.md)."""
+    """``fastchannel.xlsx``: 推荐汇总, 使用单位名单, 提醒 (README 便捷通道)."""
     config, labels = outcome.config, _labels(lang)
     summary, listed = summary_rows(outcome, lang), list_rows(outcome, lang)
     remind = remind_rows(outcome, lang)
@@ -237,7 +213,8 @@ def write_fastchannel(outcome: Outcome, path: Path | str, lang: str = "zh") -> N
     widths[header.index(labels["problems"])] = PROBLEMS_WIDTH
     # An empty sheet says why, in a line below its header.
     listed_rows = listed or [[labels["empty_list"]]]
-    horizon = remind_until(outcome.as_of, config).isoformat()
+    assert outcome.fast_channel is not None, "written only when the run has a fast channel"
+    horizon = outcome.fast_channel.horizon.isoformat()
     remind_lines = remind or [
         [
             labels["empty_list"]

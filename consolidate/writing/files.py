@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from consolidate.model.config import Bilingual
-from consolidate.model.errors import OutputError
+from consolidate.support.config import Bilingual
+from consolidate.support.errors import OutputError
 
 FILE_MODE = 0o644  # mkstemp makes 0600 files; outputs are shared like any saved file
 # The temporaries below are named by mkstemp/mkdtemp: ".<output>.<8 random>.tmp", and

@@ -1,6 +1,6 @@
 """Word copies that cannot run or reach out: the pass every Word copy goes through.
 
-A copy of a district's document goes back under the office's name (CLI.md "What leaves
+A copy of a district's document goes back under the office's name (README "安全 / Safety: what leaves
 the office"), so the package is rewritten, zip in, zip out, without what the sender's
 file could make Word do:
 
@@ -34,11 +34,11 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from consolidate.model.config import Config
 from consolidate.model.finding import BODY
 from consolidate.reading.errors import Unreadable
 from consolidate.reading.word import read_body, sheet_name
 from consolidate.reading.zipscan import unpack_parts
+from consolidate.support.config import Config
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 OFFICE = "{urn:schemas-microsoft-com:office:office}"

@@ -1,6 +1,6 @@
 """Findings as a person works down a list of them (terminal, annotated copy).
 
-Decision 11 of RULES.md gives a leftover template row one ``placeholder-value`` per
+Decision 11 of docs/rules.md gives a leftover template row one ``placeholder-value`` per
 placeholder cell (the JSON keeps them all); a list a clerk reads says the row once.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import Config
 from consolidate.model.finding import SEVERITIES, Finding
+from consolidate.support.config import Config
+from consolidate.support.messages import tool_message
 
 LEFTOVER_ROW = {
     "zh": "第{row}行是模板示例行，留有占位内容：{cells}。请删除这一行，或填写真实内容。",

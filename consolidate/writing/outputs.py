@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
-from consolidate.model.errors import OutputError
 from consolidate.model.outcome import Outcome
+from consolidate.support.errors import OutputError
 from consolidate.writing.files import (
     atomic_folder,
     atomic_path,
@@ -25,7 +25,7 @@ OUTPUT_FILES = (
     "register.xlsx", "adjustments.xlsx", "report.html",
     "findings.json", "findings.csv", "manifest.json",
 )  # fmt: skip
-# Written only when the run has something for it (CLI.md): recommendation lists in the
+# Written only when the run has something for it (README 市局汇总): recommendation lists in the
 # inbox or the city's list given; else a previous run's copy is removed, never left stale.
 FASTCHANNEL = "fastchannel.xlsx"
 ADJUSTMENTS = "adjustments.xlsx"  # also rewritten by ``forward``
@@ -57,7 +57,7 @@ def write_outputs(
     before_replace: Callable[[], None] | None = None,
     annotate_one: Annotator | None = None,
 ) -> dict[str, Path]:
-    """Write every output of CLI.md into ``out_dir``: all new files, or none replaced.
+    """Write every output of a run (README 市局汇总) into ``out_dir``: all new files, or none replaced.
 
     ``before_replace`` runs once every file is written and before any replaces its
     predecessor (the run commits its ledger there): when it fails, nothing is replaced.

@@ -1,6 +1,6 @@
 """How every workbook this tool writes prints: A4, one page wide, text at 9 points or more.
 
-The header is repeated on every page, the cells boxed (CLI.md "Paper").
+The header is repeated on every page, the cells boxed (README 市局汇总).
 
 - :class:`Page`: a sheet's page set-up, and :meth:`Page.fit`, which narrows the printed
   columns to the page where it costs the rows the fewest lines (codes, mobiles and dates

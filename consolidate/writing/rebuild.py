@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from consolidate.model.errors import OutputError
+from consolidate.support.errors import OutputError
 from consolidate.writing.xlsx import column_widths, set_text, set_widths
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from consolidate.model.config import Config
 from consolidate.model.finding import SEVERITIES, SEVERITY_RANK, Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import Outcome
+from consolidate.support.config import Config
 from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text

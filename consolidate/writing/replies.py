@@ -6,7 +6,7 @@ as-of day, a plain Chinese body — what was received, what goes to SAMR and by 
 is held and why (one line per problem) — and the annotated copies of ``退回/<区>/``
 attached. Like the batch for SAMR it is in Chinese whatever the run's language, and it
 carries nothing of the office's PC: files are named as the district sent them, reasons
-are the findings' own plain words (CLI.md "What leaves the office").
+are the findings' own plain words (README "安全 / Safety: what leaves the office").
 
 Built with the standard library's ``email`` package: CRLF line endings, MIME-Version, a
 Date, the text base64 in UTF-8; attachment names both as RFC 2231 (``filename*=``, the
@@ -31,12 +31,12 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from consolidate.model.catalog import tool_message
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import SUPERSEDED, Outcome
 from consolidate.model.request import FORWARDED, Request
+from consolidate.support.config import Config
+from consolidate.support.messages import tool_message
 from consolidate.values.dates import now
 from consolidate.writing.listing import ListLine, list_lines
 from consolidate.writing.returns import district_of, returns_by_district, sent_name

@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
-from consolidate.model.config import Config
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import SUPERSEDED, Outcome
 from consolidate.model.request import Request
+from consolidate.support.config import Config
 from consolidate.values.districts import district_from_path
 from consolidate.writing.annotate import annotated_name
 

@@ -1,4 +1,4 @@
-"""The findings as JSON and CSV, and the manifest of input files (CLI.md).
+"""The findings as JSON and CSV, and the manifest of input files (docs/rules.md "A finding in the outputs", README 市局汇总).
 
 Identical inputs give byte-identical files: no absolute paths, no time but ``as_of``.
 CSV cells that a spreadsheet would run as a formula get a leading ``'`` (OWASP).
@@ -36,7 +36,7 @@ def safe_text(value: object) -> str:
 
 
 def findings_document(outcome: Outcome, lang: str = "zh") -> dict[str, Any]:
-    """The findings JSON of CLI.md."""
+    """The findings JSON (docs/rules.md "A finding in the outputs")."""
     return {
         "tool": "consolidate",
         "schema": 1,
@@ -48,7 +48,7 @@ def findings_document(outcome: Outcome, lang: str = "zh") -> dict[str, Any]:
 
 
 def _file_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
-    """The findings JSON's view of a file (CLI.md): the first fields of its manifest entry."""
+    """The findings JSON's view of a file (README 市局汇总): the first fields of its manifest entry."""
     entry = _manifest_entry(outcome, result)
     return {
         "file": entry["file"],
@@ -63,7 +63,7 @@ JSON_SHEET_FIELDS = ("sheet", "annex", "district", "rows")
 
 # ---------------------------------------------------------------- findings JSON and CSV
 def findings_json(outcome: Outcome, lang: str = "zh") -> bytes:
-    """The findings JSON of CLI.md as bytes: identical inputs give identical bytes."""
+    """The findings JSON as bytes: identical inputs give identical bytes."""
     return json_bytes(findings_document(outcome, lang))
 
 

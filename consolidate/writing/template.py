@@ -22,8 +22,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from consolidate.model.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField, load_config
-from consolidate.model.errors import ConsolidateError
+from consolidate.support.config import FUNCTION_KEYS, AnnexSpec, Config, MetaField, load_config
+from consolidate.support.errors import ConsolidateError
 from consolidate.values.districts import normalize_district
 from consolidate.writing.files import atomic_path, ensure_folder
 from consolidate.writing.paper import Page
@@ -437,7 +437,7 @@ def _functions_validation(
     choices = list(functions)
     example = "、".join(functions[1:3])
     prompt = f"可填写：{'、'.join(functions)}。多个功能用“、”分隔，如“{example}”。"
-    if spec.number == 1:  # 无 is allowed in Annex 1 only (RULES.md decision 7)
+    if spec.number == 1:  # 无 is allowed in Annex 1 only (docs/rules.md decision 7)
         none = config.vocabularies.functions.none[0]
         choices.append(none)
         prompt += f"没有功能填“{none}”。"

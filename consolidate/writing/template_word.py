@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from consolidate.model.config import AnnexSpec, Config
+from consolidate.support.config import AnnexSpec, Config
 from consolidate.writing.files import atomic_path
 
 BLANK_ROWS = 10

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/helpers.py
 from helpers import A1_HEADER, A1_TITLE, A2_HEADER, A2_TITLE, a1_row, a2_row, keys  # noqa: E402
 
 from consolidate.cli import main  # noqa: E402
-from consolidate.model.config import Config, load_config  # noqa: E402
+from consolidate.support.config import Config, load_config  # noqa: E402
 
 AS_OF = "2026-11-26"
 UNIT = "上海市黄浦区市场监督管理局"
@@ -417,7 +417,7 @@ def protected_xlsx(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
     return path
 
 
-def _drop_member(data: bytes, member: str) -> bytes:
+def drop_member(data: bytes, member: str) -> bytes:
     """The same zip without ``member`` (to replace it by a streamed one)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buffer, "w") as dst:
@@ -430,9 +430,9 @@ def _drop_member(data: bytes, member: str) -> bytes:
 def sheet_bomb(size: int = 210 * MB) -> bytes:
     """A small zip whose one sheet XML unpacks to ``size`` bytes (rows of empty cells)."""
     member = "xl/worksheets/sheet1.xml"
-    base = _drop_member(xlsx_bytes([("附件2", sheet_xml([["x"]]))]), member)
+    base = drop_member(xlsx_bytes([("附件2", sheet_xml([["x"]]))]), member)
     head = sheet_xml([])[: -len("</sheetData></worksheet>")].encode()
-    return _append_streamed(base, member, head, b'<row r="1"/>', size, b"</sheetData></worksheet>")
+    return append_streamed(base, member, head, b'<row r="1"/>', size, b"</sheetData></worksheet>")
 
 
 def shared_strings_bomb(size: int = 210 * MB) -> bytes:
@@ -440,12 +440,12 @@ def shared_strings_bomb(size: int = 210 * MB) -> bytes:
     ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     base = [("附件2", sheet_xml([[Raw('<c r="REF" t="s"><v>0</v></c>')]]))]
     data = xlsx_bytes(base, shared=["x"])
-    data = _drop_member(data, "xl/sharedStrings.xml")
+    data = drop_member(data, "xl/sharedStrings.xml")
     head = f'<?xml version="1.0"?><sst xmlns="{ns}"><si><t>'.encode()
-    return _append_streamed(data, "xl/sharedStrings.xml", head, b"A", size, b"</t></si></sst>")
+    return append_streamed(data, "xl/sharedStrings.xml", head, b"A", size, b"</t></si></sst>")
 
 
-def _append_streamed(
+def append_streamed(
     data: bytes, member: str, head: bytes, filler: bytes, size: int, tail: bytes
 ) -> bytes:
     buffer = io.BytesIO(data)

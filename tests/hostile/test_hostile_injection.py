@@ -273,7 +273,7 @@ def test_out_given_with_dot_dot_is_used_as_given(tmp_path: Path) -> None:
 def test_markup_is_escaped_in_the_self_check_page(tmp_path: Path) -> None:
     import io
 
-    from consolidate.model.config import load_config
+    from consolidate.support.config import load_config
     from consolidate.ui.server import create_app
 
     inbox = _html_inbox(tmp_path / "inbox")

@@ -14,9 +14,9 @@ import pytest
 from conftest import a2_values, annex_xlsx, district_inbox, run_inbox, write
 
 import consolidate.reading.inbox as inbox_module
-from consolidate.model.collector import collector_paused
 from consolidate.reading import isolation
 from consolidate.reading.isolation import Failed, Limits, Pool
+from consolidate.support.collector import collector_paused
 
 QUICK = Limits(seconds=2, memory_bytes=1_500_000_000, recycle_jobs=50)
 

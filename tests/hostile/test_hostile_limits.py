@@ -10,13 +10,16 @@ import sys
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 from conftest import (
     MB,
     a2_values,
     annex_grid,
     annex_xlsx,
+    append_streamed,
     config_with,
+    drop_member,
     far_cell,
     lie_about_sizes,
     many_sheets,
@@ -31,9 +34,10 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consolidate.model.config import load_config
 from consolidate.reading import zipscan
+from consolidate.reading.errors import Unreadable
 from consolidate.reading.workbook import read_bytes, read_file
+from consolidate.support.config import load_config
 
 LIMITS = load_config().limits
 MEMORY_BOUND_MB = 500
@@ -74,17 +78,39 @@ def test_bomb_is_refused_before_unpacking(kind: str, bombs: dict[str, Path]) -> 
 
 @pytest.mark.parametrize("kind", ["sheet-lying", "strings-lying"])
 def test_bomb_with_lying_sizes_is_refused(kind: str, bombs: dict[str, Path]) -> None:
-    """The zip directory claims 1 000 bytes: the real unpacked bytes are what counts."""
+    """The zip directory claims 1 000 bytes: unpacking stops there (zipfile never gives more
+    than a member declares) and the check sum of what came out fails: a corrupt file."""
     message = _reason(bombs[kind].read_bytes())
-    assert "解压后超过" in message or "损坏" in message
+    assert "文件已损坏（压缩包内容不完整）" in message and "解压后超过" not in message
 
 
 def test_bomb_within_a_bigger_limit_is_counted_while_unpacking(tmp_path: Path) -> None:
-    """With the directory's sizes hidden, the reader still stops at the configured limit."""
+    """The bytes that really come out are counted as they come and unpacking stops at the
+    limit. A workbook's declared sizes are checked before its sheets are unpacked, so the
+    count is met in the sheet scan itself and in a Word document, whose parts are only
+    counted; here every size is declared truly."""
     config, _ = config_with(tmp_path, max_uncompressed_bytes=5_000_000)
-    data = lie_about_sizes(sheet_bomb(8 * MB), "xl/worksheets/sheet1.xml", declared=100)
-    message = _reason(data, config=config)
-    assert "解压后超过5MB" in message or "损坏" in message
+    with (
+        zipfile.ZipFile(io.BytesIO(sheet_bomb(8 * MB))) as archive,
+        pytest.raises(Unreadable) as refused,
+    ):
+        zipscan.scan_archive(archive, config)
+    assert "解压后超过5MB" in refused.value.zh
+    assert "解压后超过5MB" in _reason(word_bomb(8 * MB), "黄浦区/附件2.docx", config=config)
+    # The look-alike: a document of 4 MB is read (a Word document without a table).
+    smaller = read_bytes(word_bomb(3 * MB), "黄浦区/说明.docx", config=config)
+    assert not smaller.unreadable and smaller.findings == []
+
+
+def word_bomb(size: int) -> bytes:
+    """A .docx whose body unpacks to about ``size`` bytes (and 1 MB) of empty paragraphs."""
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    base = drop_member(buffer.getvalue(), "word/document.xml")
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    head = f'<w:document xmlns:w="{ns}"><w:body>'.encode()
+    tail = b"</w:body></w:document>"
+    return append_streamed(base, "word/document.xml", head, b"<w:p/>", size, tail)
 
 
 def test_reading_the_bombs_keeps_memory_bounded(bombs: dict[str, Path]) -> None:
@@ -220,7 +246,7 @@ def test_file_size_limit_comes_from_configuration(tmp_path: Path) -> None:
     path = write(tmp_path / "附件2.xlsx", annex_xlsx(2, [a2_values(i) for i in range(1, 30)]))
     result = read_file(path, "附件2.xlsx", config)
     assert result.unreadable
-    assert "超过0MB上限" in result.findings[0].message or "上限" in result.findings[0].message
+    assert result.findings[0].message.startswith("文件无法读取：文件超过0MB上限。")
 
 
 def test_an_inbox_of_oversized_files_runs(tmp_path: Path, bombs: dict[str, Path]) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import a2_values, annex_xlsx
 
-from consolidate.model.config import load_config
 from consolidate.reading.isolation import Failed
+from consolidate.support.config import load_config
 from consolidate.ui import guard
 from consolidate.ui.server import AnnotatedStore, busy_response, create_app
 
@@ -84,12 +84,29 @@ def test_a_check_past_its_time_is_the_files_finding() -> None:
     assert "超过0.01秒" in page
 
 
-def test_a_check_that_runs_out_of_memory_is_the_files_finding() -> None:
-    app = app_with(check_memory_mb=50)  # too little for any check
+def findings_on(page: str) -> list[tuple[str, str]]:
+    """(where, message) of every row of the page's findings table, tags removed."""
+    rows = re.findall(r'<tr class="sev-\w+">(.*?)</tr>', page, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    text = [[re.sub(r"<[^>]+>|\s+", "", cell) for cell in row] for row in cells]
+    return [(row[1], row[4]) for row in text if len(row) == 6]
+
+
+@pytest.mark.parametrize("memory_mb", [1, 10_000])
+def test_a_check_that_runs_out_of_memory_is_the_files_finding(memory_mb) -> None:
+    # 1 MB beyond what the worker maps is too little for any check; 10 GB is plenty.
+    app = app_with(check_memory_mb=memory_mb)
     response = upload(app.test_client(), (faulty(), "附件2.xlsx"))
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "附件2.xlsx" in page
-    assert "内存" in page or "出错" in page
+    assert response.status_code == 200
+    found = findings_on(response.get_data(as_text=True))
+    if memory_mb > 1:  # the look-alike: the same file checked to the end, its rule found
+        assert [where for where, _ in found] == ["附件2!G5"]
+        assert found[0][1].startswith("手机号应为11位")
+        return
+    # The worker ran out (a MemoryError, or killed by the cap): the file's one finding.
+    reasons = [guard.failure_words(Failed(kind, "MemoryError"))[0] for kind in ("error", "died")]
+    assert len(found) == 1 and found[0][0] == "整个文件", found
+    assert any(found[0][1].startswith(f"文件无法读取：{reason}。") for reason in reasons), found
 
 
 def test_a_busy_server_answers_try_again_later_at_once() -> None:

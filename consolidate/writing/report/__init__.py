@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from consolidate.model.config import Config
 from consolidate.model.finding import SEVERITIES
+from consolidate.support.config import Config
 from consolidate.values.phones import mask_mobiles
 from consolidate.writing.report.labels import LABELS
 from consolidate.writing.report.view import build_view

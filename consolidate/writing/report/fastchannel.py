@@ -3,20 +3,19 @@
 Recommendations per district and type, the ones with problems, the city's list by
 status, and the permissions that end soon.
 
-Counted here from the same functions that write ``fastchannel.xlsx``, so the page and
-the workbook always agree.
+Counted here from what the rules decided (``Outcome.fast_channel``) through the same
+functions that write ``fastchannel.xlsx``, so the page and the workbook always agree.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from consolidate.checks.common import recommend_type
-from consolidate.checks.recommend import code_of, extension_codes, list_status, remind_until
+from consolidate.model.fastlist import Recommendation
 from consolidate.model.finding import SEVERITY_RANK, count_by_severity
-from consolidate.model.outcome import RECOMMEND, Outcome
+from consolidate.model.outcome import Outcome
 from consolidate.values.names import normalize_name
 from consolidate.writing.fastchannel import list_units, recommendations, reminders
 
@@ -73,26 +72,22 @@ class FastChannelView:
 
 def fast_channel_view(outcome: Outcome, t: dict[str, str], lang: str) -> FastChannelView | None:
     """The section's content; None when the run has no recommendation and no list."""
-    if not outcome.has_fast_channel:
+    decided = outcome.fast_channel
+    if decided is None:
         return None
-    config = outcome.config
-    types = list(config.recommend_types)
+    types = list(outcome.config.recommend_types)
     entries = recommendations(outcome)
     view = FastChannelView(
         types=types,
         districts=_districts(outcome, entries, types),
-        totals=[sum(1 for e in entries if recommend_type(*e, config) == k) for k in types],
-        total_other=sum(1 for e in entries if recommend_type(*e, config) not in types),
+        totals=[sum(1 for e in entries if e.kind == k) for k in types],
+        total_other=sum(1 for e in entries if e.kind not in types),
         problems=_problems(outcome, entries, lang),
         list_file=outcome.fastlist.display if outcome.fastlist else None,
-        horizon=remind_until(outcome.as_of, config).isoformat(),
+        horizon=decided.horizon.isoformat(),
     )
     if outcome.fastlist is not None:
-        judged = [(f, r) for f in outcome.forms_of(RECOMMEND) for r in outcome.kept_rows(f)]
-        extended = extension_codes(judged, config, outcome.fastlist)
-        counted = Counter(
-            list_status(unit, config, outcome.as_of, extended) for unit in list_units(outcome)
-        )
+        counted = Counter(decided.statuses[unit.code] for unit in list_units(outcome))
         view.statuses = [(t[STATUS_LABELS[s]], counted[s]) for s in STATUSES if counted[s]]
         view.expiring = [
             Expiring(
@@ -109,22 +104,23 @@ def fast_channel_view(outcome: Outcome, t: dict[str, str], lang: str) -> FastCha
 
 
 def _districts(
-    outcome: Outcome, entries: list[Any], types: list[str]
+    outcome: Outcome, entries: Sequence[Recommendation], types: list[str]
 ) -> list[DistrictRecommendations]:
-    config = outcome.config
-    by_district: dict[str, list[Any]] = {}
-    for form, row in entries:
-        by_district.setdefault(form.district or "—", []).append((form, row))
-    rank = config.district_rank
+    by_district: dict[str, list[Recommendation]] = {}
+    for entry in entries:
+        by_district.setdefault(entry.form.district or "—", []).append(entry)
+    rank = outcome.config.district_rank
     out = []
     for name in sorted(by_district, key=lambda d: (rank.get(d, len(rank)), d)):
         rows = by_district[name]
-        kinds = [recommend_type(f, r, config) for f, r in rows]
+        kinds = [e.kind for e in rows]
         findings = [
-            finding for f, r in rows for finding in outcome.findings_at(f.file, f.sheet, r.number)
+            finding
+            for e in rows
+            for finding in outcome.findings_at(e.form.file, e.form.sheet, e.row.number)
         ]
         counts = count_by_severity(findings)
-        forms = {id(f): f for f, _ in rows}.values()
+        forms = {id(e.form): e.form for e in rows}.values()
         dates = sorted({f.date.isoformat() for f in forms if f.date})
         out.append(
             DistrictRecommendations(
@@ -136,10 +132,11 @@ def _districts(
     return out
 
 
-def _problems(outcome: Outcome, entries: list[Any], lang: str) -> list[Problem]:
+def _problems(outcome: Outcome, entries: Sequence[Recommendation], lang: str) -> list[Problem]:
     """Every recommendation with an error or warning, worst first, then in list order."""
     out = []
-    for form, row in entries:
+    for entry in entries:
+        form, row = entry.form, entry.row
         found = [
             f
             for f in outcome.findings_at(form.file, form.sheet, row.number)
@@ -151,9 +148,9 @@ def _problems(outcome: Outcome, entries: list[Any], lang: str) -> list[Problem]:
         out.append(
             Problem(
                 district=form.district or "—",
-                kind=recommend_type(form, row, outcome.config) or row.text("type") or "—",
+                kind=entry.kind or row.text("type") or "—",
                 unit=normalize_name(row.text("unit")) or "—",
-                code=code_of(row) or "—",
+                code=entry.code or "—",
                 severity=worst,
                 codes=sorted({f.code for f in found}),
                 messages=[(f.code, f.text(lang)) for f in found],

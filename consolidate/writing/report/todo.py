@@ -1,6 +1,6 @@
 """What the office must do today: the report's opening section and its headline.
 
-In the order the head of office reads them (CLI.md "Paper"): requests overdue, requests
+In the order the head of office reads them (README 市局汇总, report.html): requests overdue, requests
 due within the next 7 days counted from ``--as-of``, districts that have not sent their
 Annex 2 (with the deadline's state), requests held back (退回) — and, so that "nothing
 to do" is never said while faulty files wait, the districts whose files go back.

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from consolidate.checks.crossyear import function_totals
 from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form
 from consolidate.model.outcome import RECOMMEND
@@ -486,7 +485,7 @@ def _function_totals(outcome: Any, t: dict[str, str]) -> dict[str, Any] | None:
     if outcome.baseline is None:
         return None
     rosters = outcome.forms_of(2)
-    totals = function_totals(outcome.baseline, rosters, outcome.config, outcome.rejected)
+    totals = outcome.function_totals
     kept = sum(
         1
         for form in rosters

@@ -21,19 +21,19 @@ from typing import Annotated, Any, Literal, TypeVar, dataclass_transform
 
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 
-from consolidate.model.errors import ConfigError
-from consolidate.model.finding import SEVERITIES
+from consolidate.support.errors import ConfigError
 
 SCHEMAS_ENV = "CONSOLIDATE_SCHEMAS"
 # The defaults ship inside the wheel as package data (pyproject.toml maps the top-level
-# schemas/ onto consolidate/model/schemas); an editable install reads the checkout's.
+# schemas/ onto consolidate/support/schemas); an editable install reads the checkout's.
 _PACKAGED = Path(__file__).resolve().parent / "schemas"
 DEFAULT_SCHEMAS = (
     _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 )
 FILES = ("forms", "vocabularies", "districts", "posts", "rules", "settings", "messages")
 Severity = Literal["error", "warning", "info"]
-# Where a finding of a rule points (RULES.md "located at"): none, file and column have no
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # the order of every output
+# Where a finding of a rule points (docs/rules.md "Where a finding points"): none, file and column have no
 # row; a sheet finding may name the row where it is seen (a table in a Word text box); the
 # others always have one.
 ROWLESS_SCOPES = ("none", "file", "column")
@@ -87,6 +87,12 @@ def _digits(text: str) -> str:
     if not text.isdigit():
         raise ValueError(f"应只含数字，实际为 {text!r}")
     return text
+
+
+def _scrypt_cost(n: int) -> int:
+    if n < 16_384 or n & (n - 1):
+        raise ValueError("应为不小于 16384 的2的幂，例如 32768")
+    return n
 
 
 def _month_day(text: str) -> str:
@@ -251,7 +257,7 @@ class FunctionWords:
     suggest: dict[str, str] = field(default_factory=dict)
 
 
-# The part an adjustment type plays in the rules (RULES.md "Annex 1").
+# The part an adjustment type plays in the rules (docs/rules.md decision 7, Annex 1 rules).
 OPEN, CANCEL, ADD, REMOVE = "open", "cancel", "add", "remove"
 # The columns holding account functions, by annex (Annex 1: before and after the change):
 # read as function lists by the recogniser, the row rules and the template's dropdowns.
@@ -447,6 +453,11 @@ class TemplateSettings:
 class Inbox:
     spreadsheet_suffixes: Words
     word_suffixes: Words
+    # The stamped scan the notice asks for (stamped-copy-missing): a file with one of
+    # these endings, in the same e-mail, page submission or folder (same base name).
+    scan_suffixes: Words = (".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+    # Words a scan's name may add to its annex's base name: 黄浦区附件2（盖章）.pdf.
+    scan_marks: Words = ("已盖章", "盖章版", "盖章件", "盖章", "扫描件", "扫描版", "扫描", "签章")
 
 
 @frozen()
@@ -478,7 +489,7 @@ class Word:
 @frozen()
 class MailSettings:
     """Saved e-mails in the inbox: the time zone their dates are read in, and how far
-    ahead of the run a date may be and still be believed (RULES.md decision 29)."""
+    ahead of the run a date may be and still be believed (docs/rules.md decision 29)."""
 
     utc_offset_hours: float
     future_tolerance_hours: float
@@ -515,6 +526,22 @@ class Server:
     cleanup_interval: int
     trusted_hosts: Words
     copies_per_client: int
+    # Submitting through the page (serve --inbox): accounts, sessions, logins.
+    session_hours: float = 8
+    login_failures: int = 5  # failed logins per account, and per address, within:
+    login_window_minutes: float = 15
+    password_min_chars: int = 10
+    # scrypt's cost (a power of two; memory = 128 * scrypt_n * 8 bytes: 32 MiB).
+    scrypt_n: Annotated[int, AfterValidator(_scrypt_cost)] = 32_768
+    # Checked uploads waiting for the district to confirm: minutes, and bytes in all.
+    pending_minutes: float = 30
+    pending_max_bytes: int = 200_000_000
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (the
+    # office's HTTPS proxy); from any other address these headers are ignored.
+    trusted_proxies: Words = ()
+    # Files of the inbox the office's arrivals page reads at most (each kept by its
+    # size and time until it changes).
+    arrivals_max_files: int = 2_000
 
 
 @frozen()
@@ -549,7 +576,7 @@ class Config:
     sources: dict[str, Bilingual]
     severities: dict[str, Bilingual]
     settings: Settings
-    messages: dict[str, Bilingual]  # the tool's own failures (model/errors.py)
+    messages: dict[str, Bilingual]  # the tool's own failures (support/errors.py)
 
     @property
     def functions(self) -> Words:

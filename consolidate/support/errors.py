@@ -19,7 +19,7 @@ class ConsolidateError(Exception):
 
     def text(self, lang: str) -> str:
         """The message in ``lang`` (``zh`` or ``en``)."""
-        from consolidate.model.catalog import tool_message  # catalog -> config -> errors
+        from consolidate.support.messages import tool_message  # messages -> config -> errors
 
         return tool_message(self.key, lang, self.params)
 
