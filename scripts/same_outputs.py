@@ -46,7 +46,9 @@ BYTE_IDENTICAL_ALWAYS = ("findings.json", "manifest.json")
 def run(tree: Path, inbox: Path, out: Path, options: list[str]) -> float:
     """``consolidate run`` with the package of ``tree``; returns the seconds it took."""
     env = dict(os.environ, PYTHONPATH=str(tree))
-    command = [sys.executable, "-m", "consolidate", "run", str(inbox), "--out", str(out)]
+    # -P: ``python -m`` would put the working directory first on sys.path, and run the
+    # package of whichever tree the script is started from on both sides.
+    command = [sys.executable, "-P", "-m", "consolidate", "run", str(inbox), "--out", str(out)]
     start = time.perf_counter()
     done = subprocess.run([*command, *DATES, *options], env=env, capture_output=True, text=True)
     if done.returncode not in (0, 1):
