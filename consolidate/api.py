@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from consolidate.checks import evaluate
-from consolidate.checks.rows import prepare
+from consolidate.checks.rows import prepare, prepare_vectorized
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
@@ -111,7 +111,9 @@ def consolidate_inbox(
     fastlist = _fastlist(fastlist_path, config)
     references = [Path(p) for p in (baseline_path, fastlist_path) if p is not None]
     files, ignored = discover(inbox, references, config)
-    results = read_all(files, config, progress, lambda: prepare(size_of(files)))
+    # A run validates through pandera and merges with pandas whatever its size: imported
+    # while the workers read.
+    results = read_all(files, config, progress, prepare_vectorized)
     # Submissions the page saved: dated by their receipts (the moment they were saved).
     results = date_by_receipts(results, receipts_in(inbox, ignored))
     return evaluate(
@@ -123,6 +125,7 @@ def consolidate_inbox(
         fastlist=fastlist,
         ignored=ignored,
         recorded=recorded,
+        vectorized=True,
         scans=(),
     )
 

@@ -8,13 +8,15 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-import consolidate.checks  # noqa: F401 - every rule module registers its codes
+from consolidate.checks import run_rules
 from consolidate.checks.common import Reporter
-from consolidate.checks.registry import REGISTRY
+from consolidate.checks.registry import REGISTRY, Check, Rule, Stage
 from consolidate.model.catalog import Catalog
 from consolidate.model.finding import SEVERITIES
 from consolidate.support.config import Bilingual
@@ -53,16 +55,20 @@ def test_every_catalog_entry_is_complete():
             assert all(p.zh and p.en for p in phrases.values()), code
 
 
-def test_every_catalog_code_is_registered_by_the_code_that_emits_it():
+def test_every_catalog_code_is_a_registered_rule_with_the_code_that_emits_it():
     assert sorted(REGISTRY) == sorted(CONFIG.rules)
     for code, entry in REGISTRY.items():
-        assert entry.emitters, code
-        for emitter in entry.emitters:  # a real module or function of the package
-            assert _resolve(emitter) is not None, (code, emitter)
+        assert entry.entry(CONFIG) is CONFIG.rules[code]
+        assert entry.checks, code
+        for check in entry.checks:  # a real module or function of the package
+            assert _resolve(check.emitter) is not None, (code, check.emitter)
+            if check.stage not in (Stage.READER, Stage.LEDGER):
+                assert check.run is _resolve(check.emitter), (code, check.emitter)
+            assert bool(check.tests) == (check.stage is Stage.ROW), code
 
 
 def _resolve(dotted: str) -> object:
-    """``consolidate.checks.sheets.metadata`` -> the function (or the module)."""
+    """``consolidate.checks.sheets.seq_invalid`` -> the function (or the module)."""
     parts = dotted.split(".")
     for n in range(len(parts), 0, -1):
         try:
@@ -73,6 +79,64 @@ def _resolve(dotted: str) -> object:
             found = getattr(found, name)
         return found
     return None
+
+
+def mismatched(rules: Iterable[Rule]) -> dict[str, tuple[list[str], list[str]]]:
+    """Each rule whose declared message parameters are not those its templates take:
+    (declared, taken). Static: read from the registry and rules.toml, nothing runs."""
+    catalog = Catalog(CONFIG)
+    return {
+        rule.code: (sorted(rule.says), sorted(catalog.parameters(rule.code)))
+        for rule in rules
+        if rule.says != catalog.parameters(rule.code)
+    }
+
+
+def test_every_rule_declares_exactly_the_parameters_its_messages_take():
+    assert mismatched(REGISTRY.values()) == {}
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("phone-invalid", {"reason"}),  # forgets {length}, which a phrase takes
+        ("district-mismatch", {"row_district", "unit_district", "bureau"}),  # one too many
+        ("open-not-listed", set()),  # forgets {name}
+    ],
+)
+def test_a_rule_declaring_other_parameters_than_its_messages_take_is_caught(code, says):
+    wrong = replace(REGISTRY[code], says=frozenset(says))
+    assert set(mismatched([wrong])) == {code}
+
+
+def test_a_rule_cannot_give_a_parameter_it_does_not_declare():
+    reporter = Reporter(CONFIG)
+    form = build_form(2, [a2_row()])
+    with pytest.raises(ValueError, match=r"name-suspicious gives \['length'\]"):
+        reporter.at_cell("name-suspicious", form, form.rows[0], "name", reason="short", length=3)
+    with pytest.raises(ValueError, match="district-missing gives"):
+        reporter.make("district-missing", district="黄浦区", year=2026, month=11)
+
+
+def test_a_rule_runs_from_the_registry_at_its_stage(monkeypatch):
+    """Adding a rule is one function: registered at its stage, the runner runs it."""
+    seen = []
+
+    def every_sheet(scope):
+        seen.append((scope.form.sheet, len(scope.rows)))
+        yield scope.reporter.make(
+            "template-outdated", file=scope.form.file, found="2020", current="2026"
+        )
+
+    entry = REGISTRY["template-outdated"]
+    added = Check(Stage.FORM, every_sheet, "tests.every_sheet")
+    monkeypatch.setitem(
+        REGISTRY, "template-outdated", replace(entry, checks=(*entry.checks, added))
+    )
+    form = build_form(2, [a2_row(1), a2_row(2, mobile="138XXXXXXXX")])
+    findings = run_rules([form], CONFIG, as_of=dt.date(2026, 11, 26)).findings
+    assert seen == [(form.sheet, 1)]  # after the SHEET stage kept the template row out
+    assert [f.code for f in findings].count("template-outdated") == 1
 
 
 def test_a_rule_on_form_columns_is_located_at_a_cell_or_row_in_the_catalog():

@@ -1,24 +1,31 @@
-"""Checking forms: which submissions count, and every rule of the catalog over them.
+"""Checking forms: which submissions count, and every rule of the registry over them.
 
-Row rules are pandera schemas (:mod:`.rows`); sheet rules (:mod:`.sheets`) and rules
-across rows, annexes, districts and years (:mod:`.people`, :mod:`.crossyear`) are plain
-functions over the parsed forms. :func:`run_rules` runs them all in that order.
+Each finding code is one rule (:mod:`.registry`) that runs at one stage;
+:func:`run_rules` runs the stages in data-flow order: each sheet (SHEET, which keeps
+template leftovers out, then FORM over the rows that count), each row of Annex 1 and 2
+(ROW, the pandera schemas of :mod:`.rows`), each recommendation (RECOMMENDATION), then
+across rows, forms and districts (FAST_CHANNEL, CITY, CROSS_FORM), the roll-up (ROLLUP,
+with a year) and last year's register (BASELINE, with a baseline). :func:`evaluate` runs
+the MAIL and FILE stages before them, and SCAN (the stamped scans) after them. A run
+validates through pandera and builds its views across districts with pandas
+(``vectorized``); a check of a few rows does both in plain Python (:mod:`.views`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from consolidate.checks import people, sheets
+from consolidate.checks import crossyear, people, recommend, sheets, stamps  # noqa: F401 - the rules
 from consolidate.checks.common import Reporter
-from consolidate.checks.crossyear import compare_with_baseline, function_totals, recorded_rows
-from consolidate.checks.mails import judge_mail_dates, mail_dates, run_moment
-from consolidate.checks.recommend import fast_channel, recommendation_findings
-from consolidate.checks.rows import row_findings
+from consolidate.checks.crossyear import function_totals
+from consolidate.checks.mails import judge_mail_dates, run_moment
+from consolidate.checks.recommend import fast_channel
+from consolidate.checks.registry import Stage, checks_at
+from consolidate.checks.rows import VECTOR_FROM, row_findings
+from consolidate.checks.scope import RunScope, SheetScope
 from consolidate.checks.selection import select_submissions
-from consolidate.checks.stamps import stamped_copies
 from consolidate.model.baseline import Baseline
 from consolidate.model.fastlist import FastList
 from consolidate.model.finding import Finding, column_number, sort_findings
@@ -27,6 +34,15 @@ from consolidate.model.outcome import RECOMMEND, SUPERSEDED, Change, Outcome, Se
 from consolidate.model.request import Request
 from consolidate.support.collector import collector_paused
 from consolidate.support.config import Config
+
+# The stages over the whole run after the rows, in order; each runs when its test holds.
+RUN_STAGES: tuple[tuple[Stage, Callable[[RunScope], bool]], ...] = (
+    (Stage.FAST_CHANNEL, lambda run: True),
+    (Stage.CITY, lambda run: True),
+    (Stage.CROSS_FORM, lambda run: True),
+    (Stage.ROLLUP, lambda run: run.year is not None),
+    (Stage.BASELINE, lambda run: run.baseline is not None),
+)
 
 
 @dataclass
@@ -47,56 +63,54 @@ def run_rules(
     baseline: Baseline | None = None,
     fastlist: FastList | None = None,
     recorded: Sequence[Request] = (),
+    vectorized: bool | None = None,
 ) -> RuleResult:
-    """Run every rule over the forms that count.
+    """Run every rule over the forms that count, stage by stage.
 
     ``year`` turns on the annual roll-up (district-missing, submission-late); ``baseline``
-    (last year's register) turns on the cross-year rules, which explain changes by the
-    requests of the inbox and by those the ledger has ``recorded`` for the year;
-    ``fastlist`` (the city's list of fast-channel users) the recommendation rules against it.
+    (last year's register) the cross-year rules, which explain changes by the requests
+    of the inbox and by those the ledger has ``recorded`` for the year; ``fastlist`` (the
+    city's list of fast-channel users) the recommendation rules against it.
+    ``vectorized``: pandera and pandas (True), plain Python (False), or pandas for an
+    annex of :data:`~consolidate.checks.rows.VECTOR_FROM` rows or more (None).
     """
     reporter = Reporter(config)
     result = RuleResult()
     judged: dict[int, list[tuple[Form, Row]]] = {number: [] for number in config.annexes}
+    sheet_checks, form_checks = _checks(Stage.SHEET), _checks(Stage.FORM)
     for form in forms:
-        placeholders, rejected = sheets.placeholder_rows(form, config, reporter)
-        result.findings += placeholders
-        for number in rejected:
-            result.rejected[(form.file, form.sheet, number)] = ["placeholder-value"]
-        said_none = sheets.says_none(form, config)  # decision 18: an empty Annex 1
-        for number in said_none:
-            result.rejected[(form.file, form.sheet, number)] = ["annex-empty"]
-        rejected |= said_none
-        rows = [row for row in form.rows if row.number not in rejected]
-        judged[form.annex] += [(form, row) for row in rows]
-        result.findings += sheets.structure(form, config, reporter, rows, empty=bool(said_none))
-        result.findings += sheets.metadata(form, config, reporter, as_of)
-        result.findings += sheets.district_mismatch(form, config, reporter, rows)
-        result.findings += sheets.sequence(form, reporter, rejected)
-        result.findings += sheets.duplicates(form, reporter, rows)
-        result.findings += sheets.contacts(form, reporter, rows)
-        result.findings += sheets.letters(form, reporter, rows)
-        result.findings += sheets.table_rows(form, reporter, rows)
-    for annex in (1, 2):
-        result.findings += row_findings(judged[annex], annex, config)
-    lists = [form for form in forms if form.annex == RECOMMEND]
-    result.findings += recommendation_findings(
-        judged[RECOMMEND], lists, config, reporter, as_of=as_of, fastlist=fastlist
-    )
-    result.findings += people.shared_phones(judged[1] + judged[2], reporter)
-    result.findings += people.multi_district(judged[2], reporter)
-    result.findings += people.duplicate_accounts(judged[2], reporter)
-    result.findings += people.cross_annex(judged[1], judged[2], config, reporter)
-    rosters = [form for form in forms if form.annex == 2]
-    if year is not None:
-        result.findings += people.rollup(rosters, config, reporter, year, as_of)
+        sheet = SheetScope(form, config, reporter, as_of)
+        result.findings += [f for check in sheet_checks for f in check(sheet)]
+        for number, code in sheet.rejected.items():
+            result.rejected[(form.file, form.sheet, number)] = [code]
+        sheet.rows = [row for row in form.rows if row.number not in sheet.rejected]
+        judged[form.annex] += [(form, row) for row in sheet.rows]
+        result.findings += [f for check in form_checks for f in check(sheet)]
+    if vectorized is None:
+        vectorized = max(len(judged[1]), len(judged[2])) >= VECTOR_FROM
+    for annex in (1, 2):  # Stage.ROW
+        result.findings += row_findings(judged[annex], annex, config, vectorized=vectorized)
+    run = RunScope(
+        forms, judged, config, reporter, as_of, year=year, baseline=baseline,
+        fastlist=fastlist, recorded=recorded, vectorized=vectorized,
+    )  # fmt: skip
+    recommendation_checks = _checks(Stage.RECOMMENDATION)
+    for form, row in judged[RECOMMEND]:
+        for check in recommendation_checks:
+            result.findings += check(form, row, run)
+    for stage, applies in RUN_STAGES:
+        if applies(run):
+            for check in _checks(stage):
+                result.findings += check(run)
     if baseline is not None:
-        earlier = recorded_rows(recorded, [f for f in forms if f.annex == 1], config)
-        findings, changes = compare_with_baseline(judged, baseline, config, reporter, earlier)
-        result.findings += findings
-        result.changes = changes
+        result.changes = crossyear.changes(run)
     result.findings = _readable_cells_only(result.findings, forms)
     return result
+
+
+def _checks(stage: Stage) -> list[Callable[..., Iterable[Finding]]]:
+    """The functions the rules of ``stage`` run, in the order they were registered."""
+    return [check.run for _, check in checks_at(stage) if check.run is not None]
 
 
 def _readable_cells_only(findings: list[Finding], forms: list[Form]) -> list[Finding]:
@@ -124,18 +138,21 @@ def evaluate(
     ignored: Iterable[str] = (),
     recorded: Sequence[Request] = (),
     now: dt.datetime | None = None,
+    vectorized: bool | None = None,
     scans: Sequence[str] | None = None,
 ) -> Outcome:
-    """Select the submissions that count and run every rule over them.
+    """Select the submissions that count (the FILE stage) and run every rule over them.
 
     ``now``: the moment of the run (default: the clock), which an e-mail's Date may not
-    be later than (decision 29) — judged first, since it decides the received dates.
-    ``scans``: look for the stamped scans (stamped-copy-missing) — in the e-mails, the
-    page's receipts and the files not read; the names given came with every file (a page
-    submission). None: the files were given alone (``check``), nothing to look for.
+    be later than (decision 29) — judged first, since it decides the received dates
+    (the MAIL stage). ``vectorized``: as for :func:`run_rules`.
+    ``scans``: look for the stamped scans (the SCAN stage, stamped-copy-missing) — in the
+    e-mails, the page's receipts and the files not read; the names given came with every
+    file (a page submission). None: the files were given alone (``check``), nothing to
+    look for.
     """
     results = judge_mail_dates(results, run_moment(as_of, now, config), config)
-    dated = list(mail_dates(results, config))
+    dated = [f for check in _checks(Stage.MAIL) for f in check(results, config)]
     # Documents found to hold no annex (cover letters in Word) are listed as ignored, and
     # so is what an e-mail held that was not read (its body, other attachments).
     mails = list({r.source.mail.display: r.source.mail for r in results if r.source.mail}.values())
@@ -152,11 +169,15 @@ def evaluate(
             baseline=baseline,
             fastlist=fastlist,
             recorded=recorded,
+            vectorized=vectorized,
         )
     findings = [f for r in results for f in r.findings if _is_open(f, selection)]
     findings += selection.findings + ruled.findings + dated
     if scans is not None:
-        findings += stamped_copies(results, selection, ignored, config, scans)
+        scanned = _checks(Stage.SCAN)
+        findings += [
+            f for check in scanned for f in check(results, selection, ignored, config, scans)
+        ]
     return Outcome(
         as_of=as_of,
         config=config,

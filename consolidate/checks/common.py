@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from consolidate.checks.registry import REGISTRY, RuleEntry
-from consolidate.model.catalog import Catalog
+from consolidate.checks.registry import REGISTRY, Rule
+from consolidate.model.catalog import LOCATION_FIELDS, Catalog
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
 from consolidate.support.config import Config
@@ -33,7 +33,7 @@ class Reporter:
 
     Keyword arguments that are not a location field (``column``, ``value``,
     ``suggestion``, ``optional``, ``row``/``col`` of a cell-less finding) are the message
-    parameters of the rule.
+    parameters of the rule: each one the rule declares (checks/registry.py).
     """
 
     def __init__(self, config: Config) -> None:
@@ -60,7 +60,7 @@ class Reporter:
     ) -> Finding:
         """A finding on the cell of ``key`` in ``row`` (the top-left of a merged cell)."""
         if not registered(code).points_at(key):  # a bug in the rule, not in the input
-            raise ValueError(f"{code} does not point at the column {key} (checks/registry.py)")
+            raise ValueError(f"{code} does not point at the column {key} (at=…)")
         cell = row.cell(key)
         column = column or self.column_name(form, key)
         name_key = self.config.annexes[form.annex].name_key
@@ -82,7 +82,7 @@ class Reporter:
         there is no cell (a missing metadata line, a missing column)."""
         if value is _FROM_CELL:
             value = cell.text if cell else None
-        registered(code)
+        registered(code).check_says(params.keys() - LOCATED)
         return self.catalog.make(
             code,
             file=form.file,
@@ -98,19 +98,24 @@ class Reporter:
 
     def on_sheet(self, code: str, form: Form, **params: Any) -> Finding:
         """A finding on the whole sheet (row and cell null)."""
-        registered(code)
-        return self.catalog.make(
-            code,
-            file=form.file,
-            sheet=form.sheet,
-            district=form.district,
-            annex=form.annex,
+        return self.make(
+            code, file=form.file, sheet=form.sheet, district=form.district, annex=form.annex,
             **params,
-        )
+        )  # fmt: skip
+
+    def make(self, code: str, **located: Any) -> Finding:
+        """A finding anywhere (a file, a district, another workbook's row): the location
+        and the message parameters as :meth:`Catalog.make` takes them."""
+        registered(code).check_says(located.keys() - LOCATED)
+        return self.catalog.make(code, **located)
 
 
-def registered(code: str) -> RuleEntry:
-    """The registry entry of a code a rule is about to emit."""
+# Catalog.make's location and severity arguments: not message parameters.
+LOCATED = LOCATION_FIELDS | {"file", "sheet", "row", "col", "annex", "optional", "before_deadline"}
+
+
+def registered(code: str) -> Rule:
+    """The rule of a code about to be emitted."""
     entry = REGISTRY.get(code)
     if entry is None:
         raise KeyError(f"{code} is not registered (checks/registry.py)")

@@ -1,23 +1,25 @@
-"""Rules against last year's register (the baseline): what changed, and was it requested.
+"""Rules against last year's register (the BASELINE stage): what changed, was it requested.
 
 People are matched by exact normalised name + mobile within a district (decision 12):
 someone whose name or mobile changed shows as a removal plus a new account, someone who
 moved district as a removal in one district and a new account in the other. Each change
 is listed as a :class:`Change` for the report; a change no request explains is also a
 finding. A change is explained only by a request of the matching type whose 当前账号功能
-equals the new functions (decision 13).
+equals the new functions (decision 13). The matching is one of the run's views
+(:mod:`.views`): pandas in a run, plain Python for a few rows.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from consolidate.checks.common import Person, Reporter, functions_of, where
+from consolidate.checks.common import Person, functions_of, where
 from consolidate.checks.people import adjustment_of, requests_by_person
-from consolidate.checks.registry import rule
+from consolidate.checks.registry import Stage, rule
+from consolidate.checks.scope import RunScope
 from consolidate.model.baseline import Baseline, BaselinePerson
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row, SourceFile
@@ -29,74 +31,140 @@ FormRows = list[tuple[Form, Row]]
 KIND_ORDER = {"removed": 0, "added": 1, "functions": 2}
 
 
-def compare_with_baseline(
-    judged: dict[int, FormRows],
-    baseline: Baseline,
-    config: Config,
-    reporter: Reporter,
-    recorded: Sequence[tuple[Form, Row]] = (),
-) -> tuple[list[Finding], list[Change]]:
-    """unreported-new-account, unreported-removal, unreported-function-change and
-    original-disagrees-baseline; every change against the baseline, explained or not.
+@dataclass(frozen=True)
+class _Present:
+    """A person of this year's rosters (first row of each district and person), their
+    row of last year's register, and the change between the two (None: no change)."""
 
-    ``recorded``: the year's requests the ledger holds whose files are not in the inbox
-    (:func:`recorded_rows`); they explain changes as the inbox's requests do.
-    """
-    asked = [*judged[1], *recorded]
+    form: Form
+    row: Row
+    person: Person
+    before: BaselinePerson | None
+    change: Change | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This year's rosters against last year's register: each person present, each one
+    gone (with the change), each person's requests of the year, and each Annex 1 row's
+    person as last year's register has them."""
+
+    present: list[_Present]
+    removed: list[tuple[BaselinePerson, Change]]
+    requests: dict[Person, FormRows]
+    anywhere: list[BaselinePerson | None]
+
+    @property
+    def changes(self) -> list[Change]:
+        """Every change, in the order found (:func:`changes` pairs and sorts them)."""
+        return [p.change for p in self.present if p.change] + [c for _, c in self.removed]
+
+
+def comparison(run: RunScope) -> Comparison:
+    """The run against its baseline, compared once for every rule of the stage (matched
+    by pandas or in plain Python, :mod:`.views`). The year's requests the ledger holds
+    (``run.recorded``) explain changes as the inbox's requests do."""
+    return run.once("baseline", _compare)
+
+
+def _compare(run: RunScope) -> Comparison:
+    baseline, config, reporter = run.baseline, run.config, run.reporter
+    assert baseline is not None  # the BASELINE stage runs with a baseline only
+    earlier = recorded_rows(run.recorded, [f for f in run.forms if f.annex == 1], config)
+    asked = [*run.judged[1], *earlier]
     identified = [(f, r) for f, r in asked if _identified(reporter.person(r))]
     requests = requests_by_person(identified, reporter)
-    index = _Index(baseline)
-    findings: list[Finding] = []
-    changes: list[Change] = []
-    present: set[tuple[str | None, Person]] = set()
-    for form, row in judged[2]:
-        person = reporter.person(row)
-        if not _identified(person) or (form.district, person) in present:
-            continue  # required-missing / person-duplicate cover these rows
-        present.add((form.district, person))
-        before = index.match(form.district, person)
+    matched = run.views.matched(baseline)
+    present = []
+    for i, at in zip(matched.present, matched.before, strict=True):
+        form, row = run.people.rows[i]
+        person = run.people.person(i)
+        before = None if at is None else baseline.rows[at]
+        asking = requests.get(person, [])
         if before is None:
-            finding, change = _added(form, row, person, requests.get(person, []), config, reporter)
+            change: Change | None = _added(form, row, person, asking, config)
         else:
-            finding, change = _functions(
-                form, row, person, before, requests.get(person, []), config, reporter
-            )
-        if finding is not None:
-            findings.append(finding)
-        if change is not None:
-            changes.append(change)
-    sent = {district for district, _ in present if district}
-    anywhere = {person for district, person in present if district is None}
-    for listed in baseline.rows:
+            change = _functions(form, row, person, before, asking, config)
+        present.append(_Present(form, row, person, before, change))
+    removed = []
+    for at in matched.removed:
+        listed = baseline.rows[at]
         person = Person(listed.name, listed.mobile)
-        if (
-            listed.district not in sent
-            or (listed.district, person) in present
-            or person in anywhere
-        ):
-            continue
-        finding, change = _removed(listed, person, requests.get(person, []), baseline, reporter)
-        if finding is not None:
-            findings.append(finding)
-        changes.append(change)
-    findings += _originals(judged[1], requests, index, config, reporter)
-    findings += _outside(baseline, reporter)
-    return findings, _paired(changes, config)
+        removed.append(
+            (listed, _removed(listed, person, requests.get(person, []), baseline, config))
+        )
+    anywhere = [None if at is None else baseline.rows[at] for at in matched.anywhere]
+    return Comparison(present, removed, requests, anywhere)
 
 
-@rule("row-outside-table", "name")
-def _outside(baseline: Baseline, reporter: Reporter) -> list[Finding]:
-    """row-outside-table on a person below the end of the baseline's table: not compared,
-    so say so rather than count it in silence (decision 16)."""
-    column = baseline.column_name("name") or reporter.config.annexes[2].column("name").name
+def changes(run: RunScope) -> list[Change]:
+    """Every change against the baseline, explained or not, paired and sorted for the
+    report."""
+    return _paired(comparison(run).changes, run.config)
+
+
+@rule("unreported-new-account", Stage.BASELINE, at=["name"], says=["name"])
+def unreported_new_account(run: RunScope) -> Iterator[Finding]:
+    """Someone on a roster whom the baseline lacks, without a 开通 request."""
+    for p in comparison(run).present:
+        if p.before is None and p.change is not None and not p.change.explained:
+            yield run.reporter.at_cell(
+                "unreported-new-account", p.form, p.row, "name", name=p.person.name
+            )
+
+
+@rule(
+    "unreported-function-change", Stage.BASELINE, at=["functions"],
+    says=["name", "baseline", "current"],
+)  # fmt: skip
+def unreported_function_change(run: RunScope) -> Iterator[Finding]:
+    """Functions other than last year's, and no request explains the change."""
+    for p in comparison(run).present:
+        if p.before is not None and p.change is not None and not p.change.explained:
+            now = functions_of(p.row, "functions", run.config)
+            yield run.reporter.at_cell(
+                "unreported-function-change", p.form, p.row, "functions", name=p.person.name,
+                baseline=p.before.canonical, current=now.canonical,
+            )  # fmt: skip
+
+
+@rule("unreported-removal", Stage.BASELINE, says=["name", "functions"])
+def unreported_removal(run: RunScope) -> Iterator[Finding]:
+    """Someone of last year's register whom the district's roster leaves out, without a
+    注销 request: at the baseline's row."""
+    baseline = run.baseline
+    assert baseline is not None
+    column = _name_column(run)
+    for listed, change in comparison(run).removed:
+        if not change.explained:
+            yield run.reporter.make(
+                "unreported-removal", file=baseline.display, sheet=baseline.sheet,
+                row=listed.row, col=listed.name_col, column=column, value=listed.name_text,
+                district=listed.district, annex=2, person=change.name, name=change.name,
+                functions=listed.canonical,
+            )  # fmt: skip
+
+
+def _name_column(run: RunScope) -> str:
+    """The header of the baseline's name column (the form's when it has none)."""
+    assert run.baseline is not None
+    return run.baseline.column_name("name") or run.config.annexes[2].column("name").name
+
+
+@rule("row-outside-table", Stage.BASELINE, at=["name"], says=["end", "entry"])
+def outside_baseline(run: RunScope) -> list[Finding]:
+    """A person below the end of the baseline's table: not compared, so say so rather
+    than count it in silence (decision 16)."""
+    baseline = run.baseline
+    assert baseline is not None
     return [
-        reporter.catalog.make(
+        run.reporter.make(
             "row-outside-table",
             file=baseline.display,
             sheet=baseline.sheet,
             row=listed.row,
             col=listed.name_col,
-            column=column,
+            column=_name_column(run),
             value=listed.name_text,
             district=listed.district,
             annex=2,
@@ -156,84 +224,38 @@ def function_totals(
     return {f: (last[f], this[f]) for f in config.functions}
 
 
-# ---------------------------------------------------------------- matching
-class _Index:
-    """The baseline's people by (district, person) and by person."""
-
-    def __init__(self, baseline: Baseline) -> None:
-        self.by_key: dict[tuple[str | None, Person], list[BaselinePerson]] = defaultdict(list)
-        self.by_person: dict[Person, list[BaselinePerson]] = defaultdict(list)
-        for listed in baseline.rows:
-            person = Person(listed.name, listed.mobile)
-            self.by_key[(listed.district, person)].append(listed)
-            self.by_person[person].append(listed)
-
-    def match(self, district: str | None, person: Person) -> BaselinePerson | None:
-        """The person in the district's part of the baseline; a row of unknown district (in
-        the baseline or this year) matches in any district."""
-        if district is None:
-            found = self.by_person.get(person)
-        else:
-            found = self.by_key.get((district, person)) or self.by_key.get((None, person))
-        return found[0] if found else None
-
-    def anywhere(self, district: str | None, person: Person) -> BaselinePerson | None:
-        """The person in the district if there, else wherever the baseline has them."""
-        found = self.by_key.get((district, person)) or self.by_person.get(person)
-        return found[0] if found else None
-
-
 def _identified(person: Person) -> bool:
     return bool(person.name and person.mobile)
 
 
 # ---------------------------------------------------------------- the three changes
-@rule("unreported-new-account", "name")
-def _added(
-    form: Form, row: Row, person: Person, asked: FormRows, config: Config, reporter: Reporter
-) -> tuple[Finding | None, Change]:
-    """unreported-new-account unless the person has a 开通 request."""
+def _added(form: Form, row: Row, person: Person, asked: FormRows, config: Config) -> Change:
+    """A person new this year, explained by a 开通 request."""
     opened = next(((f, r) for f, r in asked if adjustment_of(r, config) == OPEN), None)
-    change = Change(
+    return Change(
         district=form.district, kind="added", name=person.name, mobile=person.mobile,
         before=(), after=functions_of(row, "functions", config).known, explained=opened is not None,
         request=where(*opened) if opened else None, location=where(form, row),
     )  # fmt: skip
-    if opened:
-        return None, change
-    return reporter.at_cell("unreported-new-account", form, row, "name", name=person.name), change
 
 
-@rule("unreported-function-change", "functions")
 def _functions(
-    form: Form,
-    row: Row,
-    person: Person,
-    before: BaselinePerson,
-    asked: FormRows,
-    config: Config,
-    reporter: Reporter,
-) -> tuple[Finding | None, Change | None]:
-    """unreported-function-change when the functions differ and no request explains it."""
+    form: Form, row: Row, person: Person, before: BaselinePerson, asked: FormRows, config: Config
+) -> Change | None:
+    """Functions other than last year's (None: the same, or not judged here), explained
+    by a request (:func:`_explaining`)."""
     now = functions_of(row, "functions", config)
     if now.is_empty or now.unknown or not before.functions:
-        return None, None  # required-missing / function-unknown judge this row
+        return None  # required-missing / function-unknown judge this row
     old, new = set(before.functions), set(now.known)
     if old == new:
-        return None, None
+        return None
     request = _explaining(old, new, asked, config)
-    change = Change(
+    return Change(
         district=form.district, kind="functions", name=person.name, mobile=person.mobile,
         before=before.functions, after=now.known, explained=request is not None,
         request=where(*request) if request else None, location=where(form, row),
     )  # fmt: skip
-    if request:
-        return None, change
-    finding = reporter.at_cell(
-        "unreported-function-change", form, row, "functions",
-        name=person.name, baseline=before.canonical, current=now.canonical,
-    )  # fmt: skip
-    return finding, change
 
 
 def _explaining(
@@ -258,47 +280,33 @@ def _explaining(
     return changes[-1] if len(wanted) == 2 or wanted <= kinds else None
 
 
-@rule("unreported-removal")
 def _removed(
-    listed: BaselinePerson, person: Person, asked: FormRows, baseline: Baseline, reporter: Reporter
-) -> tuple[Finding | None, Change]:
-    """unreported-removal, at the baseline's row, unless the person has a 注销 request."""
-    cancelled = next(
-        ((f, r) for f, r in asked if adjustment_of(r, reporter.config) == CANCEL), None
-    )
-    change = Change(
+    listed: BaselinePerson, person: Person, asked: FormRows, baseline: Baseline, config: Config
+) -> Change:
+    """A person of last year gone from their district's roster, explained by a 注销
+    request."""
+    cancelled = next(((f, r) for f, r in asked if adjustment_of(r, config) == CANCEL), None)
+    return Change(
         district=listed.district, kind="removed", name=person.name, mobile=person.mobile,
         before=listed.functions, after=(), explained=cancelled is not None,
         request=where(*cancelled) if cancelled else None, location=baseline.where(listed),
     )  # fmt: skip
-    if cancelled:
-        return None, change
-    column = baseline.column_name("name") or reporter.config.annexes[2].column("name").name
-    finding = reporter.catalog.make(
-        "unreported-removal", file=baseline.display, sheet=baseline.sheet, row=listed.row,
-        col=listed.name_col, column=column, value=listed.name_text, district=listed.district,
-        annex=2, person=person.name, name=person.name, functions=listed.canonical,
-    )  # fmt: skip
-    return finding, change
 
 
 # ---------------------------------------------------------------- Annex 1 against the baseline
-@rule("original-disagrees-baseline", "original")
-def _originals(
-    requests: FormRows,
-    asked: dict[Person, FormRows],
-    index: _Index,
-    config: Config,
-    reporter: Reporter,
-) -> list[Finding]:
-    """original-disagrees-baseline: 原账号功能 of every request against the baseline — a
-    开通 (原 = 无) for someone the baseline lists with functions too.
+@rule(
+    "original-disagrees-baseline", Stage.BASELINE, at=["original"],
+    says=["name", "original", "baseline"],
+)  # fmt: skip
+def original_disagrees_baseline(run: RunScope) -> Iterator[Finding]:
+    """原账号功能 of every request against the baseline — a 开通 (原 = 无) for someone the
+    baseline lists with functions too.
 
     An original that equals the 当前账号功能 of another request of the same person (a
     chain of requests in one year: a 注销 then a 开通 again) is not a disagreement.
     """
-    findings = []
-    for form, row in requests:
+    config, reporter, compared = run.config, run.reporter, comparison(run)
+    for (form, row), listed in zip(run.judged[1], compared.anywhere, strict=True):
         kind = adjustment_of(row, config)
         person = reporter.person(row)
         original = functions_of(row, "original", config)
@@ -306,23 +314,19 @@ def _originals(
             continue
         if row.cell("original") is None or (original.is_empty and kind != OPEN):
             continue  # required-missing judges an empty 原 of the other types (decision 7)
-        listed = index.anywhere(form.district, person)
         if listed is None or not listed.functions or set(original.known) == set(listed.functions):
             continue
         chained = {
             frozenset(functions_of(r, "current", config).known)
-            for f, r in asked.get(person, [])
+            for f, r in compared.requests.get(person, [])
             if (f, r) != (form, row) and adjustment_of(r, config) is not None
         }
         if frozenset(original.known) in chained:
             continue
-        findings.append(
-            reporter.at_cell(
-                "original-disagrees-baseline", form, row, "original",
-                name=person.name, original=original.canonical, baseline=listed.canonical,
-            )
+        yield reporter.at_cell(
+            "original-disagrees-baseline", form, row, "original",
+            name=person.name, original=original.canonical, baseline=listed.canonical,
         )  # fmt: skip
-    return findings
 
 
 # ---------------------------------------------------------------- pairing for the report

@@ -16,8 +16,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from consolidate.checks.registry import rule
-from consolidate.model.catalog import Catalog
+from consolidate.checks.common import Reporter
+from consolidate.checks.registry import Stage, rule
 from consolidate.model.finding import Finding
 from consolidate.model.form import Mail, ReadResult
 from consolidate.support.config import Config
@@ -60,7 +60,7 @@ def judge_mail_dates(
     return judged
 
 
-@rule(CODE)
+@rule(CODE, Stage.MAIL, says=["reason", "used", "date", "text", "time"])
 def mail_dates(results: Iterable[ReadResult], config: Config) -> Iterator[Finding]:
     """``mail-date-invalid`` once on each e-mail not believed, at the e-mail file, with
     the date used instead (the file's time)."""
@@ -85,7 +85,7 @@ def mail_date_finding(
         reason, said = "unreadable", {"text": mail.date_text}
     else:
         reason, said = "missing", {}
-    return Catalog(config).make(
+    return Reporter(config).make(
         CODE, file=mail.display, district=district, reason=reason, used=used, **said
     )
 

@@ -1,10 +1,11 @@
 """Rules over the fast-channel recommendation lists (推荐名单, notice §一, §二, §四).
 
-Row rules judge each recommendation on its own (code, type, the 延用 fields, the first
-review); the rules across rows compare the lists with each other (a unit recommended
-twice) and with the city's list of users (``--fastlist``): extensions of units not on it,
-new applications of units still on it, lapsed permissions, and the units whose
-permission ends soon with no extension in sight. The account rules never see these rows.
+The RECOMMENDATION stage judges each recommendation on its own (code, type, the 延用
+fields, the first review); the FAST_CHANNEL stage compares the lists with each other (a
+unit recommended twice) and with the city's list of users (``--fastlist``): extensions of
+units not on it, new applications of units still on it, lapsed permissions, and the
+units whose permission ends soon with no extension in sight. The account rules never see
+these rows.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 
-from consolidate.checks.common import Reporter, person_name, recommend_type, where
-from consolidate.checks.registry import rule
+from consolidate.checks.common import person_name, recommend_type, where
+from consolidate.checks.registry import Stage, rule
+from consolidate.checks.scope import RunScope
 from consolidate.model.fastlist import FastChannel, FastList, ListedUnit, Recommendation
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
@@ -27,47 +29,25 @@ from consolidate.values.uscc import parse_uscc
 Judged = list[tuple[Form, Row]]
 
 
-def recommendation_findings(
-    judged: Judged,
-    forms: list[Form],
-    config: Config,
-    reporter: Reporter,
-    *,
-    as_of: dt.date,
-    fastlist: FastList | None = None,
-) -> list[Finding]:
-    """Every recommendation rule over the rows judged (template leftovers taken out)."""
-    findings: list[Finding] = []
-    for form, row in judged:
-        findings += row_rules(form, row, config, reporter)
-    findings += duplicates(judged, reporter)
-    findings += late_lists(forms, judged, config, reporter, as_of)
-    findings += lapsed(judged, config, reporter, fastlist)
-    if fastlist is not None:
-        findings += against_list(judged, config, reporter, fastlist, as_of)
-        findings += expiring(judged, config, reporter, fastlist, as_of)
-    return findings
-
-
 # ---------------------------------------------------------------- one row
-@rule("required-missing", "unit", "uscc", "type", "review")  # forms.toml required_cells
-def row_rules(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[Finding]:
-    """required-missing, uscc-invalid, recommend-type-unknown, extension-fields-missing,
-    review-not-passed; date-invalid on a 现权限有效期至 that is no date."""
-    kind = recommend_type(form, row, config)
-    for key in config.annexes[form.annex].required_cells:
+@rule("required-missing", Stage.RECOMMENDATION, at=["unit", "uscc", "type", "review"],
+      says=["hint"])  # fmt: skip
+def required_missing(form: Form, row: Row, run: RunScope) -> Iterator[Finding]:
+    """A cell every recommendation fills (forms.toml ``required_cells``); 推荐类型 may
+    stay empty on a sheet whose name or title says the type."""
+    kind = recommend_type(form, row, run.config)
+    for key in run.config.annexes[form.annex].required_cells:
         cell = row.cell(key)
         if cell is not None and not cell.text and not (key == "type" and kind):
-            yield reporter.at_cell("required-missing", form, row, key, hint=key)
-    yield from _code(form, row, reporter)
-    yield from _type(form, row, config, reporter)
-    if kind == config.extension_type:
-        yield from _extension_fields(form, row, reporter)
-    yield from _review(form, row, config, reporter)
+            yield run.reporter.at_cell("required-missing", form, row, key, hint=key)
 
 
-@rule("uscc-invalid", "uscc")
-def _code(form: Form, row: Row, reporter: Reporter) -> Iterator[Finding]:
+@rule("uscc-invalid", Stage.RECOMMENDATION, at=["uscc"],
+      says=["reason", "hint", "length", "chars"])  # fmt: skip
+def uscc_invalid(form: Form, row: Row, run: RunScope) -> Iterator[Finding]:
+    """A unified social credit code that is not one (GB 32100), or one in lower case or
+    full width."""
+    reporter = run.reporter
     cell = row.cell("uscc")
     if cell is None or not cell.text:
         return
@@ -87,14 +67,16 @@ def _code(form: Form, row: Row, reporter: Reporter) -> Iterator[Finding]:
         )  # fmt: skip
 
 
-@rule("recommend-type-unknown", "type")
-def _type(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[Finding]:
+@rule("recommend-type-unknown", Stage.RECOMMENDATION, at=["type"], says=["hint"])
+def recommend_type_unknown(form: Form, row: Row, run: RunScope) -> Iterator[Finding]:
+    """A 推荐类型 that is neither 新申请 nor 延用 (nor a word the vocabulary maps to one)."""
+    config = run.config
     key = config.annexes[form.annex].type_column
     text = squash(row.text(key)) if key else ""
     if not text or text in config.recommend_types:
         return
     suggestion = config.vocabularies.recommend.suggest.get(text)
-    yield reporter.at_cell(
+    yield run.reporter.at_cell(
         "recommend-type-unknown", form, row, key, suggestion=suggestion,
         hint="suggest" if suggestion else None,
     )  # fmt: skip
@@ -103,18 +85,30 @@ def _type(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[
 EXTENSION_FIELDS = ("until", "applications", "supervision")
 
 
-@rule("extension-fields-missing", *EXTENSION_FIELDS)
-@rule("date-invalid", "until")
-def _extension_fields(form: Form, row: Row, reporter: Reporter) -> Iterator[Finding]:
+def _extension(form: Form, row: Row, run: RunScope) -> bool:
+    return recommend_type(form, row, run.config) == run.config.extension_type
+
+
+@rule("extension-fields-missing", Stage.RECOMMENDATION, at=EXTENSION_FIELDS, says=["hint"])
+def extension_fields_missing(form: Form, row: Row, run: RunScope) -> Iterator[Finding]:
     """A 延用 needs the current permission's end, the applications and the supervision.
     A column the sheet lacks is column-missing, once, not a finding per row."""
+    if not _extension(form, row, run):
+        return
     for key in EXTENSION_FIELDS:
         cell = row.cell(key)
         if cell is not None and not cell.text:
-            yield reporter.at_cell("extension-fields-missing", form, row, key, hint=key)
+            yield run.reporter.at_cell("extension-fields-missing", form, row, key, hint=key)
+
+
+@rule("date-invalid", Stage.RECOMMENDATION, at=["until"], says=["reason", "today"])
+def until_invalid(form: Form, row: Row, run: RunScope) -> Iterator[Finding]:
+    """A 延用's 现权限有效期至 that is no date."""
     cell = row.cell("until")
-    if cell is not None and cell.text and parse_date(cell.raw) is None:
-        yield reporter.at_cell("date-invalid", form, row, "until", reason="not-a-date")
+    if cell is None or not cell.text or not _extension(form, row, run):
+        return
+    if parse_date(cell.raw) is None:
+        yield run.reporter.at_cell("date-invalid", form, row, "until", reason="not-a-date")
 
 
 def passed_review(text: str, config: Config) -> bool:
@@ -124,13 +118,14 @@ def passed_review(text: str, config: Config) -> bool:
     return text.startswith(words.passed) and not text.startswith(words.failed)
 
 
-@rule("review-not-passed", "review")
-def _review(form: Form, row: Row, config: Config, reporter: Reporter) -> Iterator[Finding]:
+@rule("review-not-passed", Stage.RECOMMENDATION, at=["review"], says=["reason"])
+def review_not_passed(form: Form, row: Row, run: RunScope) -> Iterator[Finding]:
+    """A 初审意见 that does not say the unit qualifies."""
     cell = row.cell("review")
-    if cell is None or passed_review(cell.text, config):
+    if cell is None or passed_review(cell.text, run.config):
         return
     reason = "failed" if cell.text else "empty"
-    yield reporter.at_cell("review-not-passed", form, row, "review", reason=reason)
+    yield run.reporter.at_cell("review-not-passed", form, row, "review", reason=reason)
 
 
 # ---------------------------------------------------------------- across rows and lists
@@ -140,12 +135,12 @@ def code_of(row: Row) -> str:
     return parse_uscc(cell.raw).code if cell is not None and cell.text else ""
 
 
-@rule("unit-duplicate", "unit")
-def duplicates(judged: Judged, reporter: Reporter) -> Iterator[Finding]:
-    """unit-duplicate: one code on several rows, on every row involved, each naming the
-    other(s) (decisions 1 and 26), so each row and each district sees its share."""
+@rule("unit-duplicate", Stage.FAST_CHANNEL, at=["unit"], says=["uscc", "others", "hint"])
+def unit_duplicate(run: RunScope) -> Iterator[Finding]:
+    """One code on several rows, on every row involved, each naming the other(s)
+    (decisions 1 and 26), so each row and each district sees its share."""
     groups: dict[str, Judged] = defaultdict(list)
-    for form, row in judged:
+    for form, row in run.judged[RECOMMEND]:
         code = code_of(row)
         if code:
             groups[code].append((form, row))
@@ -155,30 +150,24 @@ def duplicates(judged: Judged, reporter: Reporter) -> Iterator[Finding]:
         hint = "districts" if len({form.district for form, _ in group}) > 1 else "same"
         for form, row in group:
             others = [where(f, r) for f, r in group if (f, r) != (form, row)]
-            yield _duplicate(reporter, form, row, code, others, hint)
+            yield run.reporter.at_cell(
+                "unit-duplicate", form, row, "unit", uscc=code, others="；".join(others),
+                hint=hint,
+            )  # fmt: skip
 
 
-def _duplicate(
-    reporter: Reporter, form: Form, row: Row, code: str, others: list[str], hint: str
-) -> Finding:
-    return reporter.at_cell(
-        "unit-duplicate", form, row, "unit", uscc=code, others="；".join(others), hint=hint
-    )
-
-
-@rule("recommend-late")
-def late_lists(
-    forms: list[Form], judged: Judged, config: Config, reporter: Reporter, as_of: dt.date
-) -> Iterator[Finding]:
-    """recommend-late: a list dated after its type's deadline of that year, once per type
-    it holds, on its 填报日期 cell. A future date is date-invalid only (decision 6)."""
+@rule("recommend-late", Stage.FAST_CHANNEL, says=["type", "date", "deadline", "day"])
+def recommend_late(run: RunScope) -> Iterator[Finding]:
+    """A list dated after its type's deadline of that year, once per type it holds, on
+    its 填报日期 cell. A future date is date-invalid only (decision 6)."""
+    config, as_of = run.config, run.as_of
     types: dict[int, set[str]] = defaultdict(set)
-    for form, row in judged:
+    for form, row in run.judged[RECOMMEND]:
         kind = recommend_type(form, row, config)
         if kind:
             types[id(form)].add(kind)
     settings = config.settings.fastchannel
-    for form in forms:
+    for form in (form for form in run.forms if form.annex == RECOMMEND):
         cell = form.metadata.get("date")
         if form.date is None or cell is None or form.date > as_of:
             continue
@@ -187,7 +176,7 @@ def late_lists(
             deadline = settings.deadline(form.date.year, extension=extension)
             if form.date > deadline:
                 day = settings.extension_month_day if extension else settings.new_month_day
-                yield reporter.at(
+                yield run.reporter.at(
                     "recommend-late", form, cell, column=config.meta["date"].name,
                     type=kind, date=form.date, deadline=deadline, day=_month_day(day),
                 )  # fmt: skip
@@ -198,13 +187,12 @@ def _month_day(text: str) -> str:
     return f"{month}月{day}日"
 
 
-@rule("extension-lapsed", "until")
-def lapsed(
-    judged: Judged, config: Config, reporter: Reporter, fastlist: FastList | None
-) -> Iterator[Finding]:
-    """extension-lapsed: a 延用 whose permission ended before the list's 填报日期, as the
-    city's list has it or, for a unit the list lacks (or without a list), as written."""
-    for form, row in judged:
+@rule("extension-lapsed", Stage.FAST_CHANNEL, at=["until"], says=["where", "until", "date"])
+def extension_lapsed(run: RunScope) -> Iterator[Finding]:
+    """A 延用 whose permission ended before the list's 填报日期, as the city's list has
+    it or, for a unit the list lacks (or without a list), as written."""
+    config, fastlist = run.config, run.fastlist
+    for form, row in run.judged[RECOMMEND]:
         if recommend_type(form, row, config) != config.extension_type or form.date is None:
             continue
         listed = fastlist.by_code.get(code_of(row)) if fastlist else None
@@ -213,7 +201,7 @@ def lapsed(
         until, source = (listed.expires, "list") if listed else (written, "written")
         if until is None or until >= form.date:
             continue
-        yield reporter.at(
+        yield run.reporter.at(
             "extension-lapsed", form, cell, column=_name(config, "until"),
             row=row.number, person=person_name(row, "unit"),
             where=source, until=until, date=form.date,
@@ -224,24 +212,36 @@ def _name(config: Config, key: str) -> str:
     return config.annexes[3].column(key).name
 
 
-@rule("extension-not-listed", "unit")
-@rule("new-already-listed", "unit")
-def against_list(
-    judged: Judged, config: Config, reporter: Reporter, fastlist: FastList, as_of: dt.date
-) -> Iterator[Finding]:
-    """extension-not-listed and new-already-listed, against the city's list."""
-    for form, row in judged:
+def _against_list(run: RunScope) -> Iterator[tuple[Form, Row, str, str | None, ListedUnit | None]]:
+    """Each recommendation with a code, its type and its unit on the city's list (only
+    with a list given)."""
+    if run.fastlist is None:
+        return
+    for form, row in run.judged[RECOMMEND]:
         code = code_of(row)
-        if not code:
-            continue
-        kind = recommend_type(form, row, config)
-        listed = fastlist.by_code.get(code)
-        if kind == config.extension_type and listed is None:
-            yield reporter.at_cell(
-                "extension-not-listed", form, row, "unit", uscc=code, list=fastlist.name
+        if code:
+            kind = recommend_type(form, row, run.config)
+            yield form, row, code, kind, run.fastlist.by_code.get(code)
+
+
+@rule("extension-not-listed", Stage.FAST_CHANNEL, at=["unit"], says=["uscc", "list"])
+def extension_not_listed(run: RunScope) -> Iterator[Finding]:
+    """A 延用 for a unit the city's list lacks."""
+    for form, row, code, kind, listed in _against_list(run):
+        if kind == run.config.extension_type and listed is None:
+            assert run.fastlist is not None
+            yield run.reporter.at_cell(
+                "extension-not-listed", form, row, "unit", uscc=code, list=run.fastlist.name
             )
-        elif kind == config.new_type and listed and listed.expires and listed.expires >= as_of:
-            yield reporter.at_cell(
+
+
+@rule("new-already-listed", Stage.FAST_CHANNEL, at=["unit"], says=["uscc", "until", "as_of"])
+def new_already_listed(run: RunScope) -> Iterator[Finding]:
+    """A 新申请 for a unit whose permission on the city's list is still valid."""
+    as_of = run.as_of
+    for form, row, code, kind, listed in _against_list(run):
+        if kind == run.config.new_type and listed and listed.expires and listed.expires >= as_of:
+            yield run.reporter.at_cell(
                 "new-already-listed", form, row, "unit", uscc=code, until=listed.expires,
                 as_of=as_of,
             )  # fmt: skip
@@ -290,15 +290,17 @@ def remind_until(as_of: dt.date, config: Config) -> dt.date:
     raise AssertionError("unreachable")  # pragma: no cover - 28 is a day of every month
 
 
-@rule("permission-expiring")
-def expiring(
-    judged: Judged, config: Config, reporter: Reporter, fastlist: FastList, as_of: dt.date
-) -> Iterator[Finding]:
-    """permission-expiring (info) on the list's row: the district must remind the unit."""
-    extended = extension_codes(judged, config, fastlist)
+@rule("permission-expiring", Stage.FAST_CHANNEL, says=["uscc", "until", "days"])
+def permission_expiring(run: RunScope) -> Iterator[Finding]:
+    """A permission on the city's list that ends soon with no 延用 in sight (info, on the
+    list's row): the district must remind the unit."""
+    config, fastlist, as_of = run.config, run.fastlist, run.as_of
+    if fastlist is None:
+        return
+    extended = extension_codes(run.judged[RECOMMEND], config, fastlist)
     column = list_column(config, "unit")
     for unit in expiring_units(fastlist, config, as_of, extended):
-        yield reporter.catalog.make(
+        yield run.reporter.make(
             "permission-expiring", file=fastlist.display, sheet=fastlist.sheet, row=unit.row,
             col=fastlist.columns.get("unit"), column=column, value=unit.unit,
             district=unit.district, person=unit.unit, uscc=unit.code, until=unit.expires,

@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from collections import defaultdict
 
-from consolidate.checks.registry import rule
-from consolidate.model.catalog import Catalog
+from consolidate.checks.common import Reporter
+from consolidate.checks.registry import Stage, rule
 from consolidate.model.form import Form, ReadResult
 from consolidate.model.outcome import RosterDiff, Selection
 from consolidate.support.config import Config
@@ -24,10 +24,10 @@ from consolidate.values.text import is_placeholder, squash
 USED, SUPERSEDED, UNREADABLE = "used", "superseded", "unreadable"
 
 
-@rule("submission-superseded")
+@rule("submission-superseded", Stage.FILE, says=["copy", "newer"])
 def select_submissions(results: list[ReadResult], config: Config) -> Selection:
     """Drop identical copies and older rosters; say so with ``submission-superseded``."""
-    catalog = Catalog(config)
+    reporter = Reporter(config)  # the FILE stage runs here, as the submissions are chosen
     selection = Selection()
     first_by_hash: dict[str, str] = {}
     candidates: list[Form] = []
@@ -43,7 +43,7 @@ def select_submissions(results: list[ReadResult], config: Config) -> Selection:
             for form in result.forms:
                 selection.superseded_by[(display, form.sheet)] = original
             selection.findings.append(
-                catalog.make(
+                reporter.make(
                     "submission-superseded", file=display, copy="identical", newer=original
                 )
             )
@@ -68,7 +68,7 @@ def select_submissions(results: list[ReadResult], config: Config) -> Selection:
                 selection.superseded_by[(form.file, form.sheet)] = newest[0].file
                 selection.changes[(form.file, form.sheet)] = diff
                 selection.findings.append(
-                    catalog.make(
+                    reporter.make(
                         "submission-superseded", file=form.file, sheet=form.sheet,
                         district=form.district, annex=2, newer=newest[0].file,
                     )

@@ -1,5 +1,9 @@
-"""Rules over one sheet: structure, metadata, template leftovers, sequence, duplicates,
-hidden rows and people below the end of the table."""
+"""Rules over one sheet: which rows count, its structure, metadata and rows.
+
+The SHEET stage keeps template leftovers and an Annex 1 that says 无 throughout out of
+the rules; the FORM stage judges, over the rows that count, the structure, the metadata,
+the sequence, duplicates, the contact and the letter, hidden rows and people below the
+end of the table."""
 
 from __future__ import annotations
 
@@ -8,21 +12,22 @@ import re
 from collections.abc import Iterator
 
 from consolidate.checks.common import Reporter, recommend_type
-from consolidate.checks.registry import ANY, rule
+from consolidate.checks.registry import ANY, Stage, rule
+from consolidate.checks.scope import SheetScope
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
 from consolidate.support.config import Config
 from consolidate.values.dates import parse_date
 from consolidate.values.districts import is_city_office, normalize_district
-from consolidate.values.phones import contact_phones
+from consolidate.values.phones import Phone, contact_phones
 from consolidate.values.text import fold_width, is_placeholder, squash
 
 
-@rule("placeholder-value", ANY)
-def placeholder_rows(
-    form: Form, config: Config, reporter: Reporter
-) -> tuple[list[Finding], set[int]]:
-    """One ``placeholder-value`` per placeholder cell; those rows are rejected (decision 11)."""
+@rule("placeholder-value", Stage.SHEET, at=[ANY], says=["fix"])
+def placeholder_value(scope: SheetScope) -> list[Finding]:
+    """One ``placeholder-value`` per placeholder cell, whose rows are kept out (decision
+    11), then one per metadata line still holding the template's example."""
+    form, config, reporter = scope.form, scope.config, scope.reporter
     findings: list[Finding] = []
     rejected: set[int] = set()
     for row in form.rows:
@@ -41,16 +46,33 @@ def placeholder_rows(
                 rejected.add(row.number)
             elif key != "seq" and cell.merged and is_placeholder(cell.text, config, key):
                 rejected.add(row.number)  # judged once, at the merged range's top-left
-    return findings, rejected
+    scope.reject(rejected, "placeholder-value")
+    for key, cell in _metadata(scope):
+        if cell is not None and cell.text and is_placeholder(cell.text, config):
+            label = config.meta[key].name
+            findings.append(
+                reporter.at("placeholder-value", form, cell, column=label, fix="metadata")
+            )
+    return findings
 
 
-@rule("column-missing")
-@rule("annex-empty")
-@rule("template-outdated")
-def structure(
-    form: Form, config: Config, reporter: Reporter, rows: list[Row], *, empty: bool = False
-) -> Iterator[Finding]:
-    """column-missing, annex-empty (no data rows, or ``empty``), template-outdated."""
+@rule("annex-empty", Stage.SHEET, says=["annex_title"])
+def annex_empty(scope: SheetScope) -> Iterator[Finding]:
+    """A sheet without data rows, or an Annex 1 whose every row says 无 (no requests this
+    time, decision 18): those rows are kept out."""
+    form, spec = scope.form, scope.config.annexes[scope.form.annex]
+    said_none = says_none(form, scope.config)
+    scope.reject(said_none, "annex-empty")
+    if not form.rows or said_none:
+        yield scope.reporter.on_sheet(
+            "annex-empty", form, annex_title=f"{spec.short_title}（{_short(spec.title)}）"
+        )
+
+
+@rule("column-missing", Stage.FORM)
+def column_missing(scope: SheetScope) -> Iterator[Finding]:
+    """A column of the form the header lacks (a warning for an optional one)."""
+    form, config, reporter, rows = scope.form, scope.config, scope.reporter, scope.rows
     spec = config.annexes[form.annex]
     first = min(form.columns.values(), default=1)
     types = {recommend_type(form, row, config) for row in rows} if spec.type_column else set()
@@ -64,13 +86,14 @@ def structure(
             "column-missing", form, None, row=form.header_row, col=first,
             column=column.name, optional=not column.required,
         )  # fmt: skip
-    if not form.rows or empty:
-        yield reporter.on_sheet(
-            "annex-empty", form, annex_title=f"{spec.short_title}（{_short(spec.title)}）"
-        )
-    current = config.settings.template.version
+
+
+@rule("template-outdated", Stage.FORM, says=["found", "current"])
+def template_outdated(scope: SheetScope) -> Iterator[Finding]:
+    """A file made from an older version of the city's template."""
+    form, current = scope.form, scope.config.settings.template.version
     if form.template_version and form.template_version != current:
-        yield reporter.catalog.make(
+        yield scope.reporter.make(
             "template-outdated", file=form.file, district=form.district, annex=form.annex,
             found=form.template_version, current=current,
         )  # fmt: skip
@@ -95,28 +118,52 @@ def _short(title: str) -> str:
     return title.replace("CCC免办及特殊用途进口产品检测处理管理系统", "")
 
 
-@rule("metadata-missing")
-@rule("placeholder-value")
-@rule("date-invalid")
-@rule("district-unknown")
-def metadata(form: Form, config: Config, reporter: Reporter, as_of: dt.date) -> Iterator[Finding]:
-    """metadata-missing, placeholder-value, date-invalid, district-unknown on the metadata."""
-    for key in config.annexes[form.annex].metadata_required:
-        cell = form.metadata.get(key)
-        label = config.meta[key].name
+def _metadata(scope: SheetScope) -> Iterator[tuple[str, Cell | None]]:
+    """Each metadata line the form requires, and its cell (None: not found)."""
+    for key in scope.config.annexes[scope.form.annex].metadata_required:
+        yield key, scope.form.metadata.get(key)
+
+
+def _metadata_filled(scope: SheetScope, wanted: str) -> Cell | None:
+    """The cell of the metadata line ``wanted`` when required, filled and not the
+    template's example (placeholder-value judges that)."""
+    for key, cell in _metadata(scope):
+        if key == wanted and cell is not None and cell.text:
+            return None if is_placeholder(cell.text, scope.config) else cell
+    return None
+
+
+@rule("metadata-missing", Stage.FORM, says=["label", "example"])
+def metadata_missing(scope: SheetScope) -> Iterator[Finding]:
+    """A metadata line the form requires, missing or empty."""
+    for key, cell in _metadata(scope):
         if cell is None or not cell.text:
-            yield reporter.at(
-                "metadata-missing", form, cell or form.metadata_place(),
-                label=label, example=config.meta[key].example, value=None,
+            yield scope.reporter.at(
+                "metadata-missing", scope.form, cell or scope.form.metadata_place(),
+                label=scope.config.meta[key].name, example=scope.config.meta[key].example,
+                value=None,
             )  # fmt: skip
-        elif is_placeholder(cell.text, config):
-            yield reporter.at("placeholder-value", form, cell, column=label, fix="metadata")
-        elif key == "date":
-            yield from _date(form, cell, reporter, as_of, label)
-        elif key == "unit" and not _known_unit(cell.text, config):
-            yield reporter.at(
-                "district-unknown", form, cell, column=label, suggestion=_unit_name(form, config)
-            )
+
+
+@rule("date-invalid", Stage.FORM, says=["reason", "today"])
+def date_invalid(scope: SheetScope) -> Iterator[Finding]:
+    """A 填报日期 that is no date, or later than the as-of date."""
+    cell = _metadata_filled(scope, "date")
+    if cell is not None:
+        label = scope.config.meta["date"].name
+        yield from _date(scope.form, cell, scope.reporter, scope.as_of, label)
+
+
+@rule("district-unknown", Stage.FORM)
+def district_unknown(scope: SheetScope) -> Iterator[Finding]:
+    """A 填报单位 that is neither a district bureau nor the city office."""
+    form, config = scope.form, scope.config
+    cell = _metadata_filled(scope, "unit")
+    if cell is not None and not _known_unit(cell.text, config):
+        yield scope.reporter.at(
+            "district-unknown", form, cell, column=config.meta["unit"].name,
+            suggestion=_unit_name(form, config),
+        )  # fmt: skip
 
 
 def _known_unit(text: str, config: Config) -> bool:
@@ -141,14 +188,13 @@ def _date(
         )  # fmt: skip
 
 
-@rule("district-mismatch", "bureau")
-def district_mismatch(
-    form: Form, config: Config, reporter: Reporter, rows: list[Row]
-) -> Iterator[Finding]:
+@rule("district-mismatch", Stage.FORM, at=["bureau"], says=["row_district", "unit_district"])
+def district_mismatch(scope: SheetScope) -> Iterator[Finding]:
     """A row's bureau names another district than 填报单位."""
+    form, config, reporter = scope.form, scope.config, scope.reporter
     if form.district_from != "unit":
         return
-    for row in rows:
+    for row in scope.rows:
         text = row.text("bureau")
         named = normalize_district(text, config) if text else None
         if named and named != form.district:
@@ -161,14 +207,15 @@ def district_mismatch(
 _SEQ = re.compile(r"[0-9]{1,9}")  # ASCII digits only: ① is a digit to str.isdigit
 
 
-@rule("seq-invalid", "seq")
-def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Finding]:
+@rule("seq-invalid", Stage.FORM, at=["seq"], says=["expected", "reason"])
+def seq_invalid(scope: SheetScope) -> Iterator[Finding]:
     """Each data row's 序号 is one more than the row above's, the first row's 1 (decision
     25): ``1,2,2,4`` flags the third and fourth rows, ``1,3,4,5`` the second only.
 
     A row above without a number (empty, 一) counts as the number it should have had. A
     rejected template row is not judged, but its number is the row above for the next.
     """
+    form, reporter, rejected = scope.form, scope.reporter, scope.rejected
     if "seq" not in form.columns:
         return
     above = 0
@@ -186,11 +233,12 @@ def sequence(form: Form, reporter: Reporter, rejected: set[int]) -> Iterator[Fin
         )  # fmt: skip
 
 
-@rule("person-duplicate", "name")
-def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
+@rule("person-duplicate", Stage.FORM, at=["name"], says=["name", "first"])
+def person_duplicate(scope: SheetScope) -> Iterator[Finding]:
     """The same person (name + mobile) twice in one sheet: on the second and later rows."""
+    form, reporter = scope.form, scope.reporter
     first: dict[object, Row] = {}
-    for row in rows:
+    for row in scope.rows:
         person = reporter.person(row)
         if not person.name or not person.mobile:
             continue
@@ -208,32 +256,44 @@ def duplicates(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Find
 
 
 # ---------------------------------------------------------------- Annex 1 contact and letter
-@rule("contact-missing")
-@rule("contact-phone-invalid", "contact")
-def contacts(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
-    """contact-missing (no row names a contact with a phone) and contact-phone-invalid."""
-    if form.annex != 1 or "contact" not in form.columns or not rows:
+def _contacts(scope: SheetScope) -> Iterator[tuple[Row, list[Phone] | None]]:
+    """Each row of an Annex 1 with its contact's phones (None: the cell cannot be read —
+    it may well name one, cell-unreadable says so, decision 23)."""
+    form = scope.form
+    if form.annex != 1 or "contact" not in form.columns:
         return
-    area = reporter.config.city.area_code
-    any_phone = False
-    for row in rows:
+    area = scope.config.city.area_code
+    for row in scope.rows:
         cell = row.cell("contact")
         if cell is not None and (cell.row, cell.col) in form.unreadable:
-            any_phone = True  # it may well name one: cell-unreadable says so (decision 23)
-            continue
-        if cell is None or not cell.text:
-            continue
-        phones = contact_phones(cell.text, area)
-        any_phone = any_phone or bool(phones)
-        bad = [p.text for p in phones if not p.valid]
-        if bad:
-            yield reporter.at_cell(
-                "contact-phone-invalid", form, row, "contact", phone="、".join(bad), area=area
-            )
-    if not any_phone:
-        yield reporter.on_sheet(
-            "contact-missing", form, column=reporter.column_name(form, "contact")
+            yield row, None
+        elif cell is not None and cell.text:
+            yield row, contact_phones(cell.text, area)
+
+
+@rule("contact-missing", Stage.FORM)
+def contact_missing(scope: SheetScope) -> Iterator[Finding]:
+    """An Annex 1 whose rows name no contact with a phone."""
+    form = scope.form
+    if form.annex != 1 or "contact" not in form.columns or not scope.rows:
+        return
+    if not any(phones is None or phones for _, phones in _contacts(scope)):
+        yield scope.reporter.on_sheet(
+            "contact-missing", form, column=scope.reporter.column_name(form, "contact")
         )
+
+
+@rule("contact-phone-invalid", Stage.FORM, at=["contact"], says=["phone", "area"])
+def contact_phone_invalid(scope: SheetScope) -> Iterator[Finding]:
+    """A contact's phone that is neither a mobile nor a landline of the city."""
+    area = scope.config.city.area_code
+    for row, phones in _contacts(scope):
+        bad = [p.text for p in phones or () if not p.valid]
+        if bad:
+            yield scope.reporter.at_cell(
+                "contact-phone-invalid", scope.form, row, "contact", phone="、".join(bad),
+                area=area,
+            )  # fmt: skip
 
 
 # A document number: the issuer's abbreviation (虹市监), its year in any brackets clerks use,
@@ -243,12 +303,13 @@ _DOCNO = re.compile(
 )
 
 
-@rule("docno-invalid", "letter")
-def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
-    """docno-invalid: a document number whose year has the wrong brackets or two digits."""
+@rule("docno-invalid", Stage.FORM, at=["letter"], says=["fixed", "docno", "reason", "found"])
+def docno_invalid(scope: SheetScope) -> Iterator[Finding]:
+    """A document number whose year has the wrong brackets or two digits."""
+    form, reporter = scope.form, scope.reporter
     if form.annex != 1 or "letter" not in form.columns:
         return
-    for row in rows:
+    for row in scope.rows:
         text = row.text("letter")
         match = _DOCNO.search(text) if text else None
         if match is None:
@@ -267,16 +328,25 @@ def letters(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding
 
 
 # ---------------------------------------------------------------- rows the sheet hides or leaves out
-@rule("row-hidden", "name", "unit")
-@rule("row-outside-table", "name", "unit")
-def table_rows(form: Form, reporter: Reporter, rows: list[Row]) -> Iterator[Finding]:
-    """row-hidden on data rows hidden in the sheet (read and judged all the same);
-    row-outside-table on a person's data below the end of the table (not counted)."""
-    spec = reporter.config.annexes[form.annex]
-    entry = "unit" if spec.about_units else "person"
-    for row in rows:
+def _entry(scope: SheetScope) -> str:
+    """What a row of the form is about: a person, or a unit (a recommendation list)."""
+    return "unit" if scope.config.annexes[scope.form.annex].about_units else "person"
+
+
+@rule("row-hidden", Stage.FORM, at=["name", "unit"], says=["advice"])
+def row_hidden(scope: SheetScope) -> Iterator[Finding]:
+    """Data rows hidden in the sheet (read and judged all the same)."""
+    form, name_key = scope.form, scope.config.annexes[scope.form.annex].name_key
+    for row in scope.rows:
         if row.number in form.hidden_rows:
-            yield reporter.at_cell("row-hidden", form, row, spec.name_key, advice=entry)
+            yield scope.reporter.at_cell("row-hidden", form, row, name_key, advice=_entry(scope))
+
+
+@rule("row-outside-table", Stage.FORM, at=["name", "unit"], says=["end", "entry"])
+def row_outside_table(scope: SheetScope) -> Iterator[Finding]:
+    """A person's data below the end of the table (not counted)."""
+    form, reporter = scope.form, scope.reporter
+    spec, entry = scope.config.annexes[form.annex], _entry(scope)
     for row in form.outside_rows:
         yield reporter.at_cell(
             "row-outside-table", form, row, spec.name_key, end=form.end_row, entry=entry

@@ -26,8 +26,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import PurePosixPath
 
-from consolidate.checks.registry import rule
-from consolidate.model.catalog import Catalog
+from consolidate.checks.common import Reporter
+from consolidate.checks.registry import Stage, rule
 from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Selection
@@ -71,7 +71,7 @@ def scans_beside(ignored: Iterable[str], config: Config) -> dict[str, set[str]]:
     return beside
 
 
-@rule(CODE)
+@rule(CODE, Stage.SCAN, says=["label", "example"])
 def stamped_copies(
     results: Sequence[ReadResult],
     selection: Selection,
@@ -86,7 +86,7 @@ def stamped_copies(
     if any(is_scan(name, config) for name in uploaded_scans):
         return
     beside = scans_beside(ignored, config)
-    catalog = Catalog(config)
+    reporter = Reporter(config)
     for result in results:
         display = result.source.display
         forms = [f for f in result.forms if f.annex in STAMPED_ANNEXES]
@@ -96,7 +96,7 @@ def stamped_copies(
             continue
         path = PurePosixPath(display)
         annexes = sorted({f.annex for f in forms})
-        yield catalog.make(
+        yield reporter.make(
             CODE, file=display, district=next((f.district for f in forms if f.district), None),
             annex=annexes[0] if len(annexes) == 1 else None,
             label="、".join(config.annexes[n].short_title for n in annexes),

@@ -10,11 +10,15 @@ its message parameters are kept apart: the location is given by name to
 from __future__ import annotations
 
 from collections.abc import Mapping
+from string import Formatter
 from typing import Any
 
 from consolidate.model.finding import Finding, column_letter
 from consolidate.support.config import ROWLESS_SCOPES, Config, Rule
 from consolidate.support.messages import rule_message, show
+
+# What Catalog.make fills from a finding's location; a message may show them too.
+LOCATION_FIELDS = frozenset({"value", "suggestion", "column", "district", "person"})
 
 
 class Catalog:
@@ -26,6 +30,18 @@ class Catalog:
 
     def __contains__(self, code: str) -> bool:
         return code in self.rules
+
+    def parameters(self, code: str) -> frozenset[str]:
+        """The ``{names}`` the messages of ``code`` take — its templates in both languages
+        and their phrases — less the location's (``{value}``, ``{column}`` …): what the
+        rule must give (checks/registry.py declares it, tests/test_catalog.py compares)."""
+        rule = self.rules[code]
+        texts = [rule.zh, rule.en]
+        texts += [
+            t for phrases in rule.phrases.values() for p in phrases.values() for t in (p.zh, p.en)
+        ]
+        names = {name for text in texts for _, name, _, _ in Formatter().parse(text) if name}
+        return frozenset(names - LOCATION_FIELDS)
 
     def severity(
         self,
