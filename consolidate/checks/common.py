@@ -11,6 +11,7 @@ from consolidate.model.catalog import LOCATION_FIELDS, Catalog
 from consolidate.model.finding import Finding
 from consolidate.model.form import Cell, Form, Row
 from consolidate.support.config import Config
+from consolidate.support.wording import label
 from consolidate.values.functions import Functions, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import Mobile, normalize_mobile
@@ -169,4 +170,4 @@ def recommend_type(form: Form, row: Row, config: Config) -> str | None:
 
 def where(form: Form, row: Row) -> str:
     """``黄浦区/附件2.xlsx 第7行`` — a location another finding can name."""
-    return f"{form.file}（{form.sheet}）第{row.number}行"
+    return label("places", "sheet-row", file=form.file, sheet=form.sheet, row=row.number)

@@ -17,7 +17,10 @@ from consolidate.checks.scope import RunScope
 from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.support.config import ADD, CANCEL, OPEN, REMOVE, Config
+from consolidate.support.wording import label
 from consolidate.values.functions import adjustment_role
+
+UNKNOWN_DISTRICT = label("words", "unknown-district")
 
 FormRows = list[tuple[Form, Row]]
 
@@ -52,7 +55,7 @@ def person_multi_district(run: RunScope) -> Iterator[Finding]:
         for i in group:
             form, row = people.rows[i]
             others = [
-                f"{people.districts[j] or '未知区'}（{where(*people.rows[j])}）"
+                f"{people.districts[j] or UNKNOWN_DISTRICT}（{where(*people.rows[j])}）"
                 for j in group
                 if people.districts[j] != form.district
             ]

@@ -22,6 +22,7 @@ from consolidate.model.finding import Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import RECOMMEND
 from consolidate.support.config import Config
+from consolidate.support.wording import label
 from consolidate.values.dates import parse_date
 from consolidate.values.text import squash
 from consolidate.values.uscc import parse_uscc
@@ -184,7 +185,7 @@ def recommend_late(run: RunScope) -> Iterator[Finding]:
 
 def _month_day(text: str) -> str:
     month, day = (int(part) for part in text.split("-"))
-    return f"{month}月{day}日"
+    return label("places", "month-day", month=month, day=day)
 
 
 @rule("extension-lapsed", Stage.FAST_CHANNEL, at=["until"], says=["where", "until", "date"])

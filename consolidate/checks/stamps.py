@@ -32,6 +32,7 @@ from consolidate.model.finding import Finding
 from consolidate.model.form import ReadResult
 from consolidate.model.outcome import Selection
 from consolidate.support.config import Config
+from consolidate.support.wording import label
 
 CODE = "stamped-copy-missing"
 STAMPED_ANNEXES = (1, 2)  # the notice's annexes; a recommendation list is not asked for one
@@ -100,7 +101,7 @@ def stamped_copies(
             CODE, file=display, district=next((f.district for f in forms if f.district), None),
             annex=annexes[0] if len(annexes) == 1 else None,
             label="、".join(config.annexes[n].short_title for n in annexes),
-            example=f"{path.stem}（盖章）.pdf",
+            example=label("places", "scan-example", stem=path.stem),
         )  # fmt: skip
 
 

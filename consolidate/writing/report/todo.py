@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from consolidate.ledger.requests import DUE_WITHIN_DAYS, due_within
+from consolidate.support.wording import label
 
 if TYPE_CHECKING:
     from consolidate.model.outcome import Outcome
@@ -149,7 +150,9 @@ def _deadline_state(deadline: dt.date, as_of: dt.date, t: dict[str, str], lang: 
 
 def day_text(day: dt.date, lang: str) -> str:
     """``12月11日`` / ``11 Dec``: the year is the report's."""
-    return f"{day.month}月{day.day}日" if lang == "zh" else f"{day.day} {day:%b}"
+    if lang == "en":
+        return f"{day.day} {day:%b}"
+    return label("places", "month-day", month=day.month, day=day.day)
 
 
 def _headline(
