@@ -199,6 +199,11 @@ def _year_table(
 YEAR_PRINTED = 12  # 台账编号 … 问题; the batch, the date's basis and the source on screen
 
 
+def status_text(request: Request, as_of: dt.date, lang: str = "zh") -> str:
+    """Where a request stands, as 全年台账 says it (待报送, 已报送, 退回（已重新报送…）…)."""
+    return _status(request, as_of, _labels(lang))
+
+
 def _status(request: Request, as_of: dt.date, labels: dict[str, str]) -> str:
     if request.repeat_of is not None:
         return labels["repeat"].format(id=request.repeat_of)

@@ -20,6 +20,7 @@ from consolidate.support.config import Config
 from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
+from consolidate.writing.current import current_table
 from consolidate.writing.paper import Page, Table, save_tables, written_date
 from consolidate.writing.xlsx import ROW_FILLS, Link, table_widths
 
@@ -258,7 +259,7 @@ def _findings_fills(outcome: Outcome) -> list[str | None]:
 
 # ---------------------------------------------------------------- the workbook
 def write_register(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
-    """``register.xlsx``: 名册 (header in row 1, a future baseline), 汇总, 问题清单."""
+    """``register.xlsx``: 名册 (header in row 1, a future baseline), 汇总, 问题清单, 当前账号."""
     config = outcome.config
     # Every row is built before the workbook exists: openpyxl's write-only sheets spool
     # to the system temp folder, and a failure mid-way would leave personal data there.
@@ -276,5 +277,6 @@ def write_register(outcome: Outcome, path: Path | str, lang: str = "zh") -> None
         Table(FINDINGS_SHEET, findings_header(lang), findings, FINDINGS_WIDTHS,
               frozen_columns=2, fills=_findings_fills(outcome),
               page=register_page(outcome, "findings_title", lang, FINDINGS_PRINTED)),
+        current_table(outcome, lang),  # the accounts on --as-of, each line with its basis
     ]  # fmt: skip
     save_tables(path, tables)
