@@ -1,6 +1,5 @@
 """The accounts on a day (register.xlsx → 当前账号) and ``consolidate find``, through a year
-of the office on generated e-mails (CLI.md "Finding a person: `find`, and the accounts on
-a day").
+of the office on generated e-mails (README 日常工作: `find` and 当前账号).
 
 The year (2026; every run pins --as-of, every forward --date, all on or before 11-10 so
 that tests/test_today.py's fake todays accept them):

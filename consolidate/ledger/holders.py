@@ -1,7 +1,7 @@
 """The city's accounts on a day (当前账号): a register with the requests forwarded after it.
 
 The last roll-up's register with every request forwarded after it applied, in received
-order (CLI.md "Finding a person").
+order (README 日常工作 "当前账号").
 
 Pure functions over values. 开通 adds the person, 注销 removes them, 增加功能/减少功能 set
 their functions to the request's 当前账号功能; every line keeps its basis (the register,

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from consolidate.api import Lookup
     from consolidate.ledger.lookup import Found
 
-DUPLICATE = "duplicate"  # CLI.md: 重复, the same request again (never forwarded)
+DUPLICATE = "duplicate"  # 重复: the same request again (never forwarded)
 FORWARDED_FOLDER = "forwarded"
 
 
@@ -63,7 +63,7 @@ def _person(found: Found, lookup: Lookup, config: Config, lang: str) -> dict[str
 
 
 def status_key(request: Request) -> str:
-    """``pending``, ``held``, ``forwarded`` or ``duplicate`` (CLI.md's statuses in full)."""
+    """``pending``, ``held``, ``forwarded`` or ``duplicate`` (全年台账's statuses in full)."""
     return DUPLICATE if request.repeat_of is not None else request.status
 
 
