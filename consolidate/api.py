@@ -26,6 +26,7 @@ from consolidate.reading.receipts import date_by_receipts, receipts_in
 from consolidate.support.config import DEFAULT_SCHEMAS, FILES, Bilingual, Config, load_config
 from consolidate.support.errors import InputError, OutputError
 from consolidate.support.messages import tool_message
+from consolidate.support.wording import label
 from consolidate.values.dates import now as clock_now
 from consolidate.values.dates import today
 from consolidate.writing.files import atomic_write_bytes
@@ -367,6 +368,80 @@ def _send(ledger: Any, config: Config, done: Forwarding, out_dir: Path, lang: st
     return replace(done, adjustments=path)
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What ``find`` found: everyone the text names, as of ``as_of``."""
+
+    query: str
+    as_of: dt.date
+    run_as_of: dt.date  # the day of the run whose register and accounts it starts from
+    register: Path
+    register_sheet: str  # its 名册
+    people: list[Any]  # consolidate.ledger.lookup.Found, oldest request first
+
+
+def find(
+    text: str,
+    out_dir: Path | str,
+    *,
+    ledger_path: Path | str | None = None,
+    as_of: dt.date | None = None,
+) -> Lookup:
+    """A person by name, mobile or account name: their requests in the ledger, their line
+    in the accounts on ``as_of`` and in the last register.
+
+    The last register is the run's ``DIR/register.xlsx`` (its 名册). The accounts on the
+    day are computed as a run computes its 当前账号 sheet, starting from that sheet as the
+    run wrote it (the run's ``--baseline`` with the requests forwarded by its day):
+    the requests forwarded since — and those the run applied already, which change
+    nothing a second time — are applied again from the ledger. Read only: the ledger is
+    opened and closed without a change.
+    """
+    from consolidate.ledger import open_ledger
+    from consolidate.ledger.holders import accounts_on, baseline_since
+    from consolidate.ledger.lookup import find_people
+    from consolidate.reading.baseline import read_baseline
+    from consolidate.writing.current import CURRENT_SHEET
+    from consolidate.writing.register import REGISTER_SHEET
+
+    out_dir = Path(out_dir)
+    config = load_config()
+    ledger_path = Path(ledger_path) if ledger_path else out_dir / LEDGER_NAME
+    run_as_of, year, based = _last_run(out_dir)
+    as_of = as_of or today()
+    if as_of < run_as_of:
+        raise InputError("find-before-run", as_of=as_of.isoformat(), run=run_as_of.isoformat())
+    register = out_dir / "register.xlsx"
+    if not register.is_file():
+        raise InputError("find-no-run", folder=out_dir)
+    with open_ledger(ledger_path, create=False) as ledger:  # closed uncommitted: unchanged
+        requests = ledger.requests()
+    last = read_baseline(register, str(register), config, sheet=REGISTER_SHEET)
+    try:
+        accounts = read_baseline(register, str(register), config, sheet=CURRENT_SHEET)
+    except InputError as exc:
+        raise InputError("find-old-register", path=register) from exc
+    since = baseline_since(year, config) if based else None
+    today_accounts = accounts_on(accounts.rows, requests, as_of, since, config)
+    people = find_people(text, requests, today_accounts, last.rows)
+    return Lookup(text, as_of, run_as_of, register, last.sheet, people)
+
+
+def _last_run(out_dir: Path) -> tuple[dt.date, int, bool]:
+    """The day, the roll-up year and whether a baseline was given, of the run that wrote
+    ``out_dir`` (its manifest.json)."""
+    import json
+
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        run_as_of = dt.date.fromisoformat(manifest["as_of"])
+        year = int(manifest.get("year") or run_as_of.year)
+        references = manifest.get("references") or []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError("find-no-run", folder=out_dir) from exc
+    return run_as_of, year, any(r.get("role") == "baseline" for r in references)
+
+
 def export_schemas(folder: Path | str) -> list[Path]:
     """Copy the default configuration into ``folder`` for the office to edit.
 
@@ -515,7 +590,7 @@ def add_account(path: Path | str, name: str, *, now: dt.datetime | None = None) 
     now = now or office_now(config)
     store = open_accounts(path, config)
     password = store.add(name, OFFICE_ROLE if name == OFFICE else DISTRICT, now)
-    store.audit(now, name, "本机", "account-added")
+    store.audit(now, name, label("words", "this-machine"), "account-added")
     return name, password
 
 
@@ -528,7 +603,7 @@ def reset_account(
     now = now or office_now(config)
     store = open_accounts(path, config)
     password = store.reset(name, now)
-    store.audit(now, name, "本机", "account-reset")
+    store.audit(now, name, label("words", "this-machine"), "account-reset")
     return name, password
 
 
@@ -539,7 +614,7 @@ def disable_account(path: Path | str, name: str, *, now: dt.datetime | None = No
     now = now or office_now(config)
     store = open_accounts(path, config)
     store.disable(name, now)
-    store.audit(now, name, "本机", "account-disabled")
+    store.audit(now, name, label("words", "this-machine"), "account-disabled")
     return name
 
 

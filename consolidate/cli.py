@@ -276,6 +276,29 @@ def forward(out: Path, day: dt.date | None, dry_run: bool, ledger: Path | None, 
         say("forward-adjustments", path=done.adjustments)
 
 
+@main.command()
+@click.argument("text", metavar="TEXT")
+@path_option("--out", "out", default=".", metavar="DIR")
+@ledger_option
+@click.option("--format", "fmt", type=Choice(["table", "json"]), default="table", show_default=True)
+@as_of_option
+@lang_option
+def find(
+    text: str, out: Path, ledger: Path | None, fmt: str, as_of: dt.date | None, lang: str
+) -> None:
+    """Find a person's requests, account today and line in the register."""
+    from consolidate import api
+    from consolidate.support.config import load_config
+    from consolidate.ui.found import found_json, found_text
+
+    lookup = api.find(text, out, ledger_path=ledger, as_of=as_of or today())
+    if fmt == "json":
+        click.echo(found_json(lookup, load_config(), lang), nl=False)
+    else:
+        found_text(lookup, load_config(), lang)
+    sys.exit(0 if lookup.people else 1)
+
+
 # --form names every form; --annex 1|2 stays for the annexes (README 区局自查).
 FORMS = {"1": 1, "2": 2, "annex1": 1, "annex2": 2, "recommend": 3}
 

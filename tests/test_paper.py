@@ -26,6 +26,7 @@ AS_OF = dt.date(2026, 11, 27)
 # The sheets with a table and their header row (below a form's label, title and metadata).
 TABLES = {
     ("register", "名册"): 1, ("register", "汇总"): 1, ("register", "问题清单"): 1,
+    ("register", "当前账号"): 1,
     ("adjustments", "报送总局"): 4, ("adjustments", "退回区局"): 4,
     ("adjustments", "全年台账"): 1, ("fastchannel", "推荐汇总"): 1,
     ("fastchannel", "使用单位名单"): 1, ("fastchannel", "提醒"): 3, ("template1", "附件1"): 4,
@@ -127,6 +128,24 @@ def test_the_register_prints_the_offices_columns(books) -> None:
         "手机号", "备注", "问题",
     ]  # fmt: skip
     assert set(CONFIG.functions) <= set(header)  # one column per function, on the screen
+
+
+def test_the_accounts_on_the_day_print_the_offices_columns_and_their_notes(books) -> None:
+    """当前账号: the office's columns, 依据, 待办, 说明 on paper, the bureau on the screen;
+    the notes below the table print too, outside its filter."""
+    ws = books["register"]["当前账号"]
+    header = [c.value for c in ws[1]]
+    assert header[: printed_columns(ws)] == [
+        "区", "账号使用人姓名", "所在部门及职务", "当前使用账号名称", "当前使用账号功能",
+        "手机号", "依据", "待办", "说明",
+    ]  # fmt: skip
+    assert header[printed_columns(ws) :] == ["市场监管部门"]
+    notes = [
+        row[0] for row in ws.iter_rows(min_row=2, values_only=True) if row[0].startswith("注：")
+    ]
+    assert notes and ws.max_row == range_boundaries(ws.print_area.split("!")[-1])[3]
+    assert range_boundaries(ws.auto_filter.ref)[3] == ws.max_row - len(notes)
+    assert ws.oddHeader.center.text == "当前账号（2026年度，截至2026年11月27日）"
 
 
 def test_a_sheet_without_a_title_prints_one_with_the_date_and_page(books) -> None:

@@ -218,7 +218,7 @@ def test_register_sheet_layout(outcome: Outcome, tmp_path: Path) -> None:
         )
     ]  # fmt: skip
     wb = openpyxl.load_workbook(register_of(with_findings(outcome, *two), tmp_path))
-    assert wb.sheetnames == ["名册", "汇总", "问题清单"]
+    assert wb.sheetnames == ["名册", "汇总", "问题清单", "当前账号"]
     ws = wb["名册"]
     assert ws.freeze_panes == "C2"  # 区 and 姓名 stay in view while scrolling to the sources
     assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(REGISTER_HEADER))}6"

@@ -187,7 +187,7 @@ def paper(tmp_path_factory) -> dict[tuple[str, str], Printed]:
 
 
 SHEETS = [
-    ("register", "名册"), ("register", "汇总"), ("register", "问题清单"),
+    ("register", "名册"), ("register", "汇总"), ("register", "问题清单"), ("register", "当前账号"),
     ("adjustments", "报送总局"), ("adjustments", "退回区局"), ("adjustments", "全年台账"),
     ("fastchannel", "推荐汇总"), ("fastchannel", "使用单位名单"), ("fastchannel", "提醒"),
     ("template1", "附件1"), ("template2", "附件2"), ("batch", "附件1"),
@@ -219,6 +219,7 @@ def test_body_text_prints_at_9_points_or_more(paper, book: str, sheet: str) -> N
 EDGES = {
     ("register", "名册"): ("区", "问题"),
     ("register", "问题清单"): ("级别", "单元格"),  # the register row and rule code on screen
+    ("register", "当前账号"): ("区", "说明"),  # the bureau on screen
     ("adjustments", "报送总局"): ("序号", "备注"),  # the form's columns, not the office's
     ("adjustments", "退回区局"): ("序号", "问题"),
     ("batch", "附件1"): ("序号", "备注"),

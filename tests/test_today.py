@@ -25,6 +25,7 @@ ROOT = TESTS.parent
 DATE_SENSITIVE = (
     "test_messages.py",
     "test_ledger.py",
+    "test_current_accounts.py",
     "test_forwarded.py",
     "test_forward_daily.py",
     "test_replies.py",

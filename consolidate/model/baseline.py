@@ -23,6 +23,7 @@ class BaselinePerson:
     name_col: int  # 1-based
     functions_col: int | None  # 1-based
     name_text: str = ""  # the name cell as typed
+    bureau: str = ""  # 市场监管部门 as written, on one line
 
     @property
     def canonical(self) -> str:

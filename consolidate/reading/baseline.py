@@ -28,7 +28,7 @@ from consolidate.values.districts import normalize_district
 from consolidate.values.functions import parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import normalize_mobile
-from consolidate.values.text import header_key, is_placeholder
+from consolidate.values.text import header_key, is_placeholder, one_line
 
 # What makes the register unusable (messages.toml baseline-*).
 REFUSALS = Refusals(
@@ -47,11 +47,21 @@ REFUSALS = Refusals(
 
 
 # ---------------------------------------------------------------- reading
-def read_baseline(path: Path, display: str, config: Config) -> Baseline:
-    """Read last year's register; :class:`InputError` (exit 2) when it cannot be used."""
+def read_baseline(path: Path, display: str, config: Config, sheet: str | None = None) -> Baseline:
+    """Read last year's register; :class:`InputError` (exit 2) when it cannot be used.
+
+    ``sheet``: that sheet of a register this tool wrote (``当前账号``, which ``find``
+    starts from), rather than the first sheet with a register header.
+    """
     names = [config.annexes[2].column(k).name for k in config.baseline.required]
     table = open_table(
-        path, display, config, lambda grid: _find_header(grid, config), names, REFUSALS
+        path,
+        display,
+        config,
+        lambda grid: _find_header(grid, config, sheet is not None),
+        names,
+        REFUSALS,
+        sheet,
     )
     grid, header = table.grid, table.header
     district_key = config.baseline.district.key
@@ -81,7 +91,7 @@ def register_spec(config: Config) -> AnnexSpec:
     return replace(spec, columns=(*spec.columns, config.baseline.district))
 
 
-def _find_header(grid: Grid, config: Config) -> Header | None:
+def _find_header(grid: Grid, config: Config, single_row: bool = False) -> Header | None:
     """The register's header in the first rows: Annex 2 columns in any order (the recogniser
     of submissions, searching a spec with the ``区`` column too), and a district."""
     # The register's yes/no columns are headed by function names: never a form column
@@ -104,6 +114,7 @@ def _find_header(grid: Grid, config: Config) -> Header | None:
         rows=config.layout.header_search_rows,
         bonus=bonus,
         skip=skip,
+        single_row=single_row,
     )
 
 
@@ -148,4 +159,5 @@ def _person(row: Row, config: Config) -> BaselinePerson:
         name_col=row.cells["name"].col,
         functions_col=functions.col if functions else None,
         name_text=row.text("name"),
+        bureau=one_line(row.text("bureau")),
     )

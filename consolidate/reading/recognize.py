@@ -116,12 +116,14 @@ def find_header(
     rows: int,
     bonus: Callable[[AnnexSpec, int, dict[str, int]], float] | None = None,
     skip: frozenset[str] = frozenset(),
+    single_row: bool = False,
 ) -> Header | None:
     """The best-recognised header row (or pair of rows) among ``rows`` rows from ``first``.
 
     The one header search of the reader: forms and the baseline use it. ``accept`` says
     whether the columns found make a header of that spec; header texts whose key is in
-    ``skip`` are never a column.
+    ``skip`` are never a column; ``single_row``: a sheet this tool wrote, whose header
+    is one row (its first data row is never taken for a header's second row).
     """
     limit = min(grid.height, first + rows)
     found: list[Header] = []
@@ -132,7 +134,7 @@ def find_header(
         if sum(1 for t in texts if t) < 2:
             continue
         single = [[t] for t in texts]
-        double = two_row_candidates(grid, r, single) if r + 1 < grid.height else None
+        double = None if single_row or r + 1 >= grid.height else two_row_candidates(grid, r, single)
         if skip:
             single = [[] if header_key(t) in skip else [t] for t in texts]
             double = double and [[] if header_key(c[0]) in skip else c for c in double]

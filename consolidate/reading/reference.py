@@ -51,9 +51,11 @@ def open_table(
     find: Callable[[Grid], Header | None],
     required: list[str],
     refusals: Refusals,
+    sheet: str | None = None,
 ) -> Table:
     """The first visible sheet of ``path`` whose header ``find`` recognises (``required``:
-    the columns it must name, for the message when no sheet has them)."""
+    the columns it must name, for the message when no sheet has them); ``sheet``: that
+    sheet only."""
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -67,7 +69,9 @@ def open_table(
             (
                 (name, grid, header)
                 for name, grid in load_grids(data, path.suffix.lower(), config)
-                if grid is not None and (header := find(grid)) is not None
+                if grid is not None
+                and (sheet is None or name == sheet)
+                and (header := find(grid)) is not None
             ),
             None,
         )

@@ -147,6 +147,11 @@ def _console(file: IO[str] | None = None, stderr: bool = False):
     return Console(file=_Trimmed(lambda: sys.stdout), highlight=False, soft_wrap=False)
 
 
+# The two the other printers of ui/ use (``find``'s), by public names.
+new_console = _console
+say_wrapped = _say
+
+
 # ---------------------------------------------------------------- check: the findings
 def findings_table(outcome: Outcome, *, lang: str = "zh", file: Path | None = None) -> None:
     """The findings grouped by file: where, person, value, message, suggestion, by severity.

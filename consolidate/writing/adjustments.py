@@ -21,6 +21,7 @@ from consolidate.ledger import record
 from consolidate.model.outcome import Outcome
 from consolidate.model.request import FORWARDED, HELD, Request
 from consolidate.support.config import Config
+from consolidate.support.wording import LANGS, label, labels
 from consolidate.writing.book import Book, Sheet, header_cells, new_book, text_cell
 from consolidate.writing.files import atomic_path
 from consolidate.writing.paper import Page, Table, table_sheet, written_date
@@ -28,33 +29,13 @@ from consolidate.writing.register import LABELS
 from consolidate.writing.template import build_filled_form, notes_text
 from consolidate.writing.xlsx import ROW_FILLS, TITLE_FONT, table_widths
 
-FORWARD_SHEET, RETURN_SHEET, YEAR_SHEET = "报送总局", "退回区局", "全年台账"
+FORWARD_SHEET, RETURN_SHEET, YEAR_SHEET = (
+    label("adjustments", key) for key in ("sheet-forward", "sheet-return", "sheet-year")
+)
 ADJUSTMENTS_SHEET = FORWARD_SHEET  # the sheet SAMR receives
 
-LEDGER_LABELS = {
-    "zh": {
-        "district": "区", "number": "台账编号", "status": "状态", "forwarded_on": "报送日期",
-        "batch": "报送批次", "received_from": "收到日期依据", "pending": "待报送",
-        "overdue": "待报送（已逾期）", "held": "退回", "forwarded": "已报送",
-        "superseded": "退回（已重新报送，见台账编号{id}）",
-        "repeat": "重复（同台账编号{id}，不再报送）",
-        "from_option": "运行时指定", "from_mail": "邮件日期", "from_file": "文件时间",
-        "year_title": "{year}年度账号调整申请台账（截至{date}）",
-        "from_page": "网页报送时间",
-        "lang": "zh",
-    },
-    "en": {
-        "district": "District", "number": "Ledger no.", "status": "Status",
-        "forwarded_on": "Forwarded on", "batch": "Batch", "received_from": "Received per",
-        "pending": "to forward", "overdue": "to forward (overdue)", "held": "returned",
-        "forwarded": "forwarded", "superseded": "returned (sent again corrected: ledger no. {id})",
-        "repeat": "repeat of ledger no. {id} (not forwarded again)",
-        "from_option": "given on the command line", "from_mail": "e-mail date",
-        "from_file": "file time", "from_page": "saved by the page",
-        "year_title": "Account requests of {year} (as of {date})",
-        "lang": "en",
-    },
-}  # fmt: skip
+# The ledger's columns and statuses; "lang" tells the table helpers which language.
+LEDGER_LABELS = {lang: {**labels("adjustments", lang), "lang": lang} for lang in LANGS}
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -199,6 +180,11 @@ def _year_table(
 YEAR_PRINTED = 12  # 台账编号 … 问题; the batch, the date's basis and the source on screen
 
 
+def status_text(request: Request, as_of: dt.date, lang: str = "zh") -> str:
+    """Where a request stands, as 全年台账 says it (待报送, 已报送, 退回（已重新报送…）…)."""
+    return _status(request, as_of, _labels(lang))
+
+
 def _status(request: Request, as_of: dt.date, labels: dict[str, str]) -> str:
     if request.repeat_of is not None:
         return labels["repeat"].format(id=request.repeat_of)
@@ -267,8 +253,7 @@ def _form_top(out: Sheet, config: Config, as_of: dt.date, width: int) -> None:
 def _metadata_line(out: Sheet, config: Config, as_of: dt.date, width: int) -> list[Any]:
     """填报单位 at the left, 填报日期 towards the right, as on the form."""
     line: list[Any] = [None] * width
-    line[0] = text_cell(out, f"填报单位：{config.city.office}")
-    line[max(1, width - 3)] = text_cell(
-        out, f"填报日期：{as_of.year}年{as_of.month}月{as_of.day}日"
-    )
+    line[0] = text_cell(out, label("adjustments", "filled-by", office=config.city.office))
+    filled_on = label("adjustments", "filled-on", year=as_of.year, month=as_of.month, day=as_of.day)
+    line[max(1, width - 3)] = text_cell(out, filled_on)
     return line

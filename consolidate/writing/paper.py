@@ -387,7 +387,8 @@ class Table:
     """A sheet whose header is row 1 (below its ``lines``), and what is special about its rows.
 
     ``page.printed`` keeps the columns after the first ones off the paper (sources, flags);
-    ``lines``: a title and what it is about, above the header on the screen and on paper.
+    ``lines``: a title and what it is about, above the header on the screen and on paper;
+    ``notes``: lines below the table (outside its filter), across the printed columns.
     """
 
     title: str
@@ -398,6 +399,7 @@ class Table:
     fills: list[str | None] | None = None  # a fill per row (ARGB), e.g. rows with problems
     page: Page = Page()
     lines: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def save_tables(path: Path, tables: Sequence[Table]) -> None:
@@ -427,6 +429,8 @@ def table_sheet(book: Book, table: Table) -> Sheet:
         else:
             sheet.values(row, fill=fill)
     sheet.autofilter(top, len(table.header))
+    if table.notes:  # after the filter: sorting the table leaves them below it
+        title_lines(sheet, ["", *table.notes], sum(widths[:printed]), printed)
     if printed < len(table.header):
         sheet.print_area(printed)
     return sheet

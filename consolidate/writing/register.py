@@ -17,13 +17,17 @@ from consolidate.model.finding import SEVERITIES, SEVERITY_RANK, Finding
 from consolidate.model.form import Form, Row
 from consolidate.model.outcome import Outcome
 from consolidate.support.config import Config
+from consolidate.support.wording import LANGS, label, labels
 from consolidate.values.functions import functions_text, parse_functions
 from consolidate.values.names import normalize_name
 from consolidate.values.phones import mobile_text
+from consolidate.writing.current import current_table
 from consolidate.writing.paper import Page, Table, save_tables, written_date
 from consolidate.writing.xlsx import ROW_FILLS, Link, table_widths
 
-REGISTER_SHEET, SUMMARY_SHEET, FINDINGS_SHEET = "名册", "汇总", "问题清单"
+REGISTER_SHEET, SUMMARY_SHEET, FINDINGS_SHEET = (
+    label("register", key) for key in ("sheet-register", "sheet-summary", "sheet-findings")
+)
 # The Annex 2 columns the register carries (序号 is not kept: it only numbers the rows of
 # one district's file). 姓名 comes right after 区 so that both stay in view (frozen) while
 # scrolling. The office's columns come first and print, with 问题 after them; the bureau
@@ -39,39 +43,10 @@ FINDINGS_COLUMNS = (
 )  # fmt: skip
 FINDINGS_WIDTHS = [6, 50, 9, 10, 16, 14, 24, 10, 7, 9, 14]
 FINDINGS_PRINTED = FINDINGS_COLUMNS.index("cell") + 1  # the register row and the rule code: screen
-YES = "是"
-UNKNOWN_DISTRICT = "（未识别）"
+YES = label("register", "flag-yes")
+UNKNOWN_DISTRICT = label("register", "district-unknown")
 
-LABELS = {
-    "zh": {
-        "district": "区", "people": "人数", "total": "合计", "file": "来源文件",
-        "sheet": "来源工作表", "row": "来源行", "problems": "问题", "received": "收到日期",
-        "forward_by": "转报截止日期", "submitted": "附件2报送情况", "yes": "已报送", "no": "未报送",
-        "severity": "级别", "message": "问题说明", "person": "账号使用人", "value": "填写内容",
-        "suggestion": "建议改为", "cell": "单元格", "code": "规则代码", "in_register": "名册行",
-        "register_row": "第{n}行",
-        "register_title": "{city}CCC免办系统账号使用人名册（{year}年度，截至{date}）",
-        "summary_title": "各区账号使用人汇总（{year}年度，截至{date}）",
-        "findings_title": "名册问题清单（{year}年度，截至{date}）",
-        "fallback": "注：第{rows}行的转报截止日期所在年份的法定节假日安排尚未收录，"
-        "按周一至周五推算，请按国务院办公厅公布的放假安排核对。",
-    },
-    "en": {
-        "district": "District", "people": "People", "total": "Total", "file": "Source file",
-        "sheet": "Source sheet", "row": "Source row", "problems": "Problems",
-        "received": "Received", "forward_by": "Forward by", "submitted": "Annex 2",
-        "yes": "received", "no": "not sent", "severity": "Severity", "message": "Problem",
-        "person": "Person", "value": "Value", "suggestion": "Suggestion", "cell": "Cell",
-        "code": "Rule", "in_register": "Register row", "register_row": "row {n}",
-        "register_title": "Register of CCC exemption system account users, {city}, {year} "
-        "(as of {date})",
-        "summary_title": "Account users per district, {year} (as of {date})",
-        "findings_title": "Problems of the register, {year} (as of {date})",
-        "fallback": "Note: the holiday schedule of the year of the forward-by date of row(s) "
-        "{rows} is not known yet; Monday to Friday were counted. Check against the "
-        "State Council's published schedule.",
-    },
-}  # fmt: skip
+LABELS = {lang: labels("register", lang) for lang in LANGS}  # headers, titles, notes
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -258,7 +233,7 @@ def _findings_fills(outcome: Outcome) -> list[str | None]:
 
 # ---------------------------------------------------------------- the workbook
 def write_register(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
-    """``register.xlsx``: 名册 (header in row 1, a future baseline), 汇总, 问题清单."""
+    """``register.xlsx``: 名册 (header in row 1, a future baseline), 汇总, 问题清单, 当前账号."""
     config = outcome.config
     # Every row is built before the workbook exists: openpyxl's write-only sheets spool
     # to the system temp folder, and a failure mid-way would leave personal data there.
@@ -276,5 +251,6 @@ def write_register(outcome: Outcome, path: Path | str, lang: str = "zh") -> None
         Table(FINDINGS_SHEET, findings_header(lang), findings, FINDINGS_WIDTHS,
               frozen_columns=2, fills=_findings_fills(outcome),
               page=register_page(outcome, "findings_title", lang, FINDINGS_PRINTED)),
+        current_table(outcome, lang),  # the accounts on --as-of, each line with its basis
     ]  # fmt: skip
     save_tables(path, tables)

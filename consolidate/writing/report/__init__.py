@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from consolidate.model.finding import SEVERITIES
 from consolidate.support.config import Config
+from consolidate.support.messages import tool_message
 from consolidate.values.phones import mask_mobiles
 from consolidate.writing.report.labels import LABELS
 from consolidate.writing.report.view import build_view
@@ -47,7 +48,7 @@ def render_report(
 
     ``received``: the received date of a run that kept no ledger (as ``adjustments.xlsx``).
     """
-    t = LABELS.get(lang, LABELS["zh"]) | severity_words(outcome.config, lang)
+    t = LABELS.get(lang, LABELS["zh"]) | severity_words(outcome.config, lang) | search_words(lang)
     view = build_view(outcome, t, lang, received)
     env = _environment(show_phones, outcome.config)
     style, script = (_source(env, name) for name in ("_style.css.j2", "_script.js.j2"))
@@ -83,6 +84,17 @@ def severity_words(config: Config, lang: str) -> dict[str, str]:
         words[severity] = label
         words[f"{severity}s"] = label if lang == "zh" else f"{label.capitalize()}s"
     return words
+
+
+def search_words(lang: str) -> dict[str, str]:
+    """The search box's words (messages.toml ``report-search*``); ``{n}``: the rows found,
+    filled in by the page's script."""
+    return {
+        "search": tool_message("report-search", lang, {}),
+        "search_hint": tool_message("report-search-hint", lang, {}),
+        "search_found": tool_message("report-search-found", lang, {}),
+        "search_note": tool_message("report-search-note", lang, {}),
+    }
 
 
 def _environment(show_phones: bool, config: Config) -> Environment:

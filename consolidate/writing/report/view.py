@@ -12,6 +12,7 @@ from consolidate.model.finding import Finding, count_by_severity
 from consolidate.model.form import Form
 from consolidate.model.outcome import RECOMMEND
 from consolidate.values.functions import parse_functions
+from consolidate.values.phones import mobile_text
 from consolidate.writing.report.fastchannel import fast_channel_view
 from consolidate.writing.report.labels import STATUS_LABEL
 from consolidate.writing.report.todo import Todo, build_todo
@@ -50,6 +51,7 @@ class FindingView:
     value: str
     message: str
     suggestion: str
+    mobile: str = ""  # the row's mobile, for the search box (masked on the page)
 
 
 @dataclass
@@ -277,6 +279,7 @@ def shown_districts(outcome: Any) -> list[str]:
 
 def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[DistrictView], Any]:
     names = shown_districts(outcome)
+    mobiles = row_mobiles(outcome)
     by_district: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in outcome.findings:
         by_district[finding.district if finding.district in names else None].append(finding)
@@ -296,7 +299,7 @@ def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[Distric
                 missing="district-missing" in codes,
                 counts=count_by_severity(findings),
                 files=[(f, t[STATUS_LABEL.get(outcome.status.get(f, ""), "used")]) for f in files],
-                groups=_groups(findings, outcome, t, lang),
+                groups=_groups(findings, outcome, t, lang, mobiles),
                 accounting=[
                     _accounting(used, outcome.rejected, a, _form_label(a, t))
                     for a in _accounted(outcome)
@@ -304,7 +307,7 @@ def _districts(outcome: Any, t: dict[str, str], lang: str) -> tuple[list[Distric
             )
         )
     orphans = by_district.get(None, [])
-    other = {"anchor": OTHER_ANCHOR, "groups": _groups(orphans, outcome, t, lang)}
+    other = {"anchor": OTHER_ANCHOR, "groups": _groups(orphans, outcome, t, lang, mobiles)}
     return views, other
 
 
@@ -361,12 +364,33 @@ def _total_accounting(districts: list[DistrictView]) -> list[Accounting]:
     return totals
 
 
+def row_mobiles(outcome: Any) -> dict[tuple[str, str, int], str]:
+    """The mobile of every data row a finding may sit on (the forms read, last year's
+    register): the search box finds a person's findings by it."""
+    mobiles = {}
+    for form in [*outcome.forms, *outcome.selection.superseded_forms]:
+        for row in form.rows:
+            mobiles[(form.file, form.sheet, row.number)] = mobile_text(row.cell("mobile"))
+    if outcome.baseline is not None:
+        baseline = outcome.baseline
+        for listed in [*baseline.rows, *baseline.outside]:
+            mobiles[(baseline.display, baseline.sheet, listed.row)] = listed.mobile
+    return mobiles
+
+
 def _groups(
-    findings: Iterable[Finding], outcome: Any, t: dict[str, str], lang: str
+    findings: Iterable[Finding],
+    outcome: Any,
+    t: dict[str, str],
+    lang: str,
+    mobiles: dict[tuple[str, str, int], str],
 ) -> list[FileGroup]:
     groups: dict[str | None, list[FindingView]] = {}
     for finding in findings:
-        groups.setdefault(finding.file, []).append(_finding_view(finding, t, lang))
+        view = _finding_view(finding, t, lang)
+        if finding.row is not None and finding.person:
+            view.mobile = mobiles.get((finding.file or "", finding.sheet or "", finding.row), "")
+        groups.setdefault(finding.file, []).append(view)
     baseline = getattr(outcome.baseline, "display", None)
     out = []
     for file, items in groups.items():
