@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from consolidate.support.collector import collector_paused
+from consolidate.support.wording import both, label
 
 Job = tuple[Callable[..., Any], tuple[Any, ...]]
 
@@ -50,11 +51,12 @@ class Failed:
     def words(self) -> tuple[str, str]:
         """Why, in Chinese and English, for a finding."""
         if self.kind == "timeout":
-            return f"超过{self.detail}秒仍未完成", f"not done after {self.detail} s"
+            return both("unreadable", "worker-time", seconds=self.detail)
         if self.kind == "died":
-            return "读取进程意外退出，可能是内存不足", f"the worker process died ({self.detail})"
+            zh, en = both("unreadable", "worker-died")
+            return zh, f"{en} ({self.detail})"
         # The exception's name helps the office (English), not the district (Chinese).
-        return "文件内容异常，程序无法处理", self.detail
+        return label("unreadable", "program-failed"), self.detail
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,14 @@ from consolidate.reading.containers import (
     open_container,
     template_version,
 )
-from consolidate.reading.errors import NO_ANNEX, ZIP_MAGIC, Unreadable, read_error
+from consolidate.reading.errors import (
+    NO_ANNEX,
+    ZIP_MAGIC,
+    Unreadable,
+    read_error,
+    unreadable,
+    with_detail,
+)
 from consolidate.reading.grid import Grid
 from consolidate.reading.recognize import parse_forms
 from consolidate.reading.word import read_docx
@@ -51,24 +58,20 @@ def read_stable(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
     try:
         before = path.stat()
         if not stat.S_ISREG(before.st_mode):
-            raise Unreadable("这不是普通文件（可能是文件夹、设备或管道）", "not a regular file")
+            raise unreadable("not-regular")
         if before.st_size > limit:
-            raise Unreadable(f"文件超过{mb}MB上限", f"larger than {mb} MB")
+            raise unreadable("too-large", mb=mb)
         data = _read_at_most(path, limit + 1)
         after = path.stat()
     except OSError as exc:
-        raise Unreadable(
-            "文件无法打开（没有读取权限或已被删除）", f"cannot open: {exc.strerror or exc}"
-        ) from exc
+        why = unreadable("unopenable")
+        raise Unreadable(why.zh, f"{why.en}: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise Unreadable(f"文件超过{mb}MB上限", f"larger than {mb} MB")
+        raise unreadable("too-large", mb=mb)
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(
         data
     ) != after.st_size:
-        raise Unreadable(
-            "读取时文件正在被修改（可能还在复制中），请等文件复制完成后重新运行",
-            "the file changed while it was read (still being copied?); run again when it is complete",
-        )
+        raise unreadable("changing")
     return data, before
 
 
@@ -101,7 +104,7 @@ def read_bytes(
         # calamine's Rust panics reach Python as pyo3's PanicException, a BaseException.
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        why = read_error("文件内容异常，程序无法处理", type(exc).__name__)
+        why = read_error(unreadable("program-failed").zh, type(exc).__name__)
         return unreadable_result(source, config, why)
 
 
@@ -114,7 +117,7 @@ def load_grids(data: bytes, suffix: str, config: Config) -> Iterator[tuple[str, 
     """
     container = open_container(data, suffix, config)
     if container.kind not in ("zip", "ole"):
-        raise Unreadable("这是Word文件，不是Excel表格", "this is a Word document, not a workbook")
+        raise unreadable("word-not-workbook")
     return load_sheets(data, container, config, suffix)
 
 
@@ -148,10 +151,7 @@ def _read_sheet(
     try:
         forms = parse_forms(grid, name, result.source, config)
     except Exception as exc:  # noqa: BLE001 - one odd sheet must not crash the run
-        raise Unreadable(
-            f"工作表“{name}”的内容无法识别",
-            f"the content of sheet {name!r} cannot be read ({type(exc).__name__})",
-        ) from exc
+        raise with_detail(unreadable("sheet-unrecognized", name=name), type(exc).__name__) from exc
     if not forms:
         result.findings.append(_unread_sheet(display, name, grid, catalog, container, config))
         return
@@ -248,9 +248,7 @@ def _read_word(data: bytes, kind: str, source: SourceFile, config: Config) -> Re
             config.settings.word.convert_seconds, config.limits.max_file_bytes,
         )  # fmt: skip
         if not data.startswith(ZIP_MAGIC) or open_container(data, ".docx", config).kind != "docx":
-            raise Unreadable(
-                "LibreOffice转换的结果不是Word文档", "the conversion gave no Word document"
-            )
+            raise unreadable("converted-not-word")
     return read_docx(data, source, config, template_version(data, config))
 
 
