@@ -13,7 +13,7 @@ is changed:
   appended, text inline);
 * every sheet prints one page wide (:func:`.paper.fit_sheet`, decided on a small copy of the
   sheet's layout and first rows);
-* the inert rules of CLI.md: formulas replaced by the values they showed, no external
+* the inert rules (README "Copies are inert"): formulas replaced by the values they showed, no external
   links, macros, calculation chain, outside hyperlinks or names of the sender's (print
   areas and titles are kept, as openpyxl keeps them).
 
