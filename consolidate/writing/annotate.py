@@ -170,13 +170,7 @@ def _fit_layout(layout: bytes) -> Layout:
         fits[sheet.title] = Fit(
             sheet.page_setup.orientation, widths, after if after != margins else None
         )
-    # openpyxl keeps the formats it read in private lists: the same ones its cells use
-    fonts, formats = workbook._fonts, workbook._cell_styles  # noqa: SLF001
-    sizes = [float(fonts[xf.fontId].sz or 11) for xf in formats]
-    return Layout(
-        fits, sizes, frozenset(workbook._date_formats), frozenset(workbook._timedelta_formats),  # noqa: SLF001
-        workbook.epoch,
-    )  # fmt: skip
+    return Layout(fits, workbook.epoch)
 
 
 def _package_marks(

@@ -83,13 +83,9 @@ class Fit:
 
 @dataclass(frozen=True)
 class Layout:
-    """What fit_sheet decided, and what the narrowing needs to read the cells as openpyxl
-    does: each cell format's font size, which formats show dates or durations, the epoch."""
+    """What fit_sheet decided per sheet, and the workbook's epoch (its dates' day zero)."""
 
     fits: dict[str, Fit]
-    sizes: list[float]
-    dates: frozenset[int]
-    durations: frozenset[int]
     epoch: dt.datetime
 
 
@@ -346,7 +342,7 @@ class _Editor:
                 wrapped[xf] = self.styles.with_wrap(xf)
             return wrapped[xf]
 
-        read = _CellReader(strings, layout)
+        read = _CellReader(strings, self.styles.formats(), layout.epoch)
         sheet.xml = _narrow_rows(sheet.xml, fit.widths, merged, read, wrap)
         sheet.xml = _set_widths(sheet.xml, fit.widths)
         if fit.margins:
@@ -537,6 +533,16 @@ class _ContentTypes:
 
 
 # ---------------------------------------------------------------- styles
+@dataclass(frozen=True)
+class Formats:
+    """Of each cell format of the district's styles.xml, as openpyxl reads them: its font's
+    size (11 when none is given); which show dates, which durations."""
+
+    sizes: list[float]
+    dates: frozenset[int]
+    durations: frozenset[int]
+
+
 class _Styles:
     """``styles.xml``, edited by appending: fills, fonts, borders and cell formats."""
 
@@ -574,6 +580,29 @@ class _Styles:
         fill_id = self._append("fills", [fill])
         base = self.xfs[xf] if 0 <= xf < len(self.xfs) else self.xfs[0]
         return self._append("cellXfs", [_set_attrs(base, fillId=str(fill_id), applyFill="1")])
+
+    def formats(self) -> Formats:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+        fonts = []
+        for font in _items(_block(self.xml, "fonts"), "font"):
+            size = re.search(r'<sz\b[^>]*\bval="([^"]*)"', font)
+            fonts.append(float(size.group(1)) if size and float(size.group(1)) else 11.0)
+        codes = {
+            int(_attr(f, "numFmtId") or 0): html.unescape(_attr(f, "formatCode") or "")
+            for f in _items(_block(self.xml, "numFmts"), "numFmt")
+        }
+        sizes, dates, durations = [], set(), set()
+        for i, xf in enumerate(self.xfs):
+            font = int(_attr(xf, "fontId") or 0)
+            sizes.append(fonts[font] if font < len(fonts) else 11.0)
+            number = int(_attr(xf, "numFmtId") or 0)
+            code = codes.get(number, BUILTIN_FORMATS.get(number, ""))
+            if code and is_date_format(code):
+                dates.add(i)
+                if is_timedelta_format(code):
+                    durations.add(i)
+        return Formats(sizes, frozenset(dates), frozenset(durations))
 
     def with_wrap(self, xf: int) -> int:
         """A new cell format: format ``xf`` with its text wrapped."""
@@ -933,8 +962,8 @@ def _names(book: str, ours: list[str]) -> str:
 class _CellReader:
     """A cell's value as openpyxl (values only) reads it, and its font size."""
 
-    def __init__(self, strings: list[str], layout: Layout) -> None:
-        self.strings, self.layout = strings, layout
+    def __init__(self, strings: list[str], formats: Formats, epoch: dt.datetime) -> None:
+        self.strings, self.formats, self.epoch = strings, formats, epoch
 
     def value(self, attrs: str, body: str | None) -> object:
         kind = _attr(attrs, "t") or "n"
@@ -957,15 +986,15 @@ class _CellReader:
             return from_ISO8601(text)
         number = float(text) if any(c in text for c in ".Ee") else int(text)
         xf = int(_attr(attrs, "s") or 0)
-        if xf in self.layout.dates:
+        if xf in self.formats.dates:
             from openpyxl.utils.datetime import from_excel
 
-            return from_excel(number, self.layout.epoch, timedelta=xf in self.layout.durations)
+            return from_excel(number, self.epoch, timedelta=xf in self.formats.durations)
         return number
 
     def size(self, attrs: str) -> float:
         xf = int(_attr(attrs, "s") or 0)
-        sizes = self.layout.sizes
+        sizes = self.formats.sizes
         return sizes[xf] if 0 <= xf < len(sizes) else 11.0
 
 
