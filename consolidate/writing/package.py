@@ -318,12 +318,17 @@ class _Editor:
             mini.writestr(
                 _rels_part(self.book_part), _write_rels(r for r in self.book_rels if r.id in kept)
             )
+            sheets = {s.part: _layout_sheet(s.xml, marked.get(s.name, set())) for s in self.sheets}
             for rel in self.book_rels:
-                if rel.id in kept and rel.kind != "worksheet":
+                if rel.id in kept and rel.kind not in ("worksheet", "sharedStrings"):
                     part = _resolve(self.book_part, rel.target)
                     mini.writestr(part, self.files[part])
-            for sheet in self.sheets:
-                mini.writestr(sheet.part, _layout_sheet(sheet.xml, marked.get(sheet.name, set())))
+                elif rel.kind == "sharedStrings":  # only the texts of the rows kept
+                    part = _resolve(self.book_part, rel.target)
+                    table, sheets = _fewer_strings(_text(self.files[part]), sheets)
+                    mini.writestr(part, table)
+            for part, xml in sheets.items():
+                mini.writestr(part, xml)
         return out.getvalue()
 
     def _strings(self) -> list[str]:
@@ -846,12 +851,18 @@ def _layout_sheet(xml: str, marked: set[str]) -> str:
     if end < 0:
         body = "<sheetData/>"
     else:
-        rows = [m for m in ROW.finditer(xml, start, end)]
-        cut = next((m.start() for m in rows if int(_attr(m.group(0), "r") or 0) > LAYOUT_ROWS), end)
-        refs = re.findall(r'<c\b[^>]*?\br="([A-Z]+)(\d+)"', xml[start:end])
+        cut = end
+        for match in ROW.finditer(xml, start, end):
+            if int(_attr(match.group(0), "r") or 0) > LAYOUT_ROWS:
+                cut = match.start()
+                break
+        refs = set(re.findall(r'<c\b[^>]*?\br="([A-Z]+)(\d+)"', xml[start:end]))
         places = [cell_position(ref) for ref in marked]
-        far_col = max([column_number(f"{c}1") for c, _ in refs] + [c for _, c in places], default=1)
-        far_row = max([int(r) for _, r in refs] + [r for r, _ in places], default=1)
+        letters = {c for c, _ in refs}
+        columns = [column_number(f"{c}1") for c in letters] + [c for _, c in places]
+        far_col = max(columns, default=1)
+        far_row = max([int(r) for _, r in refs], default=1)
+        far_row = max([far_row] + [r for r, _ in places])
         tail = (
             f'<row r="{far_row}"><c r="{column_letter(far_col)}{far_row}"/></row>'
             if far_row > LAYOUT_ROWS
@@ -866,6 +877,32 @@ def _layout_sheet(xml: str, marked: set[str]) -> str:
     )
     head = re.sub(r'\s\w+:id="[^"]*"', "", head)
     return head + body + keep + "</worksheet>"
+
+
+SHARED = re.compile(r'(<c\b[^>]*?\bt="s"[^>]*>\s*<v>)(\d+)(</v>)')
+
+
+def _fewer_strings(table: str, sheets: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The shared strings the layout copies use, and the copies renumbered to them: openpyxl
+    reads a whole table (a roster's thousands of names) for the few rows fit_sheet reads."""
+    start = table.index("<sst")
+    head = table[start : table.index(">", start) + 1]
+    if head.endswith("/>"):
+        return table, sheets
+    items = re.findall(r"<si\b[^>]*?/>|<si>.*?</si>|<si\b[^>]*[^/]>.*?</si>", table, re.S)
+    used: dict[int, int] = {}
+
+    def renumber(match: re.Match) -> str:
+        old = int(match.group(2))
+        if old >= len(items):
+            raise Unsupported("shared string")
+        new = used.setdefault(old, len(used))
+        return f"{match.group(1)}{new}{match.group(3)}"
+
+    sheets = {part: SHARED.sub(renumber, xml) for part, xml in sheets.items()}
+    kept = "".join(items[old] for old in used)
+    head = re.sub(r'\s(?:count|uniqueCount)="\d+"', "", head)
+    return f"{table[:start]}{head}{kept}</sst>", sheets
 
 
 def _fit(xml: str, fit: Fit) -> str:
