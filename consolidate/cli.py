@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,9 +122,9 @@ def check(
     _must_exist(fastlist)
     outcome = api.check(list(files), as_of=as_of or today(), fastlist_path=fastlist)
     if fmt == "json":
-        from consolidate.writing.tables import findings_json
+        from consolidate.writing.tables import findings_json_text
 
-        _emit(findings_json(outcome, lang).decode("utf-8"), output)
+        _emit(findings_json_text(outcome, lang), output)
     elif fmt == "html":
         from consolidate.writing.report import render_report
 
@@ -190,14 +190,33 @@ def _folder_of(path: Path) -> None:
     ensure_folder(path.parent)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _joined(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """``pieces`` joined into chunks of about ``size`` characters (one echo each)."""
+    chunk: list[str] = []
+    count = 0
+    for piece in pieces:
+        chunk.append(piece)
+        count += len(piece)
+        if count >= size:
+            yield "".join(chunk)
+            chunk, count = [], 0
+    if chunk:
+        yield "".join(chunk)
+
+
+def _emit(text: str | Iterable[str], output: Path | None) -> None:
+    """``text`` (or its pieces, written as they come) to stdout or into ``output``."""
+    pieces = [text] if isinstance(text, str) else text
     if output is None:
-        click.echo(text, nl=False)
+        for piece in _joined(pieces):
+            click.echo(piece, nl=False)
         return
-    from consolidate.writing.files import atomic_write_bytes
+    from consolidate.writing.files import atomic_path
+    from consolidate.writing.tables import write_text
 
     _folder_of(output)
-    atomic_write_bytes(output, text.encode("utf-8"))
+    with atomic_path(output) as tmp:
+        write_text(tmp, pieces)
 
 
 @main.command()

@@ -86,7 +86,8 @@ def assert_same_copy(new: Path, old: Path) -> None:
         assert {str(r) for r in x.merged_cells.ranges} == {str(r) for r in y.merged_cells.ranges}
         setup = [(s.page_setup.orientation, s.page_setup.paperSize, s.page_setup.fitToWidth,
                   s.page_setup.fitToHeight, s.sheet_properties.pageSetUpPr.fitToPage,
-                  s.print_title_rows, s.print_area) for s in (x, y)]  # fmt: skip
+                  s.print_title_rows, s.print_area, s.page_margins.left, s.page_margins.right)
+                 for s in (x, y)]  # fmt: skip
         assert setup[0] == setup[1], x.title
         # openpyxl writes every column fit_sheet looked at, those the district left at
         # the default as 13 wide: the edited copy leaves them as the district had them.

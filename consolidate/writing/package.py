@@ -285,6 +285,8 @@ class _Editor:
                 if strings is None:
                     strings = self._strings()
                 self._narrow(sheet, how, layout, strings, merged[sheet.name])
+            if how.margins:
+                sheet.xml = _set_margins(sheet.xml, *how.margins)
             if sheet.name in by_sheet and by_sheet[sheet.name]:
                 self._mark(sheet, by_sheet[sheet.name])
             else:
@@ -350,8 +352,6 @@ class _Editor:
         read = _CellReader(strings, self.styles.formats(), layout.epoch)
         sheet.xml = _narrow_rows(sheet.xml, fit.widths, merged, read, wrap)
         sheet.xml = _set_widths(sheet.xml, fit.widths)
-        if fit.margins:
-            sheet.xml = _set_margins(sheet.xml, *fit.margins)
 
     def _mark(self, sheet: Sheet, marks: dict[str, Mark]) -> None:
         styles: dict[tuple[int, str], int] = {}
@@ -1086,7 +1086,7 @@ def _narrow_rows(
         if lines > 1:
             height = float(_attr(head, "ht") or 0)
             height = max(height, (size or 11.0) / 11 * LINE_POINTS * lines + ROW_PADDING)
-            head = _set_attrs(head, ht=repr(height), customHeight="1")
+            head = _set_attrs(head, ht=_number(height), customHeight="1")
         parts += [xml[last : match.start()], head, *out, cells[at:]]
         last = close
     parts.append(xml[last:])
@@ -1101,7 +1101,7 @@ def _set_widths(xml: str, widths: dict[int, float]) -> str:
         for col in re.findall(r"<col\b[^>]*/>", block.group(1) or ""):
             spans.append((int(_attr(col, "min") or 0), int(_attr(col, "max") or 0), col))
     for number, width in sorted(widths.items()):
-        new = f'<col min="{number}" max="{number}" width="{width!r}" customWidth="1"/>'
+        new = f'<col min="{number}" max="{number}" width="{_number(width)}" customWidth="1"/>'
         for i, (low, high, col) in enumerate(spans):
             if low <= number <= high:
                 pieces = []
@@ -1115,7 +1115,7 @@ def _set_widths(xml: str, widths: dict[int, float]) -> str:
                             col,
                             min=str(number),
                             max=str(number),
-                            width=repr(width),
+                            width=_number(width),
                             customWidth="1",
                         ),
                     )
@@ -1134,10 +1134,18 @@ def _set_widths(xml: str, widths: dict[int, float]) -> str:
     return xml[:i] + cols + xml[i:]
 
 
+def _number(value: float) -> str:
+    """A number as openpyxl writes it (so that both copies read back alike)."""
+    return "%.16g" % value  # noqa: UP031 - openpyxl's own format
+
+
 def _set_margins(xml: str, left: float, right: float) -> str:
     match = re.search(r"<pageMargins\b[^>]*/>", xml)
     if match:
-        new = _set_attrs(match.group(0), left=repr(left), right=repr(right))
+        new = _set_attrs(match.group(0), left=_number(left), right=_number(right))
         return xml[: match.start()] + new + xml[match.end() :]
-    margins = f'<pageMargins left="{left!r}" right="{right!r}" top="1" bottom="1" header="0.5" footer="0.5"/>'
+    margins = (
+        f'<pageMargins left="{_number(left)}" right="{_number(right)}" top="1" bottom="1" '
+        'header="0.5" footer="0.5"/>'
+    )
     return _insert(xml, margins, ("<pageSetup", *SETUP_BEFORE))
