@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -190,33 +190,21 @@ def _folder_of(path: Path) -> None:
     ensure_folder(path.parent)
 
 
-def _joined(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
-    """``pieces`` joined into chunks of about ``size`` characters (one echo each)."""
-    chunk: list[str] = []
-    count = 0
-    for piece in pieces:
-        chunk.append(piece)
-        count += len(piece)
-        if count >= size:
-            yield "".join(chunk)
-            chunk, count = [], 0
-    if chunk:
-        yield "".join(chunk)
-
-
 def _emit(text: str | Iterable[str], output: Path | None) -> None:
     """``text`` (or its pieces, written as they come) to stdout or into ``output``."""
-    pieces = [text] if isinstance(text, str) else text
+    if isinstance(text, str):
+        text = [text]
+    from consolidate.writing.tables import joined, write_text
+
     if output is None:
-        for piece in _joined(pieces):
+        for piece in joined(text):
             click.echo(piece, nl=False)
         return
     from consolidate.writing.files import atomic_path
-    from consolidate.writing.tables import write_text
 
     _folder_of(output)
     with atomic_path(output) as tmp:
-        write_text(tmp, pieces)
+        write_text(tmp, text)
 
 
 @main.command()

@@ -153,6 +153,7 @@ def _roster(path: Path, *, note: bool = False, image: bool = False) -> Path:
         sheet["F5"].comment = Comment("区里的备注", "clerk")
         sheet["A3"].comment = Comment("无人标注的备注", "clerk")
     if image:
+        sheet.page_setup.orientation = "portrait"
         png = io.BytesIO()
         from PIL import Image as Pillow
 
@@ -194,10 +195,40 @@ def test_a_generated_roster_reads_back_as_the_openpyxl_paths(tmp_path, monkeypat
         assert sheet["A3"].comment.text == "无人标注的备注"
 
 
+PRINTER = b"DEVMODE of the district's printer"
+
+
+def _with_printer(path: Path) -> Path:
+    """``path`` with its first sheet's printer settings, as Excel keeps them."""
+    ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/printerSettings/printerSettings1.bin"] = PRINTER
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    parts[rels] = parts[rels].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rIdP" Type="{ns}/printerSettings" '
+        'Target="../printerSettings/printerSettings1.bin"/></Relationships>'.encode(),
+    )
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"<pageSetup ", f'<pageSetup xmlns:r="{ns}" r:id="rIdP" '.encode()
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.printerSettings"/></Types>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, body in parts.items():
+            target.writestr(name, body)
+    return path
+
+
 def test_what_openpyxl_would_drop_survives_the_edited_copy(tmp_path, catalog):
-    """A picture of the district's and its column widths stay; only the parts that must
-    change do (the other sheet's XML is the district's own but for its page set-up)."""
-    source = _roster(tmp_path / "附件2.xlsx", image=True)
+    """The district's printer settings (openpyxl drops them), a picture and its column
+    widths stay; only the parts that must change do."""
+    source = _with_printer(_roster(tmp_path / "附件2.xlsx", image=True))
+    assert "printerSettings" not in str(openpyxl.load_workbook(source)["附件 2"].page_setup.id)
     out = tmp_path / "out.xlsx"
     annotate(source, _marks(catalog), out, config=CONFIG, as_of=AS_OF)
     with zipfile.ZipFile(out) as copy, zipfile.ZipFile(source) as sent:
@@ -205,6 +236,10 @@ def test_what_openpyxl_would_drop_survives_the_edited_copy(tmp_path, catalog):
             n for n in sent.namelist() if n.startswith("xl/media/")
         ]
         assert copy.read("xl/theme/theme1.xml") == sent.read("xl/theme/theme1.xml")
+        assert copy.read("xl/printerSettings/printerSettings1.bin") == PRINTER
+        sheet = copy.read("xl/worksheets/sheet1.xml").decode()
+        rels = copy.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    assert re.search(r'<pageSetup [^>]*r:id="rIdP"', sheet) and 'Id="rIdP"' in rels
     book = openpyxl.load_workbook(out)
     assert len(book["附件 2"]._images) == 1
     assert book["附件 2"].column_dimensions["B"].width == 30
