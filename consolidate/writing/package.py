@@ -45,6 +45,7 @@ SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksh
 WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+PRINTER_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings"
 
 # Relationships, by the last part of their type: what each level of the package may hold.
 ROOT_KEPT = {"officeDocument", "core-properties", "extended-properties", "custom-properties",
@@ -522,10 +523,11 @@ class _ContentTypes:
         self.overrides.pop(part, None)
 
     def write(self) -> bytes:
+        if "vba" in self.defaults.get("bin", "").lower():  # printer settings are .bin too
+            self.defaults["bin"] = PRINTER_TYPE
         defaults = "".join(
             f'<Default Extension="{html.escape(k)}" ContentType="{html.escape(v)}"/>'
             for k, v in self.defaults.items()
-            if k != "bin" or "vba" not in v.lower()
         )
         overrides = "".join(
             f'<Override PartName="/{html.escape(k)}" ContentType="{html.escape(v)}"/>'
