@@ -28,7 +28,15 @@ from consolidate.support.errors import OutputError
 from consolidate.writing.annotate_word import annotate_docx
 from consolidate.writing.files import atomic_path, atomic_write_bytes
 from consolidate.writing.listing import ListLine, list_heading, list_lines
-from consolidate.writing.package import Fit, Layout, Mark, Unsupported, cell_position, edit_copy
+from consolidate.writing.package import (
+    WALK_MAX_CELLS,
+    Fit,
+    Layout,
+    Mark,
+    Unsupported,
+    cell_position,
+    edit_copy,
+)
 from consolidate.writing.paper import TITLE_POINTS, Page, fit_sheet
 from consolidate.writing.rebuild import rebuild
 from consolidate.writing.xlsx import (
@@ -229,7 +237,7 @@ def load_copy(source: Path) -> Workbook:
 # Every cell of a sheet's used range is visited to find its hyperlinks (openpyxl lists no
 # sheet's cells but by range). A range this large holds mostly empty cells formatted far
 # out: such a copy is rebuilt from the values, as an .xls is, rather than walked.
-DEFUSE_MAX_CELLS = 3_000_000
+DEFUSE_MAX_CELLS = WALK_MAX_CELLS
 
 
 def _too_wide_to_walk(workbook: Workbook) -> bool:

@@ -839,6 +839,10 @@ def _restyle_row(cells: str, wanted: dict[int, str], restyle) -> str:
     return "".join(out)
 
 
+# A used range this large holds mostly empty cells formatted far out: openpyxl would make
+# each one it is asked for (fit_sheet's narrowing walks them), so the openpyxl path,
+# which rebuilds such a copy from its values, makes it.
+WALK_MAX_CELLS = 3_000_000
 LAYOUT_ROWS = 500  # fit_sheet reads the first 200 rows for the font, 500 to narrow columns
 
 
@@ -858,13 +862,13 @@ def _layout_sheet(xml: str, marked: set[str]) -> str:
             if int(_attr(match.group(0), "r") or 0) > LAYOUT_ROWS:
                 cut = match.start()
                 break
-        refs = set(re.findall(r'<c\b[^>]*?\br="([A-Z]+)(\d+)"', xml[start:end]))
+        letters = set(re.findall(r'<c\b[^>]*?\br="([A-Z]+)', xml[start:end]))
         places = [cell_position(ref) for ref in marked]
-        letters = {c for c, _ in refs}
         columns = [column_number(f"{c}1") for c in letters] + [c for _, c in places]
         far_col = max(columns, default=1)
-        far_row = max([int(r) for _, r in refs], default=1)
-        far_row = max([far_row] + [r for r, _ in places])
+        far_row = max([_last_row(xml, start, end)] + [r for r, _ in places])
+        if far_row * far_col > WALK_MAX_CELLS:  # fit_sheet would walk every cell of it
+            raise Unsupported("a cell far out")
         tail = (
             f'<row r="{far_row}"><c r="{column_letter(far_col)}{far_row}"/></row>'
             if far_row > LAYOUT_ROWS
@@ -905,6 +909,19 @@ def _fewer_strings(table: str, sheets: dict[str, str]) -> tuple[str, dict[str, s
     kept = "".join(items[old] for old in used)
     head = re.sub(r'\s(?:count|uniqueCount)="\d+"', "", head)
     return f"{table[:start]}{head}{kept}</sst>", sheets
+
+
+def _last_row(xml: str, start: int, end: int) -> int:
+    """The number of the last row holding a cell (openpyxl's max_row)."""
+    while end > start:
+        at = xml.rfind("<row", start, end)
+        if at < 0:
+            break
+        rows = re.findall(r'<c\b[^>]*?\br="[A-Z]+(\d+)"', xml[at:end])
+        if rows:
+            return max(int(r) for r in rows)
+        end = at
+    return 1
 
 
 def _fit(xml: str, fit: Fit) -> str:
