@@ -368,3 +368,18 @@ def test_a_package_the_editor_cannot_keep_goes_to_the_openpyxl_path(tmp_path, ca
     annotate(source, findings, out, config=CONFIG, as_of=AS_OF)
     sheet = openpyxl.load_workbook(out)["附件 2"]
     assert sheet["G4"].fill.fgColor.rgb == FILLS["error"] and sheet["G4"].comment
+
+
+def test_a_used_range_too_large_to_walk_goes_to_the_openpyxl_path(tmp_path, catalog):
+    """A cell formatted far out: fit_sheet would make each of millions of empty cells in
+    openpyxl (a gigabyte), so the copy is the openpyxl path's, rebuilt from the values."""
+    source = tmp_path / "附件2.xlsx"
+    book = openpyxl.load_workbook(_roster(source))
+    book["附件 2"]["AZ70000"].border = openpyxl.styles.Border(bottom=openpyxl.styles.Side("thin"))
+    book.save(source)
+    findings = _marks(catalog)
+    assert annotating.edited_copy(source, findings, ("x", AS_OF), "zh", CONFIG) is None
+    out = tmp_path / "out.xlsx"
+    annotate(source, findings, out, config=CONFIG, as_of=AS_OF)
+    sheet = openpyxl.load_workbook(out)["附件 2"]
+    assert sheet["G4"].comment and sheet.max_row < 70_000
