@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,9 +122,9 @@ def check(
     _must_exist(fastlist)
     outcome = api.check(list(files), as_of=as_of or today(), fastlist_path=fastlist)
     if fmt == "json":
-        from consolidate.writing.tables import findings_json
+        from consolidate.writing.tables import findings_json_text
 
-        _emit(findings_json(outcome, lang).decode("utf-8"), output)
+        _emit(findings_json_text(outcome, lang), output)
     elif fmt == "html":
         from consolidate.writing.report import render_report
 
@@ -190,14 +190,21 @@ def _folder_of(path: Path) -> None:
     ensure_folder(path.parent)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str | Iterable[str], output: Path | None) -> None:
+    """``text`` (or its pieces, written as they come) to stdout or into ``output``."""
+    if isinstance(text, str):
+        text = [text]
+    from consolidate.writing.tables import joined, write_text
+
     if output is None:
-        click.echo(text, nl=False)
+        for piece in joined(text):
+            click.echo(piece, nl=False)
         return
-    from consolidate.writing.files import atomic_write_bytes
+    from consolidate.writing.files import atomic_path
 
     _folder_of(output)
-    atomic_write_bytes(output, text.encode("utf-8"))
+    with atomic_path(output) as tmp:
+        write_text(tmp, text)
 
 
 @main.command()

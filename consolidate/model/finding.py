@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from consolidate.support.config import SEVERITIES
+from consolidate.support.wording import label
 
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 JSON_FIELDS = (
@@ -46,9 +47,11 @@ class Finding:
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The finding as findings.json holds it (docs/rules.md "A finding in the outputs")."""
-        data = asdict(self)
+        # Not dataclasses.asdict: it copies each field deeply, and every field is plain
+        # (a roster's findings.json made 50,000 of these).
+        data = {key: getattr(self, key) for key in JSON_FIELDS}
         data["message"] = self.text(lang)
-        return {key: data[key] for key in JSON_FIELDS}
+        return data
 
     @property
     def is_error(self) -> bool:
@@ -75,14 +78,8 @@ class Finding:
             return None
         if self.cell:
             column = column_number(self.cell)
-            return (
-                f"第{self.row}行 第{column}列"
-                if lang != "en"
-                else f"row {self.row}, column {column}"
-            )
-        if self.sheet == BODY:
-            return f"第{self.row}段" if lang != "en" else f"paragraph {self.row}"
-        return f"第{self.row}行" if lang != "en" else f"row {self.row}"
+            return label("places", "row-column", lang, row=self.row, column=column)
+        return label("places", "paragraph" if self.sheet == BODY else "row", lang, n=self.row)
 
     def place(self, lang: str = "zh") -> str:
         """Where to look, as a clerk says it, the reference beside: ``附件2 第8行 手机号（G8）``.
@@ -95,20 +92,15 @@ class Finding:
         parts = [self.sheet] if self.sheet else []
         if self.row is not None:
             paragraph = word and self.sheet == BODY
-            unit = (
-                ("paragraph {}" if paragraph else "row {}")
-                if en
-                else "第{}段"
-                if paragraph
-                else "第{}行"
-            )
-            parts.append(unit.format(self.row))
+            parts.append(label("places", "paragraph" if paragraph else "row", lang, n=self.row))
         reference = self.cell
         if reference and word:
             column = column_number(reference)
-            reference = f"column {column}" if en else f"第{column}列"
+            reference = label("places", "column", lang, n=column)
         if self.column and reference:
-            parts.append(f"{self.column} ({reference})" if en else f"{self.column}（{reference}）")
+            parts.append(
+                label("places", "where-column", lang, column=self.column, reference=reference)
+            )
         elif self.column or reference:
             parts.append(self.column or reference or "")
         return (", " if en else " ").join(parts)
@@ -120,7 +112,7 @@ class Finding:
 
 # Documents read as Word: their tables are the "sheets" 表格1, 表格2 …, their paragraphs 正文.
 WORD_SUFFIXES = (".docx", ".doc", ".wps")
-BODY = "正文"
+BODY = label("places", "body")
 
 
 # A1 references by hand rather than openpyxl.utils.cell: importing any part of openpyxl

@@ -17,16 +17,27 @@ import openpyxl
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
 
-from consolidate.model.finding import SEVERITY_RANK, WORD_SUFFIXES, Finding
+from consolidate.model.finding import SEVERITY_RANK, WORD_SUFFIXES, Finding, column_letter
 from consolidate.support.config import Config, load_config
 from consolidate.support.errors import OutputError
+from consolidate.support.wording import LANGS, label, labels
 from consolidate.writing.annotate_word import annotate_docx
-from consolidate.writing.files import atomic_path
+from consolidate.writing.files import atomic_path, atomic_write_bytes
 from consolidate.writing.listing import ListLine, list_heading, list_lines
+from consolidate.writing.package import (
+    WALK_MAX_CELLS,
+    Fit,
+    Layout,
+    Mark,
+    Unsupported,
+    cell_position,
+    edit_copy,
+)
 from consolidate.writing.paper import TITLE_POINTS, Page, fit_sheet
 from consolidate.writing.rebuild import rebuild
 from consolidate.writing.xlsx import (
@@ -52,13 +63,10 @@ from consolidate.writing.xlsx import (
 ZIP_MAGIC = b"PK\x03\x04"
 FILLS = SEVERITY_FILLS  # the cell at fault: red, yellow, light blue
 # The list a clerk works through: how bad, what to do, where (a link), whose line.
-HEADERS = {
-    "zh": ("级别", "问题", "单元格", "人员", "内容", "建议改为", "工作表", "文件"),
-    "en": ("Severity", "Problem", "Cell", "Person", "Value", "Suggestion", "Sheet", "File"),
-}
+HEADERS = {lang: tuple(labels("annotated_list", lang).values()) for lang in LANGS}
 WIDTHS = (6, 60, 8, 10, 18, 14, 12, 22)
 LINK_COLUMN = 3
-SUGGESTION_LABEL = {"zh": "建议：", "en": "Suggestion: "}
+SUGGESTION_LABEL = {lang: label("word_list", "suggestion", lang) for lang in LANGS}
 AUTHOR = "consolidate"
 
 
@@ -83,8 +91,12 @@ def annotate(
     if out.resolve() == source.resolve():
         raise OutputError("annotate-overwrite", path=out)
     lang = lang if lang in HEADERS else "zh"
-    workbook = load_copy(source)
     config = config or load_config()
+    copy = edited_copy(source, findings, about, lang, config)
+    if copy is not None:
+        atomic_write_bytes(out, copy)
+        return None
+    workbook = load_copy(source)
     for (sheet, ref), group in _by_cell(findings, workbook).items():
         _mark(workbook[sheet], ref, group, lang, config)
     for sheet in workbook.worksheets:
@@ -92,6 +104,103 @@ def annotate(
     _findings_sheet(workbook, findings, about, lang, config)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
+
+
+def edited_copy(
+    source: Path,
+    findings: Sequence[Finding],
+    about: tuple[str, dt.date | None],
+    lang: str,
+    config: Config,
+) -> bytes | None:
+    """The copy made by editing the district's own package (:mod:`.package`): marks, notes
+    and the list as the openpyxl path makes them, everything else of the file kept. None
+    when the package is one that only the openpyxl path copies faithfully and inertly."""
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise OutputError("annotate-unopenable", path=source, reason=exc.strerror) from exc
+    if not data.startswith(ZIP_MAGIC) or too_big_to_edit(data):
+        return None
+
+    def marks(merged: dict[str, list[tuple[int, int, int, int]]]) -> dict[str, dict[str, Mark]]:
+        return _package_marks(findings, merged, lang, config)
+
+    def listing(names: list[str]) -> bytes:
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        for name in names:
+            workbook.create_sheet(name)
+        _findings_sheet(workbook, findings, about, lang, config)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    try:
+        return edit_copy(data, marks, listing, _fit_layout, findings_sheet_name(config), note)
+    except Unsupported:
+        return None
+
+
+# A package whose parts unpack to more than this is left to the openpyxl path's limits.
+EDIT_MAX_UNPACKED = 200_000_000
+
+
+def too_big_to_edit(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(i.file_size for i in archive.infolist()) > EDIT_MAX_UNPACKED
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True
+
+
+def _fit_layout(layout: bytes) -> Layout:
+    """fit_sheet on the layout copy of each sheet: how each prints one page wide, and
+    what the editor needs to narrow its columns on every row as fit_sheet would."""
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(layout), data_only=True, keep_links=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types; its path decides
+        raise Unsupported("layout") from exc
+    fits = {}
+    for sheet in workbook.worksheets:
+        letters = [get_column_letter(c) for c in range(1, sheet.max_column + 1)]
+        before = {c: sheet.column_dimensions[c].width for c in letters}
+        margins = (sheet.page_margins.left, sheet.page_margins.right)
+        fit_sheet(sheet)
+        widths = {
+            column_index_from_string(c): sheet.column_dimensions[c].width
+            for c in letters
+            if sheet.column_dimensions[c].width != before[c]
+        }
+        after = (sheet.page_margins.left, sheet.page_margins.right)
+        fits[sheet.title] = Fit(
+            sheet.page_setup.orientation, widths, after if after != margins else None
+        )
+    return Layout(fits, workbook.epoch)
+
+
+def _package_marks(
+    findings: Sequence[Finding],
+    merged: dict[str, list[tuple[int, int, int, int]]],
+    lang: str,
+    config: Config,
+) -> dict[str, dict[str, Mark]]:
+    """Per sheet, each marked cell (a merged range's top-left) with its fill and note."""
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.cell and finding.sheet in merged:
+            ref = finding.cell
+            row, col = cell_position(ref)
+            for r0, c0, r1, c1 in merged[finding.sheet]:
+                if r0 <= row <= r1 and c0 <= col <= c1:
+                    ref = f"{column_letter(c0)}{r0}"
+                    break
+            groups[(finding.sheet, ref)].append(finding)
+    found: dict[str, dict[str, Mark]] = defaultdict(dict)
+    for (sheet, ref), group in groups.items():
+        fill, text = _mark_text(group, lang, config)
+        found[sheet][ref] = Mark(tostring(fill.to_tree()).decode(), text)
+    return found
 
 
 def load_copy(source: Path) -> Workbook:
@@ -126,7 +235,7 @@ def load_copy(source: Path) -> Workbook:
 # Every cell of a sheet's used range is visited to find its hyperlinks (openpyxl lists no
 # sheet's cells but by range). A range this large holds mostly empty cells formatted far
 # out: such a copy is rebuilt from the values, as an .xls is, rather than walked.
-DEFUSE_MAX_CELLS = 3_000_000
+DEFUSE_MAX_CELLS = WALK_MAX_CELLS
 
 
 def _too_wide_to_walk(workbook: Workbook) -> bool:
@@ -173,7 +282,7 @@ def annotated_name(name: str) -> str:
     A name too long for the mark loses the end of its stem, never the mark or the suffix."""
     stem = name.rpartition(".")[0] or name
     suffix = ".docx" if name.lower().endswith(WORD_SUFFIXES) else ".xlsx"
-    tail = f"（已标注）{suffix}"
+    tail = f"{label('places', 'marked')}{suffix}"
     while stem and len(f"{stem}…{tail}".encode()) > NAME_BYTES:
         stem = stem[:-1]
     if stem != (name.rpartition(".")[0] or name):
@@ -207,14 +316,24 @@ def _anchor(sheet: Worksheet, ref: str) -> str:
 
 def _mark(sheet: Worksheet, ref: str, group: list[Finding], lang: str, config: Config) -> None:
     """Fill one cell by its worst finding and comment it with every message."""
-    group = sorted(group, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), f.code))
     cell = sheet[ref]
-    cell.fill = PatternFill("solid", fgColor=FILLS.get(group[0].severity, FILLS["info"]))
-    text = "\n\n".join(_comment_line(f, lang, config) for f in group)
+    cell.fill, text = _mark_text(group, lang, config)
     if cell.comment is not None:  # keep what the district wrote, ours below it
         text = f"{cell.comment.text}\n\n{text}"
+    cell.comment = note(text)
+
+
+def _mark_text(group: list[Finding], lang: str, config: Config) -> tuple[PatternFill, str]:
+    """The fill of the worst finding and the note listing every one, the worst first."""
+    group = sorted(group, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), f.code))
+    fill = PatternFill("solid", fgColor=FILLS.get(group[0].severity, FILLS["info"]))
+    return fill, "\n\n".join(_comment_line(f, lang, config) for f in group)
+
+
+def note(text: str) -> Comment:
+    """A note of ours, sized to its text."""
     lines = sum(len(part) // 24 + 1 for part in text.split("\n"))
-    cell.comment = Comment(text, AUTHOR, height=min(20 * lines + 20, 600), width=320)
+    return Comment(text, AUTHOR, height=min(20 * lines + 20, 600), width=320)
 
 
 def _comment_line(finding: Finding, lang: str, config: Config) -> str:
@@ -330,4 +449,4 @@ def _select_only(workbook: Workbook, sheet: Worksheet) -> None:
 def findings_sheet_name(config: Config) -> str:
     """The findings list's sheet: the first of settings' helper_sheets (``问题清单``)."""
     helpers = config.settings.template.helper_sheets
-    return helpers[0] if helpers else "问题清单"
+    return helpers[0] if helpers else label("word_list", "title")

@@ -19,7 +19,13 @@ from consolidate.writing.files import (
 )
 from consolidate.writing.replies import REPLIES, write_replies
 from consolidate.writing.returns import RETURNS, Annotator, write_returns
-from consolidate.writing.tables import findings_csv, findings_json, json_bytes, manifest
+from consolidate.writing.tables import (
+    findings_csv,
+    findings_json_text,
+    json_bytes,
+    manifest,
+    write_text,
+)
 
 OUTPUT_FILES = (
     "register.xlsx", "adjustments.xlsx", "report.html",
@@ -74,7 +80,7 @@ def write_outputs(
         "register.xlsx": lambda p: write_register(outcome, p, lang=lang),
         "adjustments.xlsx": lambda p: write_adjustments(outcome, p, received=received, lang=lang),
         "report.html": lambda p: p.write_bytes(_report_bytes(outcome, lang, show_phones, received)),
-        "findings.json": lambda p: p.write_bytes(findings_json(outcome, lang)),
+        "findings.json": lambda p: write_text(p, findings_json_text(outcome, lang)),
         "findings.csv": lambda p: p.write_bytes(findings_csv(outcome, lang)),
         "manifest.json": lambda p: p.write_bytes(json_bytes(manifest(outcome))),
     }

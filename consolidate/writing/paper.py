@@ -265,7 +265,7 @@ def written_date(day: dt.date, lang: str = "zh") -> str:
     return label("places", "date", year=day.year, month=day.month, day=day.day)
 
 
-def fit_sheet(ws: Any) -> None:
+def fit_sheet(ws: Any, *, narrow: bool = True) -> bool:
     """A district's sheet (an annotated copy) on A4, one page wide at 9 points or more.
 
     Its own layout is kept: its margins, print area, repeated rows and fonts; portrait
@@ -273,7 +273,8 @@ def fit_sheet(ws: Any) -> None:
     points gets its printed columns narrowed where it costs the fewest lines (codes and
     mobiles kept whole), their text wrapped and their rows made as tall as the wrapped
     text: legible on one page rather than cut in two (the title across two pages) or
-    shrunk below 9 points.
+    shrunk below 9 points. ``narrow=False``: such a table is left as it is (False
+    returned) for the caller to fit another way.
     """
     margin = min(ws.page_margins.left or MARGIN, ws.page_margins.right or MARGIN)
     letters = _printed_columns(ws)
@@ -284,6 +285,8 @@ def fit_sheet(ws: Any) -> None:
     if sum(widths.values()) > room(False, margin, body):
         landscape = True
     if sum(widths.values()) > room(True, margin, body):
+        if not narrow:
+            return False
         margin = min(margin, MARGIN)
         ws.page_margins.left = ws.page_margins.right = margin
         _narrow_columns(ws, widths, room(True, margin, body))
@@ -292,6 +295,7 @@ def fit_sheet(ws: Any) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return True
 
 
 def _body_points(ws: Any, sample: int = 200) -> float:

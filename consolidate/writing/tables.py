@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator, Sequence
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from consolidate.model.finding import JSON_FIELDS, Finding
 from consolidate.model.form import Mail, ReadResult
 from consolidate.model.outcome import Outcome
 from consolidate.support.wording import labels
-from consolidate.writing.files import atomic_write_bytes
+from consolidate.writing.files import atomic_path, atomic_write_bytes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # findings.csv headers (labels.toml [finding_headers]); the English ones are the JSON fields.
@@ -30,15 +32,31 @@ def safe_text(value: object) -> str:
 
 
 def findings_document(outcome: Outcome, lang: str = "zh") -> dict[str, Any]:
-    """The findings JSON (docs/rules.md "A finding in the outputs")."""
+    """The findings JSON (docs/rules.md "A finding in the outputs"); its findings are
+    made into dicts one at a time, as the document is written."""
     return {
         "tool": "consolidate",
         "schema": 1,
         "as_of": outcome.as_of.isoformat(),
         "files": [_file_entry(outcome, r) for r in outcome.results],
-        "findings": [f.to_dict(lang) for f in outcome.findings],
+        "findings": _AsWritten(outcome.findings, lang),
         "summary": outcome.summary(),
     }
+
+
+class _AsWritten(list):
+    """The findings as the JSON encoder walks them: each one's dict made when it is written
+    (a roster with a finding on every row held 100,000 dicts and their text at once)."""
+
+    def __init__(self, findings: Sequence[Finding], lang: str) -> None:
+        super().__init__()
+        self.findings, self.lang = findings, lang
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+        return (finding.to_dict(self.lang) for finding in self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
 
 
 def _file_entry(outcome: Outcome, result: ReadResult) -> dict[str, Any]:
@@ -58,12 +76,72 @@ JSON_SHEET_FIELDS = ("sheet", "annex", "district", "rows")
 # ---------------------------------------------------------------- findings JSON and CSV
 def findings_json(outcome: Outcome, lang: str = "zh") -> bytes:
     """The findings JSON as bytes: identical inputs give identical bytes."""
-    return json_bytes(findings_document(outcome, lang))
+    return "".join(findings_json_text(outcome, lang)).encode("utf-8")
+
+
+def findings_json_text(outcome: Outcome, lang: str = "zh") -> Iterator[str]:
+    """The findings JSON in pieces, the same text as :func:`json_bytes` makes whole.
+
+    The findings (a roster with a finding on every row has 50,000) are written one by
+    one as the encoder would indent them, their values by its C functions: the encoder's
+    own walk of them, in Python, took most of the time of such a check."""
+    document = findings_document(outcome, lang)
+    if not outcome.findings:
+        yield from JSON_ENCODER.iterencode(document)
+        yield "\n"
+        return
+    document["findings"] = [PLACE]
+    head, _, tail = JSON_ENCODER.encode(document).partition(json.dumps(PLACE))
+    yield head
+    for n, finding in enumerate(outcome.findings):
+        yield (",\n    {\n" if n else "{\n") + _finding_text(finding.to_dict(lang)) + "\n    }"
+    yield tail + "\n"
+
+
+PLACE = "\x00findings\x00"  # where the findings go in the encoded document
+KEYS = {key: f"      {json.dumps(key)}: " for key in JSON_FIELDS}
+
+
+def _finding_text(data: dict[str, Any]) -> str:
+    """A finding's fields as the encoder writes them in the document (indent 2, level 2)."""
+    return ",\n".join(KEYS[key] + _value_text(value) for key, value in data.items())
+
+
+def _value_text(value: object) -> str:
+    if type(value) is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    return JSON_ENCODER.encode(value)  # anything else, as the encoder writes it
+
+
+def write_text(path: Path | str, pieces: Iterable[str]) -> None:
+    """Write ``pieces`` of text into ``path`` as UTF-8, one after the other."""
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        file.writelines(joined(pieces))
+
+
+def joined(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """``pieces`` joined into chunks of about ``size`` characters: the encoder yields
+    millions of tiny ones, each a call to write them."""
+    chunk: list[str] = []
+    count = 0
+    for piece in pieces:
+        chunk.append(piece)
+        count += len(piece)
+        if count >= size:
+            yield "".join(chunk)
+            chunk, count = [], 0
+    if chunk:
+        yield "".join(chunk)
 
 
 def write_findings_json(outcome: Outcome, path: Path | str, lang: str = "zh") -> None:
-    """``findings.json``."""
-    atomic_write_bytes(path, findings_json(outcome, lang))
+    """``findings.json``, written as it is encoded."""
+    with atomic_path(path) as tmp:
+        write_text(tmp, findings_json_text(outcome, lang))
 
 
 def finding_row(finding: Finding, lang: str = "zh") -> list[object]:
@@ -209,5 +287,8 @@ def write_manifest(outcome: Outcome, path: Path | str) -> None:
     atomic_write_bytes(path, json_bytes(manifest(outcome)))
 
 
+JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, indent=2, sort_keys=False)
+
+
 def json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    return (JSON_ENCODER.encode(data) + "\n").encode("utf-8")
